@@ -1,0 +1,138 @@
+"""The extractive answerer: the best evidence sentences, quoted, dated and cited.
+
+It never invents: every word of the answer body is a quotation from a retrieved
+item. When no sentence covers enough of the question it says so plainly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..index.text import content_terms, tokens
+from ..records import Answer, Citation, Hit
+
+__all__ = ["NOT_FOUND", "extractive_answer", "split_sentences", "stem"]
+
+NOT_FOUND = "I don't find this in your memory."
+MIN_COVERAGE = 0.5
+MAX_QUOTES = 3
+
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"')\]]*|\n|$)")
+_SUFFIXES = ("ingly", "edly", "ing", "ied", "ies", "ed", "es", "ly", "s")
+
+
+def stem(word: str) -> str:
+    """A deliberately light suffix stripper (moving → mov, moved → mov)."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
+    return word
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in _SENTENCE.finditer(text):
+        start, end = match.start(), match.end()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end - start >= 3:
+            spans.append((start, end))
+    return spans
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    hit: Hit
+    start: int
+    end: int
+    coverage: float
+    score: float
+
+
+def _weights(question: str) -> dict[str, float]:
+    capitalised = {
+        m.group().lower() for m in re.finditer(r"(?<!^)(?<![.?!]\s)\b[A-Z]\w+", question)
+    }
+    weights: dict[str, float] = {}
+    for term in content_terms(question):
+        weights[stem(term)] = 2.0 if term in capitalised or term.isdigit() else 1.0
+    return weights
+
+
+def best_evidence(question: str, hits: list[Hit], limit: int = MAX_QUOTES) -> list[Evidence]:
+    weights = _weights(question)
+    total = sum(weights.values())
+    if not total:
+        return []
+    found: list[Evidence] = []
+    for rank, hit in enumerate(hits[:20]):
+        text = hit.item.text
+        context = {stem(t) for t in tokens((hit.item.title or "") + " " + (hit.item.author or ""))}
+        for start, end in split_sentences(text):
+            words = {stem(t) for t in tokens(text[start:end])}
+            matched = sum(w for term, w in weights.items() if term in words)
+            in_context = sum(
+                w * 0.5 for term, w in weights.items() if term in context and term not in words
+            )
+            coverage = (matched + in_context) / total
+            if matched == 0:
+                continue
+            length_penalty = 0.1 if end - start > 400 else 0.0
+            score = coverage - 0.01 * rank - length_penalty
+            found.append(Evidence(hit, start, end, coverage, score))
+    found.sort(key=lambda e: e.score, reverse=True)
+    chosen: list[Evidence] = []
+    used_items: set[str] = set()
+    for evidence in found:
+        if evidence.hit.item.id in used_items:
+            continue
+        if chosen and evidence.score < chosen[0].score * 0.8:
+            break
+        chosen.append(evidence)
+        used_items.add(evidence.hit.item.id)
+        if len(chosen) >= limit:
+            break
+    return chosen
+
+
+def describe(hit: Hit) -> str:
+    item = hit.item
+    parts = []
+    if item.timestamp is not None:
+        parts.append(item.timestamp.strftime("%Y-%m-%d"))
+    parts.append(item.source)
+    if item.author:
+        parts.append(item.author)
+    return ", ".join(parts)
+
+
+def extractive_answer(question: str, hits: list[Hit]) -> Answer:
+    evidence = best_evidence(question, hits)
+    if not evidence or evidence[0].coverage < MIN_COVERAGE:
+        return Answer(
+            question=question,
+            text=NOT_FOUND,
+            found=False,
+            mode="extractive",
+            hits=tuple(hits),
+        )
+    lines: list[str] = []
+    citations: list[Citation] = []
+    for number, ev in enumerate(evidence, start=1):
+        quote = ev.hit.item.text[ev.start : ev.end].replace("\n", " ")
+        lines.append(f"“{quote}” ({describe(ev.hit)}) [{number}]")
+        citations.append(Citation(number, ev.hit.item, ev.start, ev.end, quote))
+    return Answer(
+        question=question,
+        text="\n".join(lines),
+        citations=tuple(citations),
+        found=True,
+        mode="extractive",
+        hits=tuple(hits),
+    )

@@ -1,0 +1,418 @@
+"""The ``lifelog`` command line. Thin: parses arguments, calls ``Memory``, prints."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from .errors import LifelogError, UserError
+from .ingest import IngestReport
+from .ingest import Progress as ProgressSink
+from .memory import Memory
+from .records import Answer, Hit, Item
+from .retrieval.filters import Filters, parse_when
+
+app = typer.Typer(
+    name="lifelog",
+    help="A personal AI memory: your exports, encrypted on your machine, answered with citations.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+console = Console()
+err = Console(stderr=True)
+
+MemoryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--memory", "-m", help="Memory directory (default: $LIFELOG_HOME or the XDG data dir)."
+    ),
+]
+
+
+class _State:
+    memory_path: Path | None = None
+
+
+state = _State()
+
+
+@app.callback()
+def _main(memory: MemoryOption = None) -> None:
+    state.memory_path = memory
+
+
+def _open(memory: Path | None) -> Memory:
+    return Memory.open(memory or state.memory_path)
+
+
+class RichProgress(ProgressSink):
+    """Ingest progress: a bar over bytes (MB/s, ETA) and a running item count."""
+
+    def __init__(self, console: Console) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]{task.fields[label]}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TextColumn("{task.fields[items]:,} items"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self.task: TaskID | None = None
+        self.items = 0
+
+    def start(self, total_bytes: int, files: int) -> None:
+        self.progress.start()
+        self.task = self.progress.add_task(
+            "ingest", total=max(total_bytes, 1), label=f"{files} files", items=0
+        )
+
+    def file(self, path: Path, source: str) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, label=f"{source}: {path.name[:30]}")
+
+    def advance(self, nbytes: int, items: int) -> None:
+        self.items += items
+        if self.task is not None:
+            self.progress.update(self.task, advance=nbytes, items=self.items)
+
+    def finish(self) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, label="done")
+        self.progress.stop()
+
+
+def _filters(
+    since: str | None,
+    until: str | None,
+    source: list[str] | None,
+    person: list[str] | None,
+    kind: list[str] | None = None,
+) -> Filters:
+    return Filters(
+        since=parse_when(since) if since else None,
+        until=parse_when(until, end=True) if until else None,
+        sources=tuple(source or ()),
+        people=tuple(person or ()),
+        kinds=tuple(kind or ()),
+    )
+
+
+def _when(item: Item) -> str:
+    return item.timestamp.strftime("%Y-%m-%d %H:%M") if item.timestamp else "undated"
+
+
+def _highlight(hit: Hit) -> Text:
+    text = Text(hit.snippet.replace("\n", " "))
+    for start, end in hit.marks:
+        text.stylize("bold yellow", start, end)
+    return text
+
+
+def print_report(report: IngestReport, out: Console) -> None:
+    table = Table(title=f"ingest run {report.run_id}", show_edge=False)
+    for column in ("source", "files", "added", "updated", "unchanged", "skipped"):
+        table.add_column(column, justify="left" if column == "source" else "right")
+    for name, c in sorted(report.by_source.items()):
+        table.add_row(
+            name, str(c.files), str(c.added), str(c.updated), str(c.unchanged), str(c.skipped)
+        )
+    out.print(table)
+    out.print(
+        f"{report.added:,} added, {report.updated:,} updated, {report.unchanged:,} unchanged,"
+        f" {report.skipped_count:,} skipped in {report.seconds:.1f} s"
+        f" ({report.mb_per_s:.1f} MB/s)"
+        + (
+            f"; {report.files_resumed_past} files already done"
+            if report.files_resumed_past
+            else ""
+        )
+    )
+    for skip in report.skipped[:50]:
+        out.print(f"[yellow]skipped[/] {escape(str(skip))}")
+    if report.skipped_count > 50:
+        out.print(
+            f"… and {report.skipped_count - 50} more: `lifelog runs --errors {report.run_id}`"
+        )
+    if report.unrecognised:
+        out.print(
+            f"[dim]{len(report.unrecognised)} files in no known format were left alone"
+            f" (e.g. {escape(report.unrecognised[0])})[/]"
+        )
+
+
+def print_answer(answer: Answer, out: Console, *, show_reasoning: bool = False) -> None:
+    if show_reasoning and answer.reasoning:
+        out.print(f"[dim italic]{escape(answer.reasoning)}[/]\n")
+    out.print(escape(answer.text))
+    for note in answer.notes:
+        out.print(f"[dim]note: {escape(note)}[/]")
+    for citation in answer.citations:
+        item = citation.item
+        who = f", {item.author}" if item.author else ""
+        title = f" — {item.title}" if item.title else ""
+        out.print(
+            f"[cyan][{citation.number}][/] {_when(item)} {item.source}{escape(who)}"
+            f"{escape(title)}  [dim]{item.id}[/]"
+        )
+
+
+@app.command()
+def init(
+    memory: MemoryOption = None,
+    passphrase: Annotated[
+        bool, typer.Option("--passphrase", help="Encrypt with a passphrase instead of a key file.")
+    ] = False,
+    no_encryption: Annotated[
+        bool, typer.Option("--no-encryption", help="Store the memory unencrypted (not advised).")
+    ] = False,
+) -> None:
+    """Create a new, encrypted memory (a key file, 0600, unless --passphrase)."""
+    if passphrase and no_encryption:
+        raise UserError("choose either --passphrase or --no-encryption")
+    mode = "none" if no_encryption else "passphrase" if passphrase else "keyfile"
+    with Memory.init(memory or state.memory_path, encryption=mode) as mem:
+        console.print(f"created memory at [bold]{mem.home}[/] (encryption: {mode})")
+        if mode == "keyfile":
+            console.print(
+                "[dim]the key file lives beside it; keep a copy somewhere safe,"
+                " or move it and set LIFELOG_KEY_FILE[/]"
+            )
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Export files or folders.")],
+    memory: MemoryOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Re-read files already ingested unchanged.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Import exports: mail (mbox, eml, Maildir), chats, notes … Safe to re-run or interrupt."""
+    with _open(memory) as mem:
+        sink = None if quiet or not err.is_terminal else RichProgress(err)
+        report = mem.ingest(*paths, progress=sink, force=force)
+        print_report(report, console)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Words to look for.")],
+    memory: MemoryOption = None,
+    since: Annotated[str | None, typer.Option(help="From this date (YYYY[-MM[-DD]]).")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to the end of this date.")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
+    ] = None,
+    person: Annotated[
+        list[str] | None,
+        typer.Option("--from", "--person", "-p", help="Only items by or with this person."),
+    ] = None,
+    kind: Annotated[list[str] | None, typer.Option(help="Only this kind (email, message …).")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many hits.")] = 10,
+) -> None:
+    """Search the memory by words, with filters: date, source, person."""
+    with _open(memory) as mem:
+        hits = mem.search(query, _filters(since, until, source, person, kind), limit=limit)
+        if not hits:
+            console.print("no matches")
+            raise typer.Exit(1)
+        for hit in hits:
+            item = hit.item
+            header = Text()
+            header.append(_when(item), "green")
+            header.append(f"  {item.source}", "magenta")
+            if item.author:
+                header.append(f"  {item.author}", "bold")
+            if item.title:
+                header.append(f"  {item.title[:60]}", "italic")
+            header.append(f"  {item.id}", "dim")
+            console.print(header)
+            console.print(_highlight(hit))
+            console.print()
+
+
+@app.command()
+def show(
+    item_id: Annotated[str, typer.Argument(help="Item id (or a unique prefix).")],
+    memory: MemoryOption = None,
+) -> None:
+    """Print a whole item and where it came from."""
+    with _open(memory) as mem:
+        item = mem.get(item_id)
+        meta = {k: v for k, v in item.metadata.items() if not k.startswith("_")}
+        rows = [
+            ("id", item.id),
+            ("date", _when(item)),
+            ("source", f"{item.source} ({item.kind})"),
+            ("from", item.author or ""),
+            ("with", ", ".join(item.participants)),
+            ("title", item.title or ""),
+            ("thread", item.thread or ""),
+            ("file", str(meta.pop("origin", ""))),
+            ("where", item.locator or ""),
+        ]
+        for label, value in rows:
+            if value:
+                console.print(f"[bold]{label:>7}[/] {escape(value)}")
+        if meta:
+            console.print(f"[bold]{'meta':>7}[/] [dim]{escape(str(meta))[:500]}[/]")
+        console.print()
+        console.print(escape(item.text), soft_wrap=True)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question about your life.")],
+    memory: MemoryOption = None,
+    reasoning: Annotated[
+        str, typer.Option(help="off | low | medium | high")
+    ] = "off",
+    show_reasoning: Annotated[
+        bool, typer.Option("--show-reasoning", help="Print the model's reasoning.")
+    ] = False,
+    since: Annotated[str | None, typer.Option(help="Only evidence from this date.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only evidence up to this date.")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s")] = None,
+    person: Annotated[list[str] | None, typer.Option("--from", "--person", "-p")] = None,
+) -> None:
+    """Answer a question from the memory, citing the items behind the answer."""
+    if reasoning not in ("off", "low", "medium", "high"):
+        raise UserError("--reasoning must be off, low, medium or high")
+    with _open(memory) as mem:
+        answer = mem.ask(
+            question, filters=_filters(since, until, source, person), reasoning=reasoning
+        )
+        print_answer(answer, console, show_reasoning=show_reasoning)
+        if not answer.found:
+            raise typer.Exit(1)
+
+
+@app.command()
+def forget(
+    item_ids: Annotated[list[str] | None, typer.Argument(help="Item ids to forget.")] = None,
+    memory: MemoryOption = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Forget everything ingested from this file.")
+    ] = None,
+    query: Annotated[
+        str | None, typer.Option("--query", help="Forget the items matching this search.")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove items from the store and every index: by id, by source file or by query."""
+    if not item_ids and file is None and query is None:
+        raise UserError("say what to forget: item ids, --file PATH or --query WORDS")
+    with _open(memory) as mem:
+        removed = 0
+        if item_ids:
+            ids = [mem.get(i).id for i in item_ids]
+            removed += mem.forget(ids)
+        if file is not None:
+            removed += mem.forget_file(file)
+        if query is not None:
+            ids = list(mem.query_ids(query))
+            if not ids:
+                console.print("nothing matches")
+            else:
+                for item in list(mem.store.get_many(ids[:10]).values()):
+                    console.print(f"  {_when(item)} {item.source} {escape(item.text[:70])!r}")
+                if len(ids) > 10:
+                    console.print(f"  … and {len(ids) - 10} more")
+                if not yes:
+                    if not sys.stdin.isatty():
+                        raise UserError("forget --query needs --yes when not run interactively")
+                    typer.confirm(f"Forget these {len(ids)} items?", abort=True)
+                removed += mem.forget(ids)
+        console.print(f"forgot {removed} items")
+
+
+@app.command()
+def stats(memory: MemoryOption = None) -> None:
+    """What the memory holds."""
+    with _open(memory) as mem:
+        s = mem.stats()
+        console.print(f"[bold]{s.path}[/] (encryption: {s.encryption}, {s.db_bytes / 1e6:.1f} MB)")
+        span = (
+            f"{s.first:%Y-%m-%d} … {s.last:%Y-%m-%d}" if s.first and s.last else "no dates"
+        )
+        console.print(f"{s.items:,} items, {s.chunks:,} chunks, {span}, {s.runs} ingest runs")
+        for name, count in sorted(s.by_source.items(), key=lambda kv: -kv[1]):
+            console.print(f"  {name:<12} {count:>10,}")
+
+
+@app.command()
+def runs(
+    memory: MemoryOption = None,
+    errors: Annotated[
+        int | None, typer.Option("--errors", help="List the skipped records of this run.")
+    ] = None,
+) -> None:
+    """The ingest journal: every run with its counts, or one run's skipped records."""
+    with _open(memory) as mem:
+        if errors is not None:
+            for file, position, reason in mem.run_errors(errors):
+                console.print(f"{escape(file)} [{escape(position)}]: {escape(reason)}")
+            return
+        table = Table(show_edge=False)
+        for column in ("run", "status", "added", "updated", "unchanged", "skipped", "MB"):
+            table.add_column(column, justify="right")
+        for run in mem.runs():
+            table.add_row(
+                str(run["id"]),
+                run["status"],
+                str(run["added"]),
+                str(run["updated"]),
+                str(run["unchanged"]),
+                str(run["skipped"]),
+                f"{run['bytes'] / 1e6:.1f}",
+            )
+        console.print(table)
+
+
+def main() -> None:
+    """Entry point: one place turns lifelog's errors into one line and an exit code."""
+    try:
+        app(standalone_mode=False)
+    except LifelogError as error:
+        err.print(f"[red]error:[/] {escape(str(error))}")
+        sys.exit(2 if isinstance(error, UserError) else 1)
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]: run the same command again to continue")
+        sys.exit(130)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(1)
+    except Exception as error:  # click's own usage errors
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,311 @@
+"""``Memory``: the one core object. The CLI, the HTTP API, MCP and the web UI only call it."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .answer.extractive import extractive_answer
+from .config import (
+    CONFIG_NAME,
+    DB_NAME,
+    KEY_NAME,
+    MemoryConfig,
+    default_home,
+    load_config,
+    save_config,
+)
+from .errors import NotFoundError, PassphraseError, UserError
+from .index.lexical import search_chunks
+from .index.text import content_terms, make_snippet
+from .ingest import IngestReport, Progress, ingest_paths
+from .records import Answer, Hit, Item
+from .retrieval.filters import Filters
+from .store import Store, create_key_file, read_key_file
+
+__all__ = ["Memory", "Stats"]
+
+
+@dataclass(slots=True)
+class Stats:
+    path: str
+    encryption: str
+    items: int
+    chunks: int
+    by_source: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, int] = field(default_factory=dict)
+    first: datetime | None = None
+    last: datetime | None = None
+    runs: int = 0
+    db_bytes: int = 0
+
+
+def _key_path(home: Path) -> Path:
+    explicit = os.environ.get("LIFELOG_KEY_FILE")
+    return Path(explicit).expanduser() if explicit else home / KEY_NAME
+
+
+def _ask_passphrase(prompt: str, confirm: bool) -> str:
+    if not sys.stdin.isatty():
+        raise PassphraseError("this memory needs a passphrase: set LIFELOG_PASSPHRASE")
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Repeat passphrase: ") != first:
+        raise PassphraseError("the passphrases differ")
+    if not first:
+        raise PassphraseError("an empty passphrase is not allowed")
+    return first
+
+
+class Memory:
+    """A person's memory: one directory, one encrypted store, its indexes."""
+
+    def __init__(self, home: Path, store: Store, config: MemoryConfig) -> None:
+        self.home = home
+        self.store = store
+        self.config = config
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    @classmethod
+    def init(
+        cls,
+        path: str | Path | None = None,
+        *,
+        encryption: str = "keyfile",
+        passphrase: str | None = None,
+    ) -> Memory:
+        """Create a new memory directory (``keyfile``, ``passphrase`` or ``none``)."""
+        home = Path(path).expanduser() if path else default_home()
+        if (home / CONFIG_NAME).exists():
+            raise UserError(f"a memory already exists at {home}")
+        if encryption not in ("keyfile", "passphrase", "none"):
+            raise UserError(f"unknown encryption mode {encryption!r}")
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        raw_key = None
+        if encryption == "keyfile":
+            key_path = _key_path(home)
+            raw_key = read_key_file(key_path) if key_path.exists() else create_key_file(key_path)
+        elif encryption == "passphrase":
+            passphrase = (
+                passphrase
+                or os.environ.get("LIFELOG_PASSPHRASE")
+                or _ask_passphrase("New passphrase: ", True)
+            )
+        config = MemoryConfig(encryption=encryption)
+        store = Store.open(
+            home / DB_NAME,
+            passphrase=passphrase if encryption == "passphrase" else None,
+            raw_key=raw_key,
+        )
+        save_config(home, config)
+        return cls(home, store, config)
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path | None = None,
+        *,
+        passphrase: str | None = None,
+        create: bool = False,
+    ) -> Memory:
+        """Open an existing memory (or create one with a key file when ``create``)."""
+        home = Path(path).expanduser() if path else default_home()
+        try:
+            config = load_config(home)
+        except FileNotFoundError:
+            if create:
+                return cls.init(home, passphrase=passphrase,
+                                encryption="passphrase" if passphrase else "keyfile")
+            raise NotFoundError(
+                f"no memory at {home}: create one with `lifelog init`"
+                " (or pick another with --memory / LIFELOG_HOME)"
+            ) from None
+        raw_key = None
+        if config.encryption == "keyfile":
+            raw_key = read_key_file(_key_path(home))
+        elif config.encryption == "passphrase":
+            passphrase = (
+                passphrase
+                or os.environ.get("LIFELOG_PASSPHRASE")
+                or _ask_passphrase("Passphrase: ", False)
+            )
+        store = Store.open(
+            home / DB_NAME,
+            passphrase=passphrase if config.encryption == "passphrase" else None,
+            raw_key=raw_key,
+        )
+        return cls(home, store, config)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Memory:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------
+
+    def ingest(
+        self,
+        *paths: str | Path,
+        progress: Progress | None = None,
+        force: bool = False,
+    ) -> IngestReport:
+        """Import exports (files, folders); see :mod:`lifelog.ingest`."""
+        if not paths:
+            raise UserError("nothing to ingest: give one or more files or folders")
+        return ingest_paths(self.store, paths, progress=progress, force=force)
+
+    def forget(self, item_ids: Sequence[str]) -> int:
+        """Remove items from the store and from every index. Returns how many were removed."""
+        return self.store.delete(list(item_ids))
+
+    def forget_file(self, path: str | Path) -> int:
+        """Forget every item that came from ``path`` (a file, or anything under a folder)."""
+        origin = str(Path(path).expanduser().resolve())
+        ids = self.store.ids_by_origin(origin)
+        removed = self.store.delete(ids)
+        with self.store.lock, self.store.conn:
+            self.store.conn.execute(
+                "DELETE FROM files WHERE path = ? OR path LIKE ?", (origin, origin + "/%")
+            )
+        return removed
+
+    # -- reading -------------------------------------------------------------------
+
+    def get(self, item_id: str) -> Item:
+        """The whole item; a unique prefix of its id is enough."""
+        item = self.store.get(item_id)
+        if item is not None:
+            return item
+        matches = self.store.ids_by_prefix(item_id, 2) if len(item_id) >= 4 else []
+        if len(matches) == 1:
+            found = self.store.get(matches[0])
+            if found is not None:
+                return found
+        if len(matches) > 1:
+            raise UserError(f"item id prefix {item_id!r} is ambiguous")
+        raise NotFoundError(f"no item {item_id!r} in this memory")
+
+    def search(
+        self, query: str, filters: Filters | None = None, *, limit: int = 10
+    ) -> list[Hit]:
+        """Lexical (BM25) search over chunks, with filters; one hit per item."""
+        filters = filters or Filters()
+        matches = search_chunks(self.store, query, filters, limit=limit * 3)
+        return self._hits(query, [(m.chunk_rowid, m.score) for m in matches], limit)
+
+    def _hits(self, query: str, scored: list[tuple[int, float]], limit: int) -> list[Hit]:
+        if not scored:
+            return []
+        rowids = [rowid for rowid, _ in scored]
+        marks = ",".join("?" * len(rowids))
+        with self.store.lock:
+            rows = self.store.conn.execute(
+                f"SELECT c.rowid, i.id, c.ordinal, c.start, c.end FROM chunks c"
+                f" JOIN items i ON i.rowid = c.item_rowid WHERE c.rowid IN ({marks})",
+                rowids,
+            ).fetchall()
+        where = {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+        items = self.store.get_many(list({r[1] for r in rows}))
+        terms = content_terms(query)
+        hits: list[Hit] = []
+        seen: set[str] = set()
+        for rowid, score in scored:
+            if rowid not in where:
+                continue
+            item_id, ordinal, start, end = where[rowid]
+            if item_id in seen or item_id not in items:
+                continue
+            seen.add(item_id)
+            item = items[item_id]
+            snippet, marks_in, _offset = make_snippet(item.text[start:end], terms)
+            hits.append(Hit(item, score, start, end, snippet, ordinal, marks_in))
+            if len(hits) >= limit:
+                break
+        return hits
+
+    def ask(
+        self,
+        question: str,
+        *,
+        filters: Filters | None = None,
+        reasoning: str = "off",
+        now: datetime | None = None,
+    ) -> Answer:
+        """Retrieve evidence and answer with numbered citations, or say it is not found."""
+        del reasoning, now  # the generative path arrives with the model backends
+        hits = self.search(question, filters, limit=20)
+        return extractive_answer(question, hits)
+
+    def timeline(
+        self, filters: Filters | None = None, *, limit: int = 100, offset: int = 0
+    ) -> list[Item]:
+        """Items in time order within the filters."""
+        where, params = (filters or Filters()).sql("items")
+        return list(
+            self.store.iter_items(
+                f"{where} AND ts IS NOT NULL", params, limit=limit, offset=offset
+            )
+        )
+
+    def stats(self) -> Stats:
+        conn = self.store.conn
+        with self.store.lock:
+            items = conn.execute("SELECT count(*), min(ts), max(ts) FROM items").fetchone()
+            chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            by_source = dict(conn.execute("SELECT source, count(*) FROM items GROUP BY source"))
+            by_kind = dict(conn.execute("SELECT kind, count(*) FROM items GROUP BY kind"))
+            runs = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+        size = sum(
+            p.stat().st_size for p in self.home.glob(DB_NAME + "*") if p.is_file()
+        )
+        return Stats(
+            path=str(self.home),
+            encryption=self.config.encryption,
+            items=int(items[0]),
+            chunks=int(chunks),
+            by_source=by_source,
+            by_kind=by_kind,
+            first=datetime.fromtimestamp(items[1], UTC) if items[1] else None,
+            last=datetime.fromtimestamp(items[2], UTC) if items[2] else None,
+            runs=int(runs),
+            db_bytes=size,
+        )
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        with self.store.lock:
+            cursor = self.store.conn.execute(
+                "SELECT id, started_at, ended_at, status, added, updated, unchanged, skipped,"
+                " bytes, paths FROM runs ORDER BY id DESC LIMIT ?",
+                (limit,),
+            )
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def run_errors(self, run_id: int) -> list[tuple[str, str, str]]:
+        with self.store.lock:
+            return [
+                (r[0], r[1], r[2])
+                for r in self.store.conn.execute(
+                    "SELECT file, position, reason FROM run_errors WHERE run_id = ?", (run_id,)
+                )
+            ]
+
+    def query_ids(self, query: str, filters: Filters | None = None, limit: int = 1000) -> Iterable[str]:
+        """Ids of items matching a query (what ``forget --query`` would remove)."""
+        return [hit.item.id for hit in self.search(query, filters, limit=limit)]

@@ -1,0 +1,160 @@
+"""The one data model every layer speaks: Item, Chunk, Hit, Citation, Answer.
+
+All records are frozen dataclasses. Timestamps are timezone-aware UTC datetimes
+(or ``None`` when a record carries no date). An :class:`Item` is one record of a
+person's life kept verbatim: one mail, one chat message, one note.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+__all__ = [
+    "Answer",
+    "Chunk",
+    "Citation",
+    "Hit",
+    "Item",
+    "Skip",
+    "item_id_for",
+]
+
+
+def item_id_for(source: str, key: str) -> str:
+    """A stable item id from a source name and the record's natural key.
+
+    The key is what identifies a record inside its export (a Message-ID, a
+    conversation id plus message id, a file path plus a line ...). Re-ingesting
+    the same export therefore yields the same ids; a changed record keeps its id
+    and updates in place.
+    """
+    digest = hashlib.blake2b(f"{source}\x00{key}".encode(), digest_size=12).hexdigest()
+    return digest
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One record of a life, kept verbatim.
+
+    ``key`` is the natural key inside the source; ``id`` derives from it.
+    ``uri`` points at the original (``file:///path#locator``); ``locator`` is the
+    human-readable position inside that file (a Message-ID, ``line 12`` ...).
+    """
+
+    source: str
+    key: str
+    kind: str
+    text: str
+    timestamp: datetime | None = None
+    author: str | None = None
+    participants: tuple[str, ...] = ()
+    title: str | None = None
+    thread: str | None = None
+    uri: str | None = None
+    locator: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", item_id_for(self.source, self.key))
+
+    @property
+    def content_hash(self) -> str:
+        """A hash of everything stored for this item; a change means an update."""
+        payload = json.dumps(
+            [
+                self.kind,
+                self.text,
+                self.timestamp.isoformat() if self.timestamp else None,
+                self.author,
+                list(self.participants),
+                self.title,
+                self.thread,
+                self.uri,
+                self.locator,
+                dict(self.metadata),
+            ],
+            sort_keys=True,
+            default=str,
+            ensure_ascii=False,
+        )
+        return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+    def with_changes(self, **changes: Any) -> Item:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A record a source could not read: reported, skipped, the import goes on.
+
+    Sources yield these instead of raising (errors as values).
+    """
+
+    file: str
+    position: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file} [{self.position}]: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A span ``text[start:end]`` of an item; the unit that is indexed."""
+
+    item_id: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A retrieved span of an item, with its score and a highlighted snippet."""
+
+    item: Item
+    score: float
+    start: int
+    end: int
+    snippet: str
+    chunk_ordinal: int = 0
+    #: (start, end) offsets of matched terms inside ``snippet``
+    marks: tuple[tuple[int, int], ...] = ()
+    why: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A numbered reference in an answer; always resolves to an item and a span."""
+
+    number: int
+    item: Item
+    start: int
+    end: int
+    snippet: str
+
+    @property
+    def item_id(self) -> str:
+        return self.item.id
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What ``Memory.ask`` returns."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    found: bool = True
+    mode: str = "extractive"
+    reasoning: str | None = None
+    notes: tuple[str, ...] = ()
+    hits: tuple[Hit, ...] = ()

@@ -1,0 +1,90 @@
+"""Search filters (time range, sources, people, kinds) and their SQL."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..errors import UserError
+
+__all__ = ["Filters", "parse_when"]
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    since: datetime | None = None
+    until: datetime | None = None
+    sources: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    threads: tuple[str, ...] = ()
+
+    def with_changes(self, **changes: Any) -> Filters:
+        return replace(self, **changes)
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.since or self.until or self.sources or self.people or self.kinds or self.threads
+        )
+
+    def sql(self, alias: str = "i") -> tuple[str, list[Any]]:
+        """A WHERE fragment over the items table (aliased ``alias``) and its parameters."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.since is not None:
+            clauses.append(f"{alias}.ts >= ?")
+            params.append(self.since.timestamp())
+        if self.until is not None:
+            clauses.append(f"{alias}.ts < ?")
+            params.append(self.until.timestamp())
+        if self.sources:
+            clauses.append(f"{alias}.source IN ({','.join('?' * len(self.sources))})")
+            params.extend(self.sources)
+        if self.kinds:
+            clauses.append(f"{alias}.kind IN ({','.join('?' * len(self.kinds))})")
+            params.extend(self.kinds)
+        if self.threads:
+            clauses.append(f"{alias}.thread IN ({','.join('?' * len(self.threads))})")
+            params.extend(self.threads)
+        for person in self.people:
+            clauses.append(f"instr({alias}.people, ?) > 0")
+            params.append(person.lower())
+        return (" AND ".join(clauses) or "1"), params
+
+
+_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
+
+
+def parse_when(text: str, *, end: bool = False) -> datetime:
+    """Parse ``2023``, ``2023-01``, ``2023-01-15`` or an ISO timestamp (UTC).
+
+    With ``end=True`` a partial date means the end of that period (exclusive):
+    ``--until 2023`` keeps everything before 2024-01-01.
+    """
+    value = text.strip()
+    match = _PARTIAL.match(value)
+    if match:
+        year = int(match.group(1))
+        month = int(match.group(2) or 1)
+        day = int(match.group(3) or 1)
+        try:
+            start = datetime(year, month, day, tzinfo=UTC)
+        except ValueError as error:
+            raise UserError(f"invalid date {text!r}: {error}") from error
+        if not end:
+            return start
+        if match.group(3):
+            return start + timedelta(days=1)
+        if match.group(2):
+            return datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
+        return datetime(year + 1, 1, 1, tzinfo=UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise UserError(
+            f"invalid date {text!r}: use YYYY, YYYY-MM, YYYY-MM-DD or an ISO timestamp"
+        ) from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

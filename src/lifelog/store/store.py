@@ -1,0 +1,296 @@
+"""The store: the single source of truth, with its lexical index kept in step.
+
+Items live once, in ``items``; ``chunks`` are spans of them, and the contentless
+FTS5 table ``chunks_fts`` indexes each span (body, title, people). Every write
+goes through :meth:`Store.upsert` / :meth:`Store.delete` so that the store and
+the index never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..index.chunker import chunk_spans
+from ..records import Item
+from .db import Connection, connect
+from .migrations import migrate
+
+__all__ = ["Store", "UpsertResult", "item_from_row", "ITEM_COLUMNS"]
+
+ITEM_COLUMNS = (
+    "rowid, id, source, kind, ts, author, participants, title, thread, uri, locator, "
+    "metadata, text, origin"
+)
+
+
+@dataclass(slots=True)
+class UpsertResult:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _ts(moment: datetime | None) -> float | None:
+    return moment.timestamp() if moment is not None else None
+
+
+def item_from_row(row: Sequence[Any]) -> Item:
+    metadata = json.loads(row[11]) if row[11] else {}
+    if row[13] is not None:
+        metadata = {**metadata, "origin": row[13]}
+    return Item(
+        id=row[1],
+        source=row[2],
+        kind=row[3],
+        timestamp=datetime.fromtimestamp(row[4], UTC) if row[4] is not None else None,
+        author=row[5],
+        participants=tuple(json.loads(row[6] or "[]")),
+        title=row[7],
+        thread=row[8],
+        uri=row[9],
+        locator=row[10],
+        metadata=metadata,
+        text=row[12],
+        key=metadata.get("_key", row[1]),
+    )
+
+
+def people_text(item: Item) -> str:
+    names = [item.author or "", *item.participants]
+    return " ".join(n for n in names if n)
+
+
+class Store:
+    """One SQLite (SQLCipher) database inside a memory directory."""
+
+    def __init__(self, conn: Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self.lock = threading.RLock()
+        #: callables given the chunk rowids about to be deleted (derived indexes use it)
+        self.delete_hooks: list[Callable[[list[int]], None]] = []
+
+    @classmethod
+    def open(
+        cls, path: Path, *, passphrase: str | None = None, raw_key: str | None = None
+    ) -> Store:
+        conn = connect(path, passphrase=passphrase, raw_key=raw_key)
+        migrate(conn)
+        return cls(conn, path)
+
+    def close(self) -> None:
+        with self.lock:
+            try:
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except Exception:  # noqa: BLE001 - closing must not fail on a busy WAL
+                pass
+            self.conn.close()
+
+    # -- writing -----------------------------------------------------------------
+
+    def upsert(self, items: Iterable[Item], *, origin: str | None, run_id: int | None) -> UpsertResult:
+        """Insert new items, update changed ones, skip identical ones. One transaction."""
+        result = UpsertResult()
+        batch: dict[str, Item] = {}
+        for item in items:
+            if item.id in batch:
+                result.unchanged += 1  # the same record twice in one export
+                continue
+            batch[item.id] = item
+        if not batch:
+            return result
+        now = time.time()
+        with self.lock, self.conn:
+            existing: dict[str, tuple[int, str]] = {}
+            ids = list(batch)
+            for offset in range(0, len(ids), 500):
+                part = ids[offset : offset + 500]
+                marks = ",".join("?" * len(part))
+                for rowid, item_id, digest in self.conn.execute(
+                    f"SELECT rowid, id, hash FROM items WHERE id IN ({marks})", part
+                ):
+                    existing[item_id] = (rowid, digest)
+            item_rows: list[tuple[Any, ...]] = []
+            for item in batch.values():
+                digest = item.content_hash
+                known = existing.get(item.id)
+                if known is not None and known[1] == digest:
+                    result.unchanged += 1
+                    continue
+                if known is not None:
+                    self._drop_chunks([known[0]])
+                    self.conn.execute("DELETE FROM items WHERE rowid = ?", (known[0],))
+                    result.updated += 1
+                else:
+                    result.added += 1
+                metadata = dict(item.metadata)
+                if item.key != item.id:
+                    metadata["_key"] = item.key
+                item_rows.append(
+                    (
+                        item.id,
+                        item.source,
+                        item.kind,
+                        _ts(item.timestamp),
+                        item.author,
+                        json.dumps(list(item.participants), ensure_ascii=False),
+                        people_text(item).lower(),
+                        item.title,
+                        item.thread,
+                        item.uri,
+                        item.locator,
+                        origin,
+                        json.dumps(metadata, ensure_ascii=False, default=str),
+                        item.text,
+                        digest,
+                        run_id,
+                        now,
+                        now,
+                    )
+                )
+            if item_rows:
+                self._insert(item_rows, batch)
+        return result
+
+    def _insert(self, rows: list[tuple[Any, ...]], batch: dict[str, Item]) -> None:
+        conn = self.conn
+        chunk_rows: list[tuple[int, int, int, int]] = []
+        fts_rows: list[tuple[str, str, str]] = []
+        cursor = conn.cursor()
+        for row in rows:
+            cursor.execute(
+                "INSERT INTO items (id, source, kind, ts, author, participants, people, title,"
+                " thread, uri, locator, origin, metadata, text, hash, run_id, added_at,"
+                " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                row,
+            )
+            item_rowid = cursor.lastrowid
+            item = batch[row[0]]
+            title = item.title or ""
+            people = people_text(item)
+            for ordinal, (start, end) in enumerate(chunk_spans(item.text)):
+                chunk_rows.append((item_rowid, ordinal, start, end))
+                fts_rows.append((item.text[start:end], title, people))
+        first = conn.execute("SELECT coalesce(max(rowid), 0) FROM chunks").fetchone()[0] + 1
+        conn.executemany(
+            "INSERT INTO chunks (rowid, item_rowid, ordinal, start, end) VALUES (?,?,?,?,?)",
+            [(first + i, *r) for i, r in enumerate(chunk_rows)],
+        )
+        conn.executemany(
+            "INSERT INTO chunks_fts (rowid, body, title, people) VALUES (?,?,?,?)",
+            [(first + i, *r) for i, r in enumerate(fts_rows)],
+        )
+
+    def _drop_chunks(self, item_rowids: Sequence[int]) -> int:
+        dropped = 0
+        for offset in range(0, len(item_rowids), 500):
+            part = list(item_rowids[offset : offset + 500])
+            marks = ",".join("?" * len(part))
+            chunk_ids = [
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT rowid FROM chunks WHERE item_rowid IN ({marks})", part
+                )
+            ]
+            self.conn.executemany(
+                "DELETE FROM chunks_fts WHERE rowid = ?", [(c,) for c in chunk_ids]
+            )
+            for hook in self.delete_hooks:
+                hook(chunk_ids)
+            self.conn.execute(f"DELETE FROM chunks WHERE item_rowid IN ({marks})", part)
+            dropped += len(chunk_ids)
+        return dropped
+
+    def delete(self, item_ids: Sequence[str]) -> int:
+        """Remove items, their chunks and their index entries. Returns items removed."""
+        removed = 0
+        with self.lock, self.conn:
+            for offset in range(0, len(item_ids), 500):
+                part = list(item_ids[offset : offset + 500])
+                marks = ",".join("?" * len(part))
+                rowids = [
+                    r[0]
+                    for r in self.conn.execute(
+                        f"SELECT rowid FROM items WHERE id IN ({marks})", part
+                    )
+                ]
+                self._drop_chunks(rowids)
+                removed += self.conn.execute(
+                    f"DELETE FROM items WHERE id IN ({marks})", part
+                ).rowcount
+        return removed
+
+    # -- reading -----------------------------------------------------------------
+
+    def get(self, item_id: str) -> Item | None:
+        row = self.conn.execute(
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,)
+        ).fetchone()
+        return item_from_row(row) if row else None
+
+    def get_many(self, item_ids: Sequence[str]) -> dict[str, Item]:
+        found: dict[str, Item] = {}
+        for offset in range(0, len(item_ids), 500):
+            part = list(item_ids[offset : offset + 500])
+            marks = ",".join("?" * len(part))
+            for row in self.conn.execute(
+                f"SELECT {ITEM_COLUMNS} FROM items WHERE id IN ({marks})", part
+            ):
+                found[row[1]] = item_from_row(row)
+        return found
+
+    def ids_by_prefix(self, prefix: str, limit: int = 5) -> list[str]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM items WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+                (prefix, prefix + "\uffff", limit),
+            )
+        ]
+
+    def ids_by_origin(self, origin: str) -> list[str]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM items WHERE origin = ? OR origin LIKE ? ESCAPE '\\'",
+                (origin, origin.replace("%", "\\%").replace("_", "\\_") + "/%"),
+            )
+        ]
+
+    def iter_items(
+        self,
+        where: str = "1",
+        params: Sequence[Any] = (),
+        *,
+        limit: int = -1,
+        offset: int = 0,
+    ) -> Iterator[Item]:
+        cursor = self.conn.execute(
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE {where}"
+            " ORDER BY ts, rowid LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        for row in cursor:
+            yield item_from_row(row)
+
+    def count(self, where: str = "1", params: Sequence[Any] = ()) -> int:
+        return int(self.conn.execute(f"SELECT count(*) FROM items WHERE {where}", params).fetchone()[0])
+
+    def meta_get(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def meta_set(self, key: str, value: str) -> None:
+        with self.lock, self.conn:
+            self.conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
