@@ -59,8 +59,12 @@ def _main(memory: MemoryOption = None) -> None:
     state.memory_path = memory
 
 
-def _open(memory: Path | None) -> Memory:
+def open_memory(memory: Path | None = None) -> Memory:
+    """Open the memory named by ``--memory`` (on the command or on ``lifelog``)."""
     return Memory.open(memory or state.memory_path)
+
+
+_open = open_memory
 
 
 class RichProgress(ProgressSink):
@@ -388,6 +392,15 @@ def runs(
                 f"{run['bytes'] / 1e6:.1f}",
             )
         console.print(table)
+
+
+def _register_extra_commands() -> None:
+    from .commands import register_all
+
+    register_all(app)
+
+
+_register_extra_commands()
 
 
 def main() -> None:
