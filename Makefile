@@ -1,0 +1,66 @@
+# lifelog — every target installs what it needs itself.
+#   make demo    set up, generate a sample life, ingest it, answer questions with citations
+#   make test    lint (ruff), types (mypy --strict), the test suite
+#   make bench   the benchmarks (writes docs/benchmarks.md)
+
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+STAMP  := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: all setup demo test lint typecheck unit test-slow bench chromium licenses clean
+
+all: test
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# torch is pinned to the CPU build that lies on this machine's disk (2.13.0); it is
+# installed first so that nothing pulls a CUDA build.
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e '.[all,dev]'
+	$(PY) -m lifelog.models.prepare || true
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian's chromium for the web UI tests (test tools cannot download browsers here).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "chromium missing and no root: browser tests will be skipped"; fi; \
+	fi
+
+demo: setup
+	$(VENV)/bin/lifelog demo
+
+lint: setup
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+unit: setup chromium
+	$(VENV)/bin/pytest
+
+licenses: setup
+	$(PY) -m lifelog.licenses
+
+test: lint typecheck licenses unit
+
+test-slow: setup chromium
+	$(VENV)/bin/pytest -m slow
+
+bench: setup
+	$(PY) -m lifelog.bench --out docs/benchmarks.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .demo .bench

@@ -1,0 +1,155 @@
+"""The store on real SQLCipher files: upserts, updates, deletes, migrations, encryption."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from lifelog import Filters, Item, Memory, PassphraseError, UserError
+from lifelog.store.migrations import MIGRATIONS
+
+
+def make_item(key: str, text: str, **extra: object) -> Item:
+    fields: dict[str, object] = {
+        "source": "test",
+        "key": key,
+        "kind": "note",
+        "text": text,
+        "timestamp": datetime(2023, 5, 8, 12, tzinfo=UTC),
+        "author": "Melanie",
+    }
+    fields.update(extra)
+    return Item(**fields)  # type: ignore[arg-type]
+
+
+def test_ids_are_stable_and_content_addressed_by_key() -> None:
+    a = make_item("k1", "hello")
+    b = make_item("k1", "hello changed")
+    assert a.id == b.id
+    assert a.content_hash != b.content_hash
+    assert make_item("k2", "hello").id != a.id
+
+
+def test_upsert_adds_skips_and_updates_exactly_the_changed_item(memory: Memory) -> None:
+    store = memory.store
+    items = [make_item(f"k{i}", f"we went camping at the lake {i}") for i in range(5)]
+    first = store.upsert(items, origin="/x", run_id=None)
+    assert (first.added, first.updated, first.unchanged) == (5, 0, 0)
+    again = store.upsert(items, origin="/x", run_id=None)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 5)
+    changed = [*items[:4], make_item("k4", "we went hiking in the mountains")]
+    third = store.upsert(changed, origin="/x", run_id=None)
+    assert (third.added, third.updated, third.unchanged) == (0, 1, 4)
+    assert memory.get(items[4].id).text == "we went hiking in the mountains"
+    hits = memory.search("hiking")
+    assert [h.item.id for h in hits] == [items[4].id]
+    # the old text is gone from the index too
+    assert items[4].id not in {h.item.id for h in memory.search("camping", limit=50)}
+    assert memory.stats().items == 5
+
+
+def test_duplicates_within_one_batch_are_stored_once(memory: Memory) -> None:
+    item = make_item("same", "twice in one export")
+    result = memory.store.upsert([item, item], origin=None, run_id=None)
+    assert (result.added, result.unchanged) == (1, 1)
+
+
+def test_forget_removes_from_store_and_index(memory: Memory) -> None:
+    items = [make_item(f"k{i}", f"secret plan number {i}") for i in range(3)]
+    memory.store.upsert(items, origin="/a", run_id=None)
+    assert memory.forget([items[0].id]) == 1
+    assert {h.item.id for h in memory.search("secret plan")} == {items[1].id, items[2].id}
+    fts_rows = memory.store.conn.execute(
+        "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH 'secret'"
+    ).fetchone()[0]
+    assert fts_rows == 2
+    assert memory.store.conn.execute("SELECT count(*) FROM chunks").fetchone()[0] == 2
+
+
+def test_long_items_are_chunked_and_spans_cover_the_text(memory: Memory) -> None:
+    text = " ".join(f"Sentence number {i} about the garden." for i in range(400))
+    item = make_item("long", text + " The rare word xylophone ends it.")
+    memory.store.upsert([item], origin=None, run_id=None)
+    spans = memory.store.conn.execute("SELECT start, end FROM chunks ORDER BY ordinal").fetchall()
+    assert len(spans) > 3
+    assert spans[0][0] == 0 and spans[-1][1] == len(item.text)
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False))
+    hit = memory.search("xylophone")[0]
+    assert "xylophone" in item.text[hit.start : hit.end]
+    assert any(hit.snippet[s:e].lower() == "xylophone" for s, e in hit.marks)
+
+
+def test_filters_time_source_person(memory: Memory) -> None:
+    memory.store.upsert(
+        [
+            make_item("a", "camping trip", timestamp=datetime(2022, 6, 1, tzinfo=UTC)),
+            make_item("b", "camping again", timestamp=datetime(2023, 6, 1, tzinfo=UTC)),
+            make_item("c", "camping with Bob", author="Bob", participants=("Bob",)),
+            make_item("d", "camping mail", source="mbox"),
+        ],
+        origin=None,
+        run_id=None,
+    )
+    since = Filters(since=datetime(2023, 1, 1, tzinfo=UTC))
+    assert {h.item.key for h in memory.search("camping", since)} == {"b", "c", "d"}
+    until = Filters(until=datetime(2023, 1, 1, tzinfo=UTC))
+    assert {h.item.key for h in memory.search("camping", until)} == {"a"}
+    assert {h.item.key for h in memory.search("camping", Filters(sources=("mbox",)))} == {"d"}
+    assert {h.item.key for h in memory.search("camping", Filters(people=("bob",)))} == {"c"}
+    assert {h.item.key for h in memory.search("camping", Filters(people=("melanie",)))} == {
+        "a",
+        "b",
+        "d",
+    }
+
+
+def test_migrations_are_recorded_once(memory: Memory) -> None:
+    names = [r[0] for r in memory.store.conn.execute("SELECT name FROM _migrations")]
+    assert names == [name for name, _ in MIGRATIONS]
+
+
+def test_keyfile_is_private_and_database_is_encrypted(tmp_path: Path) -> None:
+    home = tmp_path / "m"
+    with Memory.init(home) as mem:
+        mem.store.upsert([make_item("k", "plaintext-canary-4711")], origin=None, run_id=None)
+    mode = stat.S_IMODE((home / "key").stat().st_mode)
+    assert mode == 0o600
+    header = (home / "lifelog.db").read_bytes()[:16]
+    assert header != b"SQLite format 3\x00"
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(home / "lifelog.db").execute("SELECT * FROM items").fetchall()
+    with Memory.open(home) as mem:
+        assert mem.stats().items == 1
+
+
+def test_passphrase_memory_rejects_a_wrong_passphrase(tmp_path: Path) -> None:
+    home = tmp_path / "p"
+    Memory.init(home, encryption="passphrase", passphrase="correct horse").close()
+    assert not (home / "key").exists()
+    with pytest.raises(PassphraseError):
+        Memory.open(home, passphrase="wrong")
+    with Memory.open(home, passphrase="correct horse") as mem:
+        assert mem.stats().encryption == "passphrase"
+
+
+def test_unencrypted_memory_is_plain_sqlite(tmp_path: Path) -> None:
+    home = tmp_path / "n"
+    with Memory.init(home, encryption="none") as mem:
+        mem.store.upsert([make_item("k", "visible")], origin=None, run_id=None)
+    rows = sqlite3.connect(home / "lifelog.db").execute("SELECT text FROM items").fetchall()
+    assert rows == [("visible",)]
+
+
+def test_open_missing_memory_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="lifelog init"):
+        Memory.open(tmp_path / "nothing")
+
+
+def test_get_by_unique_prefix(memory: Memory) -> None:
+    item = make_item("k", "text")
+    memory.store.upsert([item], origin=None, run_id=None)
+    assert memory.get(item.id[:8]).id == item.id
