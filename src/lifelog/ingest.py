@@ -25,7 +25,8 @@ from .store import Store
 
 __all__ = ["IngestReport", "Progress", "SourceCounts", "ingest_paths", "plan"]
 
-BATCH_ITEMS = 2000
+#: items per transaction (LIFELOG_INGEST_BATCH overrides, e.g. to test crash safety)
+BATCH_ITEMS = int(os.environ.get("LIFELOG_INGEST_BATCH", "2000"))
 BATCH_CHARS = 8_000_000
 MAX_SKIPS_KEPT = 10_000
 

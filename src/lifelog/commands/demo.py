@@ -1,0 +1,61 @@
+"""``lifelog demo``: generate a sample life, ingest it, ask it questions, check the citations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.rule import Rule
+
+
+def demo(
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where the sample life and its memory go.")
+    ] = Path(".demo"),
+    scale: Annotated[float, typer.Option(help="Size of the sample life (1 = a few MB).")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Random seed of the generator.")] = 7,
+    reasoning: Annotated[str, typer.Option(help="off | low | medium | high")] = "off",
+) -> None:
+    """Generate a fictional person's archive, ingest it encrypted, and answer questions."""
+    from ..cli import RichProgress, console, err, print_answer, print_report
+    from ..memory import Memory
+    from ..samplelife import DEMO_QUESTIONS, generate
+
+    directory = directory.expanduser().resolve()
+    console.print(Rule("1. a sample life"))
+    life = generate(directory / "life", seed=seed, scale=scale)
+    console.print(
+        f"wrote {len(life.files)} export files ({life.total_bytes / 1e6:.1f} MB) to {life.root}"
+    )
+    console.print(Rule("2. ingest (encrypted memory)"))
+    home = directory / "memory"
+    memory = Memory.open(home) if (home / "memory.json").exists() else Memory.init(home)
+    failures = 0
+    with memory:
+        sink = RichProgress(err) if err.is_terminal else None
+        report = memory.ingest(life.root, progress=sink)
+        print_report(report, console)
+        console.print(Rule("3. questions"))
+        for number, fact in enumerate(DEMO_QUESTIONS, start=1):
+            console.print(f"\n[bold]Q{number}. {escape(fact.question)}[/]")
+            answer = memory.ask(fact.question, reasoning=reasoning, now=life.now)
+            print_answer(answer, console)
+            cited = [c for c in answer.citations if fact.needle in c.item.text]
+            if answer.found and cited:
+                console.print(f"[green]✓ cites the item that holds the fact ({cited[0].item.id})[/]")
+            else:
+                failures += 1
+                console.print("[red]✗ the answer does not cite the item that holds the fact[/]")
+    console.print()
+    console.print(
+        f"[bold]{len(DEMO_QUESTIONS) - failures}/{len(DEMO_QUESTIONS)}[/] answers cite their"
+        f" evidence. Try: [cyan]lifelog --memory {home} ask \"…\"[/]"
+    )
+    if failures:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)

@@ -1,0 +1,190 @@
+"""The pipeline on the bundled sample life: idempotence, crash safety, encryption, reports."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lifelog import Memory
+from lifelog.samplelife import PLANTED_SECRET, generate
+
+
+@pytest.fixture(scope="module")
+def life(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate(tmp_path_factory.mktemp("life"), seed=7, scale=1.0).root
+
+
+def snapshot(memory: Memory) -> tuple[set[tuple[str, str]], int, int]:
+    conn = memory.store.conn
+    items = set(conn.execute("SELECT id, hash FROM items").fetchall())
+    chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    fts = conn.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]
+    return items, chunks, fts
+
+
+def test_importing_three_times_gives_identical_counts(tmp_path: Path, life: Path) -> None:
+    with Memory.init(tmp_path / "m") as memory:
+        first = memory.ingest(life)
+        assert first.added > 100 and first.skipped_count == 0, first.skipped[:5]
+        assert set(first.by_source) >= {"mbox", "whatsapp", "chatgpt", "notes"}
+        state = snapshot(memory)
+        for _ in range(2):
+            again = memory.ingest(life)
+            assert (again.added, again.updated) == (0, 0)
+            assert snapshot(memory) == state
+        forced = memory.ingest(life, force=True)
+        assert (forced.added, forced.updated) == (0, 0)
+        assert forced.unchanged == first.added + first.unchanged
+        assert snapshot(memory) == state
+        runs = memory.runs()
+        assert [r["status"] for r in runs] == ["done"] * 4
+
+
+def test_a_changed_record_updates_exactly_that_item(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# Garden\nThe tomatoes are growing.\n")
+    (notes / "b.md").write_text("# Books\nReading Dune.\n")
+    with Memory.init(tmp_path / "m") as memory:
+        memory.ingest(notes)
+        before = dict(memory.store.conn.execute("SELECT id, hash FROM items").fetchall())
+        (notes / "b.md").write_text("# Books\nReading Dune Messiah now.\n")
+        report = memory.ingest(notes)
+        assert (report.added, report.updated) == (0, 1)
+        after = dict(memory.store.conn.execute("SELECT id, hash FROM items").fetchall())
+        assert before.keys() == after.keys()
+        assert sum(before[k] != after[k] for k in before) == 1
+        assert memory.search("Messiah")[0].item.title == "Books"
+
+
+def _count_items(home: Path) -> int:
+    from lifelog.store.db import connect, read_key_file
+
+    try:
+        conn = connect(home / "lifelog.db", raw_key=read_key_file(home / "key"), readonly=True)
+    except Exception:  # noqa: BLE001 - not created yet
+        return 0
+    try:
+        return int(conn.execute("SELECT count(*) FROM items").fetchone()[0])
+    except Exception:  # noqa: BLE001 - schema not there yet
+        return 0
+    finally:
+        conn.close()
+
+
+def test_sigkill_mid_run_then_rerun_ends_identical_to_a_clean_run(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    big = generate(tmp_path_factory.mktemp("biglife"), seed=11, scale=4.0).root
+    clean_home, killed_home = tmp_path / "clean", tmp_path / "killed"
+    with Memory.init(clean_home) as clean:
+        clean.ingest(big)
+        expected = snapshot(clean)
+    Memory.init(killed_home).close()
+    env = {**os.environ, "LIFELOG_INGEST_BATCH": "50"}
+    command = [sys.executable, "-m", "lifelog.cli", "--memory", str(killed_home)]
+    proc = subprocess.Popen(
+        [*command, "ingest", "--quiet", str(big)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while _count_items(killed_home) < 200 and time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail("the ingest finished before it could be killed; make the life bigger")
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with Memory.open(killed_home) as memory:
+        partial = snapshot(memory)
+        assert 0 < len(partial[0]) < len(expected[0])
+        assert memory.runs()[0]["status"] == "running"  # it really died mid-run
+    rerun = subprocess.run([*command, "ingest", "--quiet", str(big)], env=env, timeout=300)
+    assert rerun.returncode == 0
+    with Memory.open(killed_home) as memory:
+        assert snapshot(memory) == expected
+        statuses = [r["status"] for r in memory.runs()]
+        assert statuses == ["done", "interrupted"]
+
+
+def test_with_encryption_a_planted_string_is_in_no_file(tmp_path: Path, life: Path) -> None:
+    secret = PLANTED_SECRET.encode()
+    assert any(secret in p.read_bytes() for p in life.rglob("*") if p.is_file())
+    homes = {"keyfile": tmp_path / "enc", "none": tmp_path / "plain"}
+    for mode, home in homes.items():
+        with Memory.init(home, encryption=mode) as memory:
+            memory.ingest(life)
+            assert memory.search(PLANTED_SECRET)  # it is really stored
+            # look while the database is open too (WAL, shared memory files)
+            open_files = {p: p.read_bytes() for p in home.rglob("*") if p.is_file()}
+        closed_files = {p: p.read_bytes() for p in home.rglob("*") if p.is_file()}
+        leaked = [p for p, data in {**open_files, **closed_files}.items() if secret in data]
+        if mode == "keyfile":
+            assert not leaked, leaked
+        else:
+            assert leaked  # the same check finds it when encryption is off
+
+
+def test_broken_files_are_reported_and_the_rest_imported(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "good.md").write_text("# Good\nThe import goes on.\n")
+    (export / "conversations.json").write_text('[{"title": "x", "mapping": {')
+    (export / "WhatsApp Chat with Ann.txt").write_text(
+        "12/31/19, 10:15 PM - Ann: Happy new year!\n"
+        "2019-31-12 25:99 - Ann: this date style is unknown\n"
+        "12/31/19, 10:16 PM - Ann: See you tomorrow\n"
+    )
+    with Memory.init(tmp_path / "m") as memory:
+        report = memory.ingest(export)
+        assert memory.search("import goes")
+        assert memory.search("tomorrow")
+        assert report.skipped_count >= 1
+        files = {Path(s.file).name for s in report.skipped}
+        assert "conversations.json" in files
+        logged = memory.run_errors(report.run_id)
+        assert len(logged) == report.skipped_count
+        assert all(position and reason for _f, position, reason in logged)
+
+
+def test_forget_by_source_file(tmp_path: Path, life: Path) -> None:
+    with Memory.init(tmp_path / "m") as memory:
+        memory.ingest(life)
+        chats = sorted((life / "whatsapp").glob("*.txt"))
+        target = chats[0]
+        before = memory.stats().items
+        removed = memory.forget_file(target)
+        assert removed > 0
+        assert memory.stats().items == before - removed
+        assert not memory.store.ids_by_origin(str(target.resolve()))
+        # re-ingesting brings exactly those back
+        report = memory.ingest(life)
+        assert report.added == removed
+
+
+def test_cli_round_trip(tmp_path: Path, life: Path) -> None:
+    home = tmp_path / "cli"
+    run = [sys.executable, "-m", "lifelog.cli", "--memory", str(home)]
+    assert subprocess.run([*run, "init"], capture_output=True).returncode == 0
+    ingest = subprocess.run([*run, "ingest", str(life)], capture_output=True, text=True)
+    assert ingest.returncode == 0, ingest.stderr
+    assert "added" in ingest.stdout
+    found = subprocess.run([*run, "search", "birthday"], capture_output=True, text=True)
+    assert found.returncode == 0 and "birthday" in found.stdout.lower()
+    item_id = re.search(r"\b[0-9a-f]{24}\b", found.stdout)
+    assert item_id is not None
+    shown = subprocess.run([*run, "show", item_id.group()], capture_output=True, text=True)
+    assert shown.returncode == 0 and "birthday" in shown.stdout.lower()
+    assert "file" in shown.stdout
+    missing = subprocess.run([*run, "show", "nonexistent-id"], capture_output=True, text=True)
+    assert missing.returncode == 2 and "error:" in missing.stderr
+    stats = subprocess.run([*run, "stats"], capture_output=True, text=True)
+    assert "items" in stats.stdout
