@@ -145,11 +145,7 @@ def print_report(report: IngestReport, out: Console) -> None:
         f"{report.added:,} added, {report.updated:,} updated, {report.unchanged:,} unchanged,"
         f" {report.skipped_count:,} skipped in {report.seconds:.1f} s"
         f" ({report.mb_per_s:.1f} MB/s)"
-        + (
-            f"; {report.files_resumed_past} files already done"
-            if report.files_resumed_past
-            else ""
-        )
+        + (f"; {report.files_resumed_past} files already done" if report.files_resumed_past else "")
     )
     for skip in report.skipped[:50]:
         out.print(f"[yellow]skipped[/] {escape(str(skip))}")
@@ -232,7 +228,9 @@ def search(
         list[str] | None,
         typer.Option("--from", "--person", "-p", help="Only items by or with this person."),
     ] = None,
-    kind: Annotated[list[str] | None, typer.Option(help="Only this kind (email, message …).")] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option(help="Only this kind (email, message …).")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many hits.")] = 10,
 ) -> None:
     """Search the memory by words, with filters: date, source, person."""
@@ -289,9 +287,7 @@ def show(
 def ask(
     question: Annotated[str, typer.Argument(help="A question about your life.")],
     memory: MemoryOption = None,
-    reasoning: Annotated[
-        str, typer.Option(help="off | low | medium | high")
-    ] = "off",
+    reasoning: Annotated[str, typer.Option(help="off | low | medium | high")] = "off",
     show_reasoning: Annotated[
         bool, typer.Option("--show-reasoning", help="Print the model's reasoning.")
     ] = False,
@@ -357,9 +353,7 @@ def stats(memory: MemoryOption = None) -> None:
     with _open(memory) as mem:
         s = mem.stats()
         console.print(f"[bold]{s.path}[/] (encryption: {s.encryption}, {s.db_bytes / 1e6:.1f} MB)")
-        span = (
-            f"{s.first:%Y-%m-%d} … {s.last:%Y-%m-%d}" if s.first and s.last else "no dates"
-        )
+        span = f"{s.first:%Y-%m-%d} … {s.last:%Y-%m-%d}" if s.first and s.last else "no dates"
         console.print(f"{s.items:,} items, {s.chunks:,} chunks, {span}, {s.runs} ingest runs")
         for name, count in sorted(s.by_source.items(), key=lambda kv: -kv[1]):
             console.print(f"  {name:<12} {count:>10,}")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import NotFoundError, SourceError
+from .parseworker import PARALLEL_MIN_BYTES, parse_in_worker, unit_records
 from .records import Item, Skip
 from .sources import detect
 from .sources.base import Source
@@ -146,9 +147,7 @@ def plan(paths: Iterable[Path]) -> tuple[list[Unit], list[str]]:
 
 def _start_run(store: Store, paths: list[str]) -> int:
     with store.lock, store.conn:
-        store.conn.execute(
-            "UPDATE runs SET status = 'interrupted' WHERE status = 'running'"
-        )
+        store.conn.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
         cursor = store.conn.execute(
             "INSERT INTO runs (started_at, paths) VALUES (?, ?)",
             (time.time(), json.dumps(paths, ensure_ascii=False)),
@@ -207,6 +206,7 @@ def ingest_paths(
     progress: Progress | None = None,
     force: bool = False,
     on_batch: Callable[[], None] | None = None,
+    parallel: bool | None = None,
 ) -> IngestReport:
     """Ingest files and folders into ``store``; see the module docstring."""
     progress = progress or Progress()
@@ -217,17 +217,37 @@ def ingest_paths(
     started = time.perf_counter()
     progress.start(sum(u.size for u in units), len(units))
     try:
+        todo: list[Unit] = []
         for unit in units:
-            counts = report.by_source.setdefault(unit.source.name, SourceCounts())
+            report.by_source.setdefault(unit.source.name, SourceCounts())
             if not force and _already_done(store, unit):
                 report.files_resumed_past += 1
                 progress.advance(unit.size, 0)
-                continue
+            else:
+                todo.append(unit)
+        parallel = (
+            parallel
+            if parallel is not None
+            else (sum(u.size for u in todo) >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1)
+        )
+        messages = (
+            parse_in_worker([(str(u.path), u.source.name) for u in todo]) if parallel else None
+        )
+        for index, unit in enumerate(todo):
+            counts = report.by_source[unit.source.name]
             progress.file(unit.path, unit.source.name)
-            _ingest_unit(store, unit, report, counts, progress, on_batch)
+            records = (
+                unit_records(messages, index)
+                if messages is not None
+                else unit.source.parse(unit.path)
+            )
+            _ingest_unit(store, unit, records, report, counts, progress, on_batch)
             counts.files += 1
             report.files_done += 1
             report.bytes += unit.size
+        if messages is not None:
+            for _rest in messages:  # let the worker finish and exit
+                pass
     except KeyboardInterrupt:
         report.status = "interrupted"
         raise
@@ -241,6 +261,7 @@ def ingest_paths(
 def _ingest_unit(
     store: Store,
     unit: Unit,
+    records: Iterator[Item | Skip],
     report: IngestReport,
     counts: SourceCounts,
     progress: Progress,
@@ -290,7 +311,7 @@ def _ingest_unit(
 
     failed = False
     try:
-        for record in unit.source.parse(unit.path):
+        for record in records:
             if isinstance(record, Skip):
                 skips.append(record)
                 continue
@@ -308,9 +329,17 @@ def _ingest_unit(
         failed = True
         skips.append(Skip(str(unit.path), "file", str(error)))
     except (OSError, ValueError, UnicodeError, MemoryError, RecursionError) as error:
-        # a bug or an I/O failure in one source must not end the whole import
         failed = True
         skips.append(Skip(str(unit.path), "file", f"{type(error).__name__}: {error}"))
+    except Exception as error:  # noqa: BLE001 - a bug in one source must not end the import
+        failed = True
+        skips.append(
+            Skip(
+                str(unit.path),
+                "file",
+                f"internal error in source {unit.source.name}: {type(error).__name__}: {error}",
+            )
+        )
     progress.advance(max(0, unit.size - seen_bytes), len(batch))
     # a file that failed is not marked done, so the next run tries it again
     flush(final=not failed)

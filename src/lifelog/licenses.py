@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from importlib.metadata import Distribution, PackageNotFoundError, distribution
+from typing import Any
 
 __all__ = ["BUNDLED_MODELS", "check", "classify", "closure"]
 
@@ -59,13 +60,15 @@ def _norm(name: str) -> str:
 
 
 def licence_of(dist: Distribution) -> str:
-    meta = dist.metadata
+    meta: Any = dist.metadata  # an email.message.Message at run time
     expression = meta.get("License-Expression")
     if expression:
         return str(expression)
     text = (meta.get("License") or "").strip()
     classifiers = [
-        c.split("::")[-1].strip() for c in meta.get_all("Classifier") or [] if c.startswith("License")
+        c.split("::")[-1].strip()
+        for c in meta.get_all("Classifier") or []
+        if c.startswith("License")
     ]
     if text and len(text) < 120:
         return text

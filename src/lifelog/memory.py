@@ -121,8 +121,11 @@ class Memory:
             config = load_config(home)
         except FileNotFoundError:
             if create:
-                return cls.init(home, passphrase=passphrase,
-                                encryption="passphrase" if passphrase else "keyfile")
+                return cls.init(
+                    home,
+                    passphrase=passphrase,
+                    encryption="passphrase" if passphrase else "keyfile",
+                )
             raise NotFoundError(
                 f"no memory at {home}: create one with `lifelog init`"
                 " (or pick another with --memory / LIFELOG_HOME)"
@@ -201,9 +204,7 @@ class Memory:
             raise UserError(f"item id prefix {item_id!r} is ambiguous")
         raise NotFoundError(f"no item {item_id!r} in this memory")
 
-    def search(
-        self, query: str, filters: Filters | None = None, *, limit: int = 10
-    ) -> list[Hit]:
+    def search(self, query: str, filters: Filters | None = None, *, limit: int = 10) -> list[Hit]:
         """Lexical (BM25) search over chunks, with filters; one hit per item."""
         filters = filters or Filters()
         matches = search_chunks(self.store, query, filters, limit=limit * 3)
@@ -258,9 +259,7 @@ class Memory:
         """Items in time order within the filters."""
         where, params = (filters or Filters()).sql("items")
         return list(
-            self.store.iter_items(
-                f"{where} AND ts IS NOT NULL", params, limit=limit, offset=offset
-            )
+            self.store.iter_items(f"{where} AND ts IS NOT NULL", params, limit=limit, offset=offset)
         )
 
     def stats(self) -> Stats:
@@ -271,9 +270,7 @@ class Memory:
             by_source = dict(conn.execute("SELECT source, count(*) FROM items GROUP BY source"))
             by_kind = dict(conn.execute("SELECT kind, count(*) FROM items GROUP BY kind"))
             runs = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
-        size = sum(
-            p.stat().st_size for p in self.home.glob(DB_NAME + "*") if p.is_file()
-        )
+        size = sum(p.stat().st_size for p in self.home.glob(DB_NAME + "*") if p.is_file())
         return Stats(
             path=str(self.home),
             encryption=self.config.encryption,
@@ -306,6 +303,8 @@ class Memory:
                 )
             ]
 
-    def query_ids(self, query: str, filters: Filters | None = None, limit: int = 1000) -> Iterable[str]:
+    def query_ids(
+        self, query: str, filters: Filters | None = None, limit: int = 1000
+    ) -> Iterable[str]:
         """Ids of items matching a query (what ``forget --query`` would remove)."""
         return [hit.item.id for hit in self.search(query, filters, limit=limit)]

@@ -44,14 +44,16 @@ def demo(
             print_answer(answer, console)
             cited = [c for c in answer.citations if fact.needle in c.item.text]
             if answer.found and cited:
-                console.print(f"[green]✓ cites the item that holds the fact ({cited[0].item.id})[/]")
+                console.print(
+                    f"[green]✓ cites the item that holds the fact ({cited[0].item.id})[/]"
+                )
             else:
                 failures += 1
                 console.print("[red]✗ the answer does not cite the item that holds the fact[/]")
     console.print()
     console.print(
         f"[bold]{len(DEMO_QUESTIONS) - failures}/{len(DEMO_QUESTIONS)}[/] answers cite their"
-        f" evidence. Try: [cyan]lifelog --memory {home} ask \"…\"[/]"
+        f' evidence. Try: [cyan]lifelog --memory {home} ask "…"[/]'
     )
     if failures:
         raise typer.Exit(1)

@@ -30,11 +30,9 @@ def chunk_spans(text: str, target: int = TARGET_CHARS) -> list[tuple[int, int]]:
         cut = -1
         window = text[lo:hi]
         for pattern in _BREAKS:
-            last = None
-            for last in pattern.finditer(window):
-                pass
-            if last is not None:
-                cut = lo + last.end()
+            ends = [match.end() for match in pattern.finditer(window)]
+            if ends:
+                cut = lo + ends[-1]
                 break
         if cut <= start:
             cut = start + target

@@ -49,9 +49,7 @@ def make_snippet(
     the offset of the snippet in ``text``.
     """
     wanted = set(terms)
-    matches = [
-        (m.start(), m.end()) for m in _WORD.finditer(text) if normalise(m.group()) in wanted
-    ]
+    matches = [(m.start(), m.end()) for m in _WORD.finditer(text) if normalise(m.group()) in wanted]
     if len(text) <= width:
         return text, tuple(matches), 0
     best_start, best_count = 0, -1

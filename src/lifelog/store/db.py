@@ -75,9 +75,7 @@ def connect(
     except sqlcipher3.DatabaseError as error:
         conn.close()
         if raw_key is not None or passphrase is not None:
-            raise PassphraseError(
-                f"cannot decrypt {path}: wrong passphrase or key file"
-            ) from error
+            raise PassphraseError(f"cannot decrypt {path}: wrong passphrase or key file") from error
         raise StoreError(
             f"cannot read {path}: it is encrypted (set LIFELOG_PASSPHRASE) or damaged"
         ) from error

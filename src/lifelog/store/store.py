@@ -95,7 +95,9 @@ class Store:
 
     # -- writing -----------------------------------------------------------------
 
-    def upsert(self, items: Iterable[Item], *, origin: str | None, run_id: int | None) -> UpsertResult:
+    def upsert(
+        self, items: Iterable[Item], *, origin: str | None, run_id: int | None
+    ) -> UpsertResult:
         """Insert new items, update changed ones, skip identical ones. One transaction."""
         result = UpsertResult()
         batch: dict[str, Item] = {}
@@ -273,15 +275,16 @@ class Store:
         offset: int = 0,
     ) -> Iterator[Item]:
         cursor = self.conn.execute(
-            f"SELECT {ITEM_COLUMNS} FROM items WHERE {where}"
-            " ORDER BY ts, rowid LIMIT ? OFFSET ?",
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE {where} ORDER BY ts, rowid LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
         for row in cursor:
             yield item_from_row(row)
 
     def count(self, where: str = "1", params: Sequence[Any] = ()) -> int:
-        return int(self.conn.execute(f"SELECT count(*) FROM items WHERE {where}", params).fetchone()[0])
+        return int(
+            self.conn.execute(f"SELECT count(*) FROM items WHERE {where}", params).fetchone()[0]
+        )
 
     def meta_get(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
