@@ -1,0 +1,387 @@
+"""Sentence templates for the filler, by kind of text; ``{slot}`` names a bank in ``words``.
+
+Like the banks, the templates keep clear of the planted facts' question words.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ASSIST",
+    "CHAT",
+    "CHAT_LONG",
+    "CHAT_PT",
+    "MAIL",
+    "MAIL_SUBJECT",
+    "NEWSLETTERS",
+    "NOTE",
+    "NOTE_TITLE",
+    "PROMPTS",
+    "RECEIPTS",
+]
+
+CHAT: tuple[str, ...] = (
+    "{reaction}",
+    "{reaction} {emoji}",
+    "ok!",
+    "Sounds good",
+    "On my way",
+    "Running 10 min late, sorry {emoji}",
+    "Are you around {day}?",
+    "Did you see {show}? No spoilers please",
+    "Just finished the last episode of {show}, {reaction}",
+    "Want to grab {food} {day}?",
+    "I'm at {place}, come by if you want",
+    "It's {weather} here",
+    "It's {weather} today {emoji}",
+    "Feeling {feeling} today",
+    "Heading to {errand}, need anything?",
+    "Have you seen my {thing}? I think I left it at yours",
+    "Thanks again for {food} yesterday, it was {adj}",
+    "How was {activity}?",
+    "We should do {activity} {day}",
+    "Can't {day}, what about {weekday}?",
+    "{weekday} at {clock} is fine for me",
+    "See you at {clock}",
+    "Booked a table at {place} for {clock}",
+    "Call you in 5",
+    "Missed your call, all good?",
+    "Good luck {day}! {emoji}",
+    "Just landed in {city}",
+    "Back from {city}, exhausted but happy",
+    "Thinking of you {emoji}",
+    "That's {adj} news!",
+    "Can you send me the photos from {city}?",
+    "I'm reading {book} now, it's {adj}",
+    "@miso Miso is asleep on my laptop again {emoji}",
+    "@miso Miso knocked the {thing} off the table",
+    "The {garden} finally look happy",
+    "Grab a coffee {day}?",
+    "Tickets for {activity} are {num} euros each",
+    "I owe you {num} euros for {food}",
+    "Sending the link now",
+    "@boston location: https://maps.google.com/?q=42.3{num}1,-71.0{num}7",
+    "@lisbon location: https://maps.google.com/?q=38.7{num}3,-9.1{num}9",
+    "Happy {weekday}!",
+    "Good night {emoji}",
+    "@lisbon Bom dia! {emoji}",
+    "Traffic is a nightmare, {num} more minutes",
+    "Did {friend} text you back?",
+    "{friend} says hi",
+    "{friend} is coming too, hope that's ok",
+    "I'll bring {food}",
+    "Haha yes exactly",
+    "Honestly same",
+    "Let me check and get back to you",
+    "So {feeling} after {activity}",
+    "What time does {place} close?",
+    "Found your {thing}, it was in my bag",
+    "Ugh, {errand} took forever",
+    "The train to {city} is delayed again",
+    "This made me think of you {emoji}",
+    "Yes please!",
+    "No worries at all",
+    "Love that",
+    "Where are you?",
+    "Almost there",
+)
+
+CHAT_LONG: tuple[str, ...] = (
+    "Ok so update:\n{friend} can't make it {day}\nso maybe {weekday} instead?",
+    "@miso Shopping list:\n- {food}\n- {errand}\n- something for Miso",
+    "Best day ever!\n{activity} in the morning, {food} for lunch\nand then {place} {emoji}",
+    "@lisbon Address is:\nRua das Flores {num}\nLisboa",
+    "Address is:\n{num} Elm Street, Apt 2\nSomerville, MA",
+    "Quick question\nwhich {thing} did you buy? The {color} one?",
+)
+
+CHAT_PT: tuple[str, ...] = (
+    "{pt}!",
+    "{pt} {emoji}",
+    "Ahah {pt}",
+)
+
+MAIL: tuple[str, ...] = (
+    "It was so good to see you at {place} last {weekday}.",
+    "I finally finished {book} and the ending completely surprised me.",
+    "Are you free for dinner {day}? I was thinking {place}.",
+    "The photos from {city} came out better than I expected.",
+    "From what I remember, the tickets were about {num}0 euros each.",
+    "Let me know if {weekday} suits you better.",
+    "I have been meaning to write for ages, sorry for the silence.",
+    "We spent the whole afternoon at {activity} and I'm still {feeling}.",
+    "The weather has been {weather}, so mostly indoors with a pile of books.",
+    "{friend} sends her love and says you still owe her a game of chess.",
+    "I've attached the notes we talked about, tell me what you think.",
+    "Could you forward me the address of {place}?",
+    "My {garden} survived the winter, against all odds.",
+    "I booked the train to {city} for the {num}th, the return is still open.",
+    "Thanks for the recommendation, {show} is every bit as good as you said.",
+    "No rush at all, whenever you have a minute.",
+    "@lisbon The new flat gets morning light, and I can hear the trams from the kitchen.",
+    "I'm thinking of taking {activity} more seriously this year.",
+    "Do you still have the recipe for {food}? Mine never tastes the same.",
+    "I spent the weekend sorting out {money} and feel strangely virtuous.",
+    "The deadline for {project} slipped twice, so the week was {adj}.",
+    "I met {friend} for {food} and we talked for hours.",
+    "Please say hi to everyone from me.",
+    "I'll be in {city} from the {num}th if you fancy meeting up.",
+    "That museum in {city} was {adj}, we should go together one day.",
+    "Hope the new routine is treating you well.",
+    "I found a little {color} notebook that I think is yours.",
+    "We watched {show} all weekend, no regrets.",
+    "Tell me everything about {city} when you're back.",
+    "I still laugh about that evening at {place}.",
+    "From {city}, with sore feet and a full camera roll.",
+    "@lisbon My Portuguese is improving: I can now order {food} without pointing.",
+    "I signed up for {activity} on {weekday} evenings.",
+    "The landlord finally fixed the boiler, so hot showers are back.",
+    "It has been {weather} all week, which suits my mood.",
+    "@boston The snow on our street finally melted, so the bike is back in use.",
+    "@boston We walked along the Charles all afternoon and ended up at {place}.",
+    "@lisbon The pastelaria downstairs already knows my order.",
+    "@lisbon We took the ferry to Cacilhas for lunch and came back at sunset.",
+    "@miso Miso has decided the bookshelf is her throne.",
+)
+
+MAIL_SUBJECT: tuple[str, ...] = (
+    "Catching up",
+    "Dinner {day}?",
+    "Photos from {city}",
+    "{book}",
+    "Quick question",
+    "Re: plans",
+    "Hello from {city}",
+    "That recipe",
+    "Long overdue",
+    "Tickets for {activity}",
+    "Your {thing}",
+    "{show}!!",
+    "Weekend?",
+    "News",
+    "Tomorrow",
+    "About {project}",
+    "Visit in {month}",
+    "Saudade",
+    "Thank you",
+    "A small favour",
+)
+
+#: mailing lists: (display name, address, subject template, sentence templates)
+NEWSLETTERS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    (
+        "The Weekly Sprout",
+        "hello@sprout.example.com",
+        "This week: {garden} and {garden}",
+        (
+            "Now is the time to prune {garden} before the heat arrives.",
+            "Readers keep asking about {garden} on balconies; here is our short guide.",
+            "A {color} pot looks lovely but gets hot in full sun.",
+            "Water {garden} early in the morning and mulch generously.",
+            "Our reader from {city} grew {garden} in a shoebox, photos inside.",
+            "Compost does not need to be complicated: greens, browns and patience.",
+        ),
+    ),
+    (
+        "PyDigest",
+        "digest@pydigest.example.net",
+        "PyDigest #{num}{num}: {tech}, {tech} and more",
+        (
+            "This issue looks at {tech} and why it keeps getting faster.",
+            "A practical tour of {tech} with small, runnable examples.",
+            "Three talks about {tech} from this year's conferences are now online.",
+            "Library of the week: a tiny wrapper that makes {tech} pleasant.",
+            "Opinion: stop fighting {tech} and read the documentation twice.",
+            "Release notes: {tech} gets better error messages and a faster parser.",
+        ),
+    ),
+    (
+        "Lens & Light",
+        "news@lensandlight.example.org",
+        "Lens & Light: shooting in {city}",
+        (
+            "Golden hour in {city} is short, so scout the spot the day before.",
+            "Is {gear} worth it? We tested it for a month.",
+            "Reader gallery: {num} photos of {city} in the rain.",
+            "Underexpose by a third of a stop and let the highlights breathe.",
+            "Our guide to {gear} for beginners is updated for this year.",
+        ),
+    ),
+    (
+        "Climate Brief",
+        "brief@climatebrief.example.org",
+        "Climate Brief: {climate} in focus",
+        (
+            "New data on {climate} show costs falling faster than predicted.",
+            "{city} announced a plan for {climate} by the end of the decade.",
+            "Explainer: what {climate} can and cannot do.",
+            "Five charts about {climate} that changed our minds this month.",
+            "A long read on {climate} and the people who build it.",
+        ),
+    ),
+    (
+        "Money Matters",
+        "letters@moneymatters.example.com",
+        "Money Matters: a calm look at {money}",
+        (
+            "A simple rule for {money}: automate it and look once a quarter.",
+            "Why {money} deserves ten minutes of your weekend.",
+            "Readers asked about {money}; here are the honest answers.",
+            "The boring option is often the right one, especially for {money}.",
+        ),
+    ),
+)
+
+RECEIPTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    (
+        "Atlas Bank",
+        "no-reply@atlasbank.example.com",
+        "Your {month} statement is ready",
+        (
+            "Your statement for {month} is now available in online banking.",
+            "Your balance and recent transactions are summarised below.",
+            "For your security we will never ask for your PIN by email.",
+        ),
+    ),
+    (
+        "SkyBridge Airlines",
+        "bookings@skybridge.example.com",
+        "Booking confirmation: your trip to {city}",
+        (
+            "Thank you for booking with SkyBridge Airlines.",
+            "Your flight to {city} departs at {clock} local time; check-in opens 24 hours before.",
+            "One cabin bag of up to 8 kg is included in your fare.",
+        ),
+    ),
+    (
+        "Paperleaf Books",
+        "orders@paperleaf.example.net",
+        "Your order has shipped: {book}",
+        (
+            "Good news: your copy of {book} is on its way.",
+            "It should arrive within {num} business days.",
+            "Tracking details are attached as a text file.",
+        ),
+    ),
+    (
+        "Lumen Energia",
+        "faturas@lumen.example.pt",
+        "Fatura de {month} / your {month} invoice",
+        (
+            "Your electricity invoice for {month} is attached as a PDF.",
+            "The amount will be debited from your account within {num} days.",
+            "Thank you for choosing renewable energy.",
+        ),
+    ),
+)
+
+PROMPTS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        "python",
+        (
+            "How do I use {tech} to read a CSV file and group rows by month?",
+            "What's the difference between a list and a tuple in Python?",
+            "Can you explain {tech} like I'm a beginner?",
+            "Why does my script print None instead of the total?",
+        ),
+        (
+            "Good question: the short answer is that {tech} handles most of this for you.",
+            "Here is a small example you can paste into a file and run.",
+            "The key idea is to keep the data in one structure and transform it step by step.",
+            "If performance matters, measure first and only then optimise.",
+            "A common pitfall is mutating a value while iterating over it.",
+            "You can also write a test with pytest to make sure it keeps behaving.",
+        ),
+    ),
+    (
+        "portuguese",
+        (
+            "How do I say '{food}' and 'the bill, please' in European Portuguese?",
+            "What's the difference between 'tu' and 'você' in Portugal?",
+            "Can you give me ten everyday phrases like '{pt}'?",
+        ),
+        (
+            "In Portugal people often drop the pronoun entirely, which sounds more natural.",
+            "The phrase '{pt}' is very common and friendly.",
+            "European Portuguese swallows many vowels, so listening practice helps a lot.",
+            "A polite way to ask is 'Pode trazer a conta, por favor?'.",
+        ),
+    ),
+    (
+        "travel",
+        (
+            "Plan a three-day trip to {city} by train with a mid-range budget.",
+            "What should I pack for a weekend in {city} in {month}?",
+            "Is it worth visiting {city} in {month}?",
+        ),
+        (
+            "Day one: arrive early, drop your bags and walk the old town.",
+            "Book the popular museums in advance, especially at weekends.",
+            "Local buses are cheap, but walking is often faster in the centre.",
+            "In {month} the weather can be {weather}, so pack layers.",
+            "Try {food} at a small family-run place rather than on the main square.",
+        ),
+    ),
+    (
+        "writing",
+        (
+            "Help me write a polite email asking my landlord to fix the boiler.",
+            "Can you make this message sound friendlier: 'please send the {project} today'?",
+            "Write a short thank-you note for {friend} who lent me her {thing}.",
+        ),
+        (
+            "Here is a version that is clear but warm.",
+            "Keep the first sentence about the request and the second about timing.",
+            "You could end with a simple thank-you and your availability.",
+            "Feel free to adjust the tone if you know the person well.",
+        ),
+    ),
+    (
+        "fitness",
+        (
+            "Suggest a beginner plan for {sport} three times a week.",
+            "How do I stretch after {sport}?",
+        ),
+        (
+            "Start gently and increase the load by about ten percent per week.",
+            "Rest days matter as much as training days.",
+            "Hold each stretch for about thirty seconds without bouncing.",
+            "If anything hurts sharply, stop and get it checked.",
+        ),
+    ),
+)
+
+ASSIST: tuple[str, ...] = (
+    "Let me know if you want me to adapt this.",
+    "I hope this helps!",
+    "Would you like a shorter version?",
+)
+
+NOTE_TITLE: tuple[str, ...] = (
+    "Ideas for {city}",
+    "Reading: {book}",
+    "Recipe - {food}",
+    "Garden log - {garden}",
+    "Notes on {tech}",
+    "Gift ideas",
+    "Weekend plans",
+    "Questions for {friend}",
+    "Budget {month}",
+    "Photo walk {city}",
+)
+
+NOTE: tuple[str, ...] = (
+    "- try {food} at {place}",
+    "- ask {friend} about {activity}",
+    "- buy a {color} {thing}",
+    "- remember to water {garden}",
+    "- read more about {tech}",
+    "- book train to {city}",
+    "- look into {money}",
+    "- {activity} on {weekday}",
+    "The best part of {book} is the second half.",
+    "Felt {feeling} after {activity}, but good.",
+    "Idea: a small photo series of {city} in the rain.",
+    "{friend} recommended {show}.",
+    "Budget for {errand}: {num}0 euros.",
+    "Keep it simple and write things down the same day.",
+)
