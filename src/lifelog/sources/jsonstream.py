@@ -1,0 +1,378 @@
+"""A streaming JSON reader and the small helpers the message sources share.
+
+:class:`JsonStream` walks a JSON document held in a file without building it:
+a source asks for the keys of an object or the elements of an array and decodes
+only the values it wants (one message at a time), so memory holds one read
+buffer and one value, never the export. Values it leaves are passed over by a
+scanner that streams strings and containers. A value that cannot be decoded
+(larger than the limit, nested too deeply, a number too long) raises
+:class:`ValueSkipped` after it has been passed over, so the caller reports it and
+goes on; malformed or truncated JSON raises :class:`JsonStreamError` with the
+line and column, and nothing after it can be read.
+
+The helpers turn epoch and ISO 8601 times into aware UTC, cut over-long texts,
+open text files with a clear ``SourceError`` and build ``file://`` URIs without
+resolving the same path for every record.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import quote
+
+from ..errors import SourceError
+from .base import file_uri, to_utc
+
+__all__ = [
+    "MAX_TEXT",
+    "JsonStream",
+    "JsonStreamError",
+    "ValueSkipped",
+    "cap_text",
+    "epoch_time",
+    "iso_time",
+    "open_text",
+    "record_uri",
+]
+
+#: longest message text kept; the rest is cut and ``metadata["truncated"]`` set
+MAX_TEXT = 5_000_000
+#: characters read from a stream at a time
+READ_CHARS = 1 << 18
+#: one JSON value (one message) larger than this is skipped, not decoded
+MAX_VALUE_CHARS = 64 * 1024 * 1024
+#: latest moment accepted as a real date (year 3000)
+_LATEST = 32503680000.0
+
+_STRUCT = re.compile(r'["{}\[\]]')
+_STRING_END = re.compile(r'["\\]')
+_SPACE = re.compile(r"[ \t\r\n]*")
+_NUMBER_TAIL = re.compile(r"[0-9eE+\-.]*")
+_SCALAR = re.compile(r'[^\s,\]\}\[\{":]*')
+
+
+# -- shared helpers ----------------------------------------------------------------
+
+
+def open_text(path: Path) -> IO[str]:
+    """Open ``path`` as UTF-8 text (a BOM dropped, bad bytes replaced) or raise SourceError."""
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(f"is a directory: {path}")
+        return path.open(encoding="utf-8-sig", errors="replace", newline="")
+    except OSError as error:
+        raise SourceError(f"{path}: cannot read: {error}") from error
+
+
+@lru_cache(maxsize=64)
+def _base_uri(path: Path) -> str:
+    return file_uri(path)
+
+
+def record_uri(path: Path, locator: str) -> str:
+    """``file_uri(path, locator)``, resolving each path once (it is called for every record)."""
+    return _base_uri(path) + "#" + quote(locator, safe="@:=+-_.~ ")
+
+
+def epoch_time(value: Any, scale: float = 1.0) -> datetime | None:
+    """Seconds (times ``scale``) since 1970 as aware UTC, or None when not a real date."""
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    seconds = value / scale
+    if not math.isfinite(seconds) or not 0 < seconds < _LATEST:
+        return None
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def iso_time(value: Any) -> datetime | None:
+    """An ISO 8601 string as aware UTC (naive taken as UTC wall time), or None."""
+    if not isinstance(value, str) or not 8 <= len(value) <= 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if not 1900 <= moment.year < 3000:
+        return None
+    return to_utc(moment)
+
+
+def cap_text(text: str, metadata: dict[str, Any]) -> str:
+    """``text`` cut to ``MAX_TEXT`` characters, noting the cut in ``metadata``."""
+    if len(text) > MAX_TEXT:
+        metadata["truncated"] = True
+        return text[:MAX_TEXT]
+    return text
+
+
+# -- streaming JSON ----------------------------------------------------------------
+
+
+class JsonStreamError(ValueError):
+    """The JSON is malformed or truncated at ``position``; nothing after it can be read."""
+
+    def __init__(self, position: str, message: str) -> None:
+        super().__init__(f"{message} at {position}")
+        self.position = position
+        self.message = message
+
+
+class ValueSkipped(ValueError):
+    """One value could not be decoded (too large, too deep ...); it was passed over."""
+
+    def __init__(self, position: str, reason: str) -> None:
+        super().__init__(f"value at {position} not read: {reason}")
+        self.position = position
+        self.reason = reason
+
+
+class JsonStream:
+    """A pull parser over a text stream: walks objects and arrays without building them.
+
+    ``members()`` yields the keys of an object and ``items()`` the indices of an
+    array; after each, the caller reads the value (``value()``, ``members()``,
+    ``items()``) or leaves it, in which case it is skipped without being
+    decoded. Memory holds the value being decoded and one read buffer.
+    """
+
+    def __init__(self, stream: IO[str], max_value: int = MAX_VALUE_CHARS) -> None:
+        self._stream = stream
+        self._buf = ""
+        self._at = 0
+        self._eof = False
+        self._dropped = 0  # characters dropped from the front of the buffer
+        self._lines = 0  # newlines in them
+        self._line_start = 0  # where the line of the first kept character starts
+        self.max_value = max_value
+
+    # buffer ---------------------------------------------------------------------
+
+    def _more(self, want: int = 0) -> bool:
+        if self._eof:
+            return False
+        chunk = self._stream.read(max(READ_CHARS, want))
+        if not chunk:
+            self._eof = True
+            return False
+        if self._at:  # drop what was consumed, keeping positions right
+            newlines = self._buf.count("\n", 0, self._at)
+            if newlines:
+                self._lines += newlines
+                self._line_start = self._dropped + self._buf.rfind("\n", 0, self._at) + 1
+            self._dropped += self._at
+            self._buf = self._buf[self._at :] + chunk
+            self._at = 0
+        else:
+            self._buf += chunk
+        return True
+
+    def position(self) -> str:
+        """Where the reader stands, for messages: ``line L column C (char N)``."""
+        line = self._lines + self._buf.count("\n", 0, self._at) + 1
+        newline = self._buf.rfind("\n", 0, self._at)
+        start = self._dropped + newline + 1 if newline >= 0 else self._line_start
+        absolute = self._dropped + self._at
+        return f"line {line} column {absolute - start + 1} (char {absolute})"
+
+    def _error(self, message: str) -> JsonStreamError:
+        return JsonStreamError(self.position(), message)
+
+    def _offset(self) -> int:
+        return self._dropped + self._at
+
+    # tokens ---------------------------------------------------------------------
+
+    def peek(self) -> str:
+        """The next significant character, or ``""`` at the end of the stream."""
+        while True:
+            match = _SPACE.match(self._buf, self._at)
+            self._at = match.end() if match else self._at
+            if self._at < len(self._buf):
+                return self._buf[self._at]
+            if not self._more():
+                return ""
+
+    def _take(self, expected: str) -> None:
+        if self.peek() != expected:
+            found = self.peek()
+            raise self._error(
+                f"expected {expected!r}, found {found!r}" if found else "unexpected end of file"
+            )
+        self._at += 1
+
+    def value(self) -> Any:
+        """Decode the next value; ``ValueSkipped`` (and the value passed over) when it cannot be.
+
+        A value is passed over when it is larger than ``max_value`` characters, nested
+        too deeply for the decoder, or holds a number too long to convert.
+        """
+        if not self.peek():
+            raise self._error("unexpected end of file (truncated?)")
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self._buf, self._at)
+                if not self._eof and _NUMBER_TAIL.fullmatch(self._buf, end):
+                    raise _MayGoOn  # the value reaches the end of what was read: "1" of "1e5"
+            except (json.JSONDecodeError, _MayGoOn) as error:
+                cut = isinstance(error, _MayGoOn) or (
+                    error.pos >= len(self._buf) - 8 or error.msg.startswith("Unterminated string")
+                )
+                if cut and not self._eof:
+                    pending = len(self._buf) - self._at
+                    if pending > self.max_value:
+                        raise self._pass_over(f"larger than {self.max_value} characters") from None
+                    self._more(pending)
+                    continue
+                if isinstance(error, _MayGoOn):
+                    continue  # at the end of the file: decoded again, now final
+                self._at = min(error.pos, len(self._buf))
+                raise self._error(f"invalid JSON: {error.msg}") from None
+            except RecursionError:
+                raise self._pass_over("nested too deeply") from None
+            except ValueError as error:  # e.g. an integer with more digits than Python allows
+                raise self._pass_over(str(error)) from None
+            if end - self._at > self.max_value:
+                where = self.position()
+                self._at = end
+                raise ValueSkipped(where, f"larger than {self.max_value} characters")
+            self._at = end
+            return value
+
+    def _pass_over(self, reason: str) -> ValueSkipped:
+        where = self.position()
+        self.skip()
+        return ValueSkipped(where, reason)
+
+    def skip(self) -> None:
+        """Pass over the next value without decoding it (strings and containers streamed)."""
+        first = self.peek()
+        if not first:
+            raise self._error("unexpected end of file (truncated?)")
+        if first not in '{["':
+            start = self._offset()
+            while True:  # a number or a literal: up to the next delimiter
+                match = _SCALAR.match(self._buf, self._at)
+                self._at = match.end() if match else self._at
+                if self._at < len(self._buf) or not self._more():
+                    break
+            if self._offset() == start:
+                raise self._error(f"unexpected character {first!r}")
+            return
+        depth = 0
+        in_string = False
+        at = self._at
+        while True:
+            buf = self._buf
+            if at >= len(buf):
+                self._at = at
+                if not self._more():
+                    raise self._error("unexpected end of file (truncated?)")
+                at = self._at
+                continue
+            if in_string:
+                match = _STRING_END.search(buf, at)
+                if match is None:
+                    at = len(buf)
+                elif match.group() == "\\":
+                    if match.end() >= len(buf):  # the escaped character is not read yet
+                        self._at = match.start()
+                        if not self._more():
+                            raise self._error("unexpected end of file (truncated?)")
+                        at = self._at
+                    else:
+                        at = match.end() + 1
+                else:
+                    in_string = False
+                    at = match.end()
+                    if depth == 0:
+                        self._at = at
+                        return
+                continue
+            match = _STRUCT.search(buf, at)
+            if match is None:
+                at = len(buf)
+                continue
+            char = match.group()
+            at = match.end()
+            if char == '"':
+                in_string = True
+            elif char in "{[":
+                depth += 1
+            else:
+                depth -= 1
+                if depth <= 0:
+                    self._at = at
+                    return
+
+    def members(self) -> Iterator[str]:
+        """The keys of the object that comes next; read or leave each value."""
+        self._take("{")
+        if self.peek() == "}":
+            self._at += 1
+            return
+        while True:
+            if self.peek() != '"':
+                raise self._error("expected a key")
+            key = self.value()
+            self._take(":")
+            if not self.peek():
+                raise self._error("unexpected end of file (truncated?)")
+            mark = self._offset()
+            yield key
+            if self._offset() == mark:
+                self.skip()
+            following = self.peek()
+            if following == ",":
+                self._at += 1
+            elif following == "}":
+                self._at += 1
+                return
+            else:
+                raise self._error(
+                    "expected ',' or '}'" if following else "unexpected end of file (truncated?)"
+                )
+
+    def items(self) -> Iterator[int]:
+        """The indices of the array that comes next; read or leave each element."""
+        self._take("[")
+        if self.peek() == "]":
+            self._at += 1
+            return
+        index = 0
+        while True:
+            if not self.peek():
+                raise self._error("unexpected end of file (truncated?)")
+            mark = self._offset()
+            yield index
+            if self._offset() == mark:
+                self.skip()
+            index += 1
+            following = self.peek()
+            if following == ",":
+                self._at += 1
+            elif following == "]":
+                self._at += 1
+                return
+            else:
+                raise self._error(
+                    "expected ',' or ']'" if following else "unexpected end of file (truncated?)"
+                )
+
+
+_DECODER = json.JSONDecoder(strict=False)  # control characters inside strings are kept
+
+
+class _MayGoOn(Exception):
+    """A value ends exactly at the end of the buffer: read more before trusting it."""
