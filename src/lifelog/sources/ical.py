@@ -1,0 +1,592 @@
+"""iCalendar files (``.ics``): events (and to-dos), recurring events expanded.
+
+Every ``VEVENT`` occurrence becomes an item of kind ``event`` (a ``VTODO`` one of
+kind ``task``): ``title`` is the summary; ``text`` the summary, when, where,
+organizer, attendees (with their answers), how it repeats, status, categories,
+URL and the description; ``timestamp`` the start in UTC; ``author`` the
+organizer; ``participants`` the organizer and attendees (names and lower-case
+addresses); ``metadata`` the start and end with their offsets, ``all_day``,
+``floating`` (no zone), ``timezone``, location, organizer, attendees, status,
+categories, ``uid``, ``recurrence_id``, ``rrule`` and the calendar's name.
+
+Times: a ``TZID`` is resolved through the file's own ``VTIMEZONE`` (also
+non-Olson names such as Exchange's ``GMT +0100 (Standard) / …`` or Cyrillic
+ones), else the IANA database, else Windows zone names; an unknown zone is read
+as UTC and named in ``metadata["unknown_timezone"]``. All-day events start at
+00:00 UTC of their date; floating times are read as UTC wall time.
+
+Recurrence (``RRULE``, ``RDATE``, ``EXDATE``, and modified occurrences given as
+separate components with a ``RECURRENCE-ID``) is expanded by our own bounded
+expander (RFC 5545 semantics: BYMONTH, BYWEEKNO, BYYEARDAY, BYMONTHDAY, BYDAY with
+ordinals, BYHOUR/BYMINUTE/BYSECOND, BYSETPOS, WKST, COUNT, UNTIL): only the first
+``LIFELOG_ICS_WINDOW_DAYS`` days from the series' start (default 730) and at most
+``LIFELOG_ICS_MAX_OCCURRENCES`` occurrences (default 500) are produced, so a rule
+that never ends (or a hostile one) cannot run away. A ``VTODO`` is not expanded.
+
+Keys: the ``UID``, plus ``/`` and the occurrence's original start (UTC) for
+recurring events, so a modified occurrence replaces the generated one and a
+re-import updates in place. Components without a UID are keyed by summary and
+start.
+
+The file is streamed: components are split out one by one and parsed with the
+icalendar library, so one broken component is reported (``Skip`` naming its
+line) and the rest imported; binary attachments are dropped as they are read.
+``VTIMEZONE`` rules other than yearly or monthly are refused (they could make
+every time conversion crawl).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import icalendar
+
+from ..errors import SourceError
+from ..records import Item, Skip
+from .base import Parsed, Source, clean_text, file_uri, to_utc
+from .ical_rrule import RuleError, expand, parse_rule
+from .vcard import normalize_email
+from .whatsapp import MAX_TEXT
+
+__all__ = ["IcalSource"]
+
+#: bytes of one component (event, time zone) at most
+MAX_COMPONENT = 8 * 1024 * 1024
+#: longest physical line read at once
+READ_LIMIT = 1_000_000
+DEFAULT_WINDOW_DAYS = 730
+DEFAULT_MAX_OCCURRENCES = 500
+_WANTED = ("VEVENT", "VTODO", "VTIMEZONE")
+
+
+def _setting(name: str, default: int, low: int, high: int) -> int:
+    try:
+        value = int(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return max(low, min(high, value))
+
+
+@dataclass
+class _Block:
+    kind: str
+    line: int
+    text: str
+    too_large: bool = False
+
+
+def _blocks(handle: IO[bytes], calendar: dict[str, str]) -> Iterator[_Block]:
+    """Top-level VEVENT/VTODO/VTIMEZONE components as text, one at a time.
+
+    Folded lines are joined, binary ATTACH values dropped, calendar-level
+    ``X-WR-CALNAME``/``X-WR-TIMEZONE`` copied into ``calendar``.
+    """
+    lines: list[str] = []
+    size = 0
+    kind: str | None = None
+    start = depth = 0
+    logical: bytearray | None = None
+    logical_line = number = 0
+
+    def finish(raw: bytes, at: int) -> Iterator[_Block]:
+        nonlocal kind, size, start, depth, lines
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")
+        upper = text.upper()
+        if kind is None:
+            if upper.startswith("BEGIN:") and upper[6:].strip() in _WANTED:
+                kind, start, depth, lines, size = upper[6:].strip(), at, 1, [text], len(text)
+            elif upper.startswith(("X-WR-CALNAME:", "X-WR-TIMEZONE:")):
+                name, _, value = text.partition(":")
+                calendar[name.upper()] = value.strip()[:500]
+            return
+        if upper.startswith("BEGIN:"):
+            depth += 1
+        elif upper.startswith("END:"):
+            depth -= 1
+        if upper.startswith("ATTACH") and "BASE64" in upper.split(":", 1)[0]:
+            return
+        size += len(text) + 2
+        if size <= MAX_COMPONENT:
+            lines.append(text)
+        if depth == 0:
+            yield _Block(kind, start, "\r\n".join(lines) + "\r\n", size > MAX_COMPONENT)
+            kind, lines = None, []
+
+    while raw := handle.readline(READ_LIMIT):
+        number += 1
+        line = raw.rstrip(b"\r\n")
+        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        if logical is not None and line[:1] in (b" ", b"\t"):
+            if len(logical) <= MAX_COMPONENT:
+                logical += line[1:]
+            continue
+        if logical is not None:
+            yield from finish(bytes(logical), logical_line)
+        logical, logical_line = bytearray(line), number
+    if logical is not None:
+        yield from finish(bytes(logical), logical_line)
+    if kind is not None:
+        yield _Block(kind, start, "", too_large=False)  # cut short: reported by the caller
+
+
+_RRULE_LINE = re.compile(r"^RRULE[;:](.*)$", re.M | re.I)
+
+
+def _timezone_problem(text: str) -> str | None:
+    """Why a VTIMEZONE must not be used (checked on its text, before parsing), or None."""
+    if text.upper().count("BEGIN:") > 2000:
+        return "too many rules"
+    for rule in _RRULE_LINE.findall(text):
+        compact = re.sub(r"\s+", "", rule).upper()
+        if "FREQ=YEARLY" not in compact and "FREQ=MONTHLY" not in compact:
+            return f"unsupported rule {rule.strip()[:80]!r}"
+    return None
+
+
+def _zone(tzid: str) -> tzinfo | None:
+    try:
+        return ZoneInfo(tzid.strip('/"'))
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+@dataclass
+class _When:
+    value: datetime  # aware, or naive for floating times and all-day dates
+    all_day: bool
+    tzid: str | None = None
+    unknown_tzid: bool = False
+
+    @property
+    def floating(self) -> bool:
+        return self.value.tzinfo is None and not self.all_day
+
+
+def _when(component: Any, name: str, zones: dict[str, tzinfo]) -> _When | None:
+    prop = component.get(name)
+    if prop is None or isinstance(prop, list):
+        prop = prop[0] if isinstance(prop, list) and prop else prop
+        if prop is None:
+            return None
+    try:
+        value = getattr(prop, "dt", None)
+        if value is None:
+            value = component.decoded(name)
+    except Exception:  # broad on purpose: icalendar raises many types on bad values
+        return None
+    params = getattr(prop, "params", {}) or {}
+    tzid = params.get("TZID")
+    tzid = str(tzid) if tzid else None
+    if isinstance(value, tuple):  # a PERIOD
+        value = value[0]
+    if isinstance(value, datetime):
+        unknown = False
+        if tzid and tzid in zones:
+            value = value.replace(tzinfo=zones[tzid])
+        elif tzid and value.tzinfo is None:
+            zone = _zone(tzid)
+            unknown = zone is None
+            value = value.replace(tzinfo=zone) if zone else value
+        return _When(value, False, tzid, unknown)
+    if isinstance(value, date):
+        return _When(datetime(value.year, value.month, value.day), True)
+    return None
+
+
+def _recurrence_key(moment: datetime, all_day: bool) -> str:
+    if all_day:
+        return moment.strftime("%Y%m%d")
+    if moment.tzinfo is None:
+        return moment.strftime("%Y%m%dT%H%M%S")
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _date_list(component: Any, name: str, zones: dict[str, tzinfo]) -> list[tuple[datetime, bool]]:
+    """RDATE / EXDATE values as ``(datetime, is a date)``, all lines together."""
+    found: list[tuple[datetime, bool]] = []
+    props = component.get(name)
+    for prop in props if isinstance(props, list) else [props] if props is not None else []:
+        tzid = (getattr(prop, "params", {}) or {}).get("TZID")
+        for entry in getattr(prop, "dts", [])[:5000]:
+            value = getattr(entry, "dt", None)
+            if isinstance(value, tuple):
+                value = value[0]
+            if isinstance(value, datetime):
+                if tzid and str(tzid) in zones:
+                    value = value.replace(tzinfo=zones[str(tzid)])
+                found.append((value, False))
+            elif isinstance(value, date):
+                found.append((datetime(value.year, value.month, value.day), True))
+    return found
+
+
+def _address(prop: Any) -> dict[str, str]:
+    params = getattr(prop, "params", {}) or {}
+    entry: dict[str, str] = {}
+    email = normalize_email(str(prop))
+    if email:
+        entry["email"] = email
+    for key, param in (("name", "CN"), ("status", "PARTSTAT"), ("role", "ROLE")):
+        value = params.get(param)
+        if value:
+            entry[key] = str(value).strip('"')[:200] if key == "name" else str(value).lower()
+    return entry
+
+
+def _who(entry: dict[str, str]) -> str:
+    name, email = entry.get("name"), entry.get("email")
+    if name and email and name.lower() != email:
+        return f"{name} <{email}>"
+    return name or email or "?"
+
+
+def _format(when: datetime, end: datetime | None, all_day: bool, zone_name: str | None) -> str:
+    if all_day:
+        last = end - timedelta(days=1) if end and end - when > timedelta(days=1) else None
+        shown = when.strftime("%Y-%m-%d") + (f" \u2013 {last:%Y-%m-%d}" if last else "")
+        return f"{shown} (all day)"
+    text = when.strftime("%Y-%m-%d %H:%M")
+    if end is not None and end > when:
+        text += "\u2013" + (
+            end.strftime("%H:%M") if end.date() == when.date() else f"{end:%Y-%m-%d %H:%M}"
+        )
+    return f"{text} ({zone_name})" if zone_name else text
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value).strip()
+
+
+class IcalSource(Source):
+    name = "ical"
+    description = "iCalendar (.ics) events and to-dos; recurring events expanded"
+    extensions = (".ics", ".ical", ".icalendar")
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        start = head.lstrip(b"\xef\xbb\xbf \r\n\t")[:15].upper()
+        return path.suffix.lower() in self.extensions or start.startswith(b"BEGIN:VCALENDAR")
+
+    def _read(self, path: Path, calendar: dict[str, str]) -> Iterator[_Block]:
+        try:
+            handle = path.open("rb")
+        except OSError as error:
+            raise SourceError(f"{path}: cannot read: {error}") from error
+        with handle:
+            yield from _blocks(handle, calendar)
+
+    @staticmethod
+    def _component(text: str) -> Any:
+        try:
+            return icalendar.Component.from_ical(text)
+        except Exception:  # broad on purpose: icalendar raises many types on malformed input
+            return None
+
+    def parse(self, path: Path) -> Iterator[Parsed]:
+        window = _setting("LIFELOG_ICS_WINDOW_DAYS", DEFAULT_WINDOW_DAYS, 1, 36_500)
+        limit = _setting("LIFELOG_ICS_MAX_OCCURRENCES", DEFAULT_MAX_OCCURRENCES, 1, 100_000)
+        file = str(path)
+        calendar: dict[str, str] = {}
+        zones: dict[str, tzinfo] = {}
+        overridden: set[tuple[str, str]] = set()
+        # first pass: time zones, and the occurrences that modified components replace
+        for block in self._read(path, calendar):
+            if block.kind == "VTIMEZONE" and block.text:
+                problem = _timezone_problem(block.text)
+                component = None if problem else self._component(block.text)
+                tzid = _text(component.get("TZID")) if component is not None else ""
+                if problem or component is None or not tzid:
+                    reason = problem or "malformed"
+                    yield Skip(
+                        file, f"VTIMEZONE at line {block.line}", f"time zone not used: {reason}"
+                    )
+                    continue
+                try:
+                    zones[tzid] = component.to_tz()
+                except Exception as error:  # broad on purpose: dateutil/icalendar on bad rules
+                    yield Skip(
+                        file, f"VTIMEZONE at line {block.line}", f"time zone not used: {error}"
+                    )
+            elif block.kind == "VEVENT" and "RECURRENCE-ID" in block.text.upper():
+                component = self._component(block.text)
+                when = _when(component, "RECURRENCE-ID", zones) if component is not None else None
+                if when is not None and component.get("UID") is not None:
+                    key = _recurrence_key(when.value, when.all_day)
+                    overridden.add((_text(component.get("UID")), key))
+        seen: dict[str, int] = {}
+        for block in self._read(path, calendar):
+            if block.kind == "VTIMEZONE":
+                continue
+            position = f"{block.kind} at line {block.line}"
+            if not block.text:
+                yield Skip(file, position, f"{block.kind} never ends (file cut short?)")
+                continue
+            if block.too_large:
+                yield Skip(file, position, f"component larger than {MAX_COMPONENT} bytes")
+                continue
+            component = self._component(block.text)
+            if component is None:
+                yield Skip(file, position, "malformed component")
+                continue
+            yield from self._occurrences(
+                path, position, component, calendar, zones, overridden, seen, window, limit
+            )
+
+    def _occurrences(
+        self,
+        path: Path,
+        position: str,
+        component: Any,
+        calendar: dict[str, str],
+        zones: dict[str, tzinfo],
+        overridden: set[tuple[str, str]],
+        seen: dict[str, int],
+        window: int,
+        limit: int,
+    ) -> Iterator[Parsed]:
+        file = str(path)
+        task = component.name == "VTODO"
+        start = _when(component, "DTSTART", zones)
+        if start is None and not task:
+            yield Skip(file, position, "event without a readable DTSTART")
+            return
+        end = _when(component, "DUE" if task else "DTEND", zones)
+        duration: timedelta | None = None
+        if start is not None and end is not None and end.all_day == start.all_day:
+            try:
+                duration = end.value - start.value
+            except TypeError:  # naive and aware
+                duration = None
+        if start is not None and duration is None and not task:
+            try:
+                decoded = component.decoded("DURATION") if "DURATION" in component else None
+            except Exception:  # broad on purpose: a damaged value
+                decoded = None
+            if isinstance(decoded, timedelta):
+                duration = decoded
+            elif start.all_day:
+                duration = timedelta(days=1)
+        uid = _text(component.get("UID"))
+        summary = _text(component.get("SUMMARY"))
+        recurrence = _when(component, "RECURRENCE-ID", zones)
+        rule_text = component.get("RRULE")
+        if isinstance(rule_text, list):
+            rule_text = rule_text[0] if rule_text else None
+        raw_rule = ""
+        if rule_text is not None:
+            raw = rule_text.to_ical() if hasattr(rule_text, "to_ical") else str(rule_text)
+            raw_rule = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+            raw_rule = raw_rule.replace("\\;", ";").replace("\\,", ",")  # a broken value
+        rdates = _date_list(component, "RDATE", zones)
+        base = uid
+        if not base:
+            stamp = start.value.isoformat() if start else ""
+            base = f"nouid:{summary[:200]}|{stamp}"
+            seen[base] = seen.get(base, 0) + 1
+            base = base if seen[base] == 1 else f"{base} #{seen[base]}"
+        if start is None or task or not (raw_rule or rdates):
+            occurrence = (
+                _recurrence_key(recurrence.value, recurrence.all_day) if recurrence else None
+            )
+            key = f"{base}/{occurrence}" if occurrence else base
+            yield self._item(path, component, key, start, duration, calendar, occurrence, "")
+            return
+        moments, problem = self._expand(component, start, raw_rule, rdates, zones, window, limit)
+        if problem:
+            yield Skip(file, position, problem)
+        own = _recurrence_key(recurrence.value, recurrence.all_day) if recurrence else None
+        for moment in moments:
+            occurrence = _recurrence_key(moment, start.all_day)
+            if (uid, occurrence) in overridden and occurrence != own:
+                continue  # another component modifies this occurrence
+            current = _When(moment, start.all_day, start.tzid, start.unknown_tzid)
+            yield self._item(
+                path,
+                component,
+                f"{base}/{occurrence}",
+                current,
+                duration,
+                calendar,
+                occurrence,
+                raw_rule,
+            )
+
+    @staticmethod
+    def _expand(
+        component: Any,
+        start: _When,
+        raw_rule: str,
+        rdates: list[tuple[datetime, bool]],
+        zones: dict[str, tzinfo],
+        window: int,
+        limit: int,
+    ) -> tuple[list[datetime], str | None]:
+        zone = start.value.tzinfo
+        wall = start.value.replace(tzinfo=None)
+        horizon = wall + timedelta(days=window)
+        problem = None
+        walls = [wall]
+        if raw_rule:
+            try:
+                rule = parse_rule(raw_rule, zone, zone is None)
+                walls = expand(rule, wall, horizon, limit)
+            except (RuleError, OverflowError, ValueError) as error:
+                problem = f"unreadable RRULE ({error}); only the first occurrence kept"
+        moments = [w.replace(tzinfo=zone) for w in walls]
+        for value, _is_date in rdates:
+            try:
+                local = value.astimezone(zone) if value.tzinfo and zone else value
+                local_wall = local.replace(tzinfo=None)
+            except (OverflowError, ValueError):
+                continue
+            if wall <= local_wall <= horizon:
+                moments.append(local_wall.replace(tzinfo=zone))
+        excluded = {
+            _recurrence_key(v, start.all_day)
+            for v, is_date in _date_list(component, "EXDATE", zones)
+            if not is_date
+        }
+        excluded_days = {
+            v.date() for v, is_date in _date_list(component, "EXDATE", zones) if is_date
+        }
+        unique: dict[str, datetime] = {}
+        for moment in moments:
+            key = _recurrence_key(moment, start.all_day)
+            if key in excluded or moment.date() in excluded_days:
+                continue
+            unique.setdefault(key, moment)
+        ordered = sorted(unique.values(), key=lambda m: to_utc(m) or m)
+        return ordered[:limit], problem
+
+    def _item(
+        self,
+        path: Path,
+        component: Any,
+        key: str,
+        start: _When | None,
+        duration: timedelta | None,
+        calendar: dict[str, str],
+        occurrence: str | None,
+        rule: str,
+    ) -> Item:
+        task = component.name == "VTODO"
+        summary = _text(component.get("SUMMARY"))
+        description = _text(component.get("DESCRIPTION"))
+        location = _text(component.get("LOCATION"))
+        status = _text(component.get("STATUS")).upper()
+        organizer = _address(component["ORGANIZER"]) if "ORGANIZER" in component else {}
+        attendees_raw = component.get("ATTENDEE")
+        attendees = [
+            _address(a)
+            for a in (attendees_raw if isinstance(attendees_raw, list) else [attendees_raw])[:500]
+            if a is not None
+        ]
+        categories: list[str] = []
+        for prop in (lambda v: v if isinstance(v, list) else [v] if v is not None else [])(
+            component.get("CATEGORIES")
+        ):
+            categories.extend(str(c) for c in getattr(prop, "cats", [prop]))
+        end = start.value + duration if start is not None and duration is not None else None
+        zone_name = start.tzid if start is not None and not start.all_day else None
+        lines = [summary or ("(untitled task)" if task else "(untitled event)")]
+        if start is not None:
+            label = "Starts" if task else "When"
+            lines.append(f"{label}: {_format(start.value, end, start.all_day, zone_name)}")
+        if task and end is not None:
+            lines.append(
+                f"Due: {_format(end, None, start is not None and start.all_day, zone_name)}"
+            )
+        if location:
+            lines.append(f"Where: {location}")
+        if organizer:
+            lines.append(f"Organizer: {_who(organizer)}")
+        if attendees:
+            shown = [_who(a) + (f" ({a['status']})" if a.get("status") else "") for a in attendees]
+            lines.append("Attendees: " + ", ".join(shown))
+        if rule:
+            lines.append(f"Repeats: {rule}")
+        if status and status not in ("CONFIRMED", "NEEDS-ACTION"):
+            lines.append(f"Status: {status.lower()}")
+        if categories:
+            lines.append("Categories: " + ", ".join(categories))
+        url = _text(component.get("URL"))
+        if url:
+            lines.append(f"URL: {url}")
+        if description:
+            lines.extend(["", description])
+        text = clean_text("\n".join(lines))
+        metadata: dict[str, Any] = {
+            "format": "ical",
+            "file": path.name,
+            "component": component.name,
+        }
+        if start is not None:
+            metadata["start"] = start.value.isoformat()
+            metadata["all_day"] = start.all_day
+            if start.floating:
+                metadata["floating"] = True
+            if start.tzid:
+                metadata["timezone"] = start.tzid
+            if start.unknown_tzid:
+                metadata["unknown_timezone"] = start.tzid
+        if end is not None:
+            metadata["end"] = end.isoformat()
+        for name, value in (
+            ("uid", _text(component.get("UID"))),
+            ("location", location),
+            ("status", status.lower()),
+            ("organizer", organizer),
+            ("attendees", attendees),
+            ("categories", categories),
+            ("url", url),
+            ("recurrence_id", occurrence),
+            ("rrule", rule),
+            ("calendar", calendar.get("X-WR-CALNAME")),
+        ):
+            if value:
+                metadata[name] = value
+        if len(text) > MAX_TEXT:
+            text = text[:MAX_TEXT]
+            metadata["truncated"] = True
+        moment: datetime | None = to_utc(start.value) if start is not None else None
+        if task:
+            for name in ("DUE", "COMPLETED", "CREATED", "DTSTAMP"):
+                if moment is not None:
+                    break
+                other = _when(component, name, {})
+                moment = to_utc(other.value) if other else None
+        people = [organizer, *attendees]
+        participants = tuple(
+            dict.fromkeys(v for p in people for v in (p.get("name"), p.get("email")) if v)
+        )
+        locator = f"UID {metadata['uid']}" if "uid" in metadata else f"line of {summary[:60]!r}"
+        if occurrence:
+            locator += f" @ {occurrence}"
+        return Item(
+            source=self.name,
+            key=key,
+            kind="task" if task else "event",
+            text=text,
+            timestamp=moment,
+            author=(organizer.get("name") or organizer.get("email")) if organizer else None,
+            participants=participants[:200],
+            title=(summary or text.split("\n", 1)[0])[:500],
+            thread=f"ical:{metadata['uid']}" if "uid" in metadata else None,
+            uri=file_uri(path, locator),
+            locator=locator,
+            metadata=metadata,
+        )
