@@ -1,0 +1,139 @@
+"""Citations in generated text: normalised, checked against what was retrieved, and the
+output cleaned of links and images that could leak data.
+
+- ``[1, 2]``, ``[1-3]``, ``[^1]``, ``【1】``, ``[source 1]`` become ``[1][2]``…;
+- a citation to a number that was not retrieved is removed and counted;
+- markdown images and HTML tags go; a URL that none of the evidence contains is
+  removed (a model steered by injected text could otherwise smuggle data out in
+  a link the user's viewer would fetch).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+__all__ = [
+    "CITATION",
+    "CitationCheck",
+    "check_citations",
+    "clean_output",
+    "cited_numbers",
+    "normalise_citations",
+    "strip_citations",
+    "strip_links",
+]
+
+CITATION = re.compile(r"\[(\d{1,4})\]")
+_GROUP = re.compile(
+    r"(?:\[\^?|【)\s*(?:(?:sources?|refs?|n)\s*)?(\d{1,4}(?:\s*(?:[,;]|-|–|and)\s*\d{1,4})*)\s*(?:\]|】)",
+    re.I,
+)
+_RANGE = re.compile(r"(\d+)\s*[-–]\s*(\d+)")
+_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,4}\])+)")
+_SPECIAL = re.compile(r"<\|[^|<>]{0,40}\|>|</?s>")
+_IMAGE_MD = re.compile(r"!\[[^\]\n]{0,300}\]\([^)\n]{0,2000}\)")
+_LINK_MD = re.compile(r"\[([^\]\n]{1,300})\]\(([^)\s]{1,2000})(?:\s+\"[^\"]*\")?\)")
+_HTML = re.compile(r"</?(?:img|a|script|iframe|link|meta|style|object|embed)\b[^>]{0,2000}>", re.I)
+_URL = re.compile(r"\b(?:https?|ftp|file|data|javascript):[^\s<>\"')\]]+", re.I)
+
+
+def normalise_citations(text: str) -> str:
+    """Every citation as ``[n]``, placed before the sentence's final stop."""
+
+    def expand(match: re.Match[str]) -> str:
+        numbers: list[int] = []
+        for part in re.split(r"\s*(?:[,;]|and)\s*", match.group(1)):
+            span = _RANGE.fullmatch(part)
+            if span:
+                low, high = int(span.group(1)), int(span.group(2))
+                if 0 < high - low < 20:
+                    numbers.extend(range(low, high + 1))
+                    continue
+            if part.strip().isdigit():
+                numbers.append(int(part))
+        return "".join(f"[{n}]" for n in numbers)
+
+    text = _GROUP.sub(expand, text)
+    return _AFTER_STOP.sub(lambda m: f"{m.group(2).rstrip()}{m.group(1)}", text)
+
+
+def cited_numbers(text: str) -> list[int]:
+    """Cited numbers in order of first appearance."""
+    seen: dict[int, None] = {}
+    for match in CITATION.finditer(text):
+        seen.setdefault(int(match.group(1)), None)
+    return list(seen)
+
+
+def strip_citations(text: str) -> str:
+    return re.sub(r"\s*\[\d{1,4}\]", "", text)
+
+
+@dataclass(frozen=True, slots=True)
+class CitationCheck:
+    text: str
+    cited: tuple[int, ...]
+    removed: tuple[int, ...]
+
+
+def check_citations(text: str, valid: Collection[int]) -> CitationCheck:
+    """Drop citations that point at nothing retrieved; report which and how many."""
+    removed: list[int] = []
+
+    def keep(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        if number in valid:
+            return match.group(0)
+        removed.append(number)
+        return ""
+
+    cleaned = CITATION.sub(keep, normalise_citations(text))
+    cleaned = re.sub(r"[ \t]+([.,;:!?])", r"\1", cleaned)
+    cleaned = re.sub(r"[ \t]{2,}", " ", cleaned)
+    return CitationCheck(cleaned.strip(), tuple(cited_numbers(cleaned)), tuple(removed))
+
+
+def clean_output(text: str) -> str:
+    """Chat-template tokens and stray tags a small model leaves in its text."""
+    text = _SPECIAL.sub("", text)
+    text = re.sub(r"</?(?:think|thinking|answer|final)>", "", text, flags=re.I)
+    return text.strip()
+
+
+def strip_links(text: str, evidence: str) -> tuple[str, int]:
+    """Remove images, HTML tags and URLs that the evidence does not contain.
+
+    Returns the text and how many were removed. A markdown link whose target is
+    in the evidence keeps its text and its URL in plain form.
+    """
+    removed = 0
+
+    def image(_match: re.Match[str]) -> str:
+        nonlocal removed
+        removed += 1
+        return ""
+
+    def link(match: re.Match[str]) -> str:
+        nonlocal removed
+        label, url = match.group(1), match.group(2)
+        if url in evidence:
+            return f"{label} ({url})"
+        removed += 1
+        return label
+
+    def url(match: re.Match[str]) -> str:
+        nonlocal removed
+        found = match.group(0).rstrip(".,;:!?")
+        tail = match.group(0)[len(found) :]
+        if found in evidence:
+            return match.group(0)
+        removed += 1
+        return "[link removed]" + tail
+
+    text = _IMAGE_MD.sub(image, text)
+    text = _HTML.sub(image, text)
+    text = _LINK_MD.sub(link, text)
+    text = _URL.sub(url, text)
+    return text, removed

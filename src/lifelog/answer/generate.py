@@ -1,0 +1,340 @@
+"""Generative, cited answers that can be checked, and the ``ask`` pipeline's events.
+
+``ask_events`` is the whole of ``Memory.ask``: retrieve, then either one answer
+from the packed evidence (reasoning ``off``) or the agent (``low``…``high``),
+then the checks of :func:`finalize`. It yields :class:`AskEvent`s as it goes
+(answer tokens, reasoning tokens, agent steps) and ends with the ``answer``.
+
+Whatever happens (no model, a model that fails, a prompt that would overflow,
+an answer its evidence does not support) the user gets an answer: the
+extractive one, with a note saying why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from ..errors import ModelError
+from ..index.text import content_terms, make_snippet
+from ..models.llm import LLM, Completion, ContextOverflowError, Delta, Message
+from ..records import Answer, Citation, Hit
+from ..retrieval.filters import Filters
+from .citations import check_citations, clean_output, strip_citations, strip_links
+from .extractive import NOT_FOUND, extractive_answer
+from .prompts import Source, Turn, answer_messages, pack_sources
+from .reasoning import check_level
+from .support import check_support
+from .tools import MemoryLike, retrieve, source_terms
+
+__all__ = ["DEFAULT_MAX_TOKENS", "AskEvent", "ask_events", "finalize", "generate_answer"]
+
+DEFAULT_MAX_TOKENS = 512
+RETRIEVE_LIMIT = 20
+_NOT_FOUND_MARKS = (
+    "don't find this in your memory",
+    "do not find this in your memory",
+    "not in your memory",
+    "the sources do not",
+    "sources don't",
+    "no information",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AskEvent:
+    """One step of answering.
+
+    ``kind``: ``token`` (answer text as generated: a preview, the final text is
+    the answer's), ``reasoning`` (reasoning text), ``step`` (what the agent did),
+    ``answer`` (the end: ``answer`` is set).
+    """
+
+    kind: str
+    text: str = ""
+    answer: Answer | None = None
+
+
+def _event(piece: Delta) -> AskEvent:
+    return AskEvent("token" if piece.kind == "content" else "reasoning", piece.text)
+
+
+def retrieval_query(question: str, history: Sequence[Turn]) -> str:
+    """A follow-up ("and her sister?") searched with the previous question's terms."""
+    if not history:
+        return question
+    terms = content_terms(question)
+    if len(terms) > 6:
+        return question
+    extra = [t for t in content_terms(history[-1][0]) if t not in terms]
+    return f"{question} {' '.join(extra)}".strip()
+
+
+def ask_events(
+    memory: MemoryLike,
+    question: str,
+    *,
+    llm: LLM | None,
+    llm_note: str | None = None,
+    filters: Filters | None = None,
+    reasoning: str = "off",
+    now: datetime | None = None,
+    history: Sequence[Turn] = (),
+    max_tokens: int | None = None,
+    count_items: Callable[[Filters, str | None], int] | None = None,
+) -> Iterator[AskEvent]:
+    """Answer ``question`` from ``memory``; see the module docstring."""
+    level = check_level(reasoning)
+    now = now or datetime.now(UTC)
+    filters = filters or Filters()
+    query = retrieval_query(question, history)
+    hits = retrieve(memory, query, filters=filters, now=now, limit=RETRIEVE_LIMIT)
+    if llm is None:
+        note = llm_note or "no generative model is configured"
+        answer = _extract(question, hits, query)
+        yield AskEvent("answer", answer=_with_notes(answer, f"{note}: extractive answer"))
+        return
+    budget_tokens = max_tokens or int(getattr(llm, "default_max_tokens", DEFAULT_MAX_TOKENS))
+    if level == "off":
+        if not hits:
+            yield AskEvent("answer", answer=_extract(question, hits, query))
+            return
+        yield from generate_answer(
+            llm, question, hits, now=now, history=history, max_tokens=budget_tokens, query=query
+        )
+        return
+    from .agent import run_agent
+
+    yield from run_agent(
+        memory,
+        llm,
+        question,
+        hits,
+        level=level,
+        filters=filters,
+        now=now,
+        history=history,
+        max_tokens=budget_tokens,
+        count_items=count_items,
+        query=query,
+    )
+
+
+def _extract(question: str, hits: Sequence[Hit], query: str = "") -> Answer:
+    """The extractive answer; a follow-up that names too little is quoted for its search
+    terms (which carry the previous question's)."""
+    answer = extractive_answer(question, list(hits))
+    if not answer.found and query and query != question:
+        answer = replace(extractive_answer(query, list(hits)), question=question)
+    return answer
+
+
+def _with_notes(
+    answer: Answer, *notes: str, mode: str | None = None, reasoning: str | None = None
+) -> Answer:
+    return replace(
+        answer,
+        notes=answer.notes + tuple(n for n in notes if n),
+        mode=mode or answer.mode,
+        reasoning=reasoning or answer.reasoning,
+    )
+
+
+def _fit(llm: LLM, text: str, tokens: int) -> str:
+    """``text`` cut to about ``tokens`` tokens."""
+    if llm.count_tokens(text) <= tokens:
+        return text
+    chars = max(16, int(len(text) * tokens / max(llm.count_tokens(text), 1) * 0.9))
+    return text[:chars] + "…"
+
+
+def plan_prompt(
+    llm: LLM,
+    question: str,
+    hits: Sequence[Hit],
+    *,
+    now: datetime,
+    history: Sequence[Turn],
+    max_tokens: int,
+    window: int,
+) -> tuple[list[Message], list[Source], int]:
+    """Messages that fit ``window`` with room for the answer: earlier turns and the
+    question are trimmed first if they must be, then evidence fills what is left."""
+    max_tokens = max(32, min(max_tokens, window // 4))
+    margin = 16 + window // 25
+    history = list(history[-3:])
+    question = _fit(llm, question, max(32, window // 4))
+    evidence_cap = getattr(llm, "max_evidence_tokens", None)
+    while True:
+        skeleton = answer_messages(question, [], today=now, history=history)
+        fixed = sum(llm.count_tokens(str(m["content"])) + 8 for m in skeleton)
+        budget = window - fixed - max_tokens - margin
+        if budget >= 80 or not history:
+            break
+        history.pop(0)
+    if isinstance(evidence_cap, int):
+        budget = min(budget, evidence_cap)
+    sources = pack_sources(hits, budget=max(budget, 0), count=llm.count_tokens)
+    return answer_messages(question, sources, today=now, history=history), sources, max_tokens
+
+
+def generate_answer(
+    llm: LLM,
+    question: str,
+    hits: Sequence[Hit],
+    *,
+    now: datetime,
+    history: Sequence[Turn] = (),
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    derived: frozenset[str] = frozenset(),
+    notes: tuple[str, ...] = (),
+    reasoning: str = "off",
+    reasoning_prefix: str = "",
+    query: str = "",
+) -> Iterator[AskEvent]:
+    """One generation over the packed evidence, checked by :func:`finalize`."""
+    window = llm.context_window
+    for _attempt in range(4):
+        messages, sources, tokens = plan_prompt(
+            llm, question, hits, now=now, history=history, max_tokens=max_tokens, window=window
+        )
+        if not sources:
+            answer = _extract(question, hits, query)
+            yield AskEvent(
+                "answer",
+                answer=_with_notes(
+                    answer,
+                    *notes,
+                    f"{llm.name}'s context window ({window} tokens) left no room"
+                    " for evidence: extractive answer",
+                ),
+            )
+            return
+        try:
+            completion: Completion | None = None
+            for piece in llm.stream(messages, max_tokens=tokens, reasoning=reasoning):
+                if isinstance(piece, Completion):
+                    completion = piece
+                else:
+                    yield _event(piece)
+        except ContextOverflowError as error:
+            window = min(error.limit or window, window) * 3 // 4
+            continue
+        except ModelError as error:
+            answer = _extract(question, hits, query)
+            yield AskEvent(
+                "answer",
+                answer=_with_notes(
+                    answer, *notes, f"the generative model failed ({error}): extractive answer"
+                ),
+            )
+            return
+        if completion is None:
+            break
+        thought = "\n\n".join(t for t in (reasoning_prefix, completion.reasoning) if t)
+        yield AskEvent(
+            "answer",
+            answer=finalize(
+                question,
+                completion.content,
+                {s.number: s for s in sources},
+                list(hits),
+                reasoning=thought or None,
+                derived=derived,
+                notes=notes,
+                query=query,
+            ),
+        )
+        return
+    answer = _extract(question, hits, query)
+    yield AskEvent(
+        "answer",
+        answer=_with_notes(
+            answer, *notes, "the evidence did not fit the model's context window: extractive answer"
+        ),
+    )
+
+
+def says_not_found(text: str) -> bool:
+    lowered = " ".join(strip_citations(text).lower().replace("’", "'").split())
+    return any(mark in lowered for mark in _NOT_FOUND_MARKS) and len(lowered) < 160
+
+
+def finalize(
+    question: str,
+    text: str,
+    sources: Mapping[int, Source],
+    hits: list[Hit],
+    *,
+    reasoning: str | None = None,
+    derived: frozenset[str] | set[str] = frozenset(),
+    notes: tuple[str, ...] = (),
+    query: str = "",
+) -> Answer:
+    """Check a generated answer: links, citations, support; fall back when it fails."""
+    notes = tuple(notes)
+    text = clean_output(text)
+
+    def fallback(why: str) -> Answer:
+        answer = _extract(question, hits, query)
+        return _with_notes(answer, *notes, why, mode="extractive-fallback", reasoning=reasoning)
+
+    if not text:
+        return fallback("the model returned no answer: extractive answer instead")
+    if says_not_found(text):
+        answer = _extract(question, hits, query)
+        if answer.found:
+            return _with_notes(
+                answer,
+                *notes,
+                "the model found no answer in the evidence; these are the closest quotes",
+                mode="extractive-fallback",
+                reasoning=reasoning,
+            )
+        return Answer(
+            question=question,
+            text=NOT_FOUND,
+            found=False,
+            mode="generative",
+            reasoning=reasoning,
+            notes=notes,
+            hits=tuple(hits),
+        )
+    evidence_text = "\n".join(s.excerpt + " " + (s.hit.item.uri or "") for s in sources.values())
+    text, links = strip_links(text, evidence_text)
+    if links:
+        notes += (f"removed {links} link(s) or image(s) not found in the evidence",)
+    check = check_citations(text, set(sources))
+    if check.removed:
+        wrong = ", ".join(f"[{n}]" for n in check.removed)
+        notes += (
+            f"removed {len(check.removed)} citation(s) to items that were not retrieved: {wrong}",
+        )
+    report = check_support(
+        check.text,
+        {n: source_terms(s) for n, s in sources.items()},
+        question=question,
+        derived=derived,
+    )
+    if not report.ok:
+        return fallback(
+            f"the generated answer was replaced by quotes from your memory: {report.reason}"
+        )
+    terms = content_terms(check.text)
+    citations = []
+    for number in check.cited:
+        source = sources[number]
+        snippet, _marks, offset = make_snippet(source.excerpt, terms)
+        start = source.start + offset
+        citations.append(Citation(number, source.hit.item, start, start + len(snippet), snippet))
+    return Answer(
+        question=question,
+        text=check.text,
+        citations=tuple(citations),
+        found=True,
+        mode="generative",
+        reasoning=reasoning,
+        notes=notes,
+        hits=tuple(hits),
+    )

@@ -1,0 +1,220 @@
+"""Is a generated answer supported by the evidence it cites? Measured, sentence by sentence.
+
+For each sentence of the answer, its content words, numbers and dates are looked
+up in the text of the sources it cites (with their dates, authors and titles):
+
+- the answer must cite at least one retrieved source;
+- a sentence without a citation is held to the citations of the nearest cited
+  sentence of its paragraph (models often cite once per paragraph);
+- every number in a sentence must appear in its cited evidence (or the question,
+  or a tool's result): numbers are where small models invent;
+- at least :data:`MIN_SUPPORT` of the sentence's content words must appear in the
+  cited evidence; words taken from the question get no credit unless the
+  evidence has them too (restating the question is not evidence).
+
+A failed check makes the caller fall back to the extractive answer, saying why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..index.text import STOPWORDS, tokens
+from .citations import CITATION
+from .extractive import split_sentences, stem
+
+__all__ = [
+    "MIN_SUPPORT",
+    "SentenceCheck",
+    "SupportReport",
+    "check_support",
+    "date_terms",
+    "terms_of",
+]
+
+MIN_SUPPORT = 0.6
+
+# words an answer uses about its sources rather than about the life in them
+_ANSWER_WORDS = frozenset(
+    """according source sources mention mentioned mentions user users record records
+    memory evidence message messages said says wrote writes told tell talked talks also
+    yes no based indicate indicates indicated seem seems appear appears note noted one
+    first time day date""".split()
+)
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+_DAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+_SEASONS = {
+    12: "winter",
+    1: "winter",
+    2: "winter",
+    3: "spring",
+    4: "spring",
+    5: "spring",
+    6: "summer",
+    7: "summer",
+    8: "summer",
+    9: "autumn",
+    10: "autumn",
+    11: "autumn",
+}
+
+
+def _norm(token: str) -> str:
+    ordinal = _ORDINAL.match(token)
+    if ordinal:
+        return str(int(ordinal.group(1)))
+    if token.isdigit():
+        return str(int(token))
+    return stem(token)
+
+
+def terms_of(text: str) -> set[str]:
+    """Normalised terms of a text (numbers without leading zeros, light stems)."""
+    return {_norm(t) for t in tokens(text)}
+
+
+def date_terms(moment: datetime | None) -> set[str]:
+    """The ways an answer may name a date: year, month, day, weekday, season."""
+    if moment is None:
+        return set()
+    month = _MONTHS[moment.month - 1]
+    words = {
+        str(moment.year),
+        str(moment.month),
+        str(moment.day),
+        month,
+        month[:3],
+        _DAYS[moment.weekday()],
+        _DAYS[moment.weekday()][:3],
+        _SEASONS[moment.month],
+    }
+    if _SEASONS[moment.month] == "autumn":
+        words.add("fall")
+    return {_norm(w) for w in words}
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceCheck:
+    sentence: str
+    citations: tuple[int, ...]
+    support: float
+    missing: tuple[str, ...]
+    ok: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SupportReport:
+    ok: bool
+    checks: tuple[SentenceCheck, ...]
+    reason: str | None = None
+
+
+def _content(text: str) -> list[str]:
+    words = []
+    for token in tokens(CITATION.sub(" ", text)):
+        if token in STOPWORDS or token in _ANSWER_WORDS:
+            continue
+        if len(token) < 2 and not token.isdigit():
+            continue
+        words.append(token)
+    return words
+
+
+def _paragraph_citations(
+    sentences: list[tuple[int, int, tuple[int, ...]]], index: int, breaks: list[int]
+) -> tuple[int, ...]:
+    """The citations of the nearest cited sentence in the same paragraph."""
+    start, _end, _cites = sentences[index]
+    paragraph = sum(1 for b in breaks if b < start)
+    order = list(range(index + 1, len(sentences))) + list(range(index - 1, -1, -1))
+    for other in order:
+        other_start, _e, cites = sentences[other]
+        if cites and sum(1 for b in breaks if b < other_start) == paragraph:
+            return cites
+    return ()
+
+
+def check_support(
+    answer: str,
+    evidence: Mapping[int, set[str]],
+    *,
+    question: str = "",
+    derived: Collection[str] = (),
+    threshold: float = MIN_SUPPORT,
+) -> SupportReport:
+    """Check each sentence of ``answer`` against the terms of the sources it cites.
+
+    ``evidence`` maps a source number to its terms (:func:`terms_of` of its text
+    and header plus :func:`date_terms` of its date); ``derived`` are terms a tool
+    computed (counts, date arithmetic) that may appear without a source.
+    """
+    cited_anywhere = {int(n) for n in CITATION.findall(answer)}
+    if not cited_anywhere:
+        return SupportReport(False, (), "the answer cites none of the retrieved items")
+    question_terms = terms_of(question)
+    free = {_norm(t) for t in derived}
+    breaks = [m.start() for m in re.finditer(r"\n\s*\n", answer)]
+    spans = [
+        (start, end, tuple(int(n) for n in CITATION.findall(answer[start:end])))
+        for start, end in _sentences(answer)
+    ]
+    checks: list[SentenceCheck] = []
+    for index, (start, end, cites) in enumerate(spans):
+        sentence = answer[start:end].strip()
+        words = _content(sentence)
+        if not words:
+            continue
+        used = cites or _paragraph_citations(spans, index, breaks)
+        pool: set[str] = set(free)
+        for number in used:
+            pool |= evidence.get(number, set())
+        total = 0.0
+        supported = 0.0
+        missing: list[str] = []
+        numbers_ok = True
+        for word in words:
+            term = _norm(word)
+            total += 1
+            if term in pool:
+                supported += 1
+                continue
+            missing.append(word)
+            if word[0].isdigit() and term not in question_terms:
+                numbers_ok = False
+        support = supported / total if total else 1.0
+        ok = bool(used) and numbers_ok and support >= threshold
+        checks.append(SentenceCheck(sentence, used, round(support, 2), tuple(missing), ok))
+    failed = [c for c in checks if not c.ok]
+    if not failed:
+        return SupportReport(True, tuple(checks))
+    first = failed[0]
+    if not first.citations:
+        why = f"“{_short(first.sentence)}” cites no source"
+    else:
+        cited = "".join(f"[{n}]" for n in first.citations)
+        unsupported = ", ".join(_unique(first.missing)[:5])
+        why = (
+            f"“{_short(first.sentence)}” is not supported by {cited}"
+            f" ({first.support:.0%} of its words found; not found: {unsupported})"
+        )
+    return SupportReport(False, tuple(checks), why)
+
+
+def _sentences(text: str) -> Iterable[tuple[int, int]]:
+    # split_sentences cuts at "." inside numbers and abbreviations too rarely to matter
+    yield from split_sentences(text)
+
+
+def _short(sentence: str, limit: int = 80) -> str:
+    sentence = CITATION.sub("", sentence).strip()
+    return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
+
+
+def _unique(words: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(words))

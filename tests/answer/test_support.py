@@ -1,0 +1,67 @@
+"""Support of each answer sentence by its cited evidence, measured."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from lifelog.answer.support import check_support, date_terms, terms_of
+
+EVIDENCE = {
+    1: terms_of("Back from camping at the beach! The kids loved the dunes. whatsapp Melanie")
+    | date_terms(datetime(2023, 6, 19, tzinfo=UTC)),
+    2: terms_of("Bought a new tent for the camping trip. It cost 120 euros. notes Tent")
+    | date_terms(datetime(2023, 6, 1, tzinfo=UTC)),
+}
+
+
+def test_a_supported_answer_passes() -> None:
+    report = check_support(
+        "You went camping at the beach in June 2023 [1]. The tent cost 120 euros [2].",
+        EVIDENCE,
+        question="When did we go camping?",
+    )
+    assert report.ok, report.reason
+    assert [c.citations for c in report.checks] == [(1,), (2,)]
+
+
+def test_dates_may_be_named_by_month_weekday_or_season() -> None:
+    report = check_support("Melanie was back on Monday 19th June, in summer [1].", EVIDENCE)
+    assert report.ok, report.reason
+
+
+def test_invented_words_fail_and_the_reason_names_them() -> None:
+    report = check_support("You went skiing in Norway with Bob [1].", EVIDENCE)
+    assert not report.ok
+    assert report.reason is not None and "skiing" in report.reason and "[1]" in report.reason
+
+
+def test_an_invented_number_fails_even_when_the_words_match() -> None:
+    report = check_support("The new tent for the camping trip cost 150 euros [2].", EVIDENCE)
+    assert not report.ok and "150" in (report.reason or "")
+
+
+def test_the_wrong_source_does_not_support_a_claim() -> None:
+    assert not check_support("The kids loved the dunes [2].", EVIDENCE).ok
+    assert check_support("The kids loved the dunes [1].", EVIDENCE).ok
+
+
+def test_an_answer_must_cite() -> None:
+    report = check_support("You went camping at the beach in June.", EVIDENCE)
+    assert not report.ok and report.reason == "the answer cites none of the retrieved items"
+
+
+def test_an_uncited_sentence_is_held_to_its_paragraph_citations() -> None:
+    text = "You went camping at the beach. The kids loved the dunes [1].\n\nThen skiing in Oslo."
+    report = check_support(text, EVIDENCE)
+    assert [c.ok for c in report.checks] == [True, True, False]
+    assert "cites no source" in (report.reason or "")
+
+
+def test_question_words_alone_are_not_evidence() -> None:
+    question = "Did Melanie get a promotion at work?"
+    assert not check_support("Melanie got a promotion at work [1].", EVIDENCE, question=question).ok
+
+
+def test_tool_results_count_as_evidence_for_numbers() -> None:
+    assert not check_support("You wrote 17 camping notes [2].", EVIDENCE).ok
+    assert check_support("You wrote 17 camping notes [2].", EVIDENCE, derived={"17"}).ok
