@@ -1,0 +1,213 @@
+"""Ingest jobs: an uploaded export imported in the background, its progress observable.
+
+Uploads are written under ``<memory>/uploads/<job>/`` (0700), imported with
+``Memory.ingest`` in a worker thread (one import at a time: the store has one
+writer), then deleted: the store keeps every item verbatim and encrypted, so no
+plaintext copy of the export stays behind. Each job counts its changes in
+``version``; watchers (the SSE stream) wait for the next version.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..ingest import IngestReport, Progress
+
+if TYPE_CHECKING:
+    from ..memory import Memory
+
+__all__ = ["Job", "Jobs", "safe_name"]
+
+log = logging.getLogger("lifelog.server")
+_UNSAFE = re.compile(r"[^\w .,()+@-]+")
+MAX_JOBS_KEPT = 50
+
+
+def safe_name(name: str) -> str:
+    """A file name from a browser's upload: no folders, no leading dots, nothing odd."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = _UNSAFE.sub("_", base).strip(" .") or "upload"
+    return base[:120]
+
+
+@dataclass(slots=True)
+class Job:
+    id: str
+    files: list[str]
+    status: str = "queued"  # queued | running | done | failed
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    ended: float | None = None
+    total_bytes: int = 0
+    done_bytes: int = 0
+    total_files: int = 0
+    items: int = 0
+    current: str | None = None
+    error: str | None = None
+    report: dict[str, Any] | None = None
+    version: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        fraction = self.done_bytes / self.total_bytes if self.total_bytes else 0.0
+        if self.status == "done":
+            fraction = 1.0
+        return {
+            "id": self.id,
+            "status": self.status,
+            "files": list(self.files),
+            "created": self.created,
+            "started": self.started,
+            "ended": self.ended,
+            "total_bytes": self.total_bytes,
+            "done_bytes": self.done_bytes,
+            "total_files": self.total_files,
+            "items": self.items,
+            "current": self.current,
+            "progress": round(min(fraction, 1.0), 4),
+            "error": self.error,
+            "report": self.report,
+            "version": self.version,
+        }
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
+
+
+def report_json(report: IngestReport) -> dict[str, Any]:
+    return {
+        "run_id": report.run_id,
+        "added": report.added,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "skipped": report.skipped_count,
+        "skips": [
+            {"file": Path(s.file).name, "position": s.position, "reason": s.reason}
+            for s in report.skipped[:50]
+        ],
+        "unrecognised": [Path(p).name for p in report.unrecognised[:20]],
+        "by_source": {
+            name: {"files": c.files, "added": c.added, "updated": c.updated, "skipped": c.skipped}
+            for name, c in sorted(report.by_source.items())
+        },
+        "seconds": round(report.seconds, 3),
+        "status": report.status,
+    }
+
+
+class _Sink(Progress):
+    def __init__(self, job: Job, changed: Callable[[], None]) -> None:
+        self.job = job
+        self.changed = changed
+
+    def start(self, total_bytes: int, files: int) -> None:
+        self.job.total_bytes, self.job.total_files = total_bytes, files
+        self.changed()
+
+    def file(self, path: Path, source: str) -> None:
+        self.job.current = f"{source}: {path.name}"
+        self.changed()
+
+    def advance(self, nbytes: int, items: int) -> None:
+        self.job.done_bytes += nbytes
+        self.job.items += items
+        self.changed()
+
+    def finish(self) -> None:
+        self.job.current = None
+        self.changed()
+
+
+class Jobs:
+    """The jobs of one server, run one at a time in a worker thread."""
+
+    def __init__(self, memory: Memory) -> None:
+        self.memory = memory
+        self.root = memory.home / "uploads"
+        self._jobs: dict[str, Job] = {}
+        self._ids = itertools.count(1)
+        self._cond = threading.Condition()
+        self._run_lock = threading.Lock()
+        self._prefix = f"{int(time.time()):x}"
+        self._sweep()
+
+    def _sweep(self, older_than: float = 24 * 3600) -> None:
+        """Delete uploads a crashed server left behind (a day old: never a running job's)."""
+        if not self.root.is_dir():
+            return
+        for folder in self.root.iterdir():
+            try:
+                stale = time.time() - folder.stat().st_mtime > older_than
+            except OSError:
+                continue
+            if stale:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def new_folder(self) -> tuple[str, Path]:
+        """A job id and the private folder its upload goes into."""
+        job_id = f"job-{self._prefix}-{next(self._ids)}"
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder = self.root / job_id
+        folder.mkdir(mode=0o700)
+        return job_id, folder
+
+    def start(self, job_id: str, folder: Path, files: list[str]) -> Job:
+        job = Job(job_id, files)
+        with self._cond:
+            self._jobs[job_id] = job
+            for old in list(self._jobs.values())[:-MAX_JOBS_KEPT]:
+                if old.finished:
+                    del self._jobs[old.id]
+        thread = threading.Thread(
+            target=self._run, args=(job, folder), name=f"lifelog-{job_id}", daemon=True
+        )
+        thread.start()
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self._cond:
+            return self._jobs.get(job_id)
+
+    def all(self) -> list[Job]:
+        with self._cond:
+            return sorted(self._jobs.values(), key=lambda j: j.created, reverse=True)
+
+    def wait(self, job: Job, version: int, timeout: float) -> None:
+        """Block until ``job`` moves past ``version`` (or ``timeout`` seconds)."""
+        with self._cond:
+            self._cond.wait_for(lambda: job.version != version, timeout=timeout)
+
+    def _changed(self, job: Job) -> None:
+        with self._cond:
+            job.version += 1
+            self._cond.notify_all()
+
+    def _run(self, job: Job, folder: Path) -> None:
+        def changed() -> None:
+            self._changed(job)
+
+        try:
+            with self._run_lock:
+                job.status, job.started = "running", time.time()
+                changed()
+                report = self.memory.ingest(folder, progress=_Sink(job, changed))
+                job.report = report_json(report)
+                job.status = "done" if report.status == "done" else "failed"
+                if report.status != "done":
+                    job.error = f"the import ended as {report.status!r}"
+        except Exception as error:  # reported on the job; the server goes on
+            log.warning("ingest %s failed: %s", job.id, error)
+            job.status, job.error = "failed", str(error) or type(error).__name__
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+            job.ended = time.time()
+            changed()

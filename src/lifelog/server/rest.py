@@ -1,0 +1,264 @@
+"""The REST API under ``/api``: search, items, timeline, people, stats, forget, ask,
+ingest jobs (progress as server-sent events) and model settings."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import NotFoundError, UserError
+from ..records import Answer
+from .errors import error_body, message_for, status_for
+from .jobs import safe_name
+from .queries import POOL, faceted, people_directory, period_counts
+from .serialize import answer_json, hit_json, item_json, item_summary, plain
+from .settings import read_settings, write_settings
+from .state import FilterBody, FilterQuery, state_of
+from .streaming import iterate_in_thread, sse
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["memory"])
+Filtered = Annotated[FilterQuery, Depends()]
+_CHUNK = 1 << 20
+
+
+@router.get("/search", summary="Search the memory, with filters and facets")
+def search(
+    request: Request,
+    where: Filtered,
+    q: Annotated[str, Query(description="words to look for (empty: browse by filters)")] = "",
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> dict[str, Any]:
+    """Facets count each value under the other filters, so a chosen value keeps its
+    alternatives; with words, hits and counts cover the best 200 results."""
+    memory = state_of(request).memory
+    filters = where.filters()
+    facets = faceted(memory, q, where.filters)
+    if q.strip():
+        pool = memory.search(q, filters, limit=max(limit, POOL))
+        return {
+            "query": q,
+            "hits": [hit_json(h) for h in pool[:limit]],
+            "facets": facets,
+            "total": len(pool),
+        }
+    items = memory.timeline(filters, limit=limit)
+    return {
+        "query": "",
+        "hits": [
+            {"item": item_summary(i), "score": 0.0, "snippet": i.text[:240], "marks": []}
+            for i in items
+        ],
+        "facets": facets,
+        "total": memory.count(filters),
+    }
+
+
+@router.get("/items/{item_id}", summary="One whole item: text, metadata, where it came from")
+def get_item(request: Request, item_id: str) -> dict[str, Any]:
+    return item_json(state_of(request).memory.get(item_id))
+
+
+@router.delete("/items/{item_id}", summary="Forget one item")
+def delete_item(request: Request, item_id: str) -> dict[str, Any]:
+    memory = state_of(request).memory
+    item = memory.get(item_id)
+    return {"removed": memory.forget([item.id])}
+
+
+class ForgetBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ids: list[str] = Field(min_length=1, max_length=10_000)
+
+
+@router.post("/forget", summary="Forget items: removed from the store and every index")
+def forget(request: Request, body: ForgetBody) -> dict[str, Any]:
+    return {"removed": state_of(request).memory.forget(body.ids)}
+
+
+@router.get("/timeline", summary="Counts per year, month or day, and the items in order")
+def timeline(
+    request: Request,
+    where: Filtered,
+    granularity: Literal["year", "month", "day"] = "month",
+    limit: Annotated[int, Query(ge=0, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    memory = state_of(request).memory
+    filters = where.filters()
+    buckets = period_counts(memory, filters, granularity)
+    items = memory.timeline(filters, limit=limit, offset=offset) if limit else []
+    return {
+        "granularity": granularity,
+        "buckets": [b.as_json() for b in buckets],
+        "total": sum(b.count for b in buckets),
+        "items": [item_summary(i) for i in items],
+        "offset": offset,
+    }
+
+
+@router.get("/people", summary="The people in the memory")
+def people(
+    request: Request,
+    q: str = "",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict[str, Any]:
+    return {"people": people_directory(state_of(request).memory, q, limit)}
+
+
+@router.get("/stats", summary="What the memory holds")
+def stats(request: Request) -> dict[str, Any]:
+    data: dict[str, Any] = plain(state_of(request).memory.stats())
+    return data
+
+
+@router.get("/runs", summary="The ingest runs, newest first")
+def runs(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 20) -> dict[str, Any]:
+    return {"runs": plain(state_of(request).memory.runs(limit))}
+
+
+class AskBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(min_length=1, max_length=20_000)
+    reasoning: Literal["off", "low", "medium", "high"] = "off"
+    #: earlier turns: [{"question": ..., "answer": ...}]
+    history: list[dict[str, str]] = Field(default=[], max_length=20)
+    filters: FilterBody | None = None
+    stream: bool = True
+
+
+@router.post(
+    "/ask",
+    summary="Ask: server-sent events step, reasoning, token, then answer (or one JSON answer)",
+)
+async def ask(request: Request, body: AskBody) -> Any:
+    memory = state_of(request).memory
+    history = [(t.get("question", ""), t.get("answer", "")) for t in body.history]
+    kwargs: dict[str, Any] = {
+        "filters": body.filters.filters() if body.filters else None,
+        "reasoning": body.reasoning,
+        "history": history,
+    }
+
+    def events() -> Any:
+        return memory.ask_stream(body.question, **kwargs)
+
+    if not body.stream:
+        answer: Answer | None = None
+        async for event in iterate_in_thread(events):
+            answer = event.answer or answer
+        if answer is None:
+            raise UserError("no answer was produced")
+        return answer_json(answer)
+
+    async def stream() -> AsyncIterator[bytes]:
+        try:
+            async for event in iterate_in_thread(events):
+                if event.answer is not None:
+                    yield sse(answer_json(event.answer), "answer")
+                elif event.text:
+                    yield sse({"text": event.text}, event.kind)
+        except Exception as error:  # the status line is sent: report it in the stream
+            _status, kind = status_for(error)
+            yield sse(error_body(kind, message_for(error)), "error")
+
+    return StreamingResponse(stream(), media_type="text/event-stream")
+
+
+@router.post("/ingest", status_code=202, summary="Upload an export; imported as a background job")
+async def ingest(
+    request: Request,
+    files: Annotated[list[UploadFile], File(description="the export's file(s)")],
+) -> JSONResponse:
+    jobs = state_of(request).jobs
+    job_id, folder = await run_in_threadpool(jobs.new_folder)
+    names: list[str] = []
+    try:
+        for upload in files:
+            name = safe_name(upload.filename or "upload")
+            while name in names:
+                name = f"_{name}"
+            names.append(name)
+            with (folder / name).open("wb") as out:
+                while chunk := await upload.read(_CHUNK):
+                    await run_in_threadpool(out.write, chunk)
+    except Exception:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if not names:
+        raise UserError("no file was uploaded")
+    job = jobs.start(job_id, folder, names)
+    return JSONResponse(
+        {"job": job.as_json(), "events": f"/api/jobs/{job.id}/events"},
+        status_code=202,
+        headers={"location": f"/api/jobs/{job.id}"},
+    )
+
+
+@router.get("/jobs", summary="Ingest jobs of this server, newest first")
+def list_jobs(request: Request) -> dict[str, Any]:
+    return {"jobs": [j.as_json() for j in state_of(request).jobs.all()]}
+
+
+@router.get("/jobs/{job_id}", summary="One ingest job")
+def get_job(request: Request, job_id: str) -> dict[str, Any]:
+    job = state_of(request).jobs.get(job_id)
+    if job is None:
+        raise NotFoundError(f"no job {job_id!r}")
+    return job.as_json()
+
+
+@router.get("/jobs/{job_id}/events", summary="An ingest job's progress as server-sent events")
+async def job_events(request: Request, job_id: str) -> StreamingResponse:
+    jobs = state_of(request).jobs
+    job = jobs.get(job_id)
+    if job is None:
+        raise NotFoundError(f"no job {job_id!r}")
+
+    async def stream() -> AsyncIterator[bytes]:
+        seen = -1
+        last = 0.0
+        loop = asyncio.get_running_loop()
+        while True:
+            if job.version != seen:
+                seen = job.version
+                snapshot = job.as_json()
+                yield sse(snapshot, "progress")
+                last = loop.time()
+                if job.finished:
+                    yield sse(snapshot, "done" if job.status == "done" else "failed")
+                    return
+            elif loop.time() - last > 15:
+                yield b": keep-alive\n\n"
+                last = loop.time()
+            if await request.is_disconnected():
+                return
+            await run_in_threadpool(jobs.wait, job, seen, 0.5)
+
+    return StreamingResponse(stream(), media_type="text/event-stream")
+
+
+class SettingsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    llm: dict[str, Any]
+
+
+@router.get("/settings", summary="The model settings (never a key)")
+def get_settings(request: Request) -> dict[str, Any]:
+    return read_settings(state_of(request).memory)
+
+
+@router.put("/settings", summary="Change the model settings")
+def put_settings(request: Request, body: SettingsBody) -> dict[str, Any]:
+    memory = state_of(request).memory
+    write_settings(memory, body.llm)
+    return read_settings(memory)

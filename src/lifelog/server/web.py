@@ -1,0 +1,371 @@
+"""The web UI: server-rendered pages (Jinja2) with a little vanilla JavaScript.
+
+Chat (streaming, reasoning on demand, citations that open the item), search
+with facets, a timeline that zooms from months to days, the item viewer,
+ingestion with live progress, people and model settings. Every page works as
+plain HTML; ``static/app.js`` adds streaming, the citation dialog, drag and
+drop and keyboard shortcuts. Nothing is loaded from outside the server.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from ..errors import LifelogError
+from ..records import Answer, Hit, Item
+from .auth import login_response, safe_next
+from .errors import error_response, status_for
+from .queries import POOL, faceted, people_directory, period_counts
+from .rest import ingest as api_ingest
+from .serialize import origin_of, plain
+from .settings import FIELDS, backends, read_settings, write_settings
+from .state import FilterQuery, state_of
+
+__all__ = ["login_page", "router", "templates"]
+
+HERE = Path(__file__).parent
+templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+router = APIRouter(include_in_schema=False)
+Filtered = Annotated[FilterQuery, Depends()]
+NAV = (
+    ("chat", "/", "Chat"),
+    ("search", "/search", "Search"),
+    ("timeline", "/timeline", "Timeline"),
+    ("people", "/people", "People"),
+    ("ingest", "/ingest", "Ingest"),
+    ("settings", "/settings", "Settings"),
+)
+
+
+def when(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return moment.strftime(fmt) if moment else "undated"
+
+
+def highlight(text: str, marks: Any = ()) -> Markup:
+    """``text`` escaped, the ``(start, end)`` spans in ``<mark>``."""
+    out: list[str] = []
+    at = 0
+    for start, end in sorted(marks or ()):
+        if start < at:
+            continue
+        out.append(str(escape(text[at:start])))
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        at = end
+    out.append(str(escape(text[at:])))
+    return Markup("".join(out))
+
+
+def cited(answer: Answer) -> Markup:
+    """The answer's text with each ``[n]`` a link to its item."""
+    import re
+
+    targets = {c.number: c.item.id for c in answer.citations}
+
+    def link(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        if number not in targets:
+            return str(escape(match.group(0)))
+        item_id = targets[number]
+        return (
+            f'<a class="cite" href="/items/{item_id}" data-item="{item_id}"'
+            f' aria-label="source {number}">[{number}]</a>'
+        )
+
+    parts = re.split(r"(\[\d+\])", answer.text)
+    html = "".join(
+        link(m) if (m := re.fullmatch(r"\[(\d+)\]", p)) else str(escape(p)) for p in parts
+    )
+    return Markup(html)
+
+
+templates.filters["when"] = when
+templates.filters["highlight"] = highlight
+templates.globals["nav"] = NAV
+
+
+def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    state = state_of(request)
+    html = templates.get_template(name).render(
+        request=request,
+        base_url=state.base_url,
+        memory_name=state.memory.home.name,
+        **context,
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def login_page(next_path: str, message: str | None, nonce: str) -> str:
+    css = (HERE / "static" / "app.css").read_text(encoding="utf-8")
+    return templates.get_template("login.html").render(
+        next_path=safe_next(next_path),
+        message=message,
+        nonce=nonce,
+        css=Markup(css),
+    )
+
+
+def link(path: str, **params: Any) -> str:
+    """``path`` with the non-empty ``params`` (lists repeat) as its query string."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in params.items():
+        for v in value if isinstance(value, list | tuple) else [value]:
+            if v not in (None, ""):
+                pairs.append((key, str(v)))
+    return path + ("?" + urlencode(pairs) if pairs else "")
+
+
+templates.globals["link"] = link
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    icon = (HERE / "static" / "favicon.svg").read_bytes()
+    return Response(icon, media_type="image/svg+xml", headers={"cache-control": "max-age=86400"})
+
+
+@router.get("/", response_class=HTMLResponse)
+async def chat(
+    request: Request,
+    q: Annotated[str, Query(max_length=20_000)] = "",
+    reasoning: str = "off",
+) -> HTMLResponse:
+    """The chat; ``?q=`` answers without JavaScript (not streamed)."""
+    answer = None
+    if q.strip():
+        memory = state_of(request).memory
+        level = reasoning if reasoning in ("off", "low", "medium", "high") else "off"
+        answer = await run_in_threadpool(lambda: memory.ask(q, reasoning=level))
+    return page(
+        request,
+        "chat.html",
+        active="chat",
+        question=q,
+        reasoning=reasoning,
+        answer=answer,
+        answer_html=cited(answer) if answer else None,
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search(
+    request: Request,
+    where: Filtered,
+    q: str = "",
+    limit: Annotated[int, Query(ge=1, le=200)] = 30,
+) -> HTMLResponse:
+    memory = state_of(request).memory
+    filters = where.filters()
+    hits: list[Hit] = []
+    items: list[Item] = []
+    facets = faceted(memory, q, where.filters)
+    if q.strip():
+        pool = memory.search(q, filters, limit=POOL)
+        hits, total = pool[:limit], len(pool)
+    else:
+        items = memory.timeline(filters, limit=limit)
+        total = memory.count(filters)
+    year = where.period[:4] if where.period else None
+    current = {"q": q, "source": where.sources, "person": where.people, "year": year}
+    current.update({"kind": where.kinds, "since": where.since, "until": where.until})
+    return page(
+        request,
+        "search.html",
+        active="search",
+        q=q,
+        hits=hits,
+        items=items,
+        facets=facets,
+        total=total,
+        current=current,
+        toggle=_toggler(current),
+    )
+
+
+def _toggler(current: dict[str, Any]) -> Any:
+    """``toggle(name, value)``: the search URL with that facet value added or removed."""
+
+    def toggle(name: str, value: str) -> str:
+        params = {k: (list(v) if isinstance(v, list) else v) for k, v in current.items()}
+        if name == "year":
+            params["year"] = None if params.get("year") == value else value
+        else:
+            values = list(params.get(name) or [])
+            params[name] = (
+                [v for v in values if v != value] if value in values else [*values, value]
+            )
+        return link("/search", **params)
+
+    return toggle
+
+
+@router.get("/timeline", response_class=HTMLResponse)
+def timeline(
+    request: Request,
+    where: Filtered,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    day: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+) -> HTMLResponse:
+    memory = state_of(request).memory
+    extra = {"source": where.sources, "person": where.people, "kind": where.kinds}
+    context: dict[str, Any] = {"active": "timeline", "extra": extra, "month": month, "day": day}
+    if day:
+        where.period = day
+        context["items"] = memory.timeline(where.filters(), limit=500)
+        context["level"] = "day"
+    elif month:
+        where.period = month
+        per_day = {b.period: b.count for b in period_counts(memory, where.filters(), "day")}
+        year, number = int(month[:4]), int(month[5:])
+        days = calendar.monthrange(year, number)[1]
+        context["days"] = [
+            (f"{month}-{d:02d}", d, per_day.get(f"{month}-{d:02d}", 0)) for d in range(1, days + 1)
+        ]
+        context["peak"] = max(per_day.values(), default=0)
+        context["items"] = memory.timeline(where.filters(), limit=200)
+        context["month_name"] = f"{calendar.month_name[number]} {year}"
+        context["level"] = "month"
+    else:
+        counts = {b.period: b.count for b in period_counts(memory, where.filters(), "month")}
+        years = sorted({p[:4] for p in counts}, reverse=True)
+        context["years"] = [
+            (
+                y,
+                [
+                    (f"{y}-{m:02d}", calendar.month_abbr[m], counts.get(f"{y}-{m:02d}", 0))
+                    for m in range(1, 13)
+                ],
+                sum(counts.get(f"{y}-{m:02d}", 0) for m in range(1, 13)),
+            )
+            for y in years
+        ]
+        context["peak"] = max(counts.values(), default=0)
+        context["level"] = "all"
+    return page(request, "timeline.html", **context)
+
+
+@router.get("/items/{item_id}", response_class=HTMLResponse)
+def item_page(request: Request, item_id: str, fragment: bool = False) -> HTMLResponse:
+    memory = state_of(request).memory
+    try:
+        item = memory.get(item_id)
+    except LifelogError as error:
+        status, _kind = status_for(error)
+        if fragment:
+            return HTMLResponse(f"<p>{escape(str(error))}</p>", status_code=status)
+        return page(request, "error.html", status=status, message=str(error))
+    metadata = {k: v for k, v in plain(dict(item.metadata)).items() if not k.startswith("_")}
+    metadata.pop("origin", None)
+    context: dict[str, Any] = {
+        "item": item,
+        "metadata": metadata,
+        "origin": origin_of(item),
+        "active": None,
+    }
+    if fragment:
+        html = templates.get_template("item_body.html").render(fragment=True, **context)
+        return HTMLResponse(html)
+    return page(request, "item.html", **context)
+
+
+@router.post("/items/{item_id}/forget")
+def forget_item(request: Request, item_id: str) -> Response:
+    memory = state_of(request).memory
+    item = memory.get(item_id)
+    memory.forget([item.id])
+    return RedirectResponse(link("/search", forgotten=item.id), status_code=303)
+
+
+@router.get("/people", response_class=HTMLResponse)
+def people(request: Request, q: str = "") -> HTMLResponse:
+    found = people_directory(state_of(request).memory, q, 300)
+    return page(request, "people.html", active="people", people=found, q=q)
+
+
+@router.get("/ingest", response_class=HTMLResponse)
+def ingest_page(request: Request, job: str | None = None) -> HTMLResponse:
+    state = state_of(request)
+    current = state.jobs.get(job) if job else None
+    return page(
+        request,
+        "ingest.html",
+        active="ingest",
+        job=current.as_json() if current else None,
+        jobs=[j.as_json() for j in state.jobs.all()[:10]],
+        runs=state.memory.runs(10),
+        stamp=lambda t: datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M") if t else "",
+    )
+
+
+@router.post("/ingest")
+async def ingest_form(request: Request, files: Annotated[list[UploadFile], File()]) -> Response:
+    """The form's upload (without JavaScript): start the job, show its page."""
+    response = await api_ingest(request, files)
+    job_id = response.headers["location"].rsplit("/", 1)[-1]
+    return RedirectResponse(link("/ingest", job=job_id), status_code=303)
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(request: Request, saved: bool = False, error: str = "") -> HTMLResponse:
+    state = state_of(request)
+    return page(
+        request,
+        "settings.html",
+        active="settings",
+        settings=read_settings(state.memory),
+        backends=backends(),
+        saved=saved,
+        error=error,
+        token=state.access.token,
+        stats=state.memory.stats(),
+    )
+
+
+@router.post("/settings")
+async def settings_form(request: Request) -> Response:
+    form = await request.form()
+    values = {name: form.get(name) for name in FIELDS if name in form}
+    memory = state_of(request).memory
+    try:
+        write_settings(memory, {k: v for k, v in values.items() if isinstance(v, str)})
+    except LifelogError as error:
+        return RedirectResponse(link("/settings", error=str(error)), status_code=303)
+    return RedirectResponse("/settings?saved=1", status_code=303)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    access = state_of(request).access
+    target = safe_next(next)
+    if not access.token_ok(token.strip()):
+        if "text/html" not in request.headers.get("accept", ""):
+            return error_response(401, "unauthorized", "wrong token")
+        return login_response(login_page, target, "wrong token")
+    response = RedirectResponse(target, status_code=303)
+    response.headers["set-cookie"] = access.session_cookie()
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    response = RedirectResponse("/", status_code=303)
+    response.headers["set-cookie"] = state_of(request).access.session_cookie(clear=True)
+    return response
