@@ -295,13 +295,28 @@ def ask(
     until: Annotated[str | None, typer.Option(help="Only evidence up to this date.")] = None,
     source: Annotated[list[str] | None, typer.Option("--source", "-s")] = None,
     person: Annotated[list[str] | None, typer.Option("--from", "--person", "-p")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="local (embedded SmolLM2), a .gguf path, an OpenAI-compatible server's"
+            " model name (with LIFELOG_LLM_BASE_URL), or none (extractive only)."
+        ),
+    ] = None,
 ) -> None:
     """Answer a question from the memory, citing the items behind the answer."""
+    from .commands.chat import stream_answer
+
     if reasoning not in ("off", "low", "medium", "high"):
         raise UserError("--reasoning must be off, low, medium or high")
     with _open(memory) as mem:
-        answer = mem.ask(
-            question, filters=_filters(since, until, source, person), reasoning=reasoning
+        answer = stream_answer(
+            mem,
+            question,
+            console,
+            filters=_filters(since, until, source, person),
+            reasoning=reasoning,
+            model=model,
+            show_reasoning=show_reasoning,
         )
         print_answer(answer, console, show_reasoning=show_reasoning)
         if not answer.found:

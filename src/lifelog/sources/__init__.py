@@ -24,12 +24,29 @@ log = logging.getLogger(__name__)
 #: name -> "module:Class"; order matters: the first source whose sniff matches wins.
 BUILTIN: dict[str, str] = {
     "locomo": "lifelog.sources.locomo:LocomoSource",
+    "claude": "lifelog.sources.claude:ClaudeSource",
     "chatgpt": "lifelog.sources.chatgpt:ChatGPTSource",
+    "assistant": "lifelog.sources.claude:AssistantSource",
+    "telegram": "lifelog.sources.telegram:TelegramSource",
+    "discord": "lifelog.sources.discord:DiscordSource",
+    "instagram": "lifelog.sources.meta_messages:InstagramSource",
+    "messenger": "lifelog.sources.meta_messages:MessengerSource",
+    "slack": "lifelog.sources.slack:SlackSource",
+    "slack_zip": "lifelog.sources.slack:SlackZipSource",
+    "sms": "lifelog.sources.sms:SmsSource",
+    "imessage": "lifelog.sources.imessage:ImessageSource",
     "whatsapp": "lifelog.sources.whatsapp:WhatsAppSource",
     "maildir": "lifelog.sources.email:MaildirSource",
     "mbox": "lifelog.sources.email:MboxSource",
     "eml": "lifelog.sources.email:EmlSource",
     "notes": "lifelog.sources.notes:NotesSource",
+    "pdf": "lifelog.sources.pdf:PdfSource",
+    "epub": "lifelog.sources.epub:EpubSource",
+    "docx": "lifelog.sources.docx:DocxSource",
+    "org": "lifelog.sources.org:OrgSource",
+    "ical": "lifelog.sources.ical:IcalSource",
+    "vcard": "lifelog.sources.vcard:VcardSource",
+    "html": "lifelog.sources.html:HtmlSource",
 }
 
 
