@@ -22,6 +22,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("LIFELOG_HOME", "LIFELOG_PASSPHRASE", "LIFELOG_KEY_FILE", "LIFELOG_ME"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    # extractive answers unless a test asks for a model (tests/answer, tests/models do)
+    monkeypatch.setenv("LIFELOG_LLM_MODEL", "none")
 
 
 @pytest.fixture

@@ -17,6 +17,13 @@ def demo(
     scale: Annotated[float, typer.Option(help="Size of the sample life (1 = a few MB).")] = 1.0,
     seed: Annotated[int, typer.Option(help="Random seed of the generator.")] = 7,
     reasoning: Annotated[str, typer.Option(help="off | low | medium | high")] = "off",
+    model: Annotated[
+        str | None,
+        typer.Option(help="'local' (the embedded SmolLM2), 'none' (extractive) or a served model."),
+    ] = None,
+    show_reasoning: Annotated[
+        bool, typer.Option("--show-reasoning", help="Print the model's reasoning too.")
+    ] = False,
 ) -> None:
     """Generate a fictional person's archive, ingest it encrypted, and answer questions."""
     from ..cli import RichProgress, console, err, print_answer, print_report
@@ -38,18 +45,38 @@ def demo(
         report = memory.ingest(life.root, progress=sink)
         print_report(report, console)
         console.print(Rule("3. questions"))
+        modes: dict[str, int] = {}
         for number, fact in enumerate(DEMO_QUESTIONS, start=1):
             console.print(f"\n[bold]Q{number}. {escape(fact.question)}[/]")
-            answer = memory.ask(fact.question, reasoning=reasoning, now=life.now)
-            print_answer(answer, console)
+            answer = memory.ask(fact.question, reasoning=reasoning, now=life.now, model=model)
+            print_answer(answer, console, show_reasoning=show_reasoning)
+            modes[answer.mode] = modes.get(answer.mode, 0) + 1
             cited = [c for c in answer.citations if fact.needle in c.item.text]
             if answer.found and cited:
                 console.print(
-                    f"[green]✓ cites the item that holds the fact ({cited[0].item.id})[/]"
+                    f"[green]✓ {answer.mode} answer citing the item that holds the fact"
+                    f" ({cited[0].item.id})[/]"
                 )
             else:
                 failures += 1
                 console.print("[red]✗ the answer does not cite the item that holds the fact[/]")
+        if reasoning == "off":
+            console.print(Rule("4. the reasoning switch"))
+            fact = DEMO_QUESTIONS[0]
+            console.print(
+                f"[bold]{escape(fact.question)}[/] [dim]with --reasoning low: an agent searches"
+                " several times, reads items and then answers[/]"
+            )
+            answer = memory.ask(fact.question, reasoning="low", now=life.now, model=model)
+            print_answer(answer, console, show_reasoning=True)
+    console.print()
+    console.print(
+        "answers by mode: "
+        + ", ".join(f"{count} {mode}" for mode, count in sorted(modes.items()))
+        + " [dim](generated = written by the model and checked against its citations;"
+        " extractive = quoted evidence, used when no model runs or the model's answer"
+        " was not supported)[/]"
+    )
     console.print()
     console.print(
         f"[bold]{len(DEMO_QUESTIONS) - failures}/{len(DEMO_QUESTIONS)}[/] answers cite their"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .chatgpt import write_chatgpt
@@ -58,6 +59,11 @@ class SampleLife:
     facts: tuple[Fact, ...]
     seed: int
     scale: float
+
+    @property
+    def now(self) -> datetime:
+        """The moment the archive was exported: questions about it are asked as of then."""
+        return datetime.fromtimestamp(EXPORT_TIME, UTC)
 
 
 def generate(out_dir: str | Path, seed: int = 7, scale: float = 1.0) -> SampleLife:
