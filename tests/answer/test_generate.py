@@ -83,9 +83,19 @@ def test_citations_to_unretrieved_items_are_removed_and_counted(life: Memory) ->
 
 
 def test_an_answer_citing_nothing_retrieved_falls_back(life: Memory) -> None:
-    answer, _ = ask(life, "How much did the tent cost?", Script(["It cost 120 euros [17]."]))
+    answer, _ = ask(life, "How much did the tent cost?", Script(["It cost 150 euros [17]."]))
     assert answer.mode == "extractive-fallback"
     assert any("cites none" in note for note in answer.notes)
+
+
+def test_a_supported_sentence_left_uncited_is_cited_to_its_source(life: Memory) -> None:
+    answer, _ = ask(life, "How much did the tent cost?", Script(["It cost 120 euros [17]."]))
+    assert answer.mode == "generative"
+    assert "[17]" not in answer.text
+    assert any("removed 1 citation(s)" in note for note in answer.notes)
+    assert any("left uncited" in note for note in answer.notes)
+    assert [c.item.title for c in answer.citations] == ["Tent"]
+    assert "120 euros" in answer.citations[0].item.text
 
 
 def test_an_injected_link_is_stripped_before_anyone_sees_it(life: Memory) -> None:

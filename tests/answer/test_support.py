@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from lifelog.answer.support import check_support, date_terms, terms_of
+from lifelog.answer.support import attribute_citations, check_support, date_terms, terms_of
 
 EVIDENCE = {
     1: terms_of("Back from camping at the beach! The kids loved the dunes. whatsapp Melanie")
@@ -65,3 +65,19 @@ def test_question_words_alone_are_not_evidence() -> None:
 def test_tool_results_count_as_evidence_for_numbers() -> None:
     assert not check_support("You wrote 17 camping notes [2].", EVIDENCE).ok
     assert check_support("You wrote 17 camping notes [2].", EVIDENCE, derived={"17"}).ok
+
+
+def test_an_uncited_supported_sentence_gets_the_one_source_that_supports_it() -> None:
+    text, added = attribute_citations(
+        "The kids loved the dunes at the beach. The tent cost 120 euros.", EVIDENCE
+    )
+    assert added == 2
+    assert text == "The kids loved the dunes at the beach [1]. The tent cost 120 euros [2]."
+    assert check_support(text, EVIDENCE).ok
+
+
+def test_attribution_never_cites_an_invention_or_touches_cited_sentences() -> None:
+    answer = "You went skiing in Norway with Bob. The tent cost 150 euros. Dunes [2]."
+    text, added = attribute_citations(answer, EVIDENCE)
+    assert added == 0 and text == answer
+    assert not check_support(text, EVIDENCE).ok

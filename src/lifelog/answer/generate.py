@@ -25,7 +25,7 @@ from .citations import check_citations, clean_output, strip_citations, strip_lin
 from .extractive import NOT_FOUND, extractive_answer
 from .prompts import Source, Turn, answer_messages, pack_sources
 from .reasoning import check_level
-from .support import check_support
+from .support import attribute_citations, check_support
 from .tools import MemoryLike, retrieve, source_terms
 
 __all__ = ["DEFAULT_MAX_TOKENS", "AskEvent", "ask_events", "finalize", "generate_answer"]
@@ -311,12 +311,17 @@ def finalize(
         notes += (
             f"removed {len(check.removed)} citation(s) to items that were not retrieved: {wrong}",
         )
-    report = check_support(
-        check.text,
-        {n: source_terms(s) for n, s in sources.items()},
-        question=question,
-        derived=derived,
+    evidence = {n: source_terms(s) for n, s in sources.items()}
+    attributed, added = attribute_citations(
+        check.text, evidence, question=question, derived=derived
     )
+    if added:
+        check = check_citations(attributed, set(sources))
+        notes += (
+            f"lifelog cited {added} sentence(s) the model left uncited, each to the one"
+            " retrieved item that supports it",
+        )
+    report = check_support(check.text, evidence, question=question, derived=derived)
     if not report.ok:
         return fallback(
             f"the generated answer was replaced by quotes from your memory: {report.reason}"

@@ -30,6 +30,7 @@ __all__ = [
     "MIN_SUPPORT",
     "SentenceCheck",
     "SupportReport",
+    "attribute_citations",
     "check_support",
     "date_terms",
     "terms_of",
@@ -204,6 +205,69 @@ def check_support(
             f" ({first.support:.0%} of its words found; not found: {unsupported})"
         )
     return SupportReport(False, tuple(checks), why)
+
+
+def _sentence_support(
+    words: list[str], pool: set[str], question_terms: set[str]
+) -> tuple[float, bool]:
+    supported = 0
+    numbers_ok = True
+    for word in words:
+        term = _norm(word)
+        if term in pool:
+            supported += 1
+        elif word[0].isdigit() and term not in question_terms:
+            numbers_ok = False
+    return (supported / len(words) if words else 1.0), numbers_ok
+
+
+def attribute_citations(
+    answer: str,
+    evidence: Mapping[int, set[str]],
+    *,
+    question: str = "",
+    derived: Collection[str] = (),
+    threshold: float = MIN_SUPPORT,
+) -> tuple[str, int]:
+    """Cite, for each sentence the model left uncited, the one source that supports it.
+
+    Small models often state what a source says without its ``[n]``. A sentence
+    gets a citation only when a single source alone passes the same test as
+    :func:`check_support` (numbers found, ``threshold`` of the content words);
+    otherwise it stays uncited and the support check decides. Returns the text
+    and how many citations were added.
+    """
+    if not evidence:
+        return answer, 0
+    question_terms = terms_of(question)
+    free = {_norm(t) for t in derived}
+    pieces: list[str] = []
+    added = 0
+    last = 0
+    for start, end in _sentences(answer):
+        sentence = answer[start:end]
+        if CITATION.search(sentence):
+            continue
+        words = _content(sentence)
+        if not words:
+            continue
+        best: tuple[float, int] | None = None
+        for number, terms in evidence.items():
+            support, numbers_ok = _sentence_support(words, terms | free, question_terms)
+            if numbers_ok and support >= threshold and (best is None or support > best[0]):
+                best = (support, number)
+        if best is None:
+            continue
+        stripped = sentence.rstrip()
+        cut = start + len(stripped)
+        if stripped and stripped[-1] in ".!?":
+            cut -= 1
+        pieces.append(answer[last:cut])
+        pieces.append(f" [{best[1]}]")
+        last = cut
+        added += 1
+    pieces.append(answer[last:])
+    return "".join(pieces), added
 
 
 def _sentences(text: str) -> Iterable[tuple[int, int]]:
