@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: all setup demo test lint typecheck unit test-slow bench chromium licenses clean
+.PHONY: all setup demo test lint typecheck unit test-slow bench chromium licenses clean screenshots
 
 all: test
 
@@ -55,6 +55,10 @@ licenses: setup
 	$(PY) -m lifelog.licenses
 
 test: lint typecheck licenses unit
+
+# refresh docs/screenshots/ from the browser tests
+screenshots: setup chromium
+	LIFELOG_SCREENSHOTS=$(CURDIR)/docs/screenshots $(VENV)/bin/pytest tests/web -q
 
 test-slow: setup chromium
 	$(VENV)/bin/pytest -m slow

@@ -1,7 +1,8 @@
 """The web UI in a real browser: sign in, ask and open a citation, search with a facet,
 zoom the timeline, import an export, and a screenshot of each page for the docs.
 
-Screenshots go to docs/screenshots/ (``LIFELOG_SCREENSHOTS`` names another folder).
+Screenshots go to a scratch folder; ``make screenshots`` sets ``LIFELOG_SCREENSHOTS`` to
+docs/screenshots/ to refresh the ones in the docs (so a test run leaves the tree clean).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +23,9 @@ from lifelog import Memory
 
 expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
 REPO = Path(__file__).resolve().parents[2]
-SHOTS = Path(os.environ.get("LIFELOG_SCREENSHOTS") or REPO / "docs" / "screenshots")
+SHOTS = Path(
+    os.environ.get("LIFELOG_SCREENSHOTS") or Path(tempfile.gettempdir()) / "lifelog-screenshots"
+)
 WAIT = 15_000
 
 
