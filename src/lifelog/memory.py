@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ from .config import (
     load_config,
     save_config,
 )
-from .errors import NotFoundError, PassphraseError, UserError
+from .errors import LifelogError, NotFoundError, PassphraseError, UserError
 from .index.lexical import search_chunks
 from .index.text import content_terms, make_snippet
 from .ingest import IngestReport, Progress, ingest_paths
@@ -32,7 +33,10 @@ from .store import Store, create_key_file, read_key_file
 
 if TYPE_CHECKING:
     from .answer.generate import AskEvent
+    from .index.vectors import EmbedProgress, VectorStatus
+    from .models.embeddings import Embedder
     from .models.llm import LLM
+    from .people import Directory, Person
 
 __all__ = ["Memory", "Stats"]
 
@@ -171,11 +175,81 @@ class Memory:
         *paths: str | Path,
         progress: Progress | None = None,
         force: bool = False,
+        embed: bool = True,
+        embed_progress: EmbedProgress | None = None,
     ) -> IngestReport:
-        """Import exports (files, folders); see :mod:`lifelog.ingest`."""
+        """Import exports (files, folders); see :mod:`lifelog.ingest`.
+
+        Items are searchable by their words as soon as they are stored; then, unless
+        ``embed`` is false or ``LIFELOG_EMBED_MODEL=none``, the new chunks are embedded
+        (:meth:`embed_pending`). An embedding model that cannot load leaves the import
+        intact and lexical: a warning says so and ``lifelog index embed`` catches up.
+        """
         if not paths:
             raise UserError("nothing to ingest: give one or more files or folders")
-        return ingest_paths(self.store, paths, progress=progress, force=force)
+        report = ingest_paths(self.store, paths, progress=progress, force=force)
+        if embed:
+            self._embed_after_ingest(embed_progress)
+        self.directory.refresh()  # the people directory reads only the new items
+        return report
+
+    def _embed_after_ingest(self, progress: EmbedProgress | None) -> None:
+        from .errors import ModelError
+
+        try:
+            self.embed_pending(progress)
+        except ModelError as error:
+            warnings.warn(
+                f"items were stored and are searchable by their words, but not embedded:"
+                f" {error} (run `lifelog index embed` once it is fixed)",
+                stacklevel=3,
+            )
+
+    # -- vectors -------------------------------------------------------------------
+
+    def embedder(self, model: str | None = None) -> Embedder | None:
+        """The embedding model of this memory (``None`` when embedding is off).
+
+        ``LIFELOG_EMBED_MODEL``, else ``settings["embed"]`` in ``memory.json``, else
+        ``static``; see :mod:`lifelog.models.embeddings`. Loaded once per process.
+        """
+        from .models.embeddings import get_embedder, resolve_embed_settings
+
+        settings = resolve_embed_settings(self.config.settings.get("embed"), model=model)
+        return get_embedder(settings=settings)
+
+    def embed_pending(self, progress: EmbedProgress | None = None, batch: int = 256) -> int:
+        """Embed the chunks that have no vector from the current model, ``batch`` at a time;
+        return how many were embedded. Resumable: each batch is committed."""
+        from .index.vectors import embed_pending
+
+        embedder = self.embedder()
+        if embedder is None:
+            return 0
+        return embed_pending(self.store, embedder, progress=progress, batch=batch)
+
+    def index_status(self) -> VectorStatus:
+        """Chunks, how many carry a vector of the current model, and which model that is."""
+        from .index.vectors import vector_status
+
+        try:
+            embedder = self.embedder()
+        except LifelogError:
+            embedder = None
+        return vector_status(self.store, embedder.name if embedder is not None else None)
+
+    def rebuild_index(
+        self, *, lexical: bool = True, progress: EmbedProgress | None = None
+    ) -> int:
+        """Drop every vector (and, with ``lexical``, rebuild the word index from the store),
+        then embed everything again. Returns how many chunks were embedded."""
+        from .index.rebuild import rebuild_fts
+        from .index.vectors import drop_vectors
+
+        drop_vectors(self.store)
+        if lexical:
+            rebuild_fts(self.store)
+        return self.embed_pending(progress)
 
     def forget(self, item_ids: Sequence[str]) -> int:
         """Remove items from the store and from every index. Returns how many were removed."""
@@ -210,7 +284,7 @@ class Memory:
 
     def search(self, query: str, filters: Filters | None = None, *, limit: int = 10) -> list[Hit]:
         """Lexical (BM25) search over chunks, with filters; one hit per item."""
-        filters = filters or Filters()
+        filters = self.resolve_filters(filters or Filters())
         matches = search_chunks(self.store, query, filters, limit=limit * 3)
         return self._hits(query, [(m.chunk_rowid, m.score) for m in matches], limit)
 
@@ -286,7 +360,7 @@ class Memory:
         self, filters: Filters | None = None, *, limit: int = 100, offset: int = 0
     ) -> list[Item]:
         """Items in time order within the filters."""
-        where, params = (filters or Filters()).sql("items")
+        where, params = self.resolve_filters(filters or Filters()).sql("items")
         return list(
             self.store.iter_items(f"{where} AND ts IS NOT NULL", params, limit=limit, offset=offset)
         )
@@ -405,7 +479,7 @@ class Memory:
         """How many items lie within ``filters`` (and contain every word of ``query``)."""
         from .index.lexical import fts_query
 
-        where, params = (filters or Filters()).sql("i")
+        where, params = self.resolve_filters(filters or Filters()).sql("i")
         terms = content_terms(query or "")
         with self.store.lock:
             if not terms:
@@ -421,3 +495,48 @@ class Memory:
                     [match, *params],
                 ).fetchone()
         return int(row[0])
+
+    # -- people --------------------------------------------------------------------
+
+    @property
+    def directory(self) -> Directory:
+        """The people directory of this memory (see :mod:`lifelog.people`)."""
+        from .people import Directory
+
+        found: Directory | None = self.__dict__.get("_directory")
+        if found is None:
+            found = self.__dict__["_directory"] = Directory(self.store)
+        return found
+
+    def people(self, query: str = "", limit: int | None = None) -> list[Person]:
+        """The people in the memory, most often seen first; ``query`` matches any part of
+        a name, an address, a number or a user id."""
+        return self.directory.people(query, limit)
+
+    def person(self, name_or_handle: str) -> Person:
+        """The one person an id, address, number, user id or name (or part of one) names.
+
+        ``NotFoundError`` when nobody matches, ``UserError`` (listing them) when several do.
+        """
+        return self.directory.person(name_or_handle)
+
+    def merge_people(self, a: str, b: str) -> Person:
+        """Join two people into one, for good: the merge is kept across rebuilds."""
+        return self.directory.merge(a, b)
+
+    def split_person(self, handle: str) -> Person:
+        """Take one address, number, user id or name out of the person it was joined to
+        (undoing a merge that involved it); it stays apart across rebuilds."""
+        return self.directory.split(handle)
+
+    def rebuild_people(self) -> int:
+        """Read every item's people again (merges and splits are kept). Returns items read."""
+        return self.directory.rebuild()
+
+    def resolve_filters(self, filters: Filters) -> Filters:
+        """``filters`` with each person named in ``people`` widened to all their spellings
+        (names, addresses, numbers) when the directory knows exactly one such person."""
+        if not filters.people:
+            return filters
+        groups = tuple(self.directory.aliases(name) for name in filters.people)
+        return filters.with_changes(people=(), people_any=filters.people_any + groups)

@@ -14,12 +14,18 @@ __all__ = ["Filters", "parse_when"]
 
 @dataclass(frozen=True, slots=True)
 class Filters:
+    """What to keep. ``people`` match items whose author or participants contain each
+    name (case-insensitive); each group in ``people_any`` is one person given by all
+    their spellings, and an item matches it when it contains any of them
+    (``Memory.resolve_filters`` turns ``people`` into such groups from the directory)."""
+
     since: datetime | None = None
     until: datetime | None = None
     sources: tuple[str, ...] = ()
     people: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     threads: tuple[str, ...] = ()
+    people_any: tuple[tuple[str, ...], ...] = ()
 
     def with_changes(self, **changes: Any) -> Filters:
         return replace(self, **changes)
@@ -27,7 +33,13 @@ class Filters:
     @property
     def empty(self) -> bool:
         return not (
-            self.since or self.until or self.sources or self.people or self.kinds or self.threads
+            self.since
+            or self.until
+            or self.sources
+            or self.people
+            or self.kinds
+            or self.threads
+            or self.people_any
         )
 
     def sql(self, alias: str = "i") -> tuple[str, list[Any]]:
@@ -52,6 +64,12 @@ class Filters:
         for person in self.people:
             clauses.append(f"instr({alias}.people, ?) > 0")
             params.append(person.lower())
+        for group in self.people_any:
+            if group:
+                clauses.append(
+                    "(" + " OR ".join(f"instr({alias}.people, ?) > 0" for _ in group) + ")"
+                )
+                params.extend(spelling.lower() for spelling in group)
         return (" AND ".join(clauses) or "1"), params
 
 

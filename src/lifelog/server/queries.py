@@ -70,7 +70,7 @@ def period_counts(memory: Memory, filters: Filters, granularity: str) -> list[Bu
     fmt = _FORMATS.get(granularity)
     if fmt is None:
         raise UserError("granularity must be year, month or day")
-    where, params = filters.sql("i")
+    where, params = memory.resolve_filters(filters).sql("i")
     with memory.store.lock:
         rows = memory.store.conn.execute(
             f"SELECT strftime('{fmt}', i.ts, 'unixepoch') AS p, count(*) FROM items i"
@@ -112,7 +112,7 @@ def facets_for_hits(hits: Iterable[Hit], limit: int = 12) -> Facets:
 
 def facets_for_filters(memory: Memory, filters: Filters, limit: int = 12) -> Facets:
     """Counts by source, person and year over every item within ``filters``."""
-    where, params = filters.sql("i")
+    where, params = memory.resolve_filters(filters).sql("i")
     conn = memory.store.conn
     with memory.store.lock:
         sources = conn.execute(

@@ -128,3 +128,113 @@ def m002_ingest_journal(conn: Connection) -> None:
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """
     )
+
+
+@migration
+def m003_vectors(conn: Connection) -> None:
+    # One vector per chunk (float16, L2-normalised), tagged with the model that made it:
+    # chunks whose vector is missing or from another model are pending. A trigger, not a
+    # foreign key, removes a chunk's vector when the chunk goes (forget, a changed item
+    # re-ingested, whatever the path): same effect, without a parent lookup on every
+    # insert. ``vector_state.version`` changes on every write, so a process can tell
+    # cheaply that its in-memory matrix is stale: deletes bump it by trigger, inserts are
+    # bumped by the writer once per transaction.
+    conn.executescript(
+        """
+        CREATE TABLE vector_models (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            dims INTEGER NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE chunk_vectors (
+            chunk_rowid INTEGER PRIMARY KEY,
+            model_id INTEGER NOT NULL,
+            vector BLOB NOT NULL
+        );
+        CREATE TABLE vector_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            version INTEGER NOT NULL
+        );
+        INSERT INTO vector_state (id, version) VALUES (1, 0);
+        CREATE TRIGGER chunks_deleted_vectors AFTER DELETE ON chunks BEGIN
+            DELETE FROM chunk_vectors WHERE chunk_rowid = old.rowid;
+        END;
+        CREATE TRIGGER chunk_vectors_deleted AFTER DELETE ON chunk_vectors BEGIN
+            UPDATE vector_state SET version = version + 1 WHERE id = 1;
+        END;
+        """
+    )
+
+
+@migration
+def m004_people(conn: Connection) -> None:
+    # The people directory (see ``lifelog.people``): the mentions read from items, the
+    # people derived from them, and the user's merges and splits, which are never derived.
+    # A trigger, not a foreign key, drops an item's links when the item goes, and moves
+    # ``people_state.items_version`` on every insert and delete of an item, so a reader
+    # tells with one row that the people must be derived again.
+    conn.executescript(
+        """
+        -- one row per distinct mention (its JSON signature); person_id is derived
+        CREATE TABLE people_mentions (
+            id INTEGER PRIMARY KEY,
+            sig TEXT NOT NULL UNIQUE,
+            person_id TEXT
+        );
+        CREATE INDEX people_mentions_person ON people_mentions (person_id);
+        -- which items name which mentions; mention_id NULL: the item names nobody
+        CREATE TABLE people_item_mentions (
+            item_rowid INTEGER NOT NULL,
+            mention_id INTEGER
+        );
+        CREATE INDEX people_item_mentions_item ON people_item_mentions (item_rowid);
+        CREATE INDEX people_item_mentions_mention ON people_item_mentions (mention_id);
+        CREATE TABLE people (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            items INTEGER NOT NULL,
+            first REAL,
+            last REAL,
+            sources TEXT NOT NULL DEFAULT '[]'
+        );
+        -- own: 2 the person's root key, 1 another key of theirs, 0 a name they carry
+        CREATE TABLE people_handles (
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            label TEXT NOT NULL,
+            person_id TEXT NOT NULL,
+            own INTEGER NOT NULL,
+            PRIMARY KEY (kind, value, person_id)
+        );
+        CREATE INDEX people_handles_person ON people_handles (person_id);
+        CREATE TABLE people_merges (
+            a_kind TEXT NOT NULL,
+            a_value TEXT NOT NULL,
+            b_kind TEXT NOT NULL,
+            b_value TEXT NOT NULL,
+            at REAL NOT NULL,
+            PRIMARY KEY (a_kind, a_value, b_kind, b_value)
+        );
+        CREATE TABLE people_splits (
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            at REAL NOT NULL,
+            PRIMARY KEY (kind, value)
+        );
+        -- derived_version: the items_version the people were last derived at
+        CREATE TABLE people_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            items_version INTEGER NOT NULL,
+            derived_version INTEGER NOT NULL
+        );
+        INSERT INTO people_state (id, items_version, derived_version) VALUES (1, 1, 0);
+        CREATE TRIGGER people_items_added AFTER INSERT ON items BEGIN
+            UPDATE people_state SET items_version = items_version + 1 WHERE id = 1;
+        END;
+        CREATE TRIGGER people_items_removed AFTER DELETE ON items BEGIN
+            DELETE FROM people_item_mentions WHERE item_rowid = old.rowid;
+            UPDATE people_state SET items_version = items_version + 1 WHERE id = 1;
+        END;
+        """
+    )
