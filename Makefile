@@ -30,12 +30,15 @@ $(STAMP): pyproject.toml | $(PY)
 
 setup: $(STAMP)
 
-# Debian's chromium for the web UI tests (test tools cannot download browsers here).
+# Debian's chromium for the web UI tests (test tools cannot download browsers here) and
+# tesseract for OCR of scanned PDFs and photos. Both optional: without them, the browser
+# and OCR tests skip and lifelog keeps working.
+SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-eng
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		else echo "chromium missing and no root: browser tests will be skipped"; fi; \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v tesseract >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+		elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+		else echo "chromium/tesseract missing and no root: browser and OCR tests will be skipped"; fi; \
 	fi
 
 demo: setup
