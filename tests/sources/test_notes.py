@@ -49,7 +49,7 @@ def test_sample_flow_list_tags(samples: Path) -> None:
     assert note.metadata["tags"] == ["export", "no-export", "private"]
     assert note.text == "tags: [export, no-export, private]\n\nA private note\n"
     assert note.title == "frontmatter_flow_list_tags" and note.kind == "note"
-    assert note.key == "frontmatter_flow_list_tags.md"
+    assert note.key == "samples/obsidian/frontmatter_flow_list_tags.md"
 
 
 def test_sample_offset_datetimes(samples: Path) -> None:
@@ -241,7 +241,16 @@ def test_key_is_relative_to_an_obsidian_vault(tmp_path: Path) -> None:
     second = one(write(vault / "b", "index.md", "two"))
     assert (first.key, second.key) == ("a/index.md", "b/index.md")
     loose = one(write(tmp_path, "index.md", "three"))
-    assert loose.key == "index.md"
+    assert loose.key == f"{tmp_path.parent.name}/{tmp_path.name}/index.md"
+
+
+def test_loose_notes_of_the_same_name_in_two_folders_stay_apart(tmp_path: Path) -> None:
+    (tmp_path / "2023").mkdir()
+    (tmp_path / "2024").mkdir()
+    first = one(write(tmp_path / "2023", "todo.md", "one"))
+    second = one(write(tmp_path / "2024", "todo.md", "two"))
+    assert first.key == f"{tmp_path.name}/2023/todo.md"
+    assert second.key == f"{tmp_path.name}/2024/todo.md"
 
 
 def test_sniff(tmp_path: Path) -> None:

@@ -19,10 +19,12 @@ the body verbatim with the front matter removed, except its ``tags:`` line(s),
 which are kept at the top so that tags stay searchable.
 
 The key is the note's file name, plus ``/`` and the front-matter ``id`` when
-there is one. Inside an Obsidian vault (an ancestor folder holding
+there is one. Without an id, inside an Obsidian vault (an ancestor folder holding
 ``.obsidian``) it is the path relative to the vault root instead, so that two
-``index.md`` in different folders stay apart. Outside a vault, two notes with
-the same file name share a key: the later one replaces the earlier.
+``index.md`` in different folders stay apart. Outside a vault it is the file
+name with its two enclosing folder names (``notes/2023/todo.md``): two notes of
+the same name in different folders stay apart, and moving the whole notes
+folder elsewhere keeps every key.
 
 Undecodable bytes are replaced (``metadata["encoding_errors"] = True``);
 files with NUL bytes in their first 8 KB are reported as binary and skipped.
@@ -270,6 +272,15 @@ def _vault_key(path: Path) -> str | None:
     return None
 
 
+def _loose_key(path: Path) -> str:
+    """The file name under its two enclosing folders (fewer near the root)."""
+    try:
+        parts = path.resolve().parts
+    except OSError:
+        parts = path.parts
+    return "/".join(p for p in parts[-3:] if p not in ("/", ""))
+
+
 def _decode(data: bytes, complete: bool) -> tuple[str, bool]:
     """``(text, had encoding errors)``."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -352,9 +363,10 @@ class NotesSource(Source):
         if truncated:
             metadata["truncated"] = True
         note_id = front.get("id")
-        key = _vault_key(path) or path.name
         if isinstance(note_id, str) and note_id:
-            key += "/" + note_id
+            key = path.name + "/" + note_id  # the note's own id: where it lies does not matter
+        else:
+            key = _vault_key(path) or _loose_key(path)
         yield Item(
             source=self.name,
             key=key,
