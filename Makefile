@@ -67,6 +67,7 @@ test-slow: setup chromium
 	$(VENV)/bin/pytest -m slow
 
 bench: setup
+	$(PY) -m lifelog.bench_takeout --size 1G --out docs/benchmarks-takeout.md
 	$(PY) -m lifelog.bench --out docs/benchmarks.md
 
 clean:

@@ -6,6 +6,11 @@ run: finished files are skipped, the interrupted one is parsed again and its
 already-stored items are recognised by their stable ids (nothing duplicated,
 nothing lost). Every run is journaled in ``runs`` with its counts and every
 skipped record in ``run_errors``.
+
+A file made of parts (an archive, read member by member by
+:mod:`lifelog.sources.archive`) also records each part it finished as
+``<path>/<part>``, so a run killed in the middle of a large archive goes on
+after the last finished member; its counts go to the source of each member.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from .errors import NotFoundError, SourceError
 from .parseworker import PARALLEL_MIN_BYTES, parse_in_worker, unit_records
 from .records import Item, Skip
 from .sources import detect
-from .sources.base import Source
+from .sources.base import PartDone, Source
 from .store import Store
 
 __all__ = ["IngestReport", "Progress", "SourceCounts", "ingest_paths", "plan"]
@@ -30,6 +35,12 @@ __all__ = ["IngestReport", "Progress", "SourceCounts", "ingest_paths", "plan"]
 BATCH_ITEMS = int(os.environ.get("LIFELOG_INGEST_BATCH", "2000"))
 BATCH_CHARS = 8_000_000
 MAX_SKIPS_KEPT = 10_000
+_FILE_ROW = (
+    "INSERT INTO files (path, size, mtime, source, items, run_id, done_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET"
+    " size = excluded.size, mtime = excluded.mtime, source = excluded.source,"
+    " items = excluded.items, run_id = excluded.run_id, done_at = excluded.done_at"
+)
 
 
 @dataclass(slots=True)
@@ -39,6 +50,8 @@ class SourceCounts:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    #: wall time spent on this source's files (or archive members)
+    seconds: float = 0.0
 
 
 @dataclass(slots=True)
@@ -199,6 +212,16 @@ def _already_done(store: Store, unit: Unit) -> bool:
     return bool(row) and row[0] == unit.size and abs(row[1] - unit.mtime) < 1e-6
 
 
+def _parts_done(store: Store, unit: Unit) -> dict[str, tuple[int, float]]:
+    """The parts of ``unit`` (archive members) an earlier, interrupted run finished."""
+    prefix = f"{unit.path}/"
+    rows = store.conn.execute(  # a range on the primary key: "0" follows "/"
+        "SELECT path, size, mtime FROM files WHERE path >= ? AND path < ?",
+        (prefix, f"{unit.path}0"),
+    )
+    return {path[len(prefix) :]: (size, mtime) for path, size, mtime in rows}
+
+
 def ingest_paths(
     store: Store,
     paths: Iterable[str | Path],
@@ -230,8 +253,13 @@ def ingest_paths(
             if parallel is not None
             else (sum(u.size for u in todo) >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1)
         )
+        done = [{} if force else _parts_done(store, u) for u in todo]
         messages = (
-            parse_in_worker([(str(u.path), u.source.name) for u in todo]) if parallel else None
+            parse_in_worker(
+                [(str(u.path), u.source.name, d) for u, d in zip(todo, done, strict=True)]
+            )
+            if parallel
+            else None
         )
         for index, unit in enumerate(todo):
             counts = report.by_source[unit.source.name]
@@ -239,9 +267,11 @@ def ingest_paths(
             records = (
                 unit_records(messages, index)
                 if messages is not None
-                else unit.source.parse(unit.path)
+                else unit.source.parse_resuming(unit.path, done[index])
             )
+            unit_started = time.perf_counter()
             _ingest_unit(store, unit, records, report, counts, progress, on_batch)
+            counts.seconds += time.perf_counter() - unit_started
             counts.files += 1
             report.files_done += 1
             report.bytes += unit.size
@@ -261,31 +291,46 @@ def ingest_paths(
 def _ingest_unit(
     store: Store,
     unit: Unit,
-    records: Iterator[Item | Skip],
+    records: Iterator[Item | Skip | PartDone],
     report: IngestReport,
     counts: SourceCounts,
     progress: Progress,
     on_batch: Callable[[], None] | None,
 ) -> None:
     origin = str(unit.path)
+    # a unit made of parts (an archive) counts its items under each item's own source
+    composite = type(unit.source).parse_resuming is not Source.parse_resuming
     batch: list[Item] = []
     skips: list[Skip] = []
+    parts: list[tuple[PartDone, int]] = []  # finished parts not yet recorded
+    part_items = 0
+    part_started = time.perf_counter()
     chars = 0
     seen_bytes = 0
     total_items = 0
 
     def flush(final: bool) -> None:
-        nonlocal batch, skips, chars
-        result = store.upsert(batch, origin=origin, run_id=report.run_id)
+        nonlocal batch, skips, chars, parts
+        # counts go to each item's own source when the unit has parts (an archive)
+        groups: dict[str, list[Item]] = {}
+        for item in batch:
+            groups.setdefault(item.source if composite else unit.source.name, []).append(item)
+        results = [
+            (name, store.upsert(items, origin=origin, run_id=report.run_id))
+            for name, items in groups.items()
+        ]
         with store.lock, store.conn:
             _record_skips(store, report.run_id, skips)
+            store.conn.executemany(
+                _FILE_ROW,
+                [
+                    (f"{origin}/{p.part}", p.size, p.mtime, p.source, n, report.run_id, time.time())
+                    for p, n in parts
+                ],
+            )
             if final:
                 store.conn.execute(
-                    "INSERT INTO files (path, size, mtime, source, items, run_id, done_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET"
-                    " size = excluded.size, mtime = excluded.mtime, source = excluded.source,"
-                    " items = excluded.items, run_id = excluded.run_id,"
-                    " done_at = excluded.done_at",
+                    _FILE_ROW,
                     (
                         origin,
                         unit.size,
@@ -296,16 +341,18 @@ def _ingest_unit(
                         time.time(),
                     ),
                 )
-        for target in (report, counts):
-            target.added += result.added
-            target.updated += result.updated
-            target.unchanged += result.unchanged
+        for name, result in results:
+            mine = report.by_source.setdefault(name, SourceCounts()) if composite else counts
+            for target in (report, mine):
+                target.added += result.added
+                target.updated += result.updated
+                target.unchanged += result.unchanged
         counts.skipped += len(skips)
         report.skipped_count += len(skips)
         room = MAX_SKIPS_KEPT - len(report.skipped)
         if room > 0:
             report.skipped.extend(skips[:room])
-        batch, skips, chars = [], [], 0
+        batch, skips, chars, parts = [], [], 0, []
         if on_batch is not None:
             on_batch()
 
@@ -315,6 +362,15 @@ def _ingest_unit(
             if isinstance(record, Skip):
                 skips.append(record)
                 continue
+            if isinstance(record, PartDone):
+                parts.append((record, part_items))
+                now = time.perf_counter()
+                part_counts = report.by_source.setdefault(record.source, SourceCounts())
+                part_counts.files += 1
+                part_counts.seconds += now - part_started
+                part_started, part_items = now, 0
+                continue
+            part_items += 1
             batch.append(record)
             total_items += 1
             size = len(record.text)

@@ -18,6 +18,7 @@ from typing import Any
 
 from .errors import SourceError
 from .records import Item, Skip
+from .sources.base import PartDone
 
 __all__ = ["PARALLEL_MIN_BYTES", "Message", "parse_in_worker", "unit_records"]
 
@@ -26,19 +27,21 @@ PARALLEL_MIN_BYTES = int(os.environ.get("LIFELOG_PARALLEL_MIN_BYTES", str(16 * 1
 BATCH = 256
 QUEUE_BATCHES = 16
 
-# ("batch", unit, [Item | Skip, ...]) | ("done", unit, error or None) | ("end", -1, None)
+# ("batch", unit, [Item | Skip | PartDone, ...]) | ("done", unit, error or None) | ("end", -1, None)
 Message = tuple[str, int, Any]
+#: (path, source name, parts already done: part -> (size, mtime))
+WorkUnit = tuple[str, str, dict[str, tuple[int, float]]]
 
 
-def _run(units: list[tuple[str, str]], out: Any) -> None:
+def _run(units: list[WorkUnit], out: Any) -> None:
     from .sources import get_source
 
-    for index, (path, name) in enumerate(units):
-        batch: list[Item | Skip] = []
+    for index, (path, name, done) in enumerate(units):
+        batch: list[Item | Skip | PartDone] = []
         error: str | None = None
         try:
             source = get_source(name)
-            for record in source.parse(Path(path)):
+            for record in source.parse_resuming(Path(path), done):
                 batch.append(record)
                 if len(batch) >= BATCH:
                     out.put(("batch", index, batch))
@@ -55,10 +58,10 @@ def _run(units: list[tuple[str, str]], out: Any) -> None:
     out.put(("end", -1, None))
 
 
-def parse_in_worker(units: list[tuple[str, str]]) -> Iterator[Message]:
+def parse_in_worker(units: list[WorkUnit]) -> Iterator[Message]:
     """Yield the worker's messages in order; the worker is stopped when the caller stops.
 
-    ``units`` are ``(path, source name)`` pairs, parsed in that order.
+    ``units`` are ``(path, source name, parts done)``, parsed in that order.
     """
     context = mp.get_context("spawn")
     out = context.Queue(maxsize=QUEUE_BATCHES)
@@ -84,7 +87,7 @@ def parse_in_worker(units: list[tuple[str, str]]) -> Iterator[Message]:
         out.close()
 
 
-def unit_records(messages: Iterator[Message], index: int) -> Iterator[Item | Skip]:
+def unit_records(messages: Iterator[Message], index: int) -> Iterator[Item | Skip | PartDone]:
     """The records of unit ``index`` from the worker's stream; raises its file-level error."""
     for kind, at, payload in messages:
         if at != index:

@@ -33,8 +33,16 @@ BUILTIN: dict[str, str] = {
     "messenger": "lifelog.sources.meta_messages:MessengerSource",
     "slack": "lifelog.sources.slack:SlackSource",
     "slack_zip": "lifelog.sources.slack:SlackZipSource",
+    "takeout_chrome": "lifelog.sources.takeout:TakeoutChromeSource",
+    "takeout_keep": "lifelog.sources.takeout:KeepSource",
+    "takeout_youtube": "lifelog.sources.takeout_activity:YoutubeSource",
+    "takeout_activity": "lifelog.sources.takeout_activity:ActivitySource",
+    "takeout_location": "lifelog.sources.takeout_location:LocationSource",
     "sms": "lifelog.sources.sms:SmsSource",
     "imessage": "lifelog.sources.imessage:ImessageSource",
+    "chrome": "lifelog.sources.browser:ChromeHistorySource",
+    "firefox": "lifelog.sources.browser:FirefoxHistorySource",
+    "photos": "lifelog.sources.photos:PhotoSource",
     "whatsapp": "lifelog.sources.whatsapp:WhatsAppSource",
     "maildir": "lifelog.sources.email:MaildirSource",
     "mbox": "lifelog.sources.email:MboxSource",
@@ -47,6 +55,8 @@ BUILTIN: dict[str, str] = {
     "ical": "lifelog.sources.ical:IcalSource",
     "vcard": "lifelog.sources.vcard:VcardSource",
     "html": "lifelog.sources.html:HtmlSource",
+    # last: archives a source above does not read as a whole (a Google Takeout)
+    "archive": "lifelog.sources.archive:ArchiveSource",
 }
 
 

@@ -7,25 +7,78 @@ and goes on. Only a file that cannot be opened at all raises ``SourceError``
 
 Third-party sources register under the ``lifelog.sources`` entry-point group,
 exactly as the built-in ones do (see ``pyproject.toml``).
+
+A source that can read its format from a stream sets ``supports_stream`` and
+implements ``parse_stream``: it then also reads that format inside a zip or tar
+archive, member by member, without the member ever being extracted to disk
+(see :mod:`lifelog.sources.archive`). A source made of independent parts (an
+archive's members) overrides ``parse_resuming`` and yields a :class:`PartDone`
+after each part, so an interrupted import goes on where it stopped.
 """
 
 from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import ClassVar
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO, ClassVar
 from urllib.parse import quote
 
 from ..records import Item, Skip
 
-__all__ = ["Parsed", "Source", "clean_text", "file_uri", "read_head", "to_utc"]
+__all__ = [
+    "Origin",
+    "PartDone",
+    "Parsed",
+    "Source",
+    "clean_text",
+    "file_uri",
+    "read_head",
+    "to_utc",
+]
 
 Parsed = Item | Skip
 
 HEAD_BYTES = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a stream's records come from when they have no file of their own.
+
+    ``label`` names it in ``Skip``s and is path-like (``/abs/takeout.zip/Takeout/
+    Mail/All mail.mbox``: the archive, then the member); ``uri`` is what items point
+    at (:func:`file_uri` appends ``#locator``). Sources written against ``Path``
+    accept an ``Origin`` where they only need ``str(path)``, ``path.name`` and
+    ``file_uri(path, locator)``.
+    """
+
+    label: str
+    uri: str
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.label).name
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True, slots=True)
+class PartDone:
+    """Yielded by ``parse_resuming`` once every record of one part has been yielded.
+
+    Ingest records the part (``files`` row ``<path>/<part>``) with its ``size`` and
+    ``mtime``, so a later run passes over it; ``source`` is the source that read it.
+    """
+
+    part: str
+    size: int
+    mtime: float
+    source: str
 
 
 class Source(ABC):
@@ -50,6 +103,36 @@ class Source(ABC):
     def parse(self, path: Path) -> Iterator[Parsed]:
         """Yield every record of ``path`` as an ``Item``, or a ``Skip``."""
 
+    # -- streams (archive members) -----------------------------------------------
+
+    #: True when ``parse_stream`` is implemented: the format is then read in archives
+    supports_stream: ClassVar[bool] = False
+
+    def sniff_stream(self, name: str, head: bytes) -> bool:
+        """Whether a stream labelled ``name`` (path-like, see :class:`Origin`) whose first
+        bytes are ``head`` is in this format. By default: its suffix."""
+        return PurePosixPath(name).suffix.lower() in self.extensions
+
+    def parse_stream(self, name: str, stream: BinaryIO, origin_uri: str) -> Iterator[Parsed]:
+        """Yield the records read from ``stream`` (binary, not seekable).
+
+        ``name`` labels the ``Skip``s and is path-like (``/abs/archive.zip/dir/file``);
+        items point at ``origin_uri`` plus ``#locator``. Keys must not depend on
+        either, so that the same record keeps its id whatever archive it came in.
+        """
+        raise NotImplementedError(f"source {self.name!r} cannot read a stream")
+        yield  # pragma: no cover - makes this a generator like the overrides
+
+    def parse_resuming(
+        self, path: Path, done: Mapping[str, tuple[int, float]]
+    ) -> Iterator[Parsed | PartDone]:
+        """``parse``, passing over the parts listed in ``done`` (part -> size, mtime).
+
+        Only sources made of independent parts (archives) override this; the rest
+        parse the whole file again, and ingest recognises what is stored already.
+        """
+        yield from self.parse(path)
+
 
 def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
     try:
@@ -59,9 +142,9 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
         return b""
 
 
-def file_uri(path: Path, locator: str | None = None) -> str:
+def file_uri(path: Path | Origin, locator: str | None = None) -> str:
     """``file:///abs/path#locator`` pointing at the original record."""
-    uri = path.resolve().as_uri()
+    uri = path.uri if isinstance(path, Origin) else path.resolve().as_uri()
     if locator:
         uri += "#" + quote(locator, safe="@:=+-_.~ ")
     return uri

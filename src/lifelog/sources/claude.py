@@ -41,6 +41,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, ClassVar
 
+from ..archive import check_zip_member, open_zip
 from ..errors import SourceError
 from ..records import Item, Skip
 from .base import Parsed, Source, clean_text
@@ -54,7 +55,6 @@ from .jsonstream import (
     open_text,
     record_uri,
 )
-from .whatsapp import check_zip_member, open_zip
 
 __all__ = ["AssistantSource", "ClaudeSource"]
 

@@ -27,8 +27,8 @@ import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, ClassVar
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO, ClassVar
 
 from ..errors import SourceError
 from ..records import Skip
@@ -131,7 +131,13 @@ class MboxSource(Source):
     description: ClassVar[str] = "mailbox files (mbox, mboxrd, MMDF; Thunderbird, Gmail Takeout)"
     extensions: ClassVar[tuple[str, ...]] = (".mbox", ".mbx", ".mmdf")
 
+    supports_stream: ClassVar[bool] = True
+
     def sniff(self, path: Path, head: bytes) -> bool:
+        return self.sniff_stream(str(path), head)
+
+    def sniff_stream(self, name: str, head: bytes) -> bool:
+        path = PurePosixPath(name)
         suffix = path.suffix.lower()
         if suffix in (".eml", ".emlx"):
             return False
@@ -144,24 +150,28 @@ class MboxSource(Source):
             handle = path.open("rb")
         except OSError as error:
             raise _open_failed(path, error) from error
-        file = str(path)
-        context = MailContext(self.name, base_uri(path), sent=is_sent_folder(path.stem))
-        position = "start"
         with handle:
-            try:
-                for raw in split_mbox(handle):
-                    position = raw.position
-                    extra = {"truncated": True} if raw.truncated else None
-                    yield _guarded(
-                        raw.data,
-                        context,
-                        file,
-                        position,
-                        envelope=raw.envelope,
-                        extra=extra,
-                    )
-            except OSError as error:
-                raise SourceError(f"cannot read {path} after {position}: {error}") from error
+            yield from self.parse_stream(str(path), handle, base_uri(path))
+
+    def parse_stream(self, name: str, stream: BinaryIO, origin_uri: str) -> Iterator[Parsed]:
+        """The messages of a mailbox read from ``stream`` (a file, or an archive member)."""
+        sent = is_sent_folder(PurePosixPath(name).stem)
+        context = MailContext(self.name, origin_uri, sent=sent)
+        position = "start"
+        try:
+            for raw in split_mbox(stream):
+                position = raw.position
+                extra = {"truncated": True} if raw.truncated else None
+                yield _guarded(
+                    raw.data,
+                    context,
+                    name,
+                    position,
+                    envelope=raw.envelope,
+                    extra=extra,
+                )
+        except OSError as error:
+            raise SourceError(f"cannot read {name} after {position}: {error}") from error
 
 
 def _read_capped(path: Path) -> tuple[bytes, bool]:

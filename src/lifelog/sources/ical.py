@@ -37,20 +37,21 @@ every time conversion crawl).
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from pathlib import Path
-from typing import IO, Any
+from pathlib import Path, PurePosixPath
+from typing import IO, Any, BinaryIO, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 
 from ..errors import SourceError
 from ..records import Item, Skip
-from .base import Parsed, Source, clean_text, file_uri, to_utc
+from .base import Origin, Parsed, Source, clean_text, file_uri, to_utc
 from .ical_rrule import RuleError, expand, parse_rule
 from .vcard import normalize_email
 from .whatsapp import MAX_TEXT
@@ -59,6 +60,8 @@ __all__ = ["IcalSource"]
 
 #: bytes of one component (event, time zone) at most
 MAX_COMPONENT = 8 * 1024 * 1024
+#: a calendar read from an archive member is held in memory up to this size
+MAX_STREAM_BYTES = 256 * 1024 * 1024
 #: longest physical line read at once
 READ_LIMIT = 1_000_000
 DEFAULT_WINDOW_DAYS = 730
@@ -277,17 +280,40 @@ class IcalSource(Source):
     description = "iCalendar (.ics) events and to-dos; recurring events expanded"
     extensions = (".ics", ".ical", ".icalendar")
 
-    def sniff(self, path: Path, head: bytes) -> bool:
-        start = head.lstrip(b"\xef\xbb\xbf \r\n\t")[:15].upper()
-        return path.suffix.lower() in self.extensions or start.startswith(b"BEGIN:VCALENDAR")
+    supports_stream: ClassVar[bool] = True
 
-    def _read(self, path: Path, calendar: dict[str, str]) -> Iterator[_Block]:
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return self.sniff_stream(str(path), head)
+
+    def sniff_stream(self, name: str, head: bytes) -> bool:
+        start = head.lstrip(b"\xef\xbb\xbf \r\n\t")[:15].upper()
+        suffix = PurePosixPath(name).suffix.lower()
+        return suffix in self.extensions or start.startswith(b"BEGIN:VCALENDAR")
+
+    def _read(
+        self, path: Path | Origin, calendar: dict[str, str], held: bytes | None
+    ) -> Iterator[_Block]:
+        if held is not None:  # an archive member, held in memory (read in two passes)
+            yield from _blocks(io.BytesIO(held), calendar)
+            return
+        assert isinstance(path, Path)
         try:
             handle = path.open("rb")
         except OSError as error:
             raise SourceError(f"{path}: cannot read: {error}") from error
         with handle:
             yield from _blocks(handle, calendar)
+
+    def parse_stream(self, name: str, stream: BinaryIO, origin_uri: str) -> Iterator[Parsed]:
+        """A calendar inside an archive: held in memory (at most ``MAX_STREAM_BYTES``),
+        since time zones and modified occurrences are read in a first pass."""
+        data = stream.read(MAX_STREAM_BYTES + 1)
+        if len(data) > MAX_STREAM_BYTES:
+            raise SourceError(
+                f"{name}: calendar larger than {MAX_STREAM_BYTES // 1024**2} MB inside an"
+                " archive; extract it and import the file"
+            )
+        yield from self._parse(Origin(name, origin_uri), data)
 
     @staticmethod
     def _component(text: str) -> Any:
@@ -297,6 +323,9 @@ class IcalSource(Source):
             return None
 
     def parse(self, path: Path) -> Iterator[Parsed]:
+        yield from self._parse(path, None)
+
+    def _parse(self, path: Path | Origin, held: bytes | None) -> Iterator[Parsed]:
         window = _setting("LIFELOG_ICS_WINDOW_DAYS", DEFAULT_WINDOW_DAYS, 1, 36_500)
         limit = _setting("LIFELOG_ICS_MAX_OCCURRENCES", DEFAULT_MAX_OCCURRENCES, 1, 100_000)
         file = str(path)
@@ -304,7 +333,7 @@ class IcalSource(Source):
         zones: dict[str, tzinfo] = {}
         overridden: set[tuple[str, str]] = set()
         # first pass: time zones, and the occurrences that modified components replace
-        for block in self._read(path, calendar):
+        for block in self._read(path, calendar, held):
             if block.kind == "VTIMEZONE" and block.text:
                 problem = _timezone_problem(block.text)
                 component = None if problem else self._component(block.text)
@@ -328,7 +357,7 @@ class IcalSource(Source):
                     key = _recurrence_key(when.value, when.all_day)
                     overridden.add((_text(component.get("UID")), key))
         seen: dict[str, int] = {}
-        for block in self._read(path, calendar):
+        for block in self._read(path, calendar, held):
             if block.kind == "VTIMEZONE":
                 continue
             position = f"{block.kind} at line {block.line}"
@@ -348,7 +377,7 @@ class IcalSource(Source):
 
     def _occurrences(
         self,
-        path: Path,
+        path: Path | Origin,
         position: str,
         component: Any,
         calendar: dict[str, str],
@@ -474,7 +503,7 @@ class IcalSource(Source):
 
     def _item(
         self,
-        path: Path,
+        path: Path | Origin,
         component: Any,
         key: str,
         start: _When | None,

@@ -37,11 +37,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..archive import check_zip_member, open_zip
 from ..errors import SourceError
 from ..records import Item, Skip
 from .base import Parsed, Source, clean_text
 from .jsonstream import cap_text, epoch_time, record_uri
-from .whatsapp import check_zip_member, open_zip
 
 __all__ = ["SlackSource", "SlackZipSource"]
 

@@ -33,12 +33,12 @@ import quopri
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any
+from pathlib import Path, PurePosixPath
+from typing import IO, Any, BinaryIO, ClassVar
 
 from ..errors import SourceError
 from ..records import Item, Skip
-from .base import Parsed, Source, clean_text, file_uri
+from .base import Origin, Parsed, Source, clean_text, file_uri
 from .notes import parse_note_date
 
 __all__ = ["VcardSource", "normalize_email", "normalize_phone"]
@@ -251,9 +251,17 @@ class VcardSource(Source):
     description = "vCard contacts (.vcf 2.1/3.0/4.0): names, addresses, numbers"
     extensions = (".vcf", ".vcard")
 
+    supports_stream: ClassVar[bool] = True
+
     def sniff(self, path: Path, head: bytes) -> bool:
+        return self.sniff_stream(str(path), head)
+
+    def sniff_stream(self, name: str, head: bytes) -> bool:
         start = head.lstrip(b"\xef\xbb\xbf \r\n\t")[:11].upper()
-        return path.suffix.lower() in self.extensions or start == b"BEGIN:VCARD"
+        return PurePosixPath(name).suffix.lower() in self.extensions or start == b"BEGIN:VCARD"
+
+    def parse_stream(self, name: str, stream: BinaryIO, origin_uri: str) -> Iterator[Parsed]:
+        yield from self._parse(Origin(name, origin_uri), stream)
 
     def parse(self, path: Path) -> Iterator[Parsed]:
         try:
@@ -263,7 +271,7 @@ class VcardSource(Source):
         with handle:
             yield from self._parse(path, handle)
 
-    def _parse(self, path: Path, handle: IO[bytes]) -> Iterator[Parsed]:
+    def _parse(self, path: Path | Origin, handle: IO[bytes]) -> Iterator[Parsed]:
         card: _Card | None = None
         depth = 0
         ordinal = 0
@@ -303,7 +311,7 @@ class VcardSource(Source):
             yield from self._emit(path, card, ordinal, seen)
 
     def _emit(
-        self, path: Path, card: _Card, ordinal: int, seen: dict[str, int]
+        self, path: Path | Origin, card: _Card, ordinal: int, seen: dict[str, int]
     ) -> Iterator[Parsed]:
         file = str(path)
         position = f"card {ordinal} (line {card.line})"

@@ -40,7 +40,6 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,6 +47,8 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 from urllib.parse import quote
 
+# the zip helpers moved to lifelog.archive; still importable from here
+from ..archive import ZIP_ERRORS, ZIP_MEMBER_BYTES, check_zip_member, open_zip
 from ..errors import SourceError
 from ..records import Item, Skip
 from .base import Parsed, Source, clean_text, file_uri
@@ -55,9 +56,7 @@ from .base import Parsed, Source, clean_text, file_uri
 __all__ = ["ZIP_ERRORS", "WhatsAppSource", "check_zip_member", "open_zip"]
 
 #: a single member read from a zip may not be larger than this, uncompressed
-MAX_MEMBER_BYTES = 500 * 1024 * 1024
-#: uncompressed/compressed above this (for members over 10 MB) looks like a zip bomb
-MAX_RATIO = 200
+MAX_MEMBER_BYTES = ZIP_MEMBER_BYTES
 #: longest message text kept; the rest is cut and ``metadata["truncated"]`` set
 MAX_TEXT = 5_000_000
 #: characters left unquoted in a URI fragment (as ``base.file_uri`` does)
@@ -100,47 +99,6 @@ _DELETED = re.compile(
     r"Diese Nachricht wurde gelöscht)\.?",
     re.I,
 )
-
-
-# -- zip safety (shared with the ChatGPT source) -------------------------------------
-
-#: what reading a damaged zip member may raise (bad CRC, bad deflate data, cut file)
-ZIP_ERRORS = (
-    zipfile.BadZipFile,
-    zlib.error,
-    RuntimeError,
-    EOFError,
-    OSError,
-    ValueError,
-    NotImplementedError,  # an unsupported compression method
-)
-
-
-def open_zip(path: Path) -> zipfile.ZipFile:
-    """Open ``path`` as a zip for reading, or raise ``SourceError`` naming it."""
-    try:
-        return zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile, ValueError, EOFError) as error:
-        raise SourceError(f"{path}: cannot read zip archive: {error}") from error
-
-
-def check_zip_member(info: zipfile.ZipInfo, limit: int = MAX_MEMBER_BYTES) -> str | None:
-    """Why ``info`` must not be read (too big, zip bomb, encrypted), or None."""
-    if info.flag_bits & 0x1:
-        return "encrypted zip member"
-    if info.file_size > limit:
-        return (
-            f"zip member too large ({info.file_size} bytes uncompressed, "
-            f"limit {limit // 1024**2} MB)"
-        )
-    if info.file_size > 10 * 1024 * 1024 and (
-        info.compress_size == 0 or info.file_size / info.compress_size > MAX_RATIO
-    ):
-        return (
-            f"suspicious compression ratio ({info.file_size} bytes from "
-            f"{info.compress_size}): possible zip bomb"
-        )
-    return None
 
 
 # -- line level -------------------------------------------------------------------
