@@ -52,6 +52,17 @@ def test_upsert_adds_skips_and_updates_exactly_the_changed_item(memory: Memory) 
     assert memory.stats().items == 5
 
 
+def test_the_same_record_in_a_moved_export_is_unchanged_and_repointed(memory: Memory) -> None:
+    old = make_item("k1", "we went camping", uri="file:///old/export.zip/chat.txt", locator="l1")
+    new = make_item("k1", "we went camping", uri="file:///new/export.zip/chat.txt", locator="l1")
+    memory.store.upsert([old], origin="/old/export.zip", run_id=None)
+    result = memory.store.upsert([new], origin="/new/export.zip", run_id=None)
+    assert (result.added, result.updated, result.unchanged) == (0, 0, 1)
+    assert memory.get(old.id).uri == "file:///new/export.zip/chat.txt"
+    assert memory.store.ids_by_origin("/new/export.zip") == [old.id]
+    assert [h.item.id for h in memory.search("camping")] == [old.id]
+
+
 def test_duplicates_within_one_batch_are_stored_once(memory: Memory) -> None:
     item = make_item("same", "twice in one export")
     result = memory.store.upsert([item, item], origin=None, run_id=None)

@@ -66,7 +66,12 @@ class Item:
 
     @property
     def content_hash(self) -> str:
-        """A hash of everything stored for this item; a change means an update."""
+        """A hash of what the item says; a change means an update.
+
+        ``uri`` and ``locator`` (where the record lies) are left out: the same
+        record in a newer export at another path is unchanged, and the store
+        only repoints it (see ``Store.upsert``).
+        """
         payload = json.dumps(
             [
                 self.kind,
@@ -76,8 +81,6 @@ class Item:
                 list(self.participants),
                 self.title,
                 self.thread,
-                self.uri,
-                self.locator,
                 dict(self.metadata),
             ],
             sort_keys=True,

@@ -110,21 +110,25 @@ class Store:
             return result
         now = time.time()
         with self.lock, self.conn:
-            existing: dict[str, tuple[int, str]] = {}
+            existing: dict[str, tuple[int, str, str | None, str | None, str | None]] = {}
             ids = list(batch)
             for offset in range(0, len(ids), 500):
                 part = ids[offset : offset + 500]
                 marks = ",".join("?" * len(part))
-                for rowid, item_id, digest in self.conn.execute(
-                    f"SELECT rowid, id, hash FROM items WHERE id IN ({marks})", part
+                for rowid, item_id, digest, uri, locator, known_origin in self.conn.execute(
+                    f"SELECT rowid, id, hash, uri, locator, origin FROM items WHERE id IN ({marks})",
+                    part,
                 ):
-                    existing[item_id] = (rowid, digest)
+                    existing[item_id] = (rowid, digest, uri, locator, known_origin)
             item_rows: list[tuple[Any, ...]] = []
+            moved: list[tuple[str | None, str | None, str | None, int]] = []
             for item in batch.values():
                 digest = item.content_hash
                 known = existing.get(item.id)
                 if known is not None and known[1] == digest:
                     result.unchanged += 1
+                    if (item.uri, item.locator, origin) != known[2:]:
+                        moved.append((item.uri, item.locator, origin, known[0]))
                     continue
                 if known is not None:
                     self._drop_chunks([known[0]])
@@ -156,6 +160,10 @@ class Store:
                         now,
                         now,
                     )
+                )
+            if moved:  # the same record, found at a new place: repoint it, nothing to re-index
+                self.conn.executemany(
+                    "UPDATE items SET uri = ?, locator = ?, origin = ? WHERE rowid = ?", moved
                 )
             if item_rows:
                 self._insert(item_rows, batch)
