@@ -207,11 +207,23 @@ def ingest(
         bool, typer.Option("--force", help="Re-read files already ingested unchanged.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    no_embed: Annotated[
+        bool,
+        typer.Option("--no-embed", help="Only the word index now; `lifelog index embed` later."),
+    ] = False,
 ) -> None:
     """Import exports: mail (mbox, eml, Maildir), chats, notes … Safe to re-run or interrupt."""
+    from .commands.index import embed_progress
+
     with _open(memory) as mem:
         sink = None if quiet or not err.is_terminal else RichProgress(err)
-        report = mem.ingest(*paths, progress=sink, force=force)
+        report = mem.ingest(
+            *paths,
+            progress=sink,
+            force=force,
+            embed=not no_embed,
+            embed_progress=embed_progress(quiet),
+        )
         print_report(report, console)
 
 

@@ -238,9 +238,7 @@ class Memory:
             embedder = None
         return vector_status(self.store, embedder.name if embedder is not None else None)
 
-    def rebuild_index(
-        self, *, lexical: bool = True, progress: EmbedProgress | None = None
-    ) -> int:
+    def rebuild_index(self, *, lexical: bool = True, progress: EmbedProgress | None = None) -> int:
         """Drop every vector (and, with ``lexical``, rebuild the word index from the store),
         then embed everything again. Returns how many chunks were embedded."""
         from .index.rebuild import rebuild_fts

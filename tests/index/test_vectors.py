@@ -1,0 +1,352 @@
+"""The vector index on real encrypted stores with the real static model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from lifelog import Memory
+from lifelog.index import embedding, vectors
+from lifelog.index.vectors import EmbedProgress, search_vectors, vector_status
+from lifelog.models.embeddings import StaticEmbedder
+from lifelog.records import Item
+from lifelog.retrieval.filters import Filters
+
+DAY0 = datetime(2023, 1, 1, 12, tzinfo=UTC)
+
+TEXTS = {
+    "puppy": "We adopted a puppy from the shelter on Saturday.",
+    "tax": "The quarterly tax return is due next month.",
+    "flight": "My flight to Lisbon lands at noon.",
+    "bread": "I baked sourdough bread this morning.",
+    "football": "The kids played football in the park.",
+    "surgery": "Grandma is recovering well after her hip surgery.",
+    "flat": "Our new apartment has a balcony facing the river.",
+}
+
+
+def item(key: str, text: str, *, source: str = "notes", day: int = 0, **extra: object) -> Item:
+    return Item(
+        source=source,
+        key=key,
+        kind="note" if source == "notes" else "message",
+        text=text,
+        timestamp=DAY0 + timedelta(days=day),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+class Renamed:
+    """The real static model under another name: to the index, another model."""
+
+    def __init__(self, inner: StaticEmbedder, name: str) -> None:
+        self.inner, self.name, self.dims = inner, name, inner.dims
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.inner.embed(texts)
+
+
+@pytest.fixture
+def memory(tmp_path: Path, static: StaticEmbedder) -> Iterator[Memory]:
+    with Memory.init(tmp_path / "memory") as mem:
+        mem.store.upsert(
+            [item(k, t, day=i) for i, (k, t) in enumerate(TEXTS.items())],
+            origin=None,
+            run_id=None,
+        )
+        yield mem
+
+
+def item_of(memory: Memory, chunk_rowid: int) -> str:
+    row = memory.store.conn.execute(
+        "SELECT i.text FROM chunks c JOIN items i ON i.rowid = c.item_rowid WHERE c.rowid = ?",
+        (chunk_rowid,),
+    ).fetchone()
+    return str(row[0])
+
+
+def vector_rows(memory: Memory) -> int:
+    return int(memory.store.conn.execute("SELECT count(*) FROM chunk_vectors").fetchone()[0])
+
+
+def test_embedding_is_complete_idempotent_and_stored_as_float16(
+    memory: Memory, static: StaticEmbedder
+) -> None:
+    assert memory.embed_pending() == len(TEXTS)
+    assert memory.embed_pending() == 0
+    state = memory.index_status()
+    assert (state.chunks, state.embedded, state.pending, state.model) == (
+        len(TEXTS),
+        len(TEXTS),
+        0,
+        static.name,
+    )
+    blob = memory.store.conn.execute("SELECT vector FROM chunk_vectors LIMIT 1").fetchone()[0]
+    assert len(blob) == static.dims * 2
+    stored = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+    assert abs(float(np.linalg.norm(stored)) - 1.0) < 1e-2
+
+
+def test_search_finds_related_text_that_shares_no_word_with_the_query(
+    memory: Memory, static: StaticEmbedder
+) -> None:
+    memory.embed_pending()
+    for query, key in (("hospital operation", "surgery"), ("airplane trip", "flight")):
+        results = search_vectors(memory.store, static, query, None, 3)
+        assert item_of(memory, results[0][0]) == TEXTS[key]
+        assert not set(query.split()) & set(TEXTS[key].lower().split())
+        assert results[0][1] > results[1][1] > 0
+        assert [s for _, s in results] == sorted((s for _, s in results), reverse=True)
+    assert search_vectors(memory.store, static, "   ", None, 3) == []
+
+
+def test_forgetting_an_item_removes_its_vectors_from_store_and_search(
+    memory: Memory, static: StaticEmbedder
+) -> None:
+    memory.embed_pending()
+    first = search_vectors(memory.store, static, "hospital operation", None, 1)[0][0]
+    surgery_id = item("surgery", TEXTS["surgery"], day=list(TEXTS).index("surgery")).id
+    assert memory.forget([surgery_id]) == 1
+    assert vector_rows(memory) == len(TEXTS) - 1
+    after = search_vectors(memory.store, static, "hospital operation", None, 10)
+    assert first not in [rowid for rowid, _ in after]
+    assert len(after) == len(TEXTS) - 1
+
+
+def test_a_changed_item_gets_a_new_vector(memory: Memory, static: StaticEmbedder) -> None:
+    memory.embed_pending()
+    changed = item("bread", "The cat knocked the vase off the shelf.", day=3)
+    result = memory.store.upsert([changed], origin=None, run_id=None)
+    assert result.updated == 1
+    assert vector_status(memory.store, static.name).pending == 1
+    assert memory.embed_pending() == 1
+    top = search_vectors(memory.store, static, "kitten broke a pot", None, 1)[0][0]
+    assert item_of(memory, top) == changed.text
+
+
+def test_changing_the_model_re_embeds_everything(memory: Memory, static: StaticEmbedder) -> None:
+    memory.embed_pending()
+    other = Renamed(static, "static:another-model")
+    assert vector_status(memory.store, other.name).pending == len(TEXTS)
+    assert search_vectors(memory.store, other, "airplane trip", None, 3) == []
+    assert embedding.embed_pending(memory.store, other) == len(TEXTS)
+    state = vector_status(memory.store)
+    assert (state.model, state.embedded, state.stale) == (other.name, len(TEXTS), 0)
+    assert search_vectors(memory.store, static, "airplane trip", None, 3) == []
+    assert search_vectors(memory.store, other, "airplane trip", None, 3)
+    assert vector_rows(memory) == len(TEXTS)
+
+
+class StopAfterFirstBatch(EmbedProgress):
+    def advance(self, chunks: int) -> None:
+        raise KeyboardInterrupt
+
+
+def test_an_interrupted_run_keeps_nothing_half_done_and_resumes(
+    tmp_path: Path, static: StaticEmbedder
+) -> None:
+    with Memory.init(tmp_path / "m") as memory:
+        items = [item(f"n{i}", f"note number {i} about topic {i % 7}") for i in range(50)]
+        memory.store.upsert(items, origin=None, run_id=None)
+        with pytest.raises(KeyboardInterrupt):
+            memory.embed_pending(StopAfterFirstBatch(), batch=8)
+        kept = vector_rows(memory)
+        assert kept in (0, 8)  # the batch in flight is written whole or not at all
+        assert memory.embed_pending(batch=8) == 50 - kept
+        assert vector_rows(memory) == 50
+
+
+def test_a_chunk_replaced_while_embedding_does_not_get_the_old_vector(
+    memory: Memory, static: StaticEmbedder
+) -> None:
+    model_id = embedding._model_id(memory.store, static.name, static.dims)
+    spans = next(embedding._pending_batches(memory.store, model_id, 100))
+    old_texts = embedding._texts(memory.store, spans)
+    last = spans[-1]
+    # the last item goes, and a new one takes the same chunk rowid
+    memory.forget([item("flat", TEXTS["flat"]).id])
+    memory.store.upsert([item("new", "A different text.")], origin=None, run_id=None)
+    assert memory.store.conn.execute("SELECT max(rowid) FROM chunks").fetchone()[0] == last[0]
+    written = embedding._write(memory.store, model_id, [(spans, static.embed(old_texts))])
+    assert written == len(spans) - 1
+    assert vector_status(memory.store, static.name).pending == 1
+
+
+@pytest.mark.parametrize("pools", [vectors.POOLS, ((20, 2), (60, 4))])
+def test_filters_are_honoured_both_for_broad_and_narrow_filters(
+    tmp_path: Path,
+    static: StaticEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+    pools: tuple[tuple[int, int], ...],
+) -> None:
+    # small pools make the narrow filters go through every stage, down to the full scan
+    monkeypatch.setattr(vectors, "POOLS", pools)
+    with Memory.init(tmp_path / "m") as memory:
+        filler = [
+            item(f"f{i}", f"{TEXTS['flight']} Seat {i}.", source="whatsapp", day=i % 300)
+            for i in range(400)
+        ]
+        rare = [
+            item("mail-flight", "Boarding pass for the plane to Porto.", source="mbox", day=10),
+            item("mail-old", "Your airline ticket to Rome.", source="mbox", day=400),
+        ]
+        memory.store.upsert([*filler, *rare], origin=None, run_id=None)
+        memory.embed_pending()
+        mail = search_vectors(memory.store, static, "airplane trip", Filters(sources=("mbox",)), 5)
+        assert sorted(item_of(memory, r) for r, _ in mail) == sorted(i.text for i in rare)
+        dated = search_vectors(
+            memory.store,
+            static,
+            "airplane trip",
+            Filters(sources=("mbox",), until=DAY0 + timedelta(days=100)),
+            5,
+        )
+        assert [item_of(memory, r) for r, _ in dated] == [rare[0].text]
+        broad = search_vectors(
+            memory.store, static, "airplane trip", Filters(since=DAY0 + timedelta(days=150)), 20
+        )
+        assert len(broad) == 20
+        since = (DAY0 + timedelta(days=150)).timestamp()
+        for rowid, _ in broad:
+            ts = memory.store.conn.execute(
+                "SELECT i.ts FROM chunks c JOIN items i ON i.rowid = c.item_rowid"
+                " WHERE c.rowid = ?",
+                (rowid,),
+            ).fetchone()[0]
+            assert ts >= since
+        nobody = Filters(people=("nobody-at-all",))
+        assert search_vectors(memory.store, static, "airplane trip", nobody, 5) == []
+
+
+def test_ingest_embeds_unless_told_not_to(
+    tmp_path: Path, static: StaticEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# Garden\nThe tomatoes are growing.\n")
+    (notes / "b.md").write_text("# Books\nReading Dune.\n")
+    with Memory.init(tmp_path / "m1") as memory:
+        memory.ingest(notes)
+        assert memory.index_status().pending == 0
+        assert memory.index_status().embedded == 2
+    with Memory.init(tmp_path / "m2") as memory:
+        memory.ingest(notes, embed=False)
+        assert memory.index_status().embedded == 0
+        monkeypatch.setenv("LIFELOG_EMBED_MODEL", "none")
+        memory.ingest(notes, force=True)
+        assert memory.embedder() is None
+        assert memory.embed_pending() == 0
+        assert vector_rows(memory) == 0
+
+
+def test_index_commands_report_embed_and_rebuild(
+    tmp_path: Path, static: StaticEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lifelog.cli import app
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# Trip\nMy flight to Lisbon lands at noon.\n")
+    home = tmp_path / "m"
+    monkeypatch.setenv("LIFELOG_HOME", str(home))
+    runner = CliRunner()
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    result = runner.invoke(app, ["ingest", "--no-embed", str(notes)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["index", "status"])
+    assert result.exit_code == 0, result.output
+    assert "embedded  0 (1 pending)" in result.output
+    result = runner.invoke(app, ["index", "embed"])
+    assert "embedded 1 chunks" in result.output
+    with Memory.open(home) as memory:  # break the word index: rebuild must restore it
+        memory.store.conn.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('delete-all')")
+        memory.store.conn.commit()
+        assert memory.search("Lisbon") == []
+    result = runner.invoke(app, ["index", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "re-indexed 1 chunks; embedded 1" in result.output
+    with Memory.open(home) as memory:
+        assert [h.item.title for h in memory.search("Lisbon")] == ["Trip"]
+        assert memory.index_status().embedded == 1
+
+
+def test_the_embedded_text_carries_title_and_speaker(memory: Memory) -> None:
+    assert embedding.embedding_text(None, None, "hello") == "hello"
+    assert (
+        embedding.embedding_text("Trip", "Ana", "we land at noon") == "Trip\nAna: we land at noon"
+    )
+    assert embedding.embedding_text("  ", " ", "x") == "x"
+    memory.store.upsert(
+        [item("m1", "I painted a sunrise.", source="whatsapp", author="Melanie", title="Art")],
+        origin=None,
+        run_id=None,
+    )
+    model_id = embedding._model_id(memory.store, "probe", 3)
+    spans = [s for batch in embedding._pending_batches(memory.store, model_id, 3) for s in batch]
+    texts = [
+        t for i in range(0, len(spans), 3) for t in embedding._texts(memory.store, spans[i : i + 3])
+    ]
+    assert "Art\nMelanie: I painted a sunrise." in texts
+    assert TEXTS["tax"] in texts
+
+
+class Counting(Renamed):
+    """The real static model, counting the texts it is given."""
+
+    def __init__(self, inner: StaticEmbedder) -> None:
+        super().__init__(inner, inner.name)
+        self.texts: list[str] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return self.inner.embed(texts)
+
+
+def test_repeated_short_texts_are_embedded_once_with_the_same_vector(
+    tmp_path: Path, static: StaticEmbedder
+) -> None:
+    long_text = "A long message about the garden and the weather. " * 10
+    texts = ["ok", "Sounds good", "ok", long_text, "ok", long_text, "Sounds good"] * 10
+    with Memory.init(tmp_path / "m") as memory:
+        memory.store.upsert(
+            [item(f"k{i}", t, source="whatsapp") for i, t in enumerate(texts)],
+            origin=None,
+            run_id=None,
+        )
+        counting = Counting(static)
+        assert embedding.embed_pending(memory.store, counting, batch=7) == len(texts)
+        # short repeats once per run; a long text once per batch it appears in
+        assert counting.texts.count("ok") == 1 and counting.texts.count("Sounds good") == 1
+        assert counting.texts.count(long_text) == 10
+        stored = {
+            text: np.frombuffer(blob, dtype=np.float16)
+            for text, blob in memory.store.conn.execute(
+                "SELECT i.text, v.vector FROM chunk_vectors v JOIN chunks c"
+                " ON c.rowid = v.chunk_rowid JOIN items i ON i.rowid = c.item_rowid"
+            )
+        }
+        expected = static.embed(["ok", "Sounds good", long_text]).astype(np.float16)
+        assert np.array_equal(stored["ok"], expected[0])
+        assert np.array_equal(stored["Sounds good"], expected[1])
+        assert np.array_equal(stored[long_text], expected[2])
+
+
+def test_the_embedding_progress_bar_shows_model_and_count(
+    memory: Memory, static: StaticEmbedder
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from lifelog.commands.index import RichEmbedProgress
+
+    out = io.StringIO()
+    bar = RichEmbedProgress(Console(file=out, force_terminal=True, width=120))
+    assert memory.embed_pending(bar, batch=3) == len(TEXTS)
+    shown = out.getvalue()
+    assert static.name in shown and f"{len(TEXTS)}/{len(TEXTS)}" in shown
