@@ -28,11 +28,12 @@ from .records import Item, Skip
 from .sources import detect
 from .sources.base import PartDone, Source
 from .store import Store
+from .store.store import ItemRow
 
 __all__ = ["IngestReport", "Progress", "SourceCounts", "ingest_paths", "plan"]
 
 #: items per transaction (LIFELOG_INGEST_BATCH overrides, e.g. to test crash safety)
-BATCH_ITEMS = int(os.environ.get("LIFELOG_INGEST_BATCH", "2000"))
+BATCH_ITEMS = int(os.environ.get("LIFELOG_INGEST_BATCH", "10000"))
 BATCH_CHARS = 8_000_000
 MAX_SKIPS_KEPT = 10_000
 _FILE_ROW = (
@@ -291,7 +292,7 @@ def ingest_paths(
 def _ingest_unit(
     store: Store,
     unit: Unit,
-    records: Iterator[Item | Skip | PartDone],
+    records: Iterator[Item | ItemRow | Skip | PartDone],
     report: IngestReport,
     counts: SourceCounts,
     progress: Progress,
@@ -300,7 +301,7 @@ def _ingest_unit(
     origin = str(unit.path)
     # a unit made of parts (an archive) counts its items under each item's own source
     composite = type(unit.source).parse_resuming is not Source.parse_resuming
-    batch: list[Item] = []
+    batch: list[Item | ItemRow] = []
     skips: list[Skip] = []
     parts: list[tuple[PartDone, int]] = []  # finished parts not yet recorded
     part_items = 0
@@ -312,7 +313,7 @@ def _ingest_unit(
     def flush(final: bool) -> None:
         nonlocal batch, skips, chars, parts
         # counts go to each item's own source when the unit has parts (an archive)
-        groups: dict[str, list[Item]] = {}
+        groups: dict[str, list[Item | ItemRow]] = {}
         for item in batch:
             groups.setdefault(item.source if composite else unit.source.name, []).append(item)
         results = [

@@ -2,9 +2,9 @@
 
 The worker parses units one after another and sends their records through a
 bounded queue (bounded memory: at most ``QUEUE_BATCHES`` batches in flight).
-Items travel with their content hash, computed in the worker. The main process
-only stores and indexes. Small imports stay in-process: starting a process
-costs more than it saves.
+Items travel as :class:`~lifelog.store.store.ItemRow` tuples, encoded (JSON,
+content hash, people) in the worker. The main process only stores and indexes.
+Small imports stay in-process: starting a process costs more than it saves.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 from .errors import SourceError
 from .records import Item, Skip
 from .sources.base import PartDone
+from .store.store import ItemRow, item_row
 
 __all__ = ["PARALLEL_MIN_BYTES", "Message", "parse_in_worker", "unit_records"]
 
@@ -37,12 +38,12 @@ def _run(units: list[WorkUnit], out: Any) -> None:
     from .sources import get_source
 
     for index, (path, name, done) in enumerate(units):
-        batch: list[Item | Skip | PartDone] = []
+        batch: list[ItemRow | Skip | PartDone] = []
         error: str | None = None
         try:
             source = get_source(name)
             for record in source.parse_resuming(Path(path), done):
-                batch.append(record)
+                batch.append(item_row(record) if isinstance(record, Item) else record)
                 if len(batch) >= BATCH:
                     out.put(("batch", index, batch))
                     batch = []
@@ -87,7 +88,7 @@ def parse_in_worker(units: list[WorkUnit]) -> Iterator[Message]:
         out.close()
 
 
-def unit_records(messages: Iterator[Message], index: int) -> Iterator[Item | Skip | PartDone]:
+def unit_records(messages: Iterator[Message], index: int) -> Iterator[ItemRow | Skip | PartDone]:
     """The records of unit ``index`` from the worker's stream; raises its file-level error."""
     for kind, at, payload in messages:
         if at != index:

@@ -72,25 +72,40 @@ class Item:
         record in a newer export at another path is unchanged, and the store
         only repoints it (see ``Store.upsert``).
         """
-        payload = json.dumps(
-            [
-                self.kind,
-                self.text,
-                self.timestamp.isoformat() if self.timestamp else None,
-                self.author,
-                list(self.participants),
-                self.title,
-                self.thread,
-                dict(self.metadata),
-            ],
-            sort_keys=True,
-            default=str,
-            ensure_ascii=False,
-        )
-        return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+        return encode_item(self)[2]
 
     def with_changes(self, **changes: Any) -> Item:
         return replace(self, **changes)
+
+
+def encode_item(item: Item) -> tuple[str, str, str]:
+    """``(participants JSON, metadata JSON, content hash)``: what the store writes.
+
+    The metadata JSON carries the record's key under ``_key`` when it differs
+    from the id. The hash covers every field but ``uri`` and ``locator``, each
+    length-prefixed so that no two different items hash alike by concatenation.
+    It runs once per item, in the parsing process when there is one.
+    """
+    participants = json.dumps(list(item.participants), ensure_ascii=False)
+    metadata = dict(item.metadata)
+    if item.key != item.id:
+        metadata["_key"] = item.key
+    metadata_json = json.dumps(metadata, ensure_ascii=False, default=str, sort_keys=True)
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (
+        item.kind,
+        item.text,
+        item.timestamp.isoformat() if item.timestamp else None,
+        item.author,
+        participants,
+        item.title,
+        item.thread,
+        metadata_json,
+    ):
+        data = b"\xff" if part is None else part.encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return participants, metadata_json, digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,14 +15,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..index.chunker import chunk_spans
-from ..records import Item
+from ..records import Item, encode_item
 from .db import Connection, connect
 from .migrations import migrate
 
-__all__ = ["Store", "UpsertResult", "item_from_row", "ITEM_COLUMNS"]
+__all__ = ["ITEM_COLUMNS", "ItemRow", "Store", "UpsertResult", "item_from_row", "item_row"]
 
 ITEM_COLUMNS = (
     "rowid, id, source, kind, ts, author, participants, title, thread, uri, locator, "
@@ -67,6 +67,47 @@ def people_text(item: Item) -> str:
     return " ".join(n for n in names if n)
 
 
+class ItemRow(NamedTuple):
+    """An item encoded as the store writes it. The parsing process makes these, so
+    that JSON, hashing and people text run on its core and a plain tuple crosses
+    the process boundary (a tuple pickles in C; a slotted dataclass does not)."""
+
+    id: str
+    source: str
+    kind: str
+    ts: float | None
+    author: str | None
+    participants: str
+    people: str
+    title: str | None
+    thread: str | None
+    uri: str | None
+    locator: str | None
+    metadata: str
+    text: str
+    digest: str
+
+
+def item_row(item: Item) -> ItemRow:
+    participants, metadata, digest = encode_item(item)
+    return ItemRow(
+        item.id,
+        item.source,
+        item.kind,
+        _ts(item.timestamp),
+        item.author,
+        participants,
+        people_text(item).lower(),
+        item.title,
+        item.thread,
+        item.uri,
+        item.locator,
+        metadata,
+        item.text,
+        digest,
+    )
+
+
 class Store:
     """One SQLite (SQLCipher) database inside a memory directory."""
 
@@ -96,16 +137,17 @@ class Store:
     # -- writing -----------------------------------------------------------------
 
     def upsert(
-        self, items: Iterable[Item], *, origin: str | None, run_id: int | None
+        self, items: Iterable[Item | ItemRow], *, origin: str | None, run_id: int | None
     ) -> UpsertResult:
         """Insert new items, update changed ones, skip identical ones. One transaction."""
         result = UpsertResult()
-        batch: dict[str, Item] = {}
-        for item in items:
-            if item.id in batch:
+        batch: dict[str, ItemRow] = {}
+        for given in items:
+            row = given if isinstance(given, ItemRow) else item_row(given)
+            if row.id in batch:
                 result.unchanged += 1  # the same record twice in one export
                 continue
-            batch[item.id] = item
+            batch[row.id] = row
         if not batch:
             return result
         now = time.time()
@@ -116,19 +158,19 @@ class Store:
                 part = ids[offset : offset + 500]
                 marks = ",".join("?" * len(part))
                 for rowid, item_id, digest, uri, locator, known_origin in self.conn.execute(
-                    f"SELECT rowid, id, hash, uri, locator, origin FROM items WHERE id IN ({marks})",
+                    "SELECT rowid, id, hash, uri, locator, origin FROM items"
+                    f" WHERE id IN ({marks})",
                     part,
                 ):
                     existing[item_id] = (rowid, digest, uri, locator, known_origin)
             item_rows: list[tuple[Any, ...]] = []
             moved: list[tuple[str | None, str | None, str | None, int]] = []
-            for item in batch.values():
-                digest = item.content_hash
-                known = existing.get(item.id)
-                if known is not None and known[1] == digest:
+            for row in batch.values():
+                known = existing.get(row.id)
+                if known is not None and known[1] == row.digest:
                     result.unchanged += 1
-                    if (item.uri, item.locator, origin) != known[2:]:
-                        moved.append((item.uri, item.locator, origin, known[0]))
+                    if (row.uri, row.locator, origin) != known[2:]:
+                        moved.append((row.uri, row.locator, origin, known[0]))
                     continue
                 if known is not None:
                     self._drop_chunks([known[0]])
@@ -136,40 +178,22 @@ class Store:
                     result.updated += 1
                 else:
                     result.added += 1
-                metadata = dict(item.metadata)
-                if item.key != item.id:
-                    metadata["_key"] = item.key
-                item_rows.append(
-                    (
-                        item.id,
-                        item.source,
-                        item.kind,
-                        _ts(item.timestamp),
-                        item.author,
-                        json.dumps(list(item.participants), ensure_ascii=False),
-                        people_text(item).lower(),
-                        item.title,
-                        item.thread,
-                        item.uri,
-                        item.locator,
-                        origin,
-                        json.dumps(metadata, ensure_ascii=False, default=str),
-                        item.text,
-                        digest,
-                        run_id,
-                        now,
-                        now,
-                    )
-                )
+                item_rows.append((*row[:11], origin, row.metadata, row.text, row.digest))
             if moved:  # the same record, found at a new place: repoint it, nothing to re-index
                 self.conn.executemany(
                     "UPDATE items SET uri = ?, locator = ?, origin = ? WHERE rowid = ?", moved
                 )
             if item_rows:
-                self._insert(item_rows, batch)
+                self._insert(item_rows, batch, run_id, now)
         return result
 
-    def _insert(self, rows: list[tuple[Any, ...]], batch: dict[str, Item]) -> None:
+    def _insert(
+        self,
+        rows: list[tuple[Any, ...]],
+        batch: dict[str, ItemRow],
+        run_id: int | None,
+        now: float,
+    ) -> None:
         conn = self.conn
         chunk_rows: list[tuple[int, int, int, int]] = []
         fts_rows: list[tuple[str, str, str]] = []
@@ -179,15 +203,17 @@ class Store:
                 "INSERT INTO items (id, source, kind, ts, author, participants, people, title,"
                 " thread, uri, locator, origin, metadata, text, hash, run_id, added_at,"
                 " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                row,
+                (*row, run_id, now, now),
             )
             item_rowid = cursor.lastrowid
+            assert item_rowid is not None
             item = batch[row[0]]
+            text = item.text
             title = item.title or ""
-            people = people_text(item)
-            for ordinal, (start, end) in enumerate(chunk_spans(item.text)):
+            people = item.people
+            for ordinal, (start, end) in enumerate(chunk_spans(text)):
                 chunk_rows.append((item_rowid, ordinal, start, end))
-                fts_rows.append((item.text[start:end], title, people))
+                fts_rows.append((text[start:end], title, people))
         first = conn.execute("SELECT coalesce(max(rowid), 0) FROM chunks").fetchone()[0] + 1
         conn.executemany(
             "INSERT INTO chunks (rowid, item_rowid, ordinal, start, end) VALUES (?,?,?,?,?)",
