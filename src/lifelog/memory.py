@@ -286,6 +286,34 @@ class Memory:
         matches = search_chunks(self.store, query, filters, limit=limit * 3)
         return self._hits(query, [(m.chunk_rowid, m.score) for m in matches], limit)
 
+    def retrieve(
+        self,
+        question: str,
+        *,
+        filters: Filters | None = None,
+        now: datetime | None = None,
+        limit: int = 10,
+        mode: str = "hybrid",
+    ) -> list[Hit]:
+        """Hybrid retrieval for a question asked at ``now`` (default: the present): time
+        words ("last summer") resolved against it, people and sources it names, lexical
+        and vector search fused; one hit per item, chat hits with their neighbouring
+        messages as ``Hit.context``. ``mode``: ``hybrid``, ``lexical`` or ``vector``.
+        See :mod:`lifelog.retrieval.hybrid`."""
+        from .retrieval.retrieve import retrieve
+
+        try:
+            return retrieve(
+                self,
+                question,
+                filters=self.resolve_filters(filters or Filters()),
+                now=now,
+                limit=limit,
+                mode=mode,
+            )
+        except ValueError as error:
+            raise UserError(str(error)) from None
+
     def _hits(self, query: str, scored: list[tuple[int, float]], limit: int) -> list[Hit]:
         if not scored:
             return []

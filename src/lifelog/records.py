@@ -147,6 +147,8 @@ class Hit:
     #: (start, end) offsets of matched terms inside ``snippet``
     marks: tuple[tuple[int, int], ...] = ()
     why: tuple[str, ...] = ()
+    #: for a chat message, the messages around it in time order (context, not retrieved)
+    context: tuple[Item, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,77 @@
+"""``lifelog eval``: benchmarks. ``lifelog eval locomo PATH`` measures retrieval and answers
+on LoCoMo conversations (see :mod:`lifelog.eval.locomo`)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["register"]
+
+eval_app = typer.Typer(help="Benchmarks: how well lifelog finds and answers.", no_args_is_help=True)
+
+
+@eval_app.command("locomo")
+def locomo(
+    path: Annotated[
+        Path, typer.Argument(help="A LoCoMo file (a JSON list of conversations with questions).")
+    ],
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Also write the figures as JSON to this file.")
+    ] = None,
+    mode: Annotated[str, typer.Option(help="Retrieval: lexical | vector | hybrid.")] = "hybrid",
+    limit_conversations: Annotated[
+        int | None, typer.Option(help="Only the first N conversations.", min=0)
+    ] = None,
+    conversation: Annotated[
+        list[str] | None,
+        typer.Option("--conversation", help="Only this sample id (repeat for several)."),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Answer with this model (as `lifelog ask --model`); default: extractive"
+            " answers, or the model LIFELOG_LLM_* configures."
+        ),
+    ] = None,
+    answers: Annotated[
+        bool, typer.Option("--answers/--no-answers", help="Ask for answers (token F1).")
+    ] = True,
+    encryption: Annotated[
+        str, typer.Option(help="Encryption of the temporary memories: none | keyfile.")
+    ] = "none",
+) -> None:
+    """Ingest each conversation into a fresh memory, ask its questions as of the day after
+    its last session, and report evidence recall@1/5/10/20, token F1 and abstention."""
+    from ..cli import console, err
+    from ..errors import UserError
+    from ..eval.locomo import run_locomo
+
+    if encryption not in ("none", "keyfile"):
+        raise UserError("--encryption must be none or keyfile")
+    configured = os.environ.get("LIFELOG_LLM_BASE_URL") or (
+        os.environ.get("LIFELOG_LLM_MODEL", "none").strip().lower() != "none"
+    )
+    if model is None and not configured:
+        model = "none"
+    report = run_locomo(
+        path,
+        mode=mode,
+        limit_conversations=limit_conversations,
+        conversations=tuple(conversation or ()),
+        model=model,
+        answers=answers,
+        encryption=encryption,
+        progress=lambda line: err.print(line, highlight=False),
+    )
+    console.print(report.markdown(), markup=False, highlight=False)
+    if json_file is not None:
+        json_file.write_text(json.dumps(report.summary(), indent=2) + "\n", encoding="utf-8")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(eval_app, name="eval")

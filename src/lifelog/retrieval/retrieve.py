@@ -1,0 +1,216 @@
+"""From a question to :class:`~lifelog.records.Hit` values: analysis, hybrid search, hits.
+
+This is what :meth:`lifelog.Memory.retrieve` runs (everything before the LLM):
+:func:`~lifelog.retrieval.query.analyse` the question against its date, rank
+chunks with :func:`~lifelog.retrieval.hybrid.hybrid_search` (lexical + vector
+when the memory has an embedding model and vectors, lexical otherwise), and
+turn the best chunks into hits — one per item, with the reasons it was found
+and, for a chat message, the messages around it as context.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..errors import LifelogError
+from ..index.text import content_terms, make_snippet
+from ..models.embeddings import Embedder
+from ..records import Hit, Item
+from ..store import Store
+from .filters import Filters
+from .hybrid import MODES, Ranked, Tuning, VectorSearch, hybrid_search
+from .query import QueryPlan, analyse
+from .timeexpr import TimeSpan
+
+__all__ = ["RetrievalMemory", "hits_from", "resolve_offsets", "retrieve"]
+
+
+class RetrievalMemory(Protocol):
+    """The part of :class:`lifelog.Memory` retrieval needs."""
+
+    store: Store
+
+    def embedder(self, model: str | None = None) -> Embedder | None: ...
+
+
+class _QueryCache:
+    """An embedder that embeds each query once: hybrid search may search twice (all
+    time, then the question's period) with the same text."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dims = inner.dims
+        self._seen: dict[str, NDArray[np.float32]] = {}
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str]) -> NDArray[np.float32]:
+        if len(texts) != 1:
+            return self.inner.embed(texts)
+        with self._lock:
+            known = self._seen.get(texts[0])
+        if known is None:
+            known = self.inner.embed(texts)
+            with self._lock:
+                self._seen[texts[0]] = known
+        return known
+
+
+def _vector_search(memory: RetrievalMemory) -> VectorSearch | None:
+    """Vector search over the memory's index, or ``None`` when it has no embedder (off,
+    or one that cannot load: retrieval stays lexical rather than failing)."""
+    from ..index.vectors import search_vectors
+
+    try:
+        embedder = memory.embedder()
+    except LifelogError:
+        return None
+    if embedder is None:
+        return None
+    cached = _QueryCache(embedder)
+
+    def search(query: str, filters: Filters, limit: int) -> list[tuple[int, float]]:
+        return search_vectors(memory.store, cached, query, filters, limit)
+
+    return search
+
+
+def hits_from(store: Store, ranked: Sequence[Ranked], plan: QueryPlan, limit: int) -> list[Hit]:
+    """Hits for ranked chunks: one per item (its best chunk), best first, with a snippet
+    around the question's words, the reasons and the chat context."""
+    if not ranked:
+        return []
+    rowids = list(
+        dict.fromkeys([r.chunk_rowid for r in ranked] + [c for r in ranked for c in r.context])
+    )
+    where: dict[int, tuple[str, int, int, int]] = {}
+    for offset in range(0, len(rowids), 500):
+        part = rowids[offset : offset + 500]
+        marks = ",".join("?" * len(part))
+        with store.lock:
+            for row in store.conn.execute(
+                "SELECT c.rowid, i.id, c.ordinal, c.start, c.end FROM chunks c"
+                f" JOIN items i ON i.rowid = c.item_rowid WHERE c.rowid IN ({marks})",
+                part,
+            ):
+                where[int(row[0])] = (row[1], int(row[2]), int(row[3]), int(row[4]))
+    with store.lock:
+        items = store.get_many(list({w[0] for w in where.values()}))
+    terms = content_terms(plan.text)
+    hits: list[Hit] = []
+    seen: set[str] = set()
+    for rank in ranked:
+        found = where.get(rank.chunk_rowid)
+        if found is None:
+            continue
+        item_id, ordinal, start, end = found
+        if item_id in seen or item_id not in items:
+            continue
+        seen.add(item_id)
+        item = items[item_id]
+        around: list[Item] = [
+            items[where[c][0]] for c in rank.context if c in where and where[c][0] in items
+        ]
+        snippet, marks_in, _offset = make_snippet(item.text[start:end], terms)
+        hits.append(
+            Hit(item, rank.score, start, end, snippet, ordinal, marks_in, rank.why, tuple(around))
+        )
+        if len(hits) >= limit:
+            break
+    return hits
+
+
+def resolve_offsets(
+    store: Store,
+    plan: QueryPlan,
+    *,
+    filters: Filters | None = None,
+    mode: str = "hybrid",
+    vector_search: VectorSearch | None = None,
+    tuning: Tuning | None = None,
+) -> QueryPlan:
+    """ "Two weeks before the trip": search the event first (the best hit for the
+    anchor's words), then add the period the offset names from its date to the plan's
+    time, widened by a quarter of the offset (at least two days) each side."""
+    spans = list(plan.time.spans)
+    text = plan.text
+    for offset in plan.time.offsets[:2]:
+        anchor = analyse(offset.anchor, store=store)
+        found = hybrid_search(
+            store,
+            anchor,
+            filters=filters,
+            limit=1,
+            mode=mode,
+            vector_search=vector_search,
+            tuning=tuning,
+        )
+        if not found:
+            continue
+        with store.lock:
+            row = store.conn.execute(
+                "SELECT i.ts FROM chunks c JOIN items i ON i.rowid = c.item_rowid"
+                " WHERE c.rowid = ?",
+                (found[0].chunk_rowid,),
+            ).fetchone()
+        if row is None or row[0] is None:
+            continue
+        try:
+            moment = datetime.fromtimestamp(row[0], tz=UTC) + timedelta(days=offset.days)
+            slack = timedelta(days=max(2, abs(offset.days) // 4))
+            day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+            spans.append(
+                TimeSpan(
+                    day - slack,
+                    day + slack + timedelta(days=1),
+                    "week",
+                    offset.start,
+                    offset.end,
+                    offset.text,
+                )
+            )
+        except (OverflowError, ValueError):
+            continue
+        # the event was found: it says when to look, not what to look for
+        text = " ".join(text.replace(offset.anchor, " ").split()) or text
+    return replace(plan, text=text, time=replace(plan.time, spans=tuple(spans)))
+
+
+def retrieve(
+    memory: RetrievalMemory,
+    question: str,
+    *,
+    filters: Filters | None = None,
+    now: datetime | None = None,
+    limit: int = 10,
+    mode: str = "hybrid",
+    tuning: Tuning | None = None,
+) -> list[Hit]:
+    """The best ``limit`` hits for ``question`` asked at ``now``; see the module docstring."""
+    if mode not in MODES:
+        raise ValueError(f"unknown retrieval mode {mode!r}: use {', '.join(MODES)}")
+    if limit <= 0 or not question.strip():
+        return []
+    plan = analyse(question, now=now, store=memory.store)
+    vector = _vector_search(memory) if mode != "lexical" else None
+    if plan.time.offsets:
+        plan = resolve_offsets(
+            memory.store, plan, filters=filters, mode=mode, vector_search=vector, tuning=tuning
+        )
+    ranked = hybrid_search(
+        memory.store,
+        plan,
+        filters=filters,
+        limit=limit * 2,
+        mode=mode,
+        vector_search=vector,
+        tuning=tuning,
+    )
+    return hits_from(memory.store, ranked, plan, limit)

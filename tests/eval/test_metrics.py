@@ -1,0 +1,38 @@
+"""Benchmark metrics: token F1 and evidence recall@k."""
+
+from __future__ import annotations
+
+import pytest
+
+from lifelog.eval.metrics import mean, normalize_answer, recall_at_k, token_f1
+
+
+def test_normalize_answer() -> None:
+    assert normalize_answer("The Beach, and a tent! [1]") == "beach tent"
+    assert normalize_answer("  7 May,  2023. ") == "7 may 2023"
+    assert normalize_answer("") == ""
+
+
+def test_token_f1() -> None:
+    assert token_f1("the beach", "Beach") == 1.0
+    # "camping at beach" against "beach": precision 1/3, recall 1
+    assert token_f1("camping at the beach", "the beach") == pytest.approx(0.5)
+    assert token_f1("painting", "painted") == 1.0  # light stemming, as LoCoMo's Porter
+    assert token_f1("mountains", "beach") == 0.0
+    assert token_f1("", "") == 1.0
+    assert token_f1("something", "") == 0.0
+    assert token_f1("a b b", "b b c") == pytest.approx(0.8)  # "a" is an article: gone
+
+
+def test_recall_at_k() -> None:
+    retrieved = ["D1:1", "D1:2", "D2:5", "D3:1"]
+    assert recall_at_k(retrieved, ["D2:5"], 1) == 0.0
+    assert recall_at_k(retrieved, ["D2:5"], 3) == 1.0
+    assert recall_at_k(retrieved, ["D2:5", "D9:9"], 10) == 0.5
+    assert recall_at_k(retrieved, [], 5) == 1.0
+    assert recall_at_k([], ["D1:1"], 5) == 0.0
+
+
+def test_mean() -> None:
+    assert mean([1.0, 2.0]) == 1.5
+    assert mean([]) == 0.0

@@ -1,0 +1,107 @@
+"""Fusion maths, query building, and golden rankings on the fixture corpus (a real store)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fixture_life import LIFE, NOW
+
+from lifelog import Memory
+from lifelog.retrieval.hybrid import (
+    FLOOR,
+    Tuning,
+    asks_when,
+    combine,
+    fts_match,
+    hybrid_search,
+    rrf,
+    without_words,
+)
+from lifelog.retrieval.query import analyse
+
+
+def test_rrf_golden() -> None:
+    scores = rrf([[1, 2, 3], [3, 1]], k=60)
+    assert scores == pytest.approx({1: 1 / 61 + 1 / 62, 2: 1 / 62, 3: 1 / 63 + 1 / 61})
+    assert sorted(scores, key=lambda key: -scores[key]) == [1, 3, 2]
+    weighted = rrf([[1, 2], [2, 1]], weights=[1.0, 3.0], k=1)
+    assert weighted == pytest.approx({1: 1 / 2 + 3 / 3, 2: 1 / 3 + 3 / 2})
+
+
+def test_combine_golden() -> None:
+    scores = combine([[(1, 10.0), (2, 5.0), (3, 0.0)], [(3, 0.9), (1, 0.5)]], [1.0, 0.5])
+    assert scores == pytest.approx({1: 1.0 + 0.5 * FLOOR, 2: 0.5, 3: FLOOR + 0.5})
+    assert combine([[(7, 3.0)]]) == {7: 1.0}  # a list of one
+    assert combine([[], [(1, 2.0), (2, 2.0)]]) == {1: 1.0, 2: 1.0}  # equal scores
+    assert combine([]) == {}
+
+
+def test_fts_match_adds_stem_prefixes() -> None:
+    assert fts_match(["painting", "art", "plant", "2023"]) == (
+        '"painting" OR "paint"* OR "art" OR "plant" OR "plant"* OR "2023"'
+    )
+    assert fts_match(["painting"], stems=False) == '"painting"'
+    assert fts_match(['say"s']) == '"say""s" OR "say"""*'  # quotes doubled
+
+
+def test_asks_when_and_without_words() -> None:
+    assert asks_when("When did Melanie go camping?")
+    assert asks_when("what year did we move?")
+    assert asks_when("So when did it start?")
+    assert not asks_when("What did Melanie paint?")
+    assert without_words("What did Melanie's kids paint?", {"melanie"}) == "What did kids paint?"
+    assert without_words("Melanie?", {"melanie"}) == "Melanie?"  # never empty
+    assert without_words("anything", set()) == "anything"
+
+
+@pytest.fixture
+def life(tmp_path: Path) -> Iterator[Memory]:
+    with Memory.init(tmp_path / "memory") as memory:
+        memory.store.upsert(LIFE, origin=None, run_id=None)
+        yield memory
+
+
+def turns(memory: Memory, question: str, tuning: Tuning | None = None) -> list[str]:
+    plan = analyse(question, now=NOW, store=memory.store)
+    ranked = hybrid_search(memory.store, plan, limit=4, mode="lexical", tuning=tuning)
+    keys = {}
+    for rank in ranked:
+        row = memory.store.conn.execute(
+            "SELECT i.id FROM chunks c JOIN items i ON i.rowid = c.item_rowid WHERE c.rowid = ?",
+            (rank.chunk_rowid,),
+        ).fetchone()
+        item = memory.get(row[0])
+        keys[rank.chunk_rowid] = str(item.metadata.get("turn", item.key))
+    return [keys[r.chunk_rowid] for r in ranked]
+
+
+GOLDEN = {
+    # the replies to the matching messages, by the person named, come first
+    "What did Alice say about the concert?": ["s1:2", "s3:2", "s1:1", "s3:1"],
+    "What genre is Bob's book?": ["s2:2", "s2:1", "s2:4", "s2:3"],
+    # the note of March 2023, before the same words of 2021
+    "What did I plant in March 2023?": ["march.md", "march-old.md"],
+    # nothing to match but who and when: the period is a filter
+    "What did Alice do in August 2023?": ["s2:1", "s2:3", "s2:2", "s2:4"],
+    # a question asking when prefers the message that says when
+    "When did Alice go camping?": ["s2:3", "s2:4", "s2:1", "s2:2"],
+    # "painted" meets "paint": Bob's message of the evening of 7 May, then the note
+    "What did Bob paint on 7 May 2023?": ["s1:3", "fence.md", "s1:4", "s1:1"],
+}
+
+
+@pytest.mark.parametrize("question", list(GOLDEN))
+def test_golden_rankings(life: Memory, question: str) -> None:
+    assert turns(life, question) == GOLDEN[question]
+
+
+def test_without_the_conversation_the_reply_is_not_found_first(life: Memory) -> None:
+    flat = Tuning(forward_share=0.0, thread_share=0.0, author_boost=0.0)
+    assert turns(life, "What did Alice say about the concert?", flat)[0] == "s1:1"
+
+
+def test_rrf_fusion_is_still_available(life: Memory) -> None:
+    tuning = Tuning(fusion="rrf")
+    assert turns(life, "What genre is Bob's book?", tuning)[:1] == ["s2:2"]
