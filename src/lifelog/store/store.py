@@ -197,16 +197,17 @@ class Store:
         conn = self.conn
         chunk_rows: list[tuple[int, int, int, int]] = []
         fts_rows: list[tuple[str, str, str]] = []
-        cursor = conn.cursor()
-        for row in rows:
-            cursor.execute(
-                "INSERT INTO items (id, source, kind, ts, author, participants, people, title,"
-                " thread, uri, locator, origin, metadata, text, hash, run_id, added_at,"
-                " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (*row, run_id, now, now),
-            )
-            item_rowid = cursor.lastrowid
-            assert item_rowid is not None
+        # rowids given explicitly (max + 1 on, as SQLite would choose): one executemany
+        # instead of a statement per item, whose lastrowid the chunks would need
+        next_item = conn.execute("SELECT coalesce(max(rowid), 0) FROM items").fetchone()[0] + 1
+        conn.executemany(
+            "INSERT INTO items (rowid, id, source, kind, ts, author, participants, people, title,"
+            " thread, uri, locator, origin, metadata, text, hash, run_id, added_at,"
+            " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(next_item + i, *row, run_id, now, now) for i, row in enumerate(rows)],
+        )
+        for offset, row in enumerate(rows):
+            item_rowid = next_item + offset
             item = batch[row[0]]
             text = item.text
             title = item.title or ""
