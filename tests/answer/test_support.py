@@ -81,3 +81,13 @@ def test_attribution_never_cites_an_invention_or_touches_cited_sentences() -> No
     text, added = attribute_citations(answer, EVIDENCE)
     assert added == 0 and text == answer
     assert not check_support(text, EVIDENCE).ok
+
+
+def test_an_answer_that_only_restates_the_question_is_not_supported() -> None:
+    evidence = {1: terms_of("I work at Northwind Labs now, as a data engineer.")}
+    question = "Where do I work now?"
+    text, added = attribute_citations("Where do I work now?", evidence, question=question)
+    assert added == 0
+    report = check_support("You work now [1].", evidence, question=question)
+    assert not report.ok and report.reason == "the answer only restates the question"
+    assert check_support("You work at Northwind Labs [1].", evidence, question=question).ok

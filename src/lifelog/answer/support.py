@@ -192,6 +192,9 @@ def check_support(
         ok = bool(used) and numbers_ok and support >= threshold
         checks.append(SentenceCheck(sentence, used, round(support, 2), tuple(missing), ok))
     failed = [c for c in checks if not c.ok]
+    told = {_norm(w) for c in checks for w in _content(c.sentence)} - question_terms - free
+    if not failed and not told:
+        return SupportReport(False, tuple(checks), "the answer only restates the question")
     if not failed:
         return SupportReport(True, tuple(checks))
     first = failed[0]
@@ -246,11 +249,11 @@ def attribute_citations(
     last = 0
     for start, end in _sentences(answer):
         sentence = answer[start:end]
-        if CITATION.search(sentence):
+        if CITATION.search(sentence) or sentence.rstrip().endswith("?"):
             continue
         words = _content(sentence)
-        if not words:
-            continue
+        if not words or {_norm(w) for w in words} <= question_terms:
+            continue  # a restated question is no claim to cite
         best: tuple[float, int] | None = None
         for number, terms in evidence.items():
             support, numbers_ok = _sentence_support(words, terms | free, question_terms)
