@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from source_helpers import corrupt_zip_member, split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
@@ -118,11 +119,7 @@ def write(tmp_path: Path, data: Any, name: str = "conversations.json") -> Path:
 
 
 def parse(path: Path) -> tuple[list[Item], list[Skip]]:
-    items: list[Item] = []
-    skips: list[Skip] = []
-    for record in SOURCE.parse(path):
-        (items if isinstance(record, Item) else skips).append(record)  # type: ignore[arg-type]
-    return items, skips
+    return split_records(SOURCE, path)
 
 
 def test_active_branch_in_order(tmp_path: Path) -> None:
@@ -253,6 +250,12 @@ def test_zip_without_conversations(tmp_path: Path) -> None:
     assert [s.reason for s in SOURCE.parse(path) if isinstance(s, Skip)] == [
         "no conversations.json inside the zip"
     ]
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("../conversations.json", json.dumps([conversation()]))
+    assert not SOURCE.sniff(path, read_head(path))
+    assert [s.reason for s in SOURCE.parse(path) if isinstance(s, Skip)] == [
+        "no conversations.json inside the zip"
+    ]
 
 
 def test_sniff(tmp_path: Path) -> None:
@@ -340,13 +343,6 @@ def test_damaged_zip_member_raises_source_error(tmp_path: Path) -> None:
     data = [conversation(f"c-{n}", title=f"title {n * 7919}") for n in range(30)]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("conversations.json", json.dumps(data))
-    with zipfile.ZipFile(path) as archive:
-        info = archive.infolist()[0]
-    raw = bytearray(path.read_bytes())
-    middle = (
-        info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size // 2
-    )
-    raw[middle : middle + 16] = b"\xff" * 16
-    path.write_bytes(bytes(raw))
+    corrupt_zip_member(path)
     with pytest.raises(SourceError, match="export.zip: damaged zip member conversations.json"):
         list(SOURCE.parse(path))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 import tracemalloc
 import warnings
 import zipfile
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from source_helpers import corrupt_zip_member, parse_bytes_or_names_file, split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
@@ -29,15 +29,7 @@ ASSISTANT = AssistantSource()
 def parse(
     path: Path, source: ClaudeSource | AssistantSource = CLAUDE
 ) -> tuple[list[Item], list[Skip]]:
-    items: list[Item] = []
-    skips: list[Skip] = []
-    for record in source.parse(path):
-        if isinstance(record, Item):
-            items.append(record)
-        else:
-            assert isinstance(record, Skip)
-            skips.append(record)
-    return items, skips
+    return split_records(source, path)
 
 
 def conversation(uuid: str, name: str, messages: list[Any]) -> dict[str, Any]:
@@ -191,6 +183,19 @@ def test_broken_conversations(tmp_path: Path) -> None:
     assert parse(empty)[1][0].reason == "no conversations.json inside the zip"
 
 
+def test_damaged_zip_member_raises_source_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "data.zip"
+    data = [
+        conversation(f"c{n}", f"title {n * 7919}", [turn(f"m{n}", "human", f"words {n}")])
+        for n in range(40)
+    ]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("conversations.json", json.dumps(data))
+    corrupt_zip_member(path)
+    with pytest.raises(SourceError, match="data.zip: damaged zip member conversations.json"):
+        list(CLAUDE.parse(path))
+
+
 OPEN_WEBUI = [
     {
         "id": "w-1",
@@ -265,15 +270,9 @@ FRAGMENTS = [
 @settings(max_examples=100, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 @given(pieces=st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8)), max_size=60))
 def test_arbitrary_input_never_crashes(pieces: list[str]) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "conversations.json"
-        path.write_bytes("".join(pieces).encode("utf-8", "surrogatepass"))
-        for source in (CLAUDE, ASSISTANT):
-            try:
-                for record in source.parse(path):
-                    assert isinstance(record, Item | Skip)
-            except SourceError as error:
-                assert "conversations.json" in str(error)
+    data = "".join(pieces).encode("utf-8", "surrogatepass")
+    for source in (CLAUDE, ASSISTANT):
+        parse_bytes_or_names_file(source, "conversations.json", data)
 
 
 def test_big_export_streams_one_conversation_at_a_time(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from source_helpers import parse_bytes_or_names_file, split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
@@ -23,15 +23,7 @@ SOURCE = DiscordSource()
 
 
 def parse(path: Path) -> tuple[list[Item], list[Skip]]:
-    items: list[Item] = []
-    skips: list[Skip] = []
-    for record in SOURCE.parse(path):
-        if isinstance(record, Item):
-            items.append(record)
-        else:
-            assert isinstance(record, Skip)
-            skips.append(record)
-    return items, skips
+    return split_records(SOURCE, path)
 
 
 def user(uid: str, name: str, nickname: str | None = None, bot: bool = False) -> dict[str, Any]:
@@ -227,14 +219,8 @@ FRAGMENTS = [
 @settings(max_examples=100, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 @given(pieces=st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=10)), max_size=60))
 def test_arbitrary_input_never_crashes(pieces: list[str]) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "export.json"
-        path.write_bytes("".join(pieces).encode("utf-8", "surrogatepass"))
-        try:
-            for record in SOURCE.parse(path):
-                assert isinstance(record, Item | Skip)
-        except SourceError as error:
-            assert "export.json" in str(error)
+    data = "".join(pieces).encode("utf-8", "surrogatepass")
+    parse_bytes_or_names_file(SOURCE, "export.json", data)
 
 
 def test_big_channel_streams_in_bounded_memory(tmp_path: Path) -> None:

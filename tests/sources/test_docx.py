@@ -12,6 +12,7 @@ import docx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from source_helpers import records_of, split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
@@ -23,11 +24,7 @@ SOURCE = DocxSource()
 
 
 def parse(path: Path) -> tuple[list[Item], list[Skip]]:
-    items: list[Item] = []
-    skips: list[Skip] = []
-    for record in SOURCE.parse(path):
-        (items if isinstance(record, Item) else skips).append(record)  # type: ignore[arg-type]
-    return items, skips
+    return split_records(SOURCE, path)
 
 
 def minutes(path: Path) -> Path:
@@ -143,5 +140,4 @@ def test_damaged_parts_never_crash(member: str, junk: bytes, offset: int) -> Non
                 if info.filename == member:
                     data = data[:offset] + junk + data[offset + len(junk) :]
                 target.writestr(info, data)
-        for record in SOURCE.parse(path):
-            assert isinstance(record, Item | Skip)
+        records_of(SOURCE, path)

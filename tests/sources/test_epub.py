@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from source_helpers import records_of, split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
@@ -91,11 +92,7 @@ def book3(path: Path, **extra: str | bytes) -> Path:
 
 
 def parse(path: Path) -> tuple[list[Item], list[Skip]]:
-    items: list[Item] = []
-    skips: list[Skip] = []
-    for record in SOURCE.parse(path):
-        (items if isinstance(record, Item) else skips).append(record)  # type: ignore[arg-type]
-    return items, skips
+    return split_records(SOURCE, path)
 
 
 def test_epub3_chapters_in_reading_order(tmp_path: Path) -> None:
@@ -283,5 +280,4 @@ def test_arbitrary_books_never_crash(files: dict[str, str]) -> None:
                 archive.writestr(name, data)
         path = Path(folder) / "fuzz.epub"
         path.write_bytes(buffer.getvalue())
-        for record in SOURCE.parse(path):
-            assert isinstance(record, Item | Skip)
+        records_of(SOURCE, path)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from source_helpers import records_of, split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
@@ -47,11 +48,7 @@ BLOG = """<!DOCTYPE html>
 
 
 def parse(path: Path) -> tuple[list[Item], list[Skip]]:
-    items: list[Item] = []
-    skips: list[Skip] = []
-    for record in SOURCE.parse(path):
-        (items if isinstance(record, Item) else skips).append(record)  # type: ignore[arg-type]
-    return items, skips
+    return split_records(SOURCE, path)
 
 
 def write(directory: Path, data: str | bytes, name: str = "page.html") -> Path:
@@ -204,6 +201,5 @@ def test_arbitrary_pages_never_crash(parts: list[str]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "fuzz.html"
         path.write_text("".join(parts), encoding="utf-8", errors="surrogatepass")
-        for record in SOURCE.parse(path):
-            assert isinstance(record, Item | Skip)
+        records_of(SOURCE, path)
         html_to_text("".join(parts))

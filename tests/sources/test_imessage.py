@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from source_helpers import records_of, split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
@@ -134,15 +135,7 @@ def sample_db(path: Path) -> Path:
 
 
 def parse(path: Path) -> tuple[list[Item], list[Skip]]:
-    items: list[Item] = []
-    skips: list[Skip] = []
-    for record in SOURCE.parse(path):
-        if isinstance(record, Item):
-            items.append(record)
-        else:
-            assert isinstance(record, Skip)
-            skips.append(record)
-    return items, skips
+    return split_records(SOURCE, path)
 
 
 def test_messages_from_the_real_schema(tmp_path: Path) -> None:
@@ -273,8 +266,7 @@ def test_arbitrary_rows_never_crash(rows: list[tuple[Any, ...]]) -> None:
             )
         db.commit()
         db.close()
-        for record in SOURCE.parse(path):
-            assert isinstance(record, Item | Skip)
+        records_of(SOURCE, path)
 
 
 @given(blob=st.binary(max_size=300))

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from source_helpers import assert_parses_or_names_file, split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
@@ -69,11 +70,7 @@ def write(tmp_path: Path, data: Any, name: str = "locomo.json") -> Path:
 
 
 def parse(path: Path) -> tuple[list[Item], list[Skip]]:
-    items: list[Item] = []
-    skips: list[Skip] = []
-    for record in SOURCE.parse(path):
-        (items if isinstance(record, Item) else skips).append(record)  # type: ignore[arg-type]
-    return items, skips
+    return split_records(SOURCE, path)
 
 
 def test_turns_become_messages(tmp_path: Path) -> None:
@@ -202,8 +199,4 @@ def test_arbitrary_input_never_raises(turns: list[Any], date: str, raw: bytes) -
         path = Path(folder) / "locomo.json"
         for payload in (json.dumps(data).encode(), raw):
             path.write_bytes(payload)
-            try:
-                for record in SOURCE.parse(path):
-                    assert isinstance(record, Item | Skip)
-            except SourceError as error:
-                assert str(path) in str(error)
+            assert_parses_or_names_file(SOURCE, path, naming=str(path))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 import tracemalloc
 import warnings
 from datetime import UTC, datetime
@@ -13,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from source_helpers import parse_bytes_or_names_file, split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
@@ -27,15 +27,7 @@ INSTAGRAM = InstagramSource()
 def parse(
     path: Path, source: MessengerSource | InstagramSource = MESSENGER
 ) -> tuple[list[Item], list[Skip]]:
-    items: list[Item] = []
-    skips: list[Skip] = []
-    for record in source.parse(path):
-        if isinstance(record, Item):
-            items.append(record)
-        else:
-            assert isinstance(record, Skip)
-            skips.append(record)
-    return items, skips
+    return split_records(source, path)
 
 
 def mojibake(value: Any) -> Any:
@@ -230,14 +222,8 @@ FRAGMENTS = [
 @settings(max_examples=100, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 @given(pieces=st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8)), max_size=60))
 def test_arbitrary_input_never_crashes(pieces: list[str]) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "message_1.json"
-        path.write_bytes("".join(pieces).encode("utf-8", "surrogatepass"))
-        try:
-            for record in MESSENGER.parse(path):
-                assert isinstance(record, Item | Skip)
-        except SourceError as error:
-            assert "message_1.json" in str(error)
+    data = "".join(pieces).encode("utf-8", "surrogatepass")
+    parse_bytes_or_names_file(MESSENGER, "message_1.json", data)
 
 
 @given(text=st.text())

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from source_helpers import split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
@@ -20,11 +21,7 @@ SOURCE = NotesSource()
 
 
 def parse(path: Path) -> tuple[list[Item], list[Skip]]:
-    items: list[Item] = []
-    skips: list[Skip] = []
-    for record in SOURCE.parse(path):
-        (items if isinstance(record, Item) else skips).append(record)  # type: ignore[arg-type]
-    return items, skips
+    return split_records(SOURCE, path)
 
 
 def one(path: Path) -> Item:

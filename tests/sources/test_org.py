@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from source_helpers import records_of, split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
@@ -19,11 +20,7 @@ SOURCE = OrgSource()
 
 
 def parse(path: Path) -> tuple[list[Item], list[Skip]]:
-    items: list[Item] = []
-    skips: list[Skip] = []
-    for record in SOURCE.parse(path):
-        (items if isinstance(record, Item) else skips).append(record)  # type: ignore[arg-type]
-    return items, skips
+    return split_records(SOURCE, path)
 
 
 def write(directory: Path, text: str | bytes, name: str = "notes.org") -> Path:
@@ -187,5 +184,4 @@ def test_arbitrary_files_never_crash(lines: list[str]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "fuzz.org"
         path.write_text("\n".join(lines), encoding="utf-8", errors="surrogatepass")
-        for record in SOURCE.parse(path):
-            assert isinstance(record, Item | Skip)
+        records_of(SOURCE, path)

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfWriter
+from source_helpers import assert_parses_or_names_file, split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
@@ -104,11 +105,7 @@ def report(path: Path, pages: list[str | None | bytes], password: str | None = N
 
 
 def parse(path: Path) -> tuple[list[Item], list[Skip]]:
-    items: list[Item] = []
-    skips: list[Skip] = []
-    for record in SOURCE.parse(path):
-        (items if isinstance(record, Item) else skips).append(record)  # type: ignore[arg-type]
-    return items, skips
+    return split_records(SOURCE, path)
 
 
 @pytest.fixture
@@ -227,9 +224,6 @@ def test_damaged_documents_never_crash(cuts: list[tuple[int, bytes]], tail: int)
         saved = os.environ.get("PATH", "")
         os.environ["PATH"] = folder  # no OCR tools
         try:
-            for record in SOURCE.parse(path):
-                assert isinstance(record, Item | Skip)
-        except SourceError as error:
-            assert "fuzz.pdf" in str(error)
+            assert_parses_or_names_file(SOURCE, path)
         finally:
             os.environ["PATH"] = saved

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from source_helpers import records_of, split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
@@ -27,15 +28,7 @@ ZIP_SOURCE = SlackZipSource()
 
 
 def parse(path: Path) -> tuple[list[Item], list[Skip]]:
-    items: list[Item] = []
-    skips: list[Skip] = []
-    for record in SOURCE.parse(path):
-        if isinstance(record, Item):
-            items.append(record)
-        else:
-            assert isinstance(record, Skip)
-            skips.append(record)
-    return items, skips
+    return split_records(SOURCE, path)
 
 
 USERS = [
@@ -235,8 +228,7 @@ VALUES = st.one_of(
 def test_arbitrary_exports_never_crash(files: dict[str, str]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = make_zip(Path(folder) / "fuzz.zip", dict(files))
-        for record in SOURCE.parse(path):
-            assert isinstance(record, Item | Skip)
+        records_of(SOURCE, path)
         assert [p.name for p in Path(folder).iterdir()] == ["fuzz.zip"]
 
 

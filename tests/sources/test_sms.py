@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
 import tracemalloc
 from datetime import UTC, datetime
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from source_helpers import parse_bytes_or_names_file, split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
@@ -21,15 +21,7 @@ SOURCE = SmsSource()
 
 
 def parse(path: Path) -> tuple[list[Item], list[Skip]]:
-    items: list[Item] = []
-    skips: list[Skip] = []
-    for record in SOURCE.parse(path):
-        if isinstance(record, Item):
-            items.append(record)
-        else:
-            assert isinstance(record, Skip)
-            skips.append(record)
-    return items, skips
+    return split_records(SOURCE, path)
 
 
 HEADER = (
@@ -221,15 +213,8 @@ FRAGMENTS = [
     raw=st.binary(max_size=200),
 )
 def test_arbitrary_input_never_crashes(pieces: list[str], raw: bytes) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        for data in (("".join(pieces)).encode("utf-8", "surrogatepass"), raw):
-            path = Path(folder) / "sms.xml"
-            path.write_bytes(data)
-            try:
-                for record in SOURCE.parse(path):
-                    assert isinstance(record, Item | Skip)
-            except SourceError as error:
-                assert "sms.xml" in str(error)
+    for data in ("".join(pieces).encode("utf-8", "surrogatepass"), raw):
+        parse_bytes_or_names_file(SOURCE, "sms.xml", data)
 
 
 def test_big_backup_streams_in_bounded_memory(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from source_helpers import records_of, split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
@@ -21,11 +22,7 @@ SOURCE = VcardSource()
 
 
 def parse(path: Path) -> tuple[list[Item], list[Skip]]:
-    items: list[Item] = []
-    skips: list[Skip] = []
-    for record in SOURCE.parse(path):
-        (items if isinstance(record, Item) else skips).append(record)  # type: ignore[arg-type]
-    return items, skips
+    return split_records(SOURCE, path)
 
 
 def write(directory: Path, data: str | bytes, name: str = "contacts.vcf") -> Path:
@@ -213,7 +210,6 @@ def test_arbitrary_files_never_crash(lines: list[str | bytes]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "fuzz.vcf"
         path.write_bytes(data)
-        for record in SOURCE.parse(path):
-            assert isinstance(record, Item | Skip)
+        for record in records_of(SOURCE, path):
             if isinstance(record, Item):
                 assert record.kind == "contact" and record.title

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from source_helpers import corrupt_zip_member, records_of, split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
@@ -22,11 +23,7 @@ SOURCE = WhatsAppSource()
 
 
 def parse(path: Path) -> tuple[list[Item], list[Skip]]:
-    items: list[Item] = []
-    skips: list[Skip] = []
-    for record in SOURCE.parse(path):
-        (items if isinstance(record, Item) else skips).append(record)  # type: ignore[arg-type]
-    return items, skips
+    return split_records(SOURCE, path)
 
 
 def write(directory: Path, name: str, text: str) -> Path:
@@ -390,23 +387,11 @@ def test_arbitrary_input_never_raises(pieces: list[str], raw: bytes) -> None:
         for data in ("".join(pieces).encode("utf-8", "surrogatepass"), raw):
             path = Path(folder) / "WhatsApp Chat with Fuzz.txt"
             path.write_bytes(data)
-            for record in SOURCE.parse(path):
-                assert isinstance(record, Item | Skip)
+            for record in records_of(SOURCE, path):
                 if isinstance(record, Item):
                     assert record.timestamp is not None and record.timestamp.tzinfo is not None
             SOURCE.sniff(path, data[:8192])
         assert os.listdir(folder) == ["WhatsApp Chat with Fuzz.txt"]
-
-
-def corrupt_member(path: Path) -> None:
-    """Overwrite the middle of the first member's compressed bytes."""
-    with zipfile.ZipFile(path) as archive:
-        info = archive.infolist()[0]
-    data = bytearray(path.read_bytes())
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    middle = start + info.compress_size // 2
-    data[middle : middle + 16] = b"\xff" * 16
-    path.write_bytes(bytes(data))
 
 
 def test_damaged_zip_member_is_a_skip(tmp_path: Path) -> None:
@@ -416,7 +401,7 @@ def test_damaged_zip_member_is_a_skip(tmp_path: Path) -> None:
     )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("_chat.txt", lines)
-    corrupt_member(path)
+    corrupt_zip_member(path)
     records = list(SOURCE.parse(path))
     skips = [r for r in records if isinstance(r, Skip)]
     assert len(skips) == 1 and skips[0].position == "_chat.txt"

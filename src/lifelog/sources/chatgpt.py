@@ -22,19 +22,18 @@ Files over 2 GB are refused.
 
 from __future__ import annotations
 
-import io
 import json
 import math
-import zipfile
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO, Any
 
 from ..errors import SourceError
 from ..records import Item, Skip
 from .base import Parsed, Source, clean_text, file_uri
-from .whatsapp import MAX_TEXT, ZIP_ERRORS, check_zip_member, open_zip
+from .conversations_zip import conversations_member, parse_zipped_conversations
+from .whatsapp import MAX_TEXT, open_zip
 
 __all__ = ["ChatGPTSource"]
 
@@ -251,38 +250,16 @@ class ChatGPTSource(Source):
         if suffix == ".zip":
             try:
                 with open_zip(path) as archive:
-                    return self._member(archive) is not None
+                    return conversations_member(archive) is not None
             except SourceError:
                 return False
         return False
 
-    @staticmethod
-    def _member(archive: zipfile.ZipFile) -> zipfile.ZipInfo | None:
-        for info in archive.infolist():
-            name = PurePosixPath(info.filename.replace("\\", "/"))
-            if name.name == "conversations.json" and len(name.parts) <= 2:
-                return info
-        return None
-
     def parse(self, path: Path) -> Iterator[Parsed]:
         if path.suffix.lower() == ".zip":
-            with open_zip(path) as archive:
-                info = self._member(archive)
-                if info is None:
-                    yield Skip(str(path), "file", "no conversations.json inside the zip")
-                    return
-                refused = check_zip_member(info, MAX_FILE_BYTES)
-                if refused:
-                    yield Skip(str(path), info.filename, refused)
-                    return
-                try:
-                    with archive.open(info) as member:
-                        stream = io.TextIOWrapper(member, encoding="utf-8-sig", errors="replace")
-                        yield from self._parse_stream(path, stream, f"{path}!{info.filename}")
-                except ZIP_ERRORS as error:
-                    raise SourceError(
-                        f"{path}: damaged zip member {info.filename}: {error}"
-                    ) from error
+            yield from parse_zipped_conversations(
+                path, MAX_FILE_BYTES, lambda stream, name: self._parse_stream(path, stream, name)
+            )
             return
         try:
             size = path.stat().st_size

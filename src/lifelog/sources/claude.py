@@ -33,18 +33,18 @@ cut short keeps every conversation before the damage.
 
 from __future__ import annotations
 
-import io
 import zipfile
 from abc import abstractmethod
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO, Any, ClassVar
 
 from ..archive import check_zip_member, open_zip
 from ..errors import SourceError
 from ..records import Item, Skip
 from .base import Parsed, Source, clean_text
+from .conversations_zip import conversations_member, parse_zipped_conversations
 from .jsonstream import (
     JsonStream,
     JsonStreamError,
@@ -106,7 +106,7 @@ class _ZipAware(Source):
             return False
         try:
             with open_zip(path) as archive:
-                info = self._member(archive)
+                info = conversations_member(archive)
                 if info is None or check_zip_member(info, MAX_MEMBER_BYTES):
                     return False
                 with archive.open(info) as member:
@@ -114,36 +114,11 @@ class _ZipAware(Source):
         except (SourceError, OSError, zipfile.BadZipFile, ValueError, EOFError):
             return False
 
-    @staticmethod
-    def _member(archive: zipfile.ZipFile) -> zipfile.ZipInfo | None:
-        for info in archive.infolist():
-            name = PurePosixPath(info.filename.replace("\\", "/"))
-            if (
-                name.name == "conversations.json"
-                and len(name.parts) <= 2
-                and ".." not in name.parts
-            ):
-                return info
-        return None
-
     def parse(self, path: Path) -> Iterator[Parsed]:
         if path.suffix.lower() == ".zip":
-            with open_zip(path) as archive:
-                info = self._member(archive)
-                if info is None:
-                    yield Skip(str(path), "file", "no conversations.json inside the zip")
-                    return
-                refused = check_zip_member(info, MAX_MEMBER_BYTES)
-                if refused:
-                    yield Skip(str(path), info.filename, refused)
-                    return
-                try:
-                    member = archive.open(info)
-                except (OSError, zipfile.BadZipFile, ValueError, NotImplementedError) as error:
-                    raise SourceError(f"{path}: cannot read {info.filename}: {error}") from error
-                with member:
-                    stream = io.TextIOWrapper(member, encoding="utf-8-sig", errors="replace")
-                    yield from self._records(path, stream, f"{path}!{info.filename}")
+            yield from parse_zipped_conversations(
+                path, MAX_MEMBER_BYTES, lambda stream, name: self._records(path, stream, name)
+            )
             return
         with open_text(path) as handle:
             yield from self._records(path, handle, str(path))

@@ -39,6 +39,7 @@ from .jsonstream import (
     JsonStreamError,
     ValueSkipped,
     cap_text,
+    each_message,
     iso_time,
     open_text,
     record_uri,
@@ -118,17 +119,12 @@ class DiscordSource(Source):
                 if reader.peek() != "[":
                     yield Skip(str(path), "messages", "'messages' is not a list")
                     continue
-                for index in reader.items():
-                    where = f"message {index + 1}"
-                    try:
-                        raw = reader.value()
-                    except ValueSkipped as error:
-                        yield Skip(str(path), where, str(error))
-                        continue
-                    try:
-                        yield self._message(path, guild, channel, raw, where)
-                    except (ValueError, TypeError, AttributeError, KeyError) as error:
-                        yield Skip(str(path), where, f"malformed message: {error}")
+                yield from each_message(
+                    path,
+                    reader,
+                    lambda index: f"message {index + 1}",
+                    lambda raw, where: self._message(path, guild, channel, raw, where),
+                )
 
     def _message(
         self,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +28,8 @@ from typing import IO, Any
 from urllib.parse import quote
 
 from ..errors import SourceError
-from .base import file_uri, to_utc
+from ..records import Skip
+from .base import Parsed, file_uri, to_utc
 
 __all__ = [
     "MAX_TEXT",
@@ -36,6 +37,7 @@ __all__ = [
     "JsonStreamError",
     "ValueSkipped",
     "cap_text",
+    "each_message",
     "epoch_time",
     "iso_time",
     "open_text",
@@ -376,3 +378,35 @@ _DECODER = json.JSONDecoder(strict=False)  # control characters inside strings a
 
 class _MayGoOn(Exception):
     """A value ends exactly at the end of the buffer: read more before trusting it."""
+
+
+# -- lists of records ----------------------------------------------------------------
+
+#: what converting one decoded record may raise when its shape is not the expected one
+MALFORMED = (ValueError, TypeError, AttributeError, KeyError)
+
+
+def each_message(
+    path: Path,
+    reader: JsonStream,
+    where: Callable[[int], str],
+    convert: Callable[[Any, str], Parsed],
+) -> Iterator[Parsed]:
+    """``convert(raw, place)`` for each element of the list ``reader`` is at.
+
+    One element too large to decode, or shaped so that ``convert`` trips on it, is a
+    Skip at its place (``where(index)``) and the rest of the list is still read: the
+    chat exports (Discord, Telegram, Messenger) all treat one bad message this way.
+    """
+    for index in reader.items():
+        place = where(index)
+        try:
+            raw = reader.value()
+        except ValueSkipped as error:
+            yield Skip(str(path), place, str(error))
+            continue
+        try:
+            record = convert(raw, place)
+        except MALFORMED as error:
+            record = Skip(str(path), place, f"malformed message: {error}")
+        yield record

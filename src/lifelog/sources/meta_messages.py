@@ -47,6 +47,7 @@ from .jsonstream import (
     JsonStreamError,
     ValueSkipped,
     cap_text,
+    each_message,
     epoch_time,
     open_text,
     record_uri,
@@ -133,18 +134,12 @@ class _MetaMessages(Source):
                 for key in reader.members():
                     if key != "messages" or reader.peek() != "[":
                         continue
-                    for index in reader.items():
-                        where = f"message {index + 1}"
-                        try:
-                            raw = reader.value()
-                        except ValueSkipped as error:
-                            yield Skip(str(path), where, str(error))
-                            continue
-                        try:
-                            record = self._message(path, raw, thread, where)
-                        except (ValueError, TypeError, AttributeError, KeyError) as error:
-                            record = Skip(str(path), where, f"malformed message: {error}")
-                        yield record
+                    yield from each_message(
+                        path,
+                        reader,
+                        lambda index: f"message {index + 1}",
+                        lambda raw, where: self._message(path, raw, thread, where),
+                    )
             except JsonStreamError as error:
                 yield Skip(str(path), error.position, f"{error.message}; the rest is not read")
 

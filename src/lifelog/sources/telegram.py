@@ -41,6 +41,7 @@ from .jsonstream import (
     JsonStreamError,
     ValueSkipped,
     cap_text,
+    each_message,
     epoch_time,
     iso_time,
     open_text,
@@ -260,17 +261,12 @@ class TelegramSource(Source):
     def _messages(
         self, path: Path, reader: JsonStream, chat: _Chat, owner: _Owner
     ) -> Iterator[Parsed]:
-        for index in reader.items():
-            where = f"chat {chat.key} / message {index + 1}"
-            try:
-                raw = reader.value()
-            except ValueSkipped as error:
-                yield Skip(str(path), where, str(error))
-                continue
-            try:
-                yield self._message(path, chat, owner, raw, where)
-            except (ValueError, TypeError, AttributeError, KeyError) as error:
-                yield Skip(str(path), where, f"malformed message: {error}")
+        return each_message(
+            path,
+            reader,
+            lambda index: f"chat {chat.key} / message {index + 1}",
+            lambda raw, where: self._message(path, chat, owner, raw, where),
+        )
 
     def _message(self, path: Path, chat: _Chat, owner: _Owner, raw: Any, where: str) -> Parsed:
         if not isinstance(raw, dict):
