@@ -1,7 +1,10 @@
 """Parsing in a second process, so that parsing and indexing use both cores.
 
-The worker parses units one after another and sends their records through a
-bounded queue (bounded memory: at most ``QUEUE_BATCHES`` batches in flight).
+The worker parses units one after another and sends their records, pickled by
+the parsing thread itself, through a pipe whose kernel buffer (``PIPE_BYTES``)
+bounds what is in flight: a full pipe makes the worker wait, so memory stays
+bounded. (A ``multiprocessing.Queue`` was measured here to overlap the two
+processes poorly: its feeder thread contends for the worker's GIL.)
 Items travel as :class:`~lifelog.store.store.ItemRow` tuples, encoded (JSON,
 content hash, people) in the worker. The main process only stores and indexes.
 Small imports stay in-process: starting a process costs more than it saves.
@@ -9,9 +12,11 @@ Small imports stay in-process: starting a process costs more than it saves.
 
 from __future__ import annotations
 
+import collections
 import multiprocessing as mp
 import os
-import queue as queue_module
+import pickle
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +31,13 @@ __all__ = ["PARALLEL_MIN_BYTES", "Message", "parse_in_worker", "unit_records"]
 #: below this many bytes to parse, parsing stays in the main process
 PARALLEL_MIN_BYTES = int(os.environ.get("LIFELOG_PARALLEL_MIN_BYTES", str(16 * 1024 * 1024)))
 BATCH = 256
-QUEUE_BATCHES = 16
+#: a batch is sent early once its texts hold this many characters (bounded memory)
+BATCH_CHARS = 1_000_000
+#: batches received and waiting for the main thread: enough to cover a whole transaction
+#: (``ingest.BATCH_ITEMS``), at most INBOX_MESSAGES x BATCH_CHARS characters
+INBOX_MESSAGES = 64
+#: the pipe's kernel buffer (Linux F_SETPIPE_SZ; elsewhere the system's default)
+PIPE_BYTES = 1 << 20
 
 # ("batch", unit, [Item | Skip | PartDone, ...]) | ("done", unit, error or None) | ("end", -1, None)
 Message = tuple[str, int, Any]
@@ -34,19 +45,44 @@ Message = tuple[str, int, Any]
 WorkUnit = tuple[str, str, dict[str, tuple[int, float]]]
 
 
-def _run(units: list[WorkUnit], out: Any) -> None:
+def _grow_pipe(connection: Any) -> None:
+    try:
+        import fcntl
+
+        fcntl.fcntl(connection.fileno(), 1031, PIPE_BYTES)  # F_SETPIPE_SZ
+    except (ImportError, OSError, ValueError):
+        pass  # not Linux, or over the system's limit: the default buffer still works
+
+
+class _Sender:
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def put(self, message: Message) -> None:
+        self.connection.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _run(units: list[WorkUnit], connection: Any) -> None:
     from .sources import get_source
+
+    _grow_pipe(connection)
+    out = _Sender(connection)
 
     for index, (path, name, done) in enumerate(units):
         batch: list[ItemRow | Skip | PartDone] = []
+        chars = 0
         error: str | None = None
         try:
             source = get_source(name)
             for record in source.parse_resuming(Path(path), done):
-                batch.append(item_row(record) if isinstance(record, Item) else record)
-                if len(batch) >= BATCH:
+                if isinstance(record, Item):
+                    chars += len(record.text)
+                    batch.append(item_row(record))
+                else:
+                    batch.append(record)
+                if len(batch) >= BATCH or chars >= BATCH_CHARS:
                     out.put(("batch", index, batch))
-                    batch = []
+                    batch, chars = [], 0
         except SourceError as failure:
             error = str(failure)
         except (OSError, ValueError, UnicodeError, MemoryError, RecursionError) as failure:
@@ -65,27 +101,73 @@ def parse_in_worker(units: list[WorkUnit]) -> Iterator[Message]:
     ``units`` are ``(path, source name, parts done)``, parsed in that order.
     """
     context = mp.get_context("spawn")
-    out = context.Queue(maxsize=QUEUE_BATCHES)
-    process = context.Process(target=_run, args=(units, out), daemon=True)
+    reader, writer = context.Pipe(duplex=False)
+    process = context.Process(target=_run, args=(units, writer), daemon=True)
     process.start()
+    writer.close()  # the worker holds the only writing end: its exit ends the stream
+    inbox = _Inbox(reader)
     try:
         while True:
-            try:
-                message: Message = out.get(timeout=1.0)
-            except queue_module.Empty:
-                if not process.is_alive():
-                    raise SourceError(
-                        f"the parsing process died (exit code {process.exitcode})"
-                    ) from None
-                continue
+            raw = inbox.get()
+            if raw is None:
+                process.join(timeout=5)
+                raise SourceError(f"the parsing process died (exit code {process.exitcode})")
+            message: Message = pickle.loads(raw)
             if message[0] == "end":
                 break
             yield message
     finally:
+        inbox.stop()
         if process.is_alive():
             process.terminate()
         process.join(timeout=5)
-        out.close()
+        reader.close()
+
+
+class _Inbox:
+    """Drains the pipe in a thread while the main thread stores and indexes.
+
+    Without it the worker fills the pipe during each long transaction and waits,
+    then the main thread waits for the worker: the two processes take turns
+    instead of working at once. At most ``INBOX_MESSAGES`` batches wait here.
+    """
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.messages: collections.deque[bytes | None] = collections.deque()
+        self.ready = threading.Condition()
+        self.stopped = False
+        self.thread = threading.Thread(target=self._drain, name="lifelog-parse-inbox", daemon=True)
+        self.thread.start()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                raw: bytes | None = self.reader.recv_bytes()
+            except (EOFError, OSError):
+                raw = None
+            with self.ready:
+                while len(self.messages) >= INBOX_MESSAGES and not self.stopped:
+                    self.ready.wait(0.5)
+                if self.stopped:
+                    return
+                self.messages.append(raw)
+                self.ready.notify_all()
+            if raw is None:
+                return
+
+    def get(self) -> bytes | None:
+        with self.ready:
+            while not self.messages:
+                self.ready.wait(1.0)
+            raw = self.messages.popleft()
+            self.ready.notify_all()
+            return raw
+
+    def stop(self) -> None:
+        with self.ready:
+            self.stopped = True
+            self.ready.notify_all()
 
 
 def unit_records(messages: Iterator[Message], index: int) -> Iterator[ItemRow | Skip | PartDone]:

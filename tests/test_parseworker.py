@@ -1,0 +1,42 @@
+"""The parsing process: the same items as parsing in-process, errors carried back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lifelog import Memory
+from lifelog.errors import SourceError
+from lifelog.ingest import ingest_paths
+from lifelog.parseworker import parse_in_worker, unit_records
+from lifelog.samplelife import generate
+
+
+def _rows(memory: Memory) -> list[tuple[str, str, str]]:
+    return memory.store.conn.execute(
+        "SELECT id, hash, coalesce(uri, '') FROM items ORDER BY id"
+    ).fetchall()
+
+
+def test_the_worker_stores_exactly_what_in_process_parsing_stores(tmp_path: Path) -> None:
+    life = generate(tmp_path / "life", seed=3, scale=0.5)
+    with (
+        Memory.init(tmp_path / "a", encryption="none") as a,
+        Memory.init(tmp_path / "b", encryption="none") as b,
+    ):
+        one = ingest_paths(a.store, [life.root], parallel=False)
+        two = ingest_paths(b.store, [life.root], parallel=True)
+        assert (one.added, one.skipped_count) == (two.added, two.skipped_count)
+        assert one.added > 1000
+        assert _rows(a) == _rows(b)
+        chunks = "SELECT count(*) FROM chunks"
+        assert a.store.conn.execute(chunks).fetchone() == b.store.conn.execute(chunks).fetchone()
+
+
+def test_a_file_the_worker_cannot_read_comes_back_as_its_error(tmp_path: Path) -> None:
+    missing = tmp_path / "gone.mbox"
+    messages = parse_in_worker([(str(missing), "mbox", {})])
+    with pytest.raises(SourceError, match="gone.mbox"):
+        list(unit_records(messages, 0))
+    assert list(messages) == []  # the stream ends cleanly after the error
