@@ -377,3 +377,10 @@ def test_damaged_archives_never_crash_and_end_quickly(
             found = []
         assert all(isinstance(r, Item | Skip) for r in found)
     assert time.perf_counter() - started < 3.0
+
+
+def test_a_gzip_header_cut_after_its_magic_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "cut.tgz"
+    path.write_bytes(b"\x1f\x8b\x08")  # tarfile's gzip reader would raise TypeError here
+    with pytest.raises(SourceError, match="cut.tgz"):
+        open_archive(path)
