@@ -22,7 +22,6 @@ from server_helpers import CAMPING, TOKEN, QuotingLLM, ThinkingLLM, use_llm
 from lifelog import Memory
 
 expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
-REPO = Path(__file__).resolve().parents[2]
 SHOTS = Path(
     os.environ.get("LIFELOG_SCREENSHOTS") or Path(tempfile.gettempdir()) / "lifelog-screenshots"
 )

@@ -166,6 +166,7 @@ def check_support(
         for start, end in _sentences(answer)
     ]
     checks: list[SentenceCheck] = []
+    told: set[str] = set()  # every term the answer uses, to tell a claim from a restatement
     for index, (start, end, cites) in enumerate(spans):
         sentence = answer[start:end].strip()
         words = _content(sentence)
@@ -175,25 +176,12 @@ def check_support(
         pool: set[str] = set(free)
         for number in used:
             pool |= evidence.get(number, set())
-        total = 0.0
-        supported = 0.0
-        missing: list[str] = []
-        numbers_ok = True
-        for word in words:
-            term = _norm(word)
-            total += 1
-            if term in pool:
-                supported += 1
-                continue
-            missing.append(word)
-            if word[0].isdigit() and term not in question_terms:
-                numbers_ok = False
-        support = supported / total if total else 1.0
+        told.update(_norm(w) for w in words)
+        support, numbers_ok, missing = _sentence_support(words, pool, question_terms)
         ok = bool(used) and numbers_ok and support >= threshold
-        checks.append(SentenceCheck(sentence, used, round(support, 2), tuple(missing), ok))
+        checks.append(SentenceCheck(sentence, used, round(support, 2), missing, ok))
     failed = [c for c in checks if not c.ok]
-    told = {_norm(w) for c in checks for w in _content(c.sentence)} - question_terms - free
-    if not failed and not told:
+    if not failed and not told - question_terms - free:
         return SupportReport(False, tuple(checks), "the answer only restates the question")
     if not failed:
         return SupportReport(True, tuple(checks))
@@ -212,16 +200,19 @@ def check_support(
 
 def _sentence_support(
     words: list[str], pool: set[str], question_terms: set[str]
-) -> tuple[float, bool]:
-    supported = 0
+) -> tuple[float, bool, tuple[str, ...]]:
+    """(share of ``words`` found in ``pool``, every number found or asked, words not found)."""
+    missing: list[str] = []
     numbers_ok = True
     for word in words:
         term = _norm(word)
         if term in pool:
-            supported += 1
-        elif word[0].isdigit() and term not in question_terms:
+            continue
+        missing.append(word)
+        if word[0].isdigit() and term not in question_terms:
             numbers_ok = False
-    return (supported / len(words) if words else 1.0), numbers_ok
+    support = (len(words) - len(missing)) / len(words) if words else 1.0
+    return support, numbers_ok, tuple(missing)
 
 
 def attribute_citations(
@@ -256,7 +247,7 @@ def attribute_citations(
             continue  # a restated question is no claim to cite
         best: tuple[float, int] | None = None
         for number, terms in evidence.items():
-            support, numbers_ok = _sentence_support(words, terms | free, question_terms)
+            support, numbers_ok, _missing = _sentence_support(words, terms | free, question_terms)
             if numbers_ok and support >= threshold and (best is None or support > best[0]):
                 best = (support, number)
         if best is None:

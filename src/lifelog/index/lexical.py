@@ -13,7 +13,7 @@ from ..retrieval.filters import Filters
 from ..store import Store
 from .text import content_terms
 
-__all__ = ["LexicalMatch", "fts_query", "search_chunks"]
+__all__ = ["LexicalMatch", "bm25_chunks", "fts_query", "search_chunks"]
 
 #: weights of the body, title and people columns
 WEIGHTS = (1.0, 0.6, 0.4)
@@ -29,14 +29,8 @@ def fts_query(terms: list[str]) -> str:
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-def search_chunks(
-    store: Store, query: str, filters: Filters | None = None, limit: int = 50
-) -> list[LexicalMatch]:
-    terms = content_terms(query)
-    if not terms:
-        return []
-    match = fts_query(terms[:32])
-    filters = filters or Filters()
+def bm25_chunks(store: Store, match: str, filters: Filters, limit: int) -> list[tuple[int, float]]:
+    """Chunks matching the FTS5 query ``match`` within ``filters``: (rowid, score), best first."""
     weights = ", ".join(str(w) for w in WEIGHTS)
     if filters.empty:
         sql = (
@@ -54,4 +48,14 @@ def search_chunks(
         params = [match, *fparams, limit]
     with store.lock:
         rows = store.conn.execute(sql, params).fetchall()
-    return [LexicalMatch(int(r[0]), -float(r[1])) for r in rows]
+    return [(int(r[0]), -float(r[1])) for r in rows]
+
+
+def search_chunks(
+    store: Store, query: str, filters: Filters | None = None, limit: int = 50
+) -> list[LexicalMatch]:
+    terms = content_terms(query)
+    if not terms:
+        return []
+    matches = bm25_chunks(store, fts_query(terms[:32]), filters or Filters(), limit)
+    return [LexicalMatch(rowid, score) for rowid, score in matches]

@@ -45,6 +45,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from ..answer.extractive import stem
+from ..index.lexical import bm25_chunks
 from ..index.text import normalise
 from ..store import Store
 from .filters import Filters
@@ -190,27 +191,7 @@ def lexical_ranking(
     """BM25 (FTS5 ``bm25()``, body > title > people) over chunks: (rowid, score), best first."""
     if not terms:
         return []
-    from ..index.lexical import WEIGHTS
-
-    weights = ", ".join(str(w) for w in WEIGHTS)
-    match = fts_match(terms, stems)
-    if filters.empty:
-        sql = (
-            f"SELECT rowid, bm25(chunks_fts, {weights}) AS s FROM chunks_fts"
-            " WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?"
-        )
-        params: list[object] = [match, limit]
-    else:
-        where, fparams = filters.sql("i")
-        sql = (
-            f"SELECT f.rowid, bm25(chunks_fts, {weights}) AS s FROM chunks_fts f"
-            " JOIN chunks c ON c.rowid = f.rowid JOIN items i ON i.rowid = c.item_rowid"
-            f" WHERE chunks_fts MATCH ? AND {where} ORDER BY s LIMIT ?"
-        )
-        params = [match, *fparams, limit]
-    with store.lock:
-        rows = store.conn.execute(sql, params).fetchall()
-    return [(int(r[0]), -float(r[1])) for r in rows]
+    return bm25_chunks(store, fts_match(terms, stems), filters, limit)
 
 
 def rrf(

@@ -42,10 +42,9 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, BinaryIO, ClassVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 
@@ -53,7 +52,16 @@ from ..errors import SourceError
 from ..records import Item, Skip
 from .base import Origin, Parsed, Source, clean_text, file_uri, to_utc
 from .ical_rrule import RuleError, expand, parse_rule
-from .vcard import normalize_email
+from .ical_values import (
+    When,
+    address_of,
+    dates_of,
+    format_when,
+    recurrence_key,
+    text_of,
+    when_of,
+    who_of,
+)
 from .whatsapp import MAX_TEXT
 
 __all__ = ["IcalSource"]
@@ -157,124 +165,6 @@ def _timezone_problem(text: str) -> str | None:
     return None
 
 
-def _zone(tzid: str) -> tzinfo | None:
-    try:
-        return ZoneInfo(tzid.strip('/"'))
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return None
-
-
-@dataclass
-class _When:
-    value: datetime  # aware, or naive for floating times and all-day dates
-    all_day: bool
-    tzid: str | None = None
-    unknown_tzid: bool = False
-
-    @property
-    def floating(self) -> bool:
-        return self.value.tzinfo is None and not self.all_day
-
-
-def _when(component: Any, name: str, zones: dict[str, tzinfo]) -> _When | None:
-    prop = component.get(name)
-    if prop is None or isinstance(prop, list):
-        prop = prop[0] if isinstance(prop, list) and prop else prop
-        if prop is None:
-            return None
-    try:
-        value = getattr(prop, "dt", None)
-        if value is None:
-            value = component.decoded(name)
-    except Exception:  # broad on purpose: icalendar raises many types on bad values
-        return None
-    params = getattr(prop, "params", {}) or {}
-    tzid = params.get("TZID")
-    tzid = str(tzid) if tzid else None
-    if isinstance(value, tuple):  # a PERIOD
-        value = value[0]
-    if isinstance(value, datetime):
-        unknown = False
-        if tzid and tzid in zones:
-            value = value.replace(tzinfo=zones[tzid])
-        elif tzid and value.tzinfo is None:
-            zone = _zone(tzid)
-            unknown = zone is None
-            value = value.replace(tzinfo=zone) if zone else value
-        return _When(value, False, tzid, unknown)
-    if isinstance(value, date):
-        return _When(datetime(value.year, value.month, value.day), True)
-    return None
-
-
-def _recurrence_key(moment: datetime, all_day: bool) -> str:
-    if all_day:
-        return moment.strftime("%Y%m%d")
-    if moment.tzinfo is None:
-        return moment.strftime("%Y%m%dT%H%M%S")
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _date_list(component: Any, name: str, zones: dict[str, tzinfo]) -> list[tuple[datetime, bool]]:
-    """RDATE / EXDATE values as ``(datetime, is a date)``, all lines together."""
-    found: list[tuple[datetime, bool]] = []
-    props = component.get(name)
-    for prop in props if isinstance(props, list) else [props] if props is not None else []:
-        tzid = (getattr(prop, "params", {}) or {}).get("TZID")
-        for entry in getattr(prop, "dts", [])[:5000]:
-            value = getattr(entry, "dt", None)
-            if isinstance(value, tuple):
-                value = value[0]
-            if isinstance(value, datetime):
-                if tzid and str(tzid) in zones:
-                    value = value.replace(tzinfo=zones[str(tzid)])
-                found.append((value, False))
-            elif isinstance(value, date):
-                found.append((datetime(value.year, value.month, value.day), True))
-    return found
-
-
-def _address(prop: Any) -> dict[str, str]:
-    params = getattr(prop, "params", {}) or {}
-    entry: dict[str, str] = {}
-    email = normalize_email(str(prop))
-    if email:
-        entry["email"] = email
-    for key, param in (("name", "CN"), ("status", "PARTSTAT"), ("role", "ROLE")):
-        value = params.get(param)
-        if value:
-            entry[key] = str(value).strip('"')[:200] if key == "name" else str(value).lower()
-    return entry
-
-
-def _who(entry: dict[str, str]) -> str:
-    name, email = entry.get("name"), entry.get("email")
-    if name and email and name.lower() != email:
-        return f"{name} <{email}>"
-    return name or email or "?"
-
-
-def _format(when: datetime, end: datetime | None, all_day: bool, zone_name: str | None) -> str:
-    if all_day:
-        last = end - timedelta(days=1) if end and end - when > timedelta(days=1) else None
-        shown = when.strftime("%Y-%m-%d") + (f" \u2013 {last:%Y-%m-%d}" if last else "")
-        return f"{shown} (all day)"
-    text = when.strftime("%Y-%m-%d %H:%M")
-    if end is not None and end > when:
-        text += "\u2013" + (
-            end.strftime("%H:%M") if end.date() == when.date() else f"{end:%Y-%m-%d %H:%M}"
-        )
-    return f"{text} ({zone_name})" if zone_name else text
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return str(value).strip()
-
-
 class IcalSource(Source):
     name = "ical"
     description = "iCalendar (.ics) events and to-dos; recurring events expanded"
@@ -337,7 +227,7 @@ class IcalSource(Source):
             if block.kind == "VTIMEZONE" and block.text:
                 problem = _timezone_problem(block.text)
                 component = None if problem else self._component(block.text)
-                tzid = _text(component.get("TZID")) if component is not None else ""
+                tzid = text_of(component.get("TZID")) if component is not None else ""
                 if problem or component is None or not tzid:
                     reason = problem or "malformed"
                     yield Skip(
@@ -352,10 +242,10 @@ class IcalSource(Source):
                     )
             elif block.kind == "VEVENT" and "RECURRENCE-ID" in block.text.upper():
                 component = self._component(block.text)
-                when = _when(component, "RECURRENCE-ID", zones) if component is not None else None
+                when = when_of(component, "RECURRENCE-ID", zones) if component is not None else None
                 if when is not None and component.get("UID") is not None:
-                    key = _recurrence_key(when.value, when.all_day)
-                    overridden.add((_text(component.get("UID")), key))
+                    key = recurrence_key(when.value, when.all_day)
+                    overridden.add((text_of(component.get("UID")), key))
         seen: dict[str, int] = {}
         for block in self._read(path, calendar, held):
             if block.kind == "VTIMEZONE":
@@ -389,11 +279,11 @@ class IcalSource(Source):
     ) -> Iterator[Parsed]:
         file = str(path)
         task = component.name == "VTODO"
-        start = _when(component, "DTSTART", zones)
+        start = when_of(component, "DTSTART", zones)
         if start is None and not task:
             yield Skip(file, position, "event without a readable DTSTART")
             return
-        end = _when(component, "DUE" if task else "DTEND", zones)
+        end = when_of(component, "DUE" if task else "DTEND", zones)
         duration: timedelta | None = None
         if start is not None and end is not None and end.all_day == start.all_day:
             try:
@@ -409,9 +299,9 @@ class IcalSource(Source):
                 duration = decoded
             elif start.all_day:
                 duration = timedelta(days=1)
-        uid = _text(component.get("UID"))
-        summary = _text(component.get("SUMMARY"))
-        recurrence = _when(component, "RECURRENCE-ID", zones)
+        uid = text_of(component.get("UID"))
+        summary = text_of(component.get("SUMMARY"))
+        recurrence = when_of(component, "RECURRENCE-ID", zones)
         rule_text = component.get("RRULE")
         if isinstance(rule_text, list):
             rule_text = rule_text[0] if rule_text else None
@@ -420,7 +310,7 @@ class IcalSource(Source):
             raw = rule_text.to_ical() if hasattr(rule_text, "to_ical") else str(rule_text)
             raw_rule = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
             raw_rule = raw_rule.replace("\\;", ";").replace("\\,", ",")  # a broken value
-        rdates = _date_list(component, "RDATE", zones)
+        rdates = dates_of(component, "RDATE", zones)
         base = uid
         if not base:
             stamp = start.value.isoformat() if start else ""
@@ -429,7 +319,7 @@ class IcalSource(Source):
             base = base if seen[base] == 1 else f"{base} #{seen[base]}"
         if start is None or task or not (raw_rule or rdates):
             occurrence = (
-                _recurrence_key(recurrence.value, recurrence.all_day) if recurrence else None
+                recurrence_key(recurrence.value, recurrence.all_day) if recurrence else None
             )
             key = f"{base}/{occurrence}" if occurrence else base
             yield self._item(path, component, key, start, duration, calendar, occurrence, "")
@@ -437,12 +327,12 @@ class IcalSource(Source):
         moments, problem = self._expand(component, start, raw_rule, rdates, zones, window, limit)
         if problem:
             yield Skip(file, position, problem)
-        own = _recurrence_key(recurrence.value, recurrence.all_day) if recurrence else None
+        own = recurrence_key(recurrence.value, recurrence.all_day) if recurrence else None
         for moment in moments:
-            occurrence = _recurrence_key(moment, start.all_day)
+            occurrence = recurrence_key(moment, start.all_day)
             if (uid, occurrence) in overridden and occurrence != own:
                 continue  # another component modifies this occurrence
-            current = _When(moment, start.all_day, start.tzid, start.unknown_tzid)
+            current = When(moment, start.all_day, start.tzid, start.unknown_tzid)
             yield self._item(
                 path,
                 component,
@@ -457,7 +347,7 @@ class IcalSource(Source):
     @staticmethod
     def _expand(
         component: Any,
-        start: _When,
+        start: When,
         raw_rule: str,
         rdates: list[tuple[datetime, bool]],
         zones: dict[str, tzinfo],
@@ -485,16 +375,14 @@ class IcalSource(Source):
             if wall <= local_wall <= horizon:
                 moments.append(local_wall.replace(tzinfo=zone))
         excluded = {
-            _recurrence_key(v, start.all_day)
-            for v, is_date in _date_list(component, "EXDATE", zones)
+            recurrence_key(v, start.all_day)
+            for v, is_date in dates_of(component, "EXDATE", zones)
             if not is_date
         }
-        excluded_days = {
-            v.date() for v, is_date in _date_list(component, "EXDATE", zones) if is_date
-        }
+        excluded_days = {v.date() for v, is_date in dates_of(component, "EXDATE", zones) if is_date}
         unique: dict[str, datetime] = {}
         for moment in moments:
-            key = _recurrence_key(moment, start.all_day)
+            key = recurrence_key(moment, start.all_day)
             if key in excluded or moment.date() in excluded_days:
                 continue
             unique.setdefault(key, moment)
@@ -506,21 +394,21 @@ class IcalSource(Source):
         path: Path | Origin,
         component: Any,
         key: str,
-        start: _When | None,
+        start: When | None,
         duration: timedelta | None,
         calendar: dict[str, str],
         occurrence: str | None,
         rule: str,
     ) -> Item:
         task = component.name == "VTODO"
-        summary = _text(component.get("SUMMARY"))
-        description = _text(component.get("DESCRIPTION"))
-        location = _text(component.get("LOCATION"))
-        status = _text(component.get("STATUS")).upper()
-        organizer = _address(component["ORGANIZER"]) if "ORGANIZER" in component else {}
+        summary = text_of(component.get("SUMMARY"))
+        description = text_of(component.get("DESCRIPTION"))
+        location = text_of(component.get("LOCATION"))
+        status = text_of(component.get("STATUS")).upper()
+        organizer = address_of(component["ORGANIZER"]) if "ORGANIZER" in component else {}
         attendees_raw = component.get("ATTENDEE")
         attendees = [
-            _address(a)
+            address_of(a)
             for a in (attendees_raw if isinstance(attendees_raw, list) else [attendees_raw])[:500]
             if a is not None
         ]
@@ -534,17 +422,19 @@ class IcalSource(Source):
         lines = [summary or ("(untitled task)" if task else "(untitled event)")]
         if start is not None:
             label = "Starts" if task else "When"
-            lines.append(f"{label}: {_format(start.value, end, start.all_day, zone_name)}")
+            lines.append(f"{label}: {format_when(start.value, end, start.all_day, zone_name)}")
         if task and end is not None:
             lines.append(
-                f"Due: {_format(end, None, start is not None and start.all_day, zone_name)}"
+                f"Due: {format_when(end, None, start is not None and start.all_day, zone_name)}"
             )
         if location:
             lines.append(f"Where: {location}")
         if organizer:
-            lines.append(f"Organizer: {_who(organizer)}")
+            lines.append(f"Organizer: {who_of(organizer)}")
         if attendees:
-            shown = [_who(a) + (f" ({a['status']})" if a.get("status") else "") for a in attendees]
+            shown = [
+                who_of(a) + (f" ({a['status']})" if a.get("status") else "") for a in attendees
+            ]
             lines.append("Attendees: " + ", ".join(shown))
         if rule:
             lines.append(f"Repeats: {rule}")
@@ -552,7 +442,7 @@ class IcalSource(Source):
             lines.append(f"Status: {status.lower()}")
         if categories:
             lines.append("Categories: " + ", ".join(categories))
-        url = _text(component.get("URL"))
+        url = text_of(component.get("URL"))
         if url:
             lines.append(f"URL: {url}")
         if description:
@@ -575,7 +465,7 @@ class IcalSource(Source):
         if end is not None:
             metadata["end"] = end.isoformat()
         for name, value in (
-            ("uid", _text(component.get("UID"))),
+            ("uid", text_of(component.get("UID"))),
             ("location", location),
             ("status", status.lower()),
             ("organizer", organizer),
@@ -596,7 +486,7 @@ class IcalSource(Source):
             for name in ("DUE", "COMPLETED", "CREATED", "DTSTAMP"):
                 if moment is not None:
                     break
-                other = _when(component, name, {})
+                other = when_of(component, name, {})
                 moment = to_utc(other.value) if other else None
         people = [organizer, *attendees]
         participants = tuple(
