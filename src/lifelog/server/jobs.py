@@ -5,6 +5,11 @@ Uploads are written under ``<memory>/uploads/<job>/`` (0700), imported with
 writer), then deleted: the store keeps every item verbatim and encrypted, so no
 plaintext copy of the export stays behind. Each job counts its changes in
 ``version``; watchers (the SSE stream) wait for the next version.
+
+A job's fields change only under ``Jobs``' lock, together with its version, and
+watchers read it only as a :meth:`Jobs.snapshot` taken under the same lock: a
+watcher never sees a finished job's status with the last running version, nor
+reports "done" with the figures of a moment before.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..index.embedding import EmbedProgress
 from ..ingest import IngestReport, Progress
 
 if TYPE_CHECKING:
@@ -105,26 +111,41 @@ def report_json(report: IngestReport) -> dict[str, Any]:
 
 
 class _Sink(Progress):
-    def __init__(self, job: Job, changed: Callable[[], None]) -> None:
-        self.job = job
-        self.changed = changed
+    """Ingest progress written onto a job, each change one atomic update."""
+
+    def __init__(self, update: Callable[..., None]) -> None:
+        self.update = update
 
     def start(self, total_bytes: int, files: int) -> None:
-        self.job.total_bytes, self.job.total_files = total_bytes, files
-        self.changed()
+        self.update(total_bytes=total_bytes, total_files=files)
 
     def file(self, path: Path, source: str) -> None:
-        self.job.current = f"{source}: {path.name}"
-        self.changed()
+        self.update(current=f"{source}: {path.name}")
 
     def advance(self, nbytes: int, items: int) -> None:
-        self.job.done_bytes += nbytes
-        self.job.items += items
-        self.changed()
+        self.update(add_bytes=nbytes, add_items=items)
 
     def finish(self) -> None:
-        self.job.current = None
-        self.changed()
+        self.update(current=None)
+
+
+class _EmbedSink(EmbedProgress):
+    """After the items are stored, the job says it is embedding them, and how far along."""
+
+    def __init__(self, update: Callable[..., None]) -> None:
+        self.update = update
+        self.total = self.done = 0
+
+    def start(self, total: int, model: str) -> None:
+        self.total, self.done = total, 0
+        self.update(current=f"embedding {total:,} chunks ({model})")
+
+    def advance(self, chunks: int) -> None:
+        self.done += chunks
+        self.update(current=f"embedding {self.done:,} of {self.total:,} chunks")
+
+    def finish(self) -> None:
+        self.update(current=None)
 
 
 class Jobs:
@@ -181,33 +202,50 @@ class Jobs:
         with self._cond:
             return sorted(self._jobs.values(), key=lambda j: j.created, reverse=True)
 
+    def snapshot(self, job: Job) -> dict[str, Any]:
+        """The job as JSON, consistent with its ``version`` and ``status``."""
+        with self._cond:
+            return job.as_json()
+
+    def snapshots(self) -> list[dict[str, Any]]:
+        with self._cond:
+            return [j.as_json() for j in sorted(self._jobs.values(), key=lambda j: -j.created)]
+
     def wait(self, job: Job, version: int, timeout: float) -> None:
         """Block until ``job`` moves past ``version`` (or ``timeout`` seconds)."""
         with self._cond:
             self._cond.wait_for(lambda: job.version != version, timeout=timeout)
 
-    def _changed(self, job: Job) -> None:
+    def update(self, job: Job, *, add_bytes: int = 0, add_items: int = 0, **fields: Any) -> None:
+        """Change ``job`` and move it to its next version, in one step under the lock."""
         with self._cond:
+            for name, value in fields.items():
+                setattr(job, name, value)
+            job.done_bytes += add_bytes
+            job.items += add_items
             job.version += 1
             self._cond.notify_all()
 
     def _run(self, job: Job, folder: Path) -> None:
-        def changed() -> None:
-            self._changed(job)
+        def update(**fields: Any) -> None:
+            self.update(job, **fields)
 
+        outcome: dict[str, Any] = {}
         try:
             with self._run_lock:
-                job.status, job.started = "running", time.time()
-                changed()
-                report = self.memory.ingest(folder, progress=_Sink(job, changed))
-                job.report = report_json(report)
-                job.status = "done" if report.status == "done" else "failed"
+                update(status="running", started=time.time())
+                report = self.memory.ingest(
+                    folder, progress=_Sink(update), embed_progress=_EmbedSink(update)
+                )
+                outcome["report"] = report_json(report)
+                outcome["status"] = "done" if report.status == "done" else "failed"
                 if report.status != "done":
-                    job.error = f"the import ended as {report.status!r}"
+                    outcome["error"] = f"the import ended as {report.status!r}"
         except Exception as error:  # reported on the job; the server goes on
             log.warning("ingest %s failed: %s", job.id, error)
-            job.status, job.error = "failed", str(error) or type(error).__name__
+            outcome.update(status="failed", error=str(error) or type(error).__name__)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-            job.ended = time.time()
-            changed()
+            if "status" not in outcome:  # not an Exception (KeyboardInterrupt, SystemExit)
+                outcome.update(status="failed", error="the import was interrupted")
+            update(ended=time.time(), **outcome)

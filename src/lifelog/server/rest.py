@@ -198,7 +198,7 @@ async def ingest(
         raise UserError("no file was uploaded")
     job = jobs.start(job_id, folder, names)
     return JSONResponse(
-        {"job": job.as_json(), "events": f"/api/jobs/{job.id}/events"},
+        {"job": jobs.snapshot(job), "events": f"/api/jobs/{job.id}/events"},
         status_code=202,
         headers={"location": f"/api/jobs/{job.id}"},
     )
@@ -206,15 +206,16 @@ async def ingest(
 
 @router.get("/jobs", summary="Ingest jobs of this server, newest first")
 def list_jobs(request: Request) -> dict[str, Any]:
-    return {"jobs": [j.as_json() for j in state_of(request).jobs.all()]}
+    return {"jobs": state_of(request).jobs.snapshots()}
 
 
 @router.get("/jobs/{job_id}", summary="One ingest job")
 def get_job(request: Request, job_id: str) -> dict[str, Any]:
-    job = state_of(request).jobs.get(job_id)
+    jobs = state_of(request).jobs
+    job = jobs.get(job_id)
     if job is None:
         raise NotFoundError(f"no job {job_id!r}")
-    return job.as_json()
+    return jobs.snapshot(job)
 
 
 @router.get("/jobs/{job_id}/events", summary="An ingest job's progress as server-sent events")
@@ -229,13 +230,15 @@ async def job_events(request: Request, job_id: str) -> StreamingResponse:
         last = 0.0
         loop = asyncio.get_running_loop()
         while True:
-            if job.version != seen:
-                seen = job.version
-                snapshot = job.as_json()
+            # one snapshot, taken under the jobs' lock, decides both what is sent and
+            # whether the stream ends: its status and figures belong to one version
+            snapshot = jobs.snapshot(job)
+            if snapshot["version"] != seen:
+                seen = snapshot["version"]
                 yield sse(snapshot, "progress")
                 last = loop.time()
-                if job.finished:
-                    yield sse(snapshot, "done" if job.status == "done" else "failed")
+                if snapshot["status"] in ("done", "failed"):
+                    yield sse(snapshot, snapshot["status"])
                     return
             elif loop.time() - last > 15:
                 yield b": keep-alive\n\n"

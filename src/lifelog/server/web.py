@@ -304,8 +304,8 @@ def ingest_page(request: Request, job: str | None = None) -> HTMLResponse:
         request,
         "ingest.html",
         active="ingest",
-        job=current.as_json() if current else None,
-        jobs=[j.as_json() for j in state.jobs.all()[:10]],
+        job=state.jobs.snapshot(current) if current else None,
+        jobs=state.jobs.snapshots()[:10],
         runs=state.memory.runs(10),
         stamp=lambda t: datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M") if t else "",
     )

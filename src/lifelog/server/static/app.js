@@ -348,9 +348,26 @@
           source.close();
         });
       }
+      // the stream broke (a proxy, a sleeping laptop): ask for the job until it ends
       source.onerror = () => {
         source.close();
+        poll(jobId);
       };
+    }
+
+    async function poll(jobId) {
+      for (let attempt = 0; attempt < 600; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        try {
+          const response = await fetch(`/api/jobs/${encodeURIComponent(jobId)}`, { credentials: "same-origin" });
+          if (!response.ok) continue;
+          const job = await response.json();
+          show(job);
+          if (job.status === "done" || job.status === "failed") return;
+        } catch (error) {
+          // offline for now: try again
+        }
+      }
     }
   }
 })();
