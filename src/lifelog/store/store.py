@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from ..index.chunker import chunk_spans
 from ..records import Item, encode_item
-from .db import Connection, connect
+from .db import Cipher, Connection, connect
 from .migrations import migrate
 
 __all__ = ["ITEM_COLUMNS", "ItemRow", "Store", "UpsertResult", "item_from_row", "item_row"]
@@ -120,9 +120,14 @@ class Store:
 
     @classmethod
     def open(
-        cls, path: Path, *, passphrase: str | None = None, raw_key: str | None = None
+        cls,
+        path: Path,
+        *,
+        passphrase: str | None = None,
+        raw_key: str | None = None,
+        cipher: Cipher | None = None,
     ) -> Store:
-        conn = connect(path, passphrase=passphrase, raw_key=raw_key)
+        conn = connect(path, passphrase=passphrase, raw_key=raw_key, cipher=cipher)
         migrate(conn)
         return cls(conn, path)
 
@@ -224,6 +229,9 @@ class Store:
             "INSERT INTO chunks_fts (rowid, body, title, people) VALUES (?,?,?,?)",
             [(first + i, *r) for i, r in enumerate(fts_rows)],
         )
+        # new items: the people directory reads them on its next refresh (one bump per
+        # write, not a trigger per row; see migration m005)
+        conn.execute("UPDATE people_state SET items_version = items_version + 1 WHERE id = 1")
 
     def _drop_chunks(self, item_rowids: Sequence[int]) -> int:
         dropped = 0
