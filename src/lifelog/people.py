@@ -38,6 +38,8 @@ from .store import Store
 
 __all__ = ["Directory", "Handle", "Person"]
 
+_INPUTS = frozenset(INPUT_KEYS)
+
 #: items read per batch while scanning
 SCAN_BATCH = 2000
 #: distinct mention inputs remembered during one scan
@@ -154,12 +156,13 @@ class Directory:
                     links.append((rowid, None))
                     continue
                 meta = json.loads(raw_meta) if raw_meta else {}
+                # the few metadata keys an item has, not every key the rules may read
                 inputs = (
                     source,
                     kind,
                     author,
                     participants,
-                    *(repr(meta.get(k)) for k in INPUT_KEYS),
+                    *sorted((k, repr(v)) for k, v in meta.items() if k in _INPUTS),
                 )
                 ids = memo.get(inputs)
                 if ids is None:
