@@ -301,9 +301,11 @@ class Counting(Renamed):
     def __init__(self, inner: StaticEmbedder) -> None:
         super().__init__(inner, inner.name)
         self.texts: list[str] = []
+        self.calls: list[list[str]] = []
 
     def embed(self, texts: list[str]) -> np.ndarray:
         self.texts.extend(texts)
+        self.calls.append(list(texts))
         return self.inner.embed(texts)
 
 
@@ -320,9 +322,11 @@ def test_repeated_short_texts_are_embedded_once_with_the_same_vector(
         )
         counting = Counting(static)
         assert embedding.embed_pending(memory.store, counting, batch=7) == len(texts)
-        # short repeats once per run; a long text once per batch it appears in
+        # short repeats once per run; a long text once per group of read batches (three
+        # new texts never fill a call of 7: a group closes after GROUP_BATCHES batches)
         assert counting.texts.count("ok") == 1 and counting.texts.count("Sounds good") == 1
-        assert counting.texts.count(long_text) == 10
+        groups = -(-len(texts) // (7 * embedding.GROUP_BATCHES))
+        assert counting.texts.count(long_text) == groups == 2
         stored = {
             text: np.frombuffer(blob, dtype=np.float16)
             for text, blob in memory.store.conn.execute(
@@ -334,6 +338,26 @@ def test_repeated_short_texts_are_embedded_once_with_the_same_vector(
         assert np.array_equal(stored["ok"], expected[0])
         assert np.array_equal(stored["Sounds good"], expected[1])
         assert np.array_equal(stored[long_text], expected[2])
+
+
+def test_the_model_is_called_with_full_batches_of_new_texts(
+    tmp_path: Path, static: StaticEmbedder
+) -> None:
+    """A chat's batches hold few new texts; they are gathered so that each call to the
+    model (but the last) gets a whole batch of texts it has not embedded yet."""
+    texts = [f"message number {i} about the garden" if i % 3 == 0 else "ok" for i in range(300)]
+    with Memory.init(tmp_path / "m") as memory:
+        memory.store.upsert(
+            [item(f"k{i}", t, source="whatsapp") for i, t in enumerate(texts)],
+            origin=None,
+            run_id=None,
+        )
+        counting = Counting(static)
+        assert embedding.embed_pending(memory.store, counting, batch=16) == len(texts)
+    sizes = [len(call) for call in counting.calls]
+    assert sum(sizes) == len(set(texts)) == 101
+    assert all(size >= 16 for size in sizes[:-1]) and len(sizes) <= 101 // 16 + 1
+    assert all(len(set(call)) == len(call) for call in counting.calls)
 
 
 def test_the_embedding_progress_bar_shows_model_and_count(

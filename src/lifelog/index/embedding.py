@@ -31,6 +31,8 @@ COMMIT_ROWS = 4096
 #: texts up to this long are embedded once per run, and this many of them remembered
 REPEAT_CHARS = 300
 REPEATS_KEPT = 50_000
+#: read batches gathered at most before the model is called (see ``_Batcher``)
+GROUP_BATCHES = 8
 #: a title (or author) longer than this is cut before it is put in front of a chunk
 TITLE_CHARS = 200
 
@@ -180,30 +182,67 @@ def embed_pending(
         return 0
     progress.start(total, embedder.name)
     writer = _Writer(store, model_id)
-    same = _Repeats(embedder) if dedupe else None
+    batcher = _Batcher(embedder, max(1, batch), dedupe)
     try:
         for spans, texts in _prefetch(store, model_id, max(1, batch)):
-            writer.put(spans, same.embed(texts) if same else embedder.embed(texts))
-            progress.advance(len(spans))
+            batcher.add(spans, texts)
+            if batcher.ready:
+                embedded, vectors = batcher.flush()
+                writer.put(embedded, vectors)
+                progress.advance(len(embedded))
+        if batcher.spans:
+            embedded, vectors = batcher.flush()
+            writer.put(embedded, vectors)
+            progress.advance(len(embedded))
     finally:
         done = writer.close()
         progress.finish()
     return done
 
 
-class _Repeats:
-    """Embeds each distinct short text once per run; longer texts always go to the model."""
+class _Batcher:
+    """Gathers the batches read until they hold ``size`` texts new to the model, then
+    embeds those in one call.
 
-    def __init__(self, embedder: Embedder) -> None:
+    With ``dedupe``, a short text seen before in the run ("ok", "<Media omitted>", a
+    signature) is not embedded again, and a text repeated within a group is embedded
+    once. Gathering keeps the model's calls full: a read batch of chat messages holds
+    few new texts, and the tokenizer spreads a small call over its threads poorly.
+    A group never holds more than ``GROUP_BATCHES`` read batches (bounded memory, and
+    progress that moves).
+    """
+
+    def __init__(self, embedder: Embedder, size: int, dedupe: bool) -> None:
         self.embedder = embedder
+        self.size = size
+        self.dedupe = dedupe
         self.seen: dict[str, NDArray[np.float32]] = {}
+        self.spans: list[Span] = []
+        self.texts: list[str] = []
+        self.todo: dict[str, int] = {}
 
-    def embed(self, texts: list[str]) -> NDArray[np.float32]:
+    def add(self, spans: list[Span], texts: list[str]) -> None:
+        self.spans.extend(spans)
+        self.texts.extend(texts)
+        if self.dedupe:
+            seen, todo = self.seen, self.todo
+            for text in texts:
+                if text not in seen and text not in todo:
+                    todo[text] = len(todo)
+
+    @property
+    def ready(self) -> bool:
+        if not self.dedupe or len(self.todo) >= self.size:
+            return True
+        return len(self.texts) >= self.size * GROUP_BATCHES
+
+    def flush(self) -> tuple[list[Span], NDArray[np.float32]]:
+        """The gathered spans and their vectors; the group starts afresh."""
+        spans, texts, todo = self.spans, self.texts, self.todo
+        self.spans, self.texts, self.todo = [], [], {}
+        if not self.dedupe:
+            return spans, self.embedder.embed(texts)
         seen = self.seen
-        todo: dict[str, int] = {}
-        for text in texts:
-            if text not in seen and text not in todo:
-                todo[text] = len(todo)
         fresh = self.embedder.embed(list(todo))
         picks = np.fromiter((todo.get(t, -1) for t in texts), dtype=np.int64, count=len(texts))
         if not len(fresh):
@@ -217,7 +256,7 @@ class _Repeats:
         for text, at in todo.items():
             if len(text) <= REPEAT_CHARS:
                 seen[text] = fresh[at]
-        return out
+        return spans, out
 
 
 class _Writer:
