@@ -309,17 +309,18 @@ class Counting(Renamed):
         return self.inner.embed(texts)
 
 
+def _chat_of(memory: Memory, texts: list[str]) -> None:
+    items = [item(f"k{i}", t, source="whatsapp") for i, t in enumerate(texts)]
+    memory.store.upsert(items, origin=None, run_id=None)
+
+
 def test_repeated_short_texts_are_embedded_once_with_the_same_vector(
     tmp_path: Path, static: StaticEmbedder
 ) -> None:
     long_text = "A long message about the garden and the weather. " * 10
     texts = ["ok", "Sounds good", "ok", long_text, "ok", long_text, "Sounds good"] * 10
     with Memory.init(tmp_path / "m") as memory:
-        memory.store.upsert(
-            [item(f"k{i}", t, source="whatsapp") for i, t in enumerate(texts)],
-            origin=None,
-            run_id=None,
-        )
+        _chat_of(memory, texts)
         counting = Counting(static)
         assert embedding.embed_pending(memory.store, counting, batch=7) == len(texts)
         # short repeats once per run; a long text once per group of read batches (three
@@ -347,11 +348,7 @@ def test_the_model_is_called_with_full_batches_of_new_texts(
     model (but the last) gets a whole batch of texts it has not embedded yet."""
     texts = [f"message number {i} about the garden" if i % 3 == 0 else "ok" for i in range(300)]
     with Memory.init(tmp_path / "m") as memory:
-        memory.store.upsert(
-            [item(f"k{i}", t, source="whatsapp") for i, t in enumerate(texts)],
-            origin=None,
-            run_id=None,
-        )
+        _chat_of(memory, texts)
         counting = Counting(static)
         assert embedding.embed_pending(memory.store, counting, batch=16) == len(texts)
     sizes = [len(call) for call in counting.calls]
