@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from lifelog import Memory
+from lifelog.ingest import Progress, ingest_paths
 from lifelog.samplelife import PLANTED_SECRET, generate
 
 
@@ -188,3 +189,28 @@ def test_cli_round_trip(tmp_path: Path, life: Path) -> None:
     assert missing.returncode == 2 and "error:" in missing.stderr
     stats = subprocess.run([*run, "stats"], capture_output=True, text=True)
     assert "items" in stats.stdout
+
+
+class _Recorder(Progress):
+    def __init__(self) -> None:
+        self.total = self.nbytes = self.items = self.calls = 0
+
+    def start(self, total_bytes: int, files: int) -> None:
+        self.total = total_bytes
+
+    def advance(self, nbytes: int, items: int) -> None:
+        self.nbytes += nbytes
+        self.items += items
+        self.calls += 1
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_progress_adds_up_to_every_byte_and_item_in_a_few_calls(
+    tmp_path: Path, life: Path, parallel: bool
+) -> None:
+    recorder = _Recorder()
+    with Memory.init(tmp_path / "m") as memory:
+        report = ingest_paths(memory.store, [life], progress=recorder, parallel=parallel)
+    assert recorder.total == recorder.nbytes == report.bytes > 0
+    assert recorder.items == report.items
+    assert recorder.calls < report.items / 50, "progress is reported in steps, not per item"

@@ -32,6 +32,8 @@ from .store.store import ItemRow
 
 __all__ = ["IngestReport", "Progress", "SourceCounts", "ingest_paths", "plan"]
 
+#: records between two progress reports within a file
+PROGRESS_EVERY = 256
 #: items per transaction (LIFELOG_INGEST_BATCH overrides, e.g. to test crash safety)
 BATCH_ITEMS = int(os.environ.get("LIFELOG_INGEST_BATCH", "10000"))
 BATCH_CHARS = 8_000_000
@@ -308,6 +310,7 @@ def _ingest_unit(
     part_started = time.perf_counter()
     chars = 0
     seen_bytes = 0
+    unreported = 0  # bytes read but not yet reported to ``progress``
     total_items = 0
 
     def flush(final: bool) -> None:
@@ -378,10 +381,13 @@ def _ingest_unit(
             chars += size
             step = min(size + 200, max(0, unit.size - seen_bytes))
             seen_bytes += step
+            unreported += step
             if len(batch) >= BATCH_ITEMS or chars >= BATCH_CHARS:
                 progress.advance(0, len(batch))
                 flush(final=False)
-            progress.advance(step, 0)
+            if total_items % PROGRESS_EVERY == 0:  # a bar needs no call per item
+                progress.advance(unreported, 0)
+                unreported = 0
     except SourceError as error:
         failed = True
         skips.append(Skip(str(unit.path), "file", str(error)))
@@ -397,6 +403,6 @@ def _ingest_unit(
                 f"internal error in source {unit.source.name}: {type(error).__name__}: {error}",
             )
         )
-    progress.advance(max(0, unit.size - seen_bytes), len(batch))
+    progress.advance(unreported + max(0, unit.size - seen_bytes), len(batch))
     # a file that failed is not marked done, so the next run tries it again
     flush(final=not failed)
