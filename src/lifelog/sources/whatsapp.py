@@ -114,13 +114,17 @@ class _Header:
     dotted: bool
 
 
-_HEADER_START = frozenset("0123456789[")
+_MARKS_SPACE = _MARKS + " "
+_MARKS_BLANK = _MARKS + " \t"
+_LEADS = frozenset("0123456789[" + _MARKS_BLANK)
+#: longest text that can be a "message deleted" notice (the longest is 31 characters)
+_DELETED_MAX = 200
 
 
 def _match_header(line: str) -> _Header | None:
-    if not line or (line[0] not in _HEADER_START and line[0] not in _MARKS + " \t"):
+    if not line or line[0] not in _LEADS:
         return None  # the common case: a continuation line
-    stripped = line.lstrip(_MARKS + " \t")
+    stripped = line.lstrip(_MARKS_BLANK)
     match = _IOS.fullmatch(stripped) if stripped.startswith("[") else None
     if match is None:
         match = _ANDROID.fullmatch(stripped)
@@ -147,7 +151,7 @@ def _split_rest(
     """
     match = _AUTHOR.fullmatch(rest)
     if match:
-        author = match["author"].strip(_MARKS + " ")
+        author = match["author"].strip(_MARKS_SPACE)
         text = match["text"]
         bad = (
             not author
@@ -171,7 +175,10 @@ def _is_notice(marked: bool, text: str) -> bool:
 
 
 def _media(text: str) -> str | bool | None:
-    first = text.split("\n", 1)[0].strip(_MARKS + " ")
+    first = text.partition("\n")[0].strip(_MARKS_SPACE)
+    # every placeholder holds "<", "(" or "omitted": most messages are none of them
+    if "<" not in first and "(" not in first and "omitted" not in first.lower():
+        return None
     if _MEDIA_OMITTED.fullmatch(first):
         return True
     attached = _ATTACHED.search(first)
@@ -434,7 +441,7 @@ class WhatsAppSource(Source):
             media = _media(text)
             if media is not None:
                 metadata["media"] = media
-            if _DELETED.fullmatch(text.strip()):
+            if len(text) <= _DELETED_MAX and _DELETED.fullmatch(text.strip()):
                 metadata["deleted"] = True
             if message.truncated:
                 metadata["truncated"] = True
@@ -459,7 +466,7 @@ class WhatsAppSource(Source):
                 if header is None:
                     if pending is not None:
                         pending.append(line)
-                    elif not skipping and orphan_from is None and line.strip(_MARKS + " \t"):
+                    elif not skipping and orphan_from is None and line.strip(_MARKS_BLANK):
                         orphan_from = number
                     continue
                 if pending is not None:
