@@ -371,3 +371,76 @@ def test_the_embedding_progress_bar_shows_model_and_count(
     assert memory.embed_pending(bar, batch=3) == len(TEXTS)
     shown = out.getvalue()
     assert static.name in shown and f"{len(TEXTS)}/{len(TEXTS)}" in shown
+
+
+# -- the common component ----------------------------------------------------------------
+
+
+def test_without_component_golden() -> None:
+    rows = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, -2.0]], dtype=np.float32)
+    out = vectors.without_component(rows, np.array([1.0, 0.0], dtype=np.float32))
+    # nothing but the component left: a zero row; the rest rescaled to unit length
+    assert out == pytest.approx(np.array([[0.0, 0.0], [0.0, 1.0], [0.0, -1.0]]))
+    assert out.dtype == np.float32
+
+
+def test_common_component_is_the_shared_direction_and_needs_enough_rows() -> None:
+    rng = np.random.default_rng(7)
+    shared = np.zeros(8, dtype=np.float32)
+    shared[0] = 1.0
+    noise = rng.normal(size=(vectors.COMMON_MIN, 8)).astype(np.float32) * 0.3
+    rows = shared + noise
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    found = vectors.common_component(rows)
+    assert found is not None
+    assert abs(float(found @ shared)) > 0.99 and abs(float(np.linalg.norm(found)) - 1) < 1e-5
+    assert vectors.common_component(rows[: vectors.COMMON_MIN - 1]) is None
+
+
+class Planted:
+    """A test double at the model boundary: each text's vector is given."""
+
+    name = "planted:8"
+    dims = 8
+
+    def __init__(self, table: dict[str, np.ndarray]) -> None:
+        self.table = table
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self.table[t] for t in texts]).astype(np.float32)
+
+
+def _unit(*parts: tuple[int, float]) -> np.ndarray:
+    vector = np.zeros(8, dtype=np.float32)
+    for index, value in parts:
+        vector[index] = value
+    return vector / np.linalg.norm(vector)
+
+
+def test_search_compares_what_is_left_once_the_common_component_is_out(tmp_path: Path) -> None:
+    """Every chunk leans the same way (dimension 0, the chat register); the query asks
+    about dimension 1. By raw cosine the chunk that is nothing but register wins; with
+    the common component removed the chunk about dimension 1 does."""
+    rng = np.random.default_rng(3)
+    table = {"register only": _unit((0, 1.0)), "about the topic": _unit((0, 0.5), (1, 0.5))}
+    for n in range(vectors.COMMON_MIN):
+        table[f"filler {n}"] = _unit((0, 1.0), *((d, 0.3 * rng.normal()) for d in range(2, 8)))
+    table["the question"] = _unit((0, 0.9), (1, 0.3))
+    planted = Planted(table)
+    with Memory.init(tmp_path / "m") as memory:
+        texts = [t for t in table if t != "the question"]
+        memory.store.upsert(
+            [item(f"k{i}", t, day=i) for i, t in enumerate(texts)], origin=None, run_id=None
+        )
+        assert embedding.embed_pending(memory.store, planted) == len(texts)
+        raw = planted.embed(["the question"])[0]
+        stored = planted.embed(["register only", "about the topic"])
+        assert float(stored[0] @ raw) > float(stored[1] @ raw)  # raw cosine: the register
+        found = search_vectors(memory.store, planted, "the question", None, 2)
+        assert item_of(memory, found[0][0]) == "about the topic"
+        # both the chunks and the query lose it: what is left of each is dimension 1
+        assert found[0][1] > 0.9
+        # fewer chunks than COMMON_MIN: nothing is removed, and raw cosine decides
+        memory.forget([item(f"k{i}", t, day=i).id for i, t in enumerate(texts) if i >= 100])
+        found = search_vectors(memory.store, planted, "the question", None, 2)
+        assert item_of(memory, found[0][0]) == "register only"

@@ -9,7 +9,7 @@ from lifelog import Item
 NOW = datetime(2023, 10, 23, 12, tzinfo=UTC)
 
 
-def _chat(thread: str, start: datetime, turns: list[tuple[str, str]]) -> list[Item]:
+def chat(thread: str, start: datetime, turns: list[tuple[str, str]]) -> list[Item]:
     return [
         Item(
             source="whatsapp",
@@ -27,7 +27,7 @@ def _chat(thread: str, start: datetime, turns: list[tuple[str, str]]) -> list[It
 
 
 LIFE = [
-    *_chat(
+    *chat(
         "s1",
         datetime(2023, 5, 8, 18, tzinfo=UTC),
         [
@@ -37,7 +37,7 @@ LIFE = [
             ("Alice Moreau", "Ha, next time you come with me."),
         ],
     ),
-    *_chat(
+    *chat(
         "s2",
         datetime(2023, 8, 14, 9, tzinfo=UTC),
         [
@@ -47,7 +47,7 @@ LIFE = [
             ("Bob", "Lovely. Did you see the concert posters in town?"),
         ],
     ),
-    *_chat(
+    *chat(
         "s3",
         datetime(2022, 3, 10, 20, tzinfo=UTC),
         [

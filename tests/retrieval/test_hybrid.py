@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from fixture_life import LIFE, NOW
+from fixture_life import LIFE, NOW, chat
 
 from lifelog import Memory
 from lifelog.retrieval.hybrid import (
     FLOOR,
     Tuning,
+    asks,
     asks_when,
     combine,
     fts_match,
@@ -78,17 +80,19 @@ def turns(memory: Memory, question: str, tuning: Tuning | None = None) -> list[s
 
 
 GOLDEN = {
-    # the replies to the matching messages, by the person named, come first
-    "What did Alice say about the concert?": ["s1:2", "s3:2", "s1:1", "s3:1"],
+    # the replies to the matching messages, by the person named, come first; then Bob
+    # telling of a concert before Bob asking about one
+    "What did Alice say about the concert?": ["s1:2", "s3:2", "s3:1", "s1:1"],
     "What genre is Bob's book?": ["s2:2", "s2:1", "s2:4", "s2:3"],
     # the note of March 2023, before the same words of 2021
     "What did I plant in March 2023?": ["march.md", "march-old.md"],
-    # nothing to match but who and when: the period is a filter
-    "What did Alice do in August 2023?": ["s2:1", "s2:3", "s2:2", "s2:4"],
+    # nothing to match but who and when: the period is a filter; Alice's camping trip
+    # before her question about Bob's book
+    "What did Alice do in August 2023?": ["s2:3", "s2:1", "s2:2", "s2:4"],
     # a question asking when prefers the message that says when
     "When did Alice go camping?": ["s2:3", "s2:4", "s2:1", "s2:2"],
     # "painted" meets "paint": Bob's message of the evening of 7 May, then the note
-    "What did Bob paint on 7 May 2023?": ["s1:3", "fence.md", "s1:4", "s1:1"],
+    "What did Bob paint on 7 May 2023?": ["s1:3", "fence.md", "s1:4", "s1:2"],
 }
 
 
@@ -98,10 +102,54 @@ def test_golden_rankings(life: Memory, question: str) -> None:
 
 
 def test_without_the_conversation_the_reply_is_not_found_first(life: Memory) -> None:
-    flat = Tuning(forward_share=0.0, thread_share=0.0, author_boost=0.0)
+    flat = Tuning(forward_share=0.0, thread_share=0.0, author_boost=0.0, asking_prior=1.0)
     assert turns(life, "What did Alice say about the concert?", flat)[0] == "s1:1"
 
 
 def test_rrf_fusion_is_still_available(life: Memory) -> None:
     tuning = Tuning(fusion="rrf")
     assert turns(life, "What genre is Bob's book?", tuning)[:1] == ["s2:2"]
+
+
+def test_asks() -> None:
+    assert asks("What pet do you have?")
+    assert asks("I went to Rome. Have you been (to Rome)?  ")
+    assert asks("Really?! 🐶")
+    assert not asks("What? No way, a guinea pig!")
+    assert not asks("Oscar, my guinea pig.")
+    assert not asks("")
+
+
+PETS = [
+    *chat(
+        "p1",
+        datetime(2023, 6, 1, 18, tzinfo=UTC),
+        [
+            ("Bob", "Do you have a pet at home?"),
+            ("Alice Moreau", "Yes, a cat called Mimi."),
+        ],
+    ),
+    *chat(
+        "p2",
+        datetime(2023, 7, 1, 18, tzinfo=UTC),
+        [
+            ("Alice Moreau", "How was your week?"),
+            ("Bob", "Great! My pet turtle Shelly learnt to eat from my hand."),
+        ],
+    ),
+]
+
+
+@pytest.fixture
+def pets(tmp_path: Path) -> Iterator[Memory]:
+    with Memory.init(tmp_path / "pets") as memory:
+        memory.store.upsert(PETS, origin=None, run_id=None)
+        yield memory
+
+
+def test_a_message_that_asks_no_longer_outranks_the_one_that_tells(pets: Memory) -> None:
+    """Bob's short question matches "pet" better than his long message about his turtle;
+    the asking prior puts the message that answers first."""
+    question = "What pet does Bob have?"
+    assert turns(pets, question, Tuning(asking_prior=1.0))[:2] == ["p1:1", "p2:2"]
+    assert turns(pets, question)[:2] == ["p2:2", "p1:1"]

@@ -13,6 +13,14 @@ when ``vector_state.version`` moves) and scored with one matrix-vector product â
 exact, no index to tune: ~7 ms for 200k chunks of 256 dims (``bench_embed``). Filters
 run as SQL over the best candidates first (a lookup each), and over every chunk only
 when too few of them survive.
+
+Before scoring, the memory's *common component* is taken out of the chunks' vectors
+and the query's (:func:`common_component`, :func:`without_component`): the direction
+every vector shares (greetings, names, the chat register) otherwise dominates the
+cosine of averaged token vectors, and one chat message looks much like any other.
+On LoCoMo this lifts the static model's dense recall@10 from 69.1 to 70.2 and hybrid
+recall@10 by 0.5-0.6 points on each half of the dev set; MiniLM's is unchanged
+(``docs/benchmarks.md``). The stored vectors stay as the model made them.
 """
 
 from __future__ import annotations
@@ -35,15 +43,22 @@ from .embedding import META_MODEL, STORED_DTYPE, EmbedProgress, embed_pending, e
 __all__ = [
     "EmbedProgress",
     "VectorStatus",
+    "common_component",
     "drop_vectors",
     "embed_pending",
     "embedding_text",
     "search_vectors",
     "vector_status",
+    "without_component",
 ]
 
 #: candidate pools checked against filters before a full scan: (at least, times the limit)
 POOLS = ((1000, 20), (10_000, 200))
+#: the fewest vectors whose common component is estimated and removed: in a handful of
+#: chunks the first singular vector is their own topic, not what all text shares
+COMMON_MIN = 200
+#: at most this many rows (evenly spaced) estimate it; the direction is settled long before
+COMMON_SAMPLE = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +104,50 @@ def vector_status(store: Store, model: str | None = None) -> VectorStatus:
 # -- searching -------------------------------------------------------------------------
 
 
+def common_component(vectors: NDArray[np.float32]) -> NDArray[np.float32] | None:
+    """The first singular vector of the rows (not centred): the direction they share.
+
+    SIF's common component removal (Arora, Liang & Ma, "A Simple but Tough-to-Beat
+    Baseline for Sentence Embeddings", ICLR 2017): a text vector averaged from token
+    vectors carries a large component common to all text, which is taken out of every
+    vector before comparing them. ``None`` for fewer than :data:`COMMON_MIN` rows.
+    """
+    if len(vectors) < COMMON_MIN:
+        return None
+    step = max(1, len(vectors) // COMMON_SAMPLE)
+    sample = np.asarray(vectors[::step], dtype=np.float32)
+    gram = (sample.T @ sample).astype(np.float64)
+    _values, directions = np.linalg.eigh(gram)  # ascending eigenvalues
+    return np.ascontiguousarray(directions[:, -1], dtype=np.float32)
+
+
+def without_component(
+    rows: NDArray[np.float32], component: NDArray[np.float32]
+) -> NDArray[np.float32]:
+    """``rows`` less their projection on the unit vector ``component``, rescaled to unit
+    length (a row with nothing else left stays zero)."""
+    out = np.array(rows, dtype=np.float32, order="C", copy=True)
+    _remove_component(out, component)
+    return out
+
+
+def _remove_component(rows: NDArray[np.float32], component: NDArray[np.float32]) -> None:
+    """:func:`without_component` in place, a block of rows at a time (no n Ã— dims temporary)."""
+    for start in range(0, len(rows), 65_536):
+        part = rows[start : start + 65_536]
+        part -= np.outer(part @ component, component)
+        norms = np.linalg.norm(part, axis=1, keepdims=True)
+        part /= np.maximum(norms, 1e-6)
+        part[norms[:, 0] < 1e-6] = 0.0
+
+
 @dataclass(frozen=True, slots=True)
 class _Matrix:
     version: int
     rowids: NDArray[np.int64]  # ascending
-    vectors: NDArray[np.float32]  # one unit row per rowid
+    vectors: NDArray[np.float32]  # one unit row per rowid, without the common component
+    #: the common component taken out of the rows (and of each query); None when too few
+    common: NDArray[np.float32] | None = None
 
 
 _CACHES: weakref.WeakKeyDictionary[Store, dict[str, _Matrix]] = weakref.WeakKeyDictionary()
@@ -128,8 +182,16 @@ def _matrix(store: Store, model: str) -> _Matrix | None:
     dims = int(row[1])
     rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     blob = b"".join(r[1] for r in rows)
-    vectors = np.frombuffer(blob, dtype=STORED_DTYPE).reshape(len(rows), dims)
-    matrix = _Matrix(version, rowids, np.ascontiguousarray(vectors, dtype=np.float32))
+    # a writable float32 copy of the stored rows, so that the common component goes in place
+    vectors = np.array(
+        np.frombuffer(blob, dtype=STORED_DTYPE).reshape(len(rows), dims),
+        dtype=np.float32,
+        order="C",
+    )
+    common = common_component(vectors)
+    if common is not None:
+        _remove_component(vectors, common)
+    matrix = _Matrix(version, rowids, vectors, common)
     with _CACHE_LOCK:
         _CACHES.setdefault(store, {})[model] = matrix
     return matrix
@@ -192,8 +254,12 @@ def search_vectors(
     if matrix is None or len(matrix.rowids) == 0:
         return []
     vector = embedder.embed([query])[0]
-    if not vector.any() or vector.shape[0] != matrix.vectors.shape[1]:
-        return []  # nothing to compare, or vectors of another width under the same name
+    if vector.shape[0] != matrix.vectors.shape[1]:
+        return []  # vectors of another width under the same name
+    if matrix.common is not None:
+        vector = without_component(vector[None, :], matrix.common)[0]
+    if not vector.any():
+        return []  # nothing to compare
     scores = _scores(matrix.vectors, vector)
     if filters is None or filters.empty:
         best = _top(scores, limit)

@@ -25,6 +25,14 @@ locomo``; the figures are in ``docs/benchmarks.md``):
    names; an item dated in the question's time range, or whose own words
    ("yesterday", "last week") resolve into it; for a question asking *when*,
    a message that names a time (answer-type matching, as in classic QA).
+6. **Prior**: a chat message that ends in a question mark is weighted down, whatever
+   the question (a query-independent document prior, as in Kraaij, Westerveld &
+   Hiemstra, "The Importance of Prior Probabilities for Entry Page Search", SIGIR
+   2002). It asks; its reply answers (question and answer are an adjacency pair:
+   Schegloff & Sacks, "Opening up Closings", Semiotica 1973), and the reply has
+   already received its share in step 4. "What pet do you have?" echoes the words
+   of "What pet does Caroline have?" better than "Oscar, my guinea pig" does. On
+   LoCoMo the prior adds 1.5 points of recall@10 (0.9 and 2.0 on the two halves).
 
 A question with a time range is searched twice, over all time and within the
 range (widened by its precision), so that the range's items are candidates; a
@@ -57,6 +65,7 @@ __all__ = [
     "Candidate",
     "Ranked",
     "Tuning",
+    "asks",
     "asks_when",
     "combine",
     "fts_match",
@@ -109,6 +118,8 @@ class Tuning:
     source_boost: float = 1.0
     time_boost: float = 2.0
     when_boost: float = 0.6
+    #: weight of a chat message that ends in a question (see :func:`asks`); 1 = no prior
+    asking_prior: float = 0.7
     #: restrict to the question's time range (widened by its precision) instead of boosting
     time_filter: bool = False
     #: search the question's time range a second time, so that its items are candidates
@@ -155,6 +166,15 @@ _WHEN = re.compile(
     r"|how\s+long\s+ago)\b|\b(?:when\s+did|when\s+was|what\s+year|how\s+long\s+ago)\b",
     re.I,
 )
+
+
+_ASKS = re.compile(r"\?[^\w]*$")
+
+
+def asks(text: str) -> bool:
+    """Whether a message ends in a question ("What pet do you have? 🐶"): its last
+    sentence mark, before any closing emoji, brackets or spaces, is a question mark."""
+    return bool(_ASKS.search(text))
 
 
 def asks_when(question: str) -> bool:
@@ -387,6 +407,8 @@ def hybrid_search(
         if wants_date and rowid in read and _says_when(candidate):
             boost += tuning.when_boost
             reasons.setdefault(rowid, []).append("names a time")
+        if candidate.kind == "message" and tuning.asking_prior != 1.0 and asks(candidate.text):
+            boost *= tuning.asking_prior
         scores[rowid] *= boost
     best = sorted(scores, key=lambda r: (-scores[r], r))[:limit]
     if tuning.neighbours > 0:
