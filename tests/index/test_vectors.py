@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -444,3 +445,41 @@ def test_search_compares_what_is_left_once_the_common_component_is_out(tmp_path:
         memory.forget([item(f"k{i}", t, day=i).id for i, t in enumerate(texts) if i >= 100])
         found = search_vectors(memory.store, planted, "the question", None, 2)
         assert item_of(memory, found[0][0]) == "register only"
+
+
+def test_the_reader_has_a_connection_of_its_own_and_closes_it(
+    tmp_path: Path, static: StaticEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embedding, "OWN_READER_MIN", 500)
+    texts = [f"note {i} about the allotment and its beans" for i in range(600)]
+    results = []
+    for own in (True, False):
+        with Memory.init(tmp_path / f"m{own}", encryption="passphrase", passphrase="pw") as memory:
+            _chat_of(memory, texts)
+            opened: list[object] = []
+
+            def counted(
+                make: Any = memory.store.reader, own: bool = own, opened: list[object] = opened
+            ) -> object:
+                conn = make() if own else None
+                opened.append(conn)
+                return conn
+
+            memory.store.reader = counted  # type: ignore[method-assign]
+            assert embedding.embed_pending(memory.store, static, batch=64) == len(texts)
+            assert len(opened) == 1
+            if own:  # a passphrase store opens its reader too, and it is closed after
+                with pytest.raises(Exception, match="closed"):
+                    opened[0].execute("SELECT 1")  # type: ignore[attr-defined]
+            results.append(
+                memory.store.conn.execute(
+                    "SELECT c.ordinal, i.text, v.vector FROM chunk_vectors v"
+                    " JOIN chunks c ON c.rowid = v.chunk_rowid"
+                    " JOIN items i ON i.rowid = c.item_rowid ORDER BY i.text"
+                ).fetchall()
+            )
+    assert results[0] == results[1] and len(results[0]) == len(texts)
+    with Memory.init(tmp_path / "small") as memory:  # a few chunks: the store's connection
+        _chat_of(memory, texts[:100])
+        memory.store.reader = None  # type: ignore[assignment, method-assign]
+        assert embedding.embed_pending(memory.store, static, batch=64) == 100

@@ -5,6 +5,11 @@ A chunk is *pending* when it has no vector from the current model (see
 them in rowid order, a reader thread fetching the next batches' texts and a writer
 thread storing finished ones while the model embeds, and commits every
 ``COMMIT_ROWS`` chunks: an interrupted run keeps its work and the next resumes.
+
+The reader has a read-only connection of its own (WAL: it reads the last commit
+while the writer writes) and runs up to ``READ_AHEAD`` batches ahead: sharing the
+store's connection, it waited out each of the writer's transactions, and the model
+waited for it (the pipeline ran at 0.86 of the model's own throughput; now 0.94).
 """
 
 from __future__ import annotations
@@ -13,12 +18,14 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..models.embeddings import Embedder
 from ..store import Store
+from ..store.db import Connection
 
 __all__ = ["BATCH", "EmbedProgress", "embed_pending", "embedding_text"]
 
@@ -33,6 +40,13 @@ REPEAT_CHARS = 300
 REPEATS_KEPT = 50_000
 #: read batches gathered at most before the model is called (see ``_Batcher``)
 GROUP_BATCHES = 8
+#: batches read ahead of the model
+READ_AHEAD = 32
+#: finished groups waiting for the writer
+WRITE_AHEAD = 16
+#: chunks to embed from which the reader opens a connection of its own (a passphrase
+#: costs ~75 ms of key derivation per connection: not worth it for a few chunks)
+OWN_READER_MIN = 4096
 #: a title (or author) longer than this is cut before it is put in front of a chunk
 TITLE_CHARS = 200
 
@@ -95,26 +109,30 @@ _PENDING = (
 Span = tuple[int, int, int, int]  # chunk rowid, item rowid, start, end
 
 
-def _pending_batches(store: Store, model_id: int, batch: int) -> Iterator[list[Span]]:
+def _pending_batches(
+    store: Store, model_id: int, batch: int, conn: Connection | None = None
+) -> Iterator[list[Span]]:
     """Pending chunks in rowid order, ``batch`` at a time (keyset paging: each query is
-    cheap however far along, and a chunk added meanwhile is picked up if it sorts later)."""
+    cheap however far along, and a chunk added meanwhile is picked up if it sorts later).
+
+    ``conn``: a reader connection of the store's own (no lock), else the store's."""
     last = 0
     while True:
-        with store.lock:
-            rows = store.conn.execute(_PENDING, (last, model_id, batch)).fetchall()
+        with _using(store, conn) as db:
+            rows = db.execute(_PENDING, (last, model_id, batch)).fetchall()
         if not rows:
             return
         yield [(int(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
         last = int(rows[-1][0])
 
 
-def _texts(store: Store, spans: list[Span]) -> list[str]:
+def _texts(store: Store, spans: list[Span], conn: Connection | None = None) -> list[str]:
     items = sorted({s[1] for s in spans})
     marks = ",".join("?" * len(items))
-    with store.lock:
+    with _using(store, conn) as db:
         found = {
             int(r[0]): (r[1], r[2], r[3])
-            for r in store.conn.execute(
+            for r in db.execute(
                 f"SELECT rowid, title, author, text FROM items WHERE rowid IN ({marks})", items
             )
         }
@@ -123,6 +141,16 @@ def _texts(store: Store, spans: list[Span]) -> list[str]:
         title, author, text = found.get(item_rowid, (None, None, ""))
         texts.append(embedding_text(title, author, text[start:end]))
     return texts
+
+
+@contextmanager
+def _using(store: Store, conn: Connection | None) -> Iterator[Connection]:
+    """``conn`` as it is (a connection of its own), or the store's under its lock."""
+    if conn is not None:
+        yield conn
+    else:
+        with store.lock:
+            yield store.conn
 
 
 def _write(store: Store, model_id: int, jobs: list[tuple[list[Span], NDArray[np.float32]]]) -> int:
@@ -184,7 +212,8 @@ def embed_pending(
     writer = _Writer(store, model_id)
     batcher = _Batcher(embedder, max(1, batch), dedupe)
     try:
-        for spans, texts in _prefetch(store, model_id, max(1, batch)):
+        own = total >= OWN_READER_MIN
+        for spans, texts in _prefetch(store, model_id, max(1, batch), own=own):
             batcher.add(spans, texts)
             if batcher.ready:
                 embedded, vectors = batcher.flush()
@@ -266,7 +295,8 @@ class _Writer:
     def __init__(self, store: Store, model_id: int) -> None:
         self.store = store
         self.model_id = model_id
-        self.jobs: queue.Queue[tuple[list[Span], NDArray[np.float32]] | None] = queue.Queue(4)
+        self.jobs: queue.Queue[tuple[list[Span], NDArray[np.float32]] | None]
+        self.jobs = queue.Queue(WRITE_AHEAD)
         self.written = 0
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="lifelog-embed-writer", daemon=True)
@@ -303,15 +333,21 @@ class _Writer:
         return self.written
 
 
-def _prefetch(store: Store, model_id: int, batch: int) -> Iterator[tuple[list[Span], list[str]]]:
+def _prefetch(
+    store: Store, model_id: int, batch: int, *, own: bool = True
+) -> Iterator[tuple[list[Span], list[str]]]:
     """Yield (spans, texts) batches read one step ahead in a background thread."""
-    ahead: queue.Queue[tuple[list[Span], list[str]] | BaseException | None] = queue.Queue(2)
+    ahead: queue.Queue[tuple[list[Span], list[str]] | BaseException | None] = queue.Queue(
+        READ_AHEAD
+    )
     stop = threading.Event()
 
     def reader() -> None:
+        # a connection of its own (``own``): reading never waits for the writer's commits
+        conn = store.reader() if own else None
         try:
-            for spans in _pending_batches(store, model_id, batch):
-                texts = _texts(store, spans)
+            for spans in _pending_batches(store, model_id, batch, conn):
+                texts = _texts(store, spans, conn)
                 while not stop.is_set():
                     try:
                         ahead.put((spans, texts), timeout=0.1)
@@ -323,6 +359,9 @@ def _prefetch(store: Store, model_id: int, batch: int) -> Iterator[tuple[list[Sp
             ahead.put(None)
         except BaseException as error:  # noqa: BLE001 - handed to the consuming thread
             ahead.put(error)
+        finally:
+            if conn is not None:
+                conn.close()
 
     thread = threading.Thread(target=reader, name="lifelog-embed-reader", daemon=True)
     thread.start()

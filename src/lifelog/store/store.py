@@ -111,10 +111,14 @@ def item_row(item: Item) -> ItemRow:
 class Store:
     """One SQLite (SQLCipher) database inside a memory directory."""
 
-    def __init__(self, conn: Connection, path: Path) -> None:
+    def __init__(
+        self, conn: Connection, path: Path, opener: Callable[[], Connection] | None = None
+    ) -> None:
         self.conn = conn
         self.path = path
         self.lock = threading.RLock()
+        #: opens another read-only connection to the same file (see :meth:`reader`)
+        self._opener = opener
         #: callables given the chunk rowids about to be deleted (derived indexes use it)
         self.delete_hooks: list[Callable[[list[int]], None]] = []
 
@@ -129,7 +133,24 @@ class Store:
     ) -> Store:
         conn = connect(path, passphrase=passphrase, raw_key=raw_key, cipher=cipher)
         migrate(conn)
-        return cls(conn, path)
+
+        def opener() -> Connection:
+            return connect(
+                path, passphrase=passphrase, raw_key=raw_key, cipher=cipher, readonly=True
+            )
+
+        return cls(conn, path, opener)
+
+    def reader(self) -> Connection | None:
+        """A second, read-only connection for a long read beside writes (WAL lets it read
+        the last commit while this one writes, without taking :attr:`lock`); the caller
+        closes it. ``None`` when this store cannot open one."""
+        if self._opener is None:
+            return None
+        try:
+            return self._opener()
+        except Exception:  # noqa: BLE001 - the shared connection still works
+            return None
 
     def close(self) -> None:
         with self.lock:
