@@ -14,6 +14,7 @@ directory cannot go stale. :meth:`Directory.rebuild` reads every item again.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -39,6 +40,9 @@ from .store import Store
 __all__ = ["Directory", "Handle", "Person"]
 
 _INPUTS = frozenset(INPUT_KEYS)
+#: a metadata JSON that holds one of the keys the rules read (json.dumps writes keys as
+#: they are: these are plain ASCII names)
+_READS = re.compile("|".join(f'"{re.escape(k)}":' for k in INPUT_KEYS))
 
 #: items read per batch while scanning
 SCAN_BATCH = 2000
@@ -155,7 +159,8 @@ class Directory:
                 if kind not in PEOPLE_KINDS:
                     links.append((rowid, None))
                     continue
-                meta = json.loads(raw_meta) if raw_meta else {}
+                # most items carry no key the rules read: no need to parse their metadata
+                meta = json.loads(raw_meta) if raw_meta and _READS.search(raw_meta) else {}
                 # the few metadata keys an item has, not every key the rules may read
                 inputs = (
                     source,
