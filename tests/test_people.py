@@ -410,3 +410,35 @@ def test_cli_lists_shows_merges_and_splits(mem: Memory) -> None:
         assert len(memory.people("john")) == 2
     rebuilt = runner.invoke(app, ["--memory", home, "people", "rebuild"])
     assert rebuilt.exit_code == 0, rebuilt.output
+
+
+def _message(key: str, author: str) -> Item:
+    return Item(
+        source="whatsapp",
+        key=key,
+        kind="message",
+        text=f"hello from {author}",
+        timestamp=datetime(2024, 1, 2, tzinfo=UTC),
+        author=author,
+        participants=(author, "Sam"),
+    )
+
+
+def test_items_read_during_an_import_and_a_reused_row_are_all_in_the_people(
+    tmp_path: Path,
+) -> None:
+    with Memory.init(tmp_path / "m") as memory:
+        store, directory = memory.store, memory.directory
+        store.upsert([_message("a", "Alice"), _message("b", "Bob")], origin=None, run_id=None)
+        assert directory.read_new() == 2
+        assert directory.read_new() == 0, "a batch is read once"
+        # the last item goes and a new one takes its row number: read_new cannot see it
+        store.delete([_message("b", "Bob").id])
+        store.upsert([_message("c", "Carol")], origin=None, run_id=None)
+        assert store.conn.execute("SELECT max(rowid) FROM items").fetchone()[0] == 2
+        assert directory.read_new() == 0
+        # the refresh that ends an import reads it, and derives the people once
+        assert directory.refresh() == 1
+        names = {person.name for person in memory.people()}
+        assert {"Alice", "Carol"} <= names and "Bob" not in names
+        assert memory.search("hello", Filters(people=("carol",)))

@@ -231,7 +231,7 @@ def ingest_paths(
     *,
     progress: Progress | None = None,
     force: bool = False,
-    on_batch: Callable[[], None] | None = None,
+    on_batch: Callable[[], object] | None = None,
     parallel: bool | None = None,
 ) -> IngestReport:
     """Ingest files and folders into ``store``; see the module docstring."""
@@ -298,7 +298,7 @@ def _ingest_unit(
     report: IngestReport,
     counts: SourceCounts,
     progress: Progress,
-    on_batch: Callable[[], None] | None,
+    on_batch: Callable[[], object] | None,
 ) -> None:
     origin = str(unit.path)
     # a unit made of parts (an archive) counts its items under each item's own source

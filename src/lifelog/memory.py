@@ -190,10 +190,14 @@ class Memory:
         """
         if not paths:
             raise UserError("nothing to ingest: give one or more files or folders")
-        report = ingest_paths(self.store, paths, progress=progress, force=force)
+        # the people directory reads each stored batch's mentions while the parser works
+        # on, then derives the people once at the end
+        report = ingest_paths(
+            self.store, paths, progress=progress, force=force, on_batch=self.directory.read_new
+        )
         if embed:
             self._embed_after_ingest(embed_progress)
-        self.directory.refresh()  # the people directory reads only the new items
+        self.directory.refresh()
         return report
 
     def _embed_after_ingest(self, progress: EmbedProgress | None) -> None:

@@ -92,6 +92,8 @@ class Directory:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.conn = store.conn
+        #: the highest item row read by this object (see :meth:`read_new`)
+        self._read_to = -1
 
     # -- keeping it up to date ---------------------------------------------------
 
@@ -121,6 +123,14 @@ class Directory:
             )
         return read
 
+    def read_new(self) -> int:
+        """Read the mentions of the items added since this object last read, without
+        deriving the people. An import calls it after each batch it stores, while the
+        parser works on; :meth:`refresh` at its end derives the people, and reads what
+        this missed (an item whose row number was reused after a delete)."""
+        with self.store.lock, self.conn:
+            return self._scan(after=self._read_to)
+
     def rebuild(self) -> int:
         """Forget every derived row and read every item again (corrections are kept)."""
         with self.store.lock, self.conn:
@@ -132,7 +142,7 @@ class Directory:
             self.conn.execute("UPDATE people_state SET derived_version = -1 WHERE id = 1")
         return self.refresh(derive=True)
 
-    def _scan(self) -> int:
+    def _scan(self, after: int = -1) -> int:
         """Read the mentions of every item not read yet, a batch of rowids at a time.
 
         Messages of one chat name the same people over and over: the mentions of equal
@@ -143,7 +153,6 @@ class Directory:
         memo: dict[tuple[Any, ...], list[int]] = {}
         links: list[tuple[int, int | None]] = []
         read = 0
-        after = -1
         while True:
             rows = self.conn.execute(
                 "SELECT rowid, id, source, kind, author, participants, metadata FROM items"
@@ -188,6 +197,7 @@ class Directory:
                 if not ids:
                     links.append((rowid, None))
             self._link(links)
+        self._read_to = max(self._read_to, after)
         return read
 
     def _mention_id(self, mention: Mention, known: dict[str, int]) -> int:
