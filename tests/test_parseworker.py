@@ -40,3 +40,34 @@ def test_a_file_the_worker_cannot_read_comes_back_as_its_error(tmp_path: Path) -
     with pytest.raises(SourceError, match="gone.mbox"):
         list(unit_records(messages, 0))
     assert list(messages) == []  # the stream ends cleanly after the error
+
+
+def test_the_inbox_holds_a_bounded_number_of_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The thread that drains the worker's pipe stops reading once INBOX_BYTES wait, so a
+    slow main thread makes the worker wait instead of growing the main process."""
+    import multiprocessing
+    import threading
+    import time
+
+    from lifelog import parseworker
+
+    monkeypatch.setattr(parseworker, "INBOX_BYTES", 10_000)
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    inbox = parseworker._Inbox(reader)
+    sent = threading.Event()
+
+    def send() -> None:
+        for _ in range(40):
+            writer.send_bytes(b"x" * 1_000)
+        writer.close()
+        sent.set()
+
+    threading.Thread(target=send, daemon=True).start()
+    time.sleep(0.3)
+    assert inbox.held <= 10_000 + 1_000 and len(inbox.messages) <= 11
+    got = []
+    while (raw := inbox.get()) is not None:
+        got.append(raw)
+        assert inbox.held <= 10_000 + 1_000
+    assert len(got) == 40 and sent.wait(5) and inbox.held == 0
+    inbox.stop()

@@ -33,9 +33,9 @@ PARALLEL_MIN_BYTES = int(os.environ.get("LIFELOG_PARALLEL_MIN_BYTES", str(16 * 1
 BATCH = 256
 #: a batch is sent early once its texts hold this many characters (bounded memory)
 BATCH_CHARS = 1_000_000
-#: batches received and waiting for the main thread: enough to cover a whole transaction
-#: (``ingest.BATCH_ITEMS``), at most INBOX_MESSAGES x BATCH_CHARS characters
-INBOX_MESSAGES = 64
+#: pickled batches received and waiting for the main thread, in bytes: enough to cover a
+#: whole transaction (``ingest.BATCH_ITEMS``), so that the worker parses on meanwhile
+INBOX_BYTES = int(os.environ.get("LIFELOG_INBOX_BYTES", str(64 << 20)))
 #: the pipe's kernel buffer (Linux F_SETPIPE_SZ; elsewhere the system's default)
 PIPE_BYTES = 1 << 20
 
@@ -129,12 +129,13 @@ class _Inbox:
 
     Without it the worker fills the pipe during each long transaction and waits,
     then the main thread waits for the worker: the two processes take turns
-    instead of working at once. At most ``INBOX_MESSAGES`` batches wait here.
+    instead of working at once. At most ``INBOX_BYTES`` wait here (and one more batch).
     """
 
     def __init__(self, reader: Any) -> None:
         self.reader = reader
         self.messages: collections.deque[bytes | None] = collections.deque()
+        self.held = 0  # bytes in ``messages``
         self.ready = threading.Condition()
         self.stopped = False
         self.thread = threading.Thread(target=self._drain, name="lifelog-parse-inbox", daemon=True)
@@ -147,11 +148,12 @@ class _Inbox:
             except (EOFError, OSError):
                 raw = None
             with self.ready:
-                while len(self.messages) >= INBOX_MESSAGES and not self.stopped:
+                while self.held >= INBOX_BYTES and not self.stopped:
                     self.ready.wait(0.5)
                 if self.stopped:
                     return
                 self.messages.append(raw)
+                self.held += len(raw) if raw is not None else 0
                 self.ready.notify_all()
             if raw is None:
                 return
@@ -161,6 +163,7 @@ class _Inbox:
             while not self.messages:
                 self.ready.wait(1.0)
             raw = self.messages.popleft()
+            self.held -= len(raw) if raw is not None else 0
             self.ready.notify_all()
             return raw
 
