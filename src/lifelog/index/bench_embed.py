@@ -74,7 +74,7 @@ def bench_embedding(
     scale: float = 1.0,
     seed: int = 7,
     batch: int = 256,
-    repeats: int = 3,
+    repeats: int = 5,
     long_chunks: int = 48,
     minilm: bool = True,
 ) -> dict[str, Any]:
