@@ -28,6 +28,7 @@ from .records import Item, Skip
 from .sources import detect
 from .sources.base import PartDone, Source
 from .store import Store
+from .store.db import INGEST_CACHE_KIB
 from .store.store import ItemRow
 
 __all__ = ["IngestReport", "Progress", "SourceCounts", "ingest_paths", "plan"]
@@ -245,52 +246,53 @@ def ingest_paths(
     report = IngestReport(run_id=run_id, paths=path_list, unrecognised=unknown)
     started = time.perf_counter()
     progress.start(sum(u.size for u in units), len(units))
-    try:
-        todo: list[Unit] = []
-        for unit in units:
-            report.by_source.setdefault(unit.source.name, SourceCounts())
-            if not force and _already_done(store, unit):
-                report.files_resumed_past += 1
-                progress.advance(unit.size, 0)
-            else:
-                todo.append(unit)
-        parallel = (
-            parallel
-            if parallel is not None
-            else (sum(u.size for u in todo) >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1)
-        )
-        done = [{} if force else _parts_done(store, u) for u in todo]
-        messages = (
-            parse_in_worker(
-                [(str(u.path), u.source.name, d) for u, d in zip(todo, done, strict=True)]
+    with store.cache(INGEST_CACHE_KIB):
+        try:
+            todo: list[Unit] = []
+            for unit in units:
+                report.by_source.setdefault(unit.source.name, SourceCounts())
+                if not force and _already_done(store, unit):
+                    report.files_resumed_past += 1
+                    progress.advance(unit.size, 0)
+                else:
+                    todo.append(unit)
+            parallel = (
+                parallel
+                if parallel is not None
+                else (sum(u.size for u in todo) >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1)
             )
-            if parallel
-            else None
-        )
-        for index, unit in enumerate(todo):
-            counts = report.by_source[unit.source.name]
-            progress.file(unit.path, unit.source.name)
-            records = (
-                unit_records(messages, index)
-                if messages is not None
-                else unit.source.parse_resuming(unit.path, done[index])
+            done = [{} if force else _parts_done(store, u) for u in todo]
+            messages = (
+                parse_in_worker(
+                    [(str(u.path), u.source.name, d) for u, d in zip(todo, done, strict=True)]
+                )
+                if parallel
+                else None
             )
-            unit_started = time.perf_counter()
-            _ingest_unit(store, unit, records, report, counts, progress, on_batch)
-            counts.seconds += time.perf_counter() - unit_started
-            counts.files += 1
-            report.files_done += 1
-            report.bytes += unit.size
-        if messages is not None:
-            for _rest in messages:  # let the worker finish and exit
-                pass
-    except KeyboardInterrupt:
-        report.status = "interrupted"
-        raise
-    finally:
-        report.seconds = time.perf_counter() - started
-        progress.finish()
-        _finish_run(store, report)
+            for index, unit in enumerate(todo):
+                counts = report.by_source[unit.source.name]
+                progress.file(unit.path, unit.source.name)
+                records = (
+                    unit_records(messages, index)
+                    if messages is not None
+                    else unit.source.parse_resuming(unit.path, done[index])
+                )
+                unit_started = time.perf_counter()
+                _ingest_unit(store, unit, records, report, counts, progress, on_batch)
+                counts.seconds += time.perf_counter() - unit_started
+                counts.files += 1
+                report.files_done += 1
+                report.bytes += unit.size
+            if messages is not None:
+                for _rest in messages:  # let the worker finish and exit
+                    pass
+        except KeyboardInterrupt:
+            report.status = "interrupted"
+            raise
+        finally:
+            report.seconds = time.perf_counter() - started
+            progress.finish()
+            _finish_run(store, report)
     return report
 
 

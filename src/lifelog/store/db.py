@@ -41,6 +41,13 @@ DatabaseError: type[Exception] = sqlcipher3.DatabaseError
 
 
 HMAC_ALGORITHMS = ("HMAC_SHA1", "HMAC_SHA256", "HMAC_SHA512")
+#: the page cache's ceiling, per connection (SQLite fills it only as pages are read).
+#: A filtered search looks items up at random: on the 215 MB sample life its p95 is
+#: 114 ms with 64 MiB and 45-55 ms with 256 MiB (the items of two years fit).
+CACHE_KIB = 256 * 1024
+#: while importing: pages written once need no cache, and a larger one only grows the
+#: process (the same speed with 64 and 256 MiB; peak RSS of the 1 GB Takeout 478 vs 683 MB)
+INGEST_CACHE_KIB = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +151,7 @@ def connect(
     if not readonly:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA cache_size = -65536")
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB:d}")
     conn.execute("PRAGMA mmap_size = 0")
     return conn
 

@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any, NamedTuple
 
 from ..index.chunker import chunk_spans
 from ..records import Item, encode_item
-from .db import Cipher, Connection, connect
+from .db import CACHE_KIB, Cipher, Connection, connect
 from .migrations import migrate
 
 __all__ = ["ITEM_COLUMNS", "ItemRow", "Store", "UpsertResult", "item_from_row", "item_row"]
@@ -140,6 +141,17 @@ class Store:
             )
 
         return cls(conn, path, opener)
+
+    @contextmanager
+    def cache(self, kib: int) -> Iterator[None]:
+        """Cap the page cache at ``kib`` KiB within the block (an import: see ``db``)."""
+        with self.lock:
+            self.conn.execute(f"PRAGMA cache_size = -{int(kib):d}")
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB:d}")
 
     def reader(self) -> Connection | None:
         """A second, read-only connection for a long read beside writes (WAL lets it read
