@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from lifelog import Filters, Item, Memory, NotFoundError, UserError
 from lifelog.cli import app
-from lifelog.people_rules import Mention, cluster, key_for, mentions, norm_name
+from lifelog.people_rules import INPUT_KEYS, Mention, cluster, key_for, mentions, norm_name
 
 VCARD = (
     "BEGIN:VCARD\r\n"
@@ -320,22 +320,7 @@ texts = st.text(max_size=40)
     author=st.none() | texts,
     participants=st.lists(texts, max_size=6),
     meta=st.dictionaries(
-        st.sampled_from(
-            [
-                "from_address",
-                "to",
-                "cc",
-                "address",
-                "contact",
-                "addresses",
-                "emails",
-                "phones",
-                "names",
-                "organizer",
-                "attendees",
-                "from_id",
-            ]
-        ),
+        st.sampled_from(INPUT_KEYS),
         texts
         | st.lists(texts, max_size=4)
         | st.integers()

@@ -198,18 +198,16 @@ class Jobs:
         with self._cond:
             return self._jobs.get(job_id)
 
-    def all(self) -> list[Job]:
-        with self._cond:
-            return sorted(self._jobs.values(), key=lambda j: j.created, reverse=True)
-
     def snapshot(self, job: Job) -> dict[str, Any]:
         """The job as JSON, consistent with its ``version`` and ``status``."""
         with self._cond:
             return job.as_json()
 
     def snapshots(self) -> list[dict[str, Any]]:
+        """Every job as JSON, newest first."""
         with self._cond:
-            return [j.as_json() for j in sorted(self._jobs.values(), key=lambda j: -j.created)]
+            newest = sorted(self._jobs.values(), key=lambda j: j.created, reverse=True)
+            return [j.as_json() for j in newest]
 
     def wait(self, job: Job, version: int, timeout: float) -> None:
         """Block until ``job`` moves past ``version`` (or ``timeout`` seconds)."""

@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, ClassVar
 from urllib.parse import quote
 
+from ..errors import SourceError
 from ..records import Item, Skip
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "Source",
     "clean_text",
     "file_uri",
+    "open_binary",
     "read_head",
     "to_utc",
 ]
@@ -140,6 +142,14 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
             return handle.read(size)
     except OSError:
         return b""
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """``path`` opened for reading bytes; a file that cannot be opened is a ``SourceError``."""
+    try:
+        return path.open("rb")
+    except OSError as error:
+        raise SourceError(f"{path}: cannot read: {error}") from error
 
 
 def file_uri(path: Path | Origin, locator: str | None = None) -> str:

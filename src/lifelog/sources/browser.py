@@ -195,8 +195,46 @@ class _HistorySource(Source):
                 )
             yield from self._grouped(path, connection)
 
-    def _visits(self, path: Path, connection: sqlite3.Connection) -> Iterator[Visit | Skip]:
+    #: transition code -> its name, the code of a typed visit, the code of visits that are
+    #: not pages the person opened, the bits of the stored value that hold the code
+    transitions: ClassVar[dict[int, str]] = {}
+    typed_code: ClassVar[int] = -1
+    hidden_code: ClassVar[int] = -1
+    code_mask: ClassVar[int] = -1
+
+    def _query(self, connection: sqlite3.Connection) -> str:
+        """SELECT visit id, page id, url, title, time, transition, total visits,
+        microseconds on the page, description; ordered by page, then time."""
         raise NotImplementedError
+
+    def _time(self, value: Any) -> datetime | None:
+        raise NotImplementedError
+
+    def _visits(self, path: Path, connection: sqlite3.Connection) -> Iterator[Visit | Skip]:
+        rows = connection.execute(self._query(connection))
+        for vid, page, url, title, stamp, transition, total, duration, description in rows:
+            url = _text(url)
+            if not url:
+                continue
+            code = _int(transition) & self.code_mask
+            if code == self.hidden_code:
+                continue
+            when = self._time(stamp)
+            if when is None:
+                yield Skip(str(path), f"visit id {vid}", f"visit time out of range: {stamp!r}")
+                continue
+            yield Visit(
+                visit_id=_int(vid),
+                page_id=_int(page),
+                url=url,
+                title=_text(title),
+                when=when,
+                how=self.transitions.get(code),
+                typed=code == self.typed_code,
+                total_visits=_int(total),
+                duration=_int(duration) / 1e6 if _int(duration) > 0 else None,
+                description=_text(description),
+            )
 
     def _extras(self, connection: sqlite3.Connection) -> dict[int, str]:
         """Search terms by page id, where the database records them."""
@@ -339,37 +377,22 @@ class ChromeHistorySource(_HistorySource):
             if _text(term).strip()
         }
 
-    def _visits(self, path: Path, connection: sqlite3.Connection) -> Iterator[Visit | Skip]:
+    transitions = CHROME_TRANSITIONS
+    typed_code = 1
+    hidden_code = _CHROME_FRAME
+    code_mask = 0xFF  # the core type; the high bits are qualifiers (redirects, chains)
+
+    def _time(self, value: Any) -> datetime | None:
+        return webkit_time(value)
+
+    def _query(self, connection: sqlite3.Connection) -> str:
         urls, visits = _columns(connection, "urls"), _columns(connection, "visits")
-        query = (
+        return (
             "SELECT v.id, v.url, u.url, u.title, v.visit_time,"
             f" {_pick(visits, 'transition', 'v')}, {_pick(urls, 'visit_count', 'u')},"
-            f" {_pick(visits, 'visit_duration', 'v')}"
+            f" {_pick(visits, 'visit_duration', 'v')}, ''"
             " FROM visits v JOIN urls u ON u.id = v.url ORDER BY v.url, v.visit_time, v.id"
         )
-        for vid, page, url, title, stamp, transition, total, duration in connection.execute(query):
-            url = _text(url)
-            if not url:
-                continue
-            code = _int(transition) & 0xFF
-            if code == _CHROME_FRAME:
-                continue
-            when = webkit_time(stamp)
-            if when is None:
-                yield Skip(str(path), f"visit id {vid}", f"visit time out of range: {stamp!r}")
-                continue
-            yield Visit(
-                visit_id=_int(vid),
-                page_id=_int(page),
-                url=url,
-                title=_text(title),
-                when=when,
-                how=CHROME_TRANSITIONS.get(code),
-                typed=code == 1,
-                total_visits=_int(total),
-                duration=_int(duration) / 1e6 if _int(duration) > 0 else None,
-                description="",
-            )
 
 
 class FirefoxHistorySource(_HistorySource):
@@ -379,34 +402,18 @@ class FirefoxHistorySource(_HistorySource):
     file_names = ("places.sqlite",)
     tables = ("moz_places", "moz_historyvisits")
 
-    def _visits(self, path: Path, connection: sqlite3.Connection) -> Iterator[Visit | Skip]:
+    transitions = FIREFOX_TRANSITIONS
+    typed_code = 2
+    hidden_code = _FIREFOX_EMBED
+
+    def _time(self, value: Any) -> datetime | None:
+        return prtime(value)
+
+    def _query(self, connection: sqlite3.Connection) -> str:
         places = _columns(connection, "moz_places")
-        query = (
+        return (
             "SELECT v.id, v.place_id, p.url, p.title, v.visit_date, v.visit_type,"
-            f" {_pick(places, 'visit_count', 'p')}, {_pick(places, 'description', 'p')}"
+            f" {_pick(places, 'visit_count', 'p')}, NULL, {_pick(places, 'description', 'p')}"
             " FROM moz_historyvisits v JOIN moz_places p ON p.id = v.place_id"
             " ORDER BY v.place_id, v.visit_date, v.id"
         )
-        for vid, page, url, title, stamp, kind, total, description in connection.execute(query):
-            url = _text(url)
-            if not url:
-                continue
-            code = _int(kind)
-            if code == _FIREFOX_EMBED:
-                continue
-            when = prtime(stamp)
-            if when is None:
-                yield Skip(str(path), f"visit id {vid}", f"visit time out of range: {stamp!r}")
-                continue
-            yield Visit(
-                visit_id=_int(vid),
-                page_id=_int(page),
-                url=url,
-                title=_text(title),
-                when=when,
-                how=FIREFOX_TRANSITIONS.get(code),
-                typed=code == 2,
-                total_visits=_int(total),
-                duration=None,
-                description=_text(description),
-            )

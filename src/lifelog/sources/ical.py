@@ -50,7 +50,7 @@ import icalendar
 
 from ..errors import SourceError
 from ..records import Item, Skip
-from .base import Origin, Parsed, Source, clean_text, file_uri, to_utc
+from .base import Origin, Parsed, Source, clean_text, file_uri, open_binary, to_utc
 from .ical_rrule import RuleError, expand, parse_rule
 from .ical_values import (
     When,
@@ -187,10 +187,7 @@ class IcalSource(Source):
             yield from _blocks(io.BytesIO(held), calendar)
             return
         assert isinstance(path, Path)
-        try:
-            handle = path.open("rb")
-        except OSError as error:
-            raise SourceError(f"{path}: cannot read: {error}") from error
+        handle = open_binary(path)
         with handle:
             yield from _blocks(handle, calendar)
 

@@ -48,7 +48,7 @@ from xml.parsers import expat
 
 from ..errors import SourceError
 from ..records import Item, Skip
-from .base import Parsed, Source, clean_text
+from .base import Parsed, Source, clean_text, open_binary
 from .jsonstream import cap_text, epoch_time, record_uri
 
 __all__ = ["SmsSource"]
@@ -195,10 +195,7 @@ class SmsSource(Source):
         return b"<smses" in head or b"<calls" in head
 
     def parse(self, path: Path) -> Iterator[Parsed]:
-        try:
-            handle = path.open("rb")
-        except OSError as error:
-            raise SourceError(f"{path}: cannot read: {error}") from error
+        handle = open_binary(path)
         with handle:
             try:
                 head = handle.read(HEAD_BYTES)

@@ -35,7 +35,7 @@ from urllib.parse import quote, urlsplit
 
 from ..errors import SourceError
 from ..records import Item, Skip
-from .base import Parsed, Source, clean_text
+from .base import Parsed, Source, clean_text, open_binary
 from .jsonstream import JsonStream, JsonStreamError, ValueSkipped, cap_text, epoch_time
 
 __all__ = [
@@ -84,10 +84,7 @@ class TakeoutSource(Source):
         return self.sniff_stream(str(path), head)
 
     def parse(self, path: Path) -> Iterator[Parsed]:
-        try:
-            handle = path.open("rb")
-        except OSError as error:
-            raise SourceError(f"{path}: cannot read: {error}") from error
+        handle = open_binary(path)
         with handle:
             yield from self.parse_stream(str(path), handle, path.resolve().as_uri())
 

@@ -36,9 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, BinaryIO, ClassVar
 
-from ..errors import SourceError
 from ..records import Item, Skip
-from .base import Origin, Parsed, Source, clean_text, file_uri
+from .base import Origin, Parsed, Source, clean_text, file_uri, open_binary
 from .notes import parse_note_date
 
 __all__ = ["VcardSource", "normalize_email", "normalize_phone"]
@@ -264,10 +263,7 @@ class VcardSource(Source):
         yield from self._parse(Origin(name, origin_uri), stream)
 
     def parse(self, path: Path) -> Iterator[Parsed]:
-        try:
-            handle = path.open("rb")
-        except OSError as error:
-            raise SourceError(f"{path}: cannot read: {error}") from error
+        handle = open_binary(path)
         with handle:
             yield from self._parse(path, handle)
 

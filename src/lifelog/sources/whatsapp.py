@@ -49,9 +49,8 @@ from urllib.parse import quote
 
 # the zip helpers moved to lifelog.archive; still importable from here
 from ..archive import ZIP_ERRORS, ZIP_MEMBER_BYTES, check_zip_member, open_zip
-from ..errors import SourceError
 from ..records import Item, Skip
-from .base import Parsed, Source, clean_text, file_uri
+from .base import Parsed, Source, clean_text, file_uri, open_binary
 
 __all__ = ["ZIP_ERRORS", "WhatsAppSource", "check_zip_member", "open_zip"]
 
@@ -369,10 +368,7 @@ class WhatsAppSource(Source):
             chat = _chat_name(path.parent.name)
 
         def opener() -> IO[bytes]:
-            try:
-                return path.open("rb")
-            except OSError as error:
-                raise SourceError(f"{path}: cannot read: {error}") from error
+            return open_binary(path)
 
         yield from self._parse_chat(path, chat, opener, prefix="")
 
