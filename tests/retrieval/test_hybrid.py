@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,8 +10,11 @@ import pytest
 from fixture_life import LIFE, NOW, chat
 
 from lifelog import Memory
+from lifelog.models.embeddings import StaticEmbedder, get_embedder
+from lifelog.models.softmatch import SoftMatcher
 from lifelog.retrieval.hybrid import (
     FLOOR,
+    SoftMatch,
     Tuning,
     asks,
     asks_when,
@@ -65,9 +68,18 @@ def life(tmp_path: Path) -> Iterator[Memory]:
         yield memory
 
 
-def turns(memory: Memory, question: str, tuning: Tuning | None = None) -> list[str]:
+def turns(
+    memory: Memory,
+    question: str,
+    tuning: Tuning | None = None,
+    *,
+    mode: str = "lexical",
+    soft_match: SoftMatch | None = None,
+) -> list[str]:
     plan = analyse(question, now=NOW, store=memory.store)
-    ranked = hybrid_search(memory.store, plan, limit=4, mode="lexical", tuning=tuning)
+    ranked = hybrid_search(
+        memory.store, plan, limit=4, mode=mode, soft_match=soft_match, tuning=tuning
+    )
     keys = {}
     for rank in ranked:
         row = memory.store.conn.execute(
@@ -153,3 +165,54 @@ def test_a_message_that_asks_no_longer_outranks_the_one_that_tells(pets: Memory)
     question = "What pet does Bob have?"
     assert turns(pets, question, Tuning(asking_prior=1.0))[:2] == ["p1:1", "p2:2"]
     assert turns(pets, question)[:2] == ["p2:2", "p1:1"]
+
+
+MUSIC = [
+    *chat("m1", datetime(2023, 6, 3, 18, tzinfo=UTC), [("Bob", "I play tennis every Sunday.")]),
+    *chat("m2", datetime(2023, 6, 4, 18, tzinfo=UTC), [("Bob", "I play violin every Sunday.")]),
+]
+
+
+@pytest.fixture
+def music(tmp_path: Path) -> Iterator[Memory]:
+    with Memory.init(tmp_path / "music") as memory:
+        memory.store.upsert(MUSIC, origin=None, run_id=None)
+        yield memory
+
+
+@pytest.fixture(scope="module")
+def matcher() -> SoftMatcher:
+    pytest.importorskip("model2vec")
+    embedder = get_embedder("static")
+    assert isinstance(embedder, StaticEmbedder)
+    return SoftMatcher(embedder)
+
+
+def test_soft_matching_lifts_the_message_whose_words_mean_the_question(
+    music: Memory, matcher: SoftMatcher
+) -> None:
+    """Both messages share only "play" with the question and score the same in BM25 (the
+    older comes first); "violin" is close to "instrument" in the static model's table."""
+    question = "Which instrument does Bob play?"
+    assert turns(music, question, mode="hybrid") == ["m1:1", "m2:1"]
+    assert turns(music, question, mode="hybrid", soft_match=matcher.scores) == ["m2:1", "m1:1"]
+    # only hybrid retrieval re-ranks, and a weight of 0 turns it off
+    assert turns(music, question, mode="lexical", soft_match=matcher.scores) == ["m1:1", "m2:1"]
+    off = Tuning(soft_weight=0.0)
+    assert turns(music, question, off, mode="hybrid", soft_match=matcher.scores)[0] == "m1:1"
+
+
+def test_soft_matching_scores_only_the_best_fused_candidates(life: Memory) -> None:
+    asked: list[int] = []
+
+    def count(question: str, texts: Sequence[str]) -> list[float]:
+        asked.append(len(texts))
+        return [0.0] * len(texts)
+
+    plain = turns(life, "What did Alice say about the concert?", mode="hybrid")
+    soft = Tuning(soft_depth=2)
+    again = turns(
+        life, "What did Alice say about the concert?", soft, mode="hybrid", soft_match=count
+    )
+    assert asked == [2]
+    assert again == plain  # all equal: the list adds the same to every scored candidate

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -21,11 +22,12 @@ from numpy.typing import NDArray
 
 from ..errors import LifelogError
 from ..index.text import content_terms, make_snippet
-from ..models.embeddings import Embedder
+from ..models.embeddings import Embedder, StaticEmbedder
+from ..models.softmatch import SoftMatcher
 from ..records import Hit, Item
 from ..store import Store
 from .filters import Filters
-from .hybrid import MODES, Ranked, Tuning, VectorSearch, hybrid_search
+from .hybrid import MODES, Ranked, SoftMatch, Tuning, VectorSearch, hybrid_search
 from .query import QueryPlan, analyse
 from .timeexpr import TimeSpan
 
@@ -63,23 +65,31 @@ class _QueryCache:
         return known
 
 
-def _vector_search(memory: RetrievalMemory) -> VectorSearch | None:
-    """Vector search over the memory's index, or ``None`` when it has no embedder (off,
-    or one that cannot load: retrieval stays lexical rather than failing)."""
+def _searchers(memory: RetrievalMemory) -> tuple[VectorSearch | None, SoftMatch | None]:
+    """Vector search over the memory's index and, with a static model, soft word
+    matching; ``None`` for each when the memory has no embedder (off, or one that cannot
+    load: retrieval stays lexical rather than failing)."""
     from ..index.vectors import search_vectors
 
     try:
         embedder = memory.embedder()
     except LifelogError:
-        return None
+        return None, None
     if embedder is None:
-        return None
+        return None, None
     cached = _QueryCache(embedder)
 
     def search(query: str, filters: Filters, limit: int) -> list[tuple[int, float]]:
         return search_vectors(memory.store, cached, query, filters, limit)
 
-    return search
+    soft = _soft_matcher(embedder) if isinstance(embedder, StaticEmbedder) else None
+    return search, (soft.scores if soft is not None else None)
+
+
+@lru_cache(maxsize=4)
+def _soft_matcher(embedder: StaticEmbedder) -> SoftMatcher:
+    """One matcher per loaded static model (embedders are loaded once per process)."""
+    return SoftMatcher(embedder)
 
 
 def hits_from(store: Store, ranked: Sequence[Ranked], plan: QueryPlan, limit: int) -> list[Hit]:
@@ -134,6 +144,7 @@ def resolve_offsets(
     filters: Filters | None = None,
     mode: str = "hybrid",
     vector_search: VectorSearch | None = None,
+    soft_match: SoftMatch | None = None,
     tuning: Tuning | None = None,
 ) -> QueryPlan:
     """ "Two weeks before the trip": search the event first (the best hit for the
@@ -150,6 +161,7 @@ def resolve_offsets(
             limit=1,
             mode=mode,
             vector_search=vector_search,
+            soft_match=soft_match,
             tuning=tuning,
         )
         if not found:
@@ -199,10 +211,16 @@ def retrieve(
     if limit <= 0 or not question.strip():
         return []
     plan = analyse(question, now=now, store=memory.store)
-    vector = _vector_search(memory) if mode != "lexical" else None
+    vector, soft = _searchers(memory) if mode != "lexical" else (None, None)
     if plan.time.offsets:
         plan = resolve_offsets(
-            memory.store, plan, filters=filters, mode=mode, vector_search=vector, tuning=tuning
+            memory.store,
+            plan,
+            filters=filters,
+            mode=mode,
+            vector_search=vector,
+            soft_match=soft,
+            tuning=tuning,
         )
     ranked = hybrid_search(
         memory.store,
@@ -211,6 +229,7 @@ def retrieve(
         limit=limit * 2,
         mode=mode,
         vector_search=vector,
+        soft_match=soft,
         tuning=tuning,
     )
     return hits_from(memory.store, ranked, plan, limit)
