@@ -21,17 +21,20 @@ the dev set (0.8 and 0.8 on its two halves); see ``docs/benchmarks.md``.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from itertools import chain
 from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["DOC_TOKENS", "SoftMatcher", "TokenTable"]
+__all__ = ["DOC_TOKENS", "KEPT", "SoftMatcher", "TokenTable"]
 
 #: tokens of a candidate compared at most (its beginning: a chunk is ~300 tokens)
 DOC_TOKENS = 384
+#: texts whose token ids are remembered
+KEPT = 4096
 
 
 class TokenTable(Protocol):
@@ -56,28 +59,53 @@ class SoftMatcher:
         self.inverse: NDArray[np.float32] = np.divide(
             1.0, norms, out=np.zeros_like(norms), where=norms > 0
         )
+        self._kept: OrderedDict[str, NDArray[np.int32]] = OrderedDict()
+        self._lock = threading.Lock()
 
-    def _ids(self, texts: Sequence[str]) -> list[list[int]]:
-        if len(texts) <= 4:
-            encodings = [self.tokenizer.encode(t, add_special_tokens=False) for t in texts]
+    def _ids(self, texts: Sequence[str]) -> list[NDArray[np.int32]]:
+        """Each text's known token ids (at most ``DOC_TOKENS``), remembered for the last
+        ``KEPT`` texts: an agent's searches, and questions about one topic, meet the
+        same candidates again, and tokenising is most of the cost."""
+        found: list[NDArray[np.int32] | None] = []
+        with self._lock:
+            for text in texts:
+                ids = self._kept.get(text)
+                if ids is not None:
+                    self._kept.move_to_end(text)
+                found.append(ids)
+        missing = [text for text, ids in zip(texts, found, strict=True) if ids is None]
+        if not missing:
+            return [ids for ids in found if ids is not None]
+        if len(missing) <= 4:
+            encodings = [self.tokenizer.encode(t, add_special_tokens=False) for t in missing]
         else:
-            encodings = self.tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
-        return [[i for i in e.ids[:DOC_TOKENS] if i != self.unk] for e in encodings]
+            encodings = self.tokenizer.encode_batch_fast(missing, add_special_tokens=False)
+        made = iter(
+            np.fromiter((i for i in e.ids[:DOC_TOKENS] if i != self.unk), dtype=np.int32)
+            for e in encodings
+        )
+        rows = [ids if ids is not None else next(made) for ids in found]
+        with self._lock:
+            for text, ids in zip(texts, rows, strict=True):
+                self._kept[text] = ids
+            while len(self._kept) > KEPT:
+                self._kept.popitem(last=False)
+        return rows
 
     def scores(self, question: str, texts: Sequence[str]) -> list[float]:
         """For each text, the weighted mean over the question's tokens of their best
         cosine with one of the text's tokens (0 for a text without known tokens)."""
         if not texts:
             return []
-        asked = np.asarray(sorted(set(self._ids([question])[0])), dtype=np.int64)
-        asked = asked[self.weights[asked] > 0] if len(asked) else asked
+        asked = np.unique(self._ids([question])[0])
+        asked = asked[self.weights[asked] > 0]
         if not len(asked):
             return [0.0] * len(texts)
         unit = self.table[asked] * self.inverse[asked][:, None]
         weights = self.weights[asked]
         rows = self._ids(texts)
         lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-        flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(lengths.sum()))
+        flat = np.concatenate(rows)
         found = np.zeros(len(rows), dtype=np.float32)
         filled = lengths > 0
         if flat.size:
