@@ -196,6 +196,9 @@ def test_soft_matching_lifts_the_message_whose_words_mean_the_question(
     question = "Which instrument does Bob play?"
     assert turns(music, question, mode="hybrid") == ["m1:1", "m2:1"]
     assert turns(music, question, mode="hybrid", soft_match=matcher.scores) == ["m2:1", "m1:1"]
+    plan = analyse(question, now=NOW, store=music.store)
+    best = hybrid_search(music.store, plan, mode="hybrid", soft_match=matcher.scores)[0]
+    assert best.why == ("words #2", "close words #1", "by Bob")  # told to the user
     # only hybrid retrieval re-ranks, and a weight of 0 turns it off
     assert turns(music, question, mode="lexical", soft_match=matcher.scores) == ["m1:1", "m2:1"]
     off = Tuning(soft_weight=0.0)

@@ -396,7 +396,8 @@ def hybrid_search(
         return []
     candidates = _candidates(store, list(scores))
     if mode == "hybrid" and soft_match is not None and tuning.soft_weight > 0:
-        _soft(scores, candidates, soft_match, without_words(plan.text, people_words), tuning)
+        question = without_words(plan.text, people_words)
+        _soft(scores, candidates, soft_match, question, tuning, reasons)
     context = _spread(store, scores, candidates, tuning, filters)
     if tuning.thread_share > 0:
         _share_threads(scores, candidates, tuning)
@@ -443,16 +444,20 @@ def _soft(
     soft_match: SoftMatch,
     question: str,
     tuning: Tuning,
+    reasons: dict[int, list[str]],
 ) -> None:
     """Add soft word matching, min-max normalised like the other lists, to the best
-    ``soft_depth`` fused candidates (in place)."""
+    ``soft_depth`` fused candidates (in place); the ten closest are told in ``reasons``."""
     top = [r for r in sorted(scores, key=lambda r: (-scores[r], r)) if r in candidates]
     top = top[: tuning.soft_depth]
     found = soft_match(question, [candidates[r].text for r in top])
     if not found or max(found) == min(found):
         return  # nothing tells the candidates apart
-    for rowid, gain in combine([list(zip(top, found, strict=True))], [tuning.soft_weight]).items():
+    ranked = sorted(zip(top, found, strict=True), key=lambda pair: (-pair[1], pair[0]))
+    for rowid, gain in combine([ranked], [tuning.soft_weight]).items():
         scores[rowid] += gain
+    for rank, (rowid, _score) in enumerate(ranked[:10], start=1):
+        reasons.setdefault(rowid, []).append(f"close words #{rank}")
 
 
 def _share_threads(
