@@ -39,3 +39,15 @@ def memory(tmp_path: Path) -> Iterator[object]:
 
     with Memory.init(tmp_path / "memory") as mem:
         yield mem
+
+
+@pytest.fixture(scope="session")
+def soft_matcher() -> object:
+    """Soft word matching over the real static model's token table."""
+    pytest.importorskip("model2vec")
+    from lifelog.models.embeddings import StaticEmbedder, get_embedder
+    from lifelog.models.softmatch import SoftMatcher
+
+    embedder = get_embedder("static")
+    assert isinstance(embedder, StaticEmbedder)
+    return SoftMatcher(embedder)

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from lifelog.models.embeddings import StaticEmbedder, get_embedder
 from lifelog.models.softmatch import DOC_TOKENS, KEPT, SoftMatcher
 
 
-@pytest.fixture(scope="module")
-def matcher() -> SoftMatcher:
-    pytest.importorskip("model2vec")
-    embedder = get_embedder("static")
-    assert isinstance(embedder, StaticEmbedder)
-    return SoftMatcher(embedder)
+@pytest.fixture
+def matcher(soft_matcher: SoftMatcher) -> SoftMatcher:
+    return soft_matcher
 
 
 def test_a_text_holding_every_word_of_the_question_scores_one(matcher: SoftMatcher) -> None:

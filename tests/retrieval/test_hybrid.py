@@ -10,7 +10,6 @@ import pytest
 from fixture_life import LIFE, NOW, chat
 
 from lifelog import Memory
-from lifelog.models.embeddings import StaticEmbedder, get_embedder
 from lifelog.models.softmatch import SoftMatcher
 from lifelog.retrieval.hybrid import (
     FLOOR,
@@ -180,12 +179,9 @@ def music(tmp_path: Path) -> Iterator[Memory]:
         yield memory
 
 
-@pytest.fixture(scope="module")
-def matcher() -> SoftMatcher:
-    pytest.importorskip("model2vec")
-    embedder = get_embedder("static")
-    assert isinstance(embedder, StaticEmbedder)
-    return SoftMatcher(embedder)
+@pytest.fixture
+def matcher(soft_matcher: SoftMatcher) -> SoftMatcher:
+    return soft_matcher
 
 
 def test_soft_matching_lifts_the_message_whose_words_mean_the_question(
