@@ -109,6 +109,39 @@ def test_hybrid_with_the_static_model(tmp_path: Path, monkeypatch: pytest.Monkey
         hybrid = memory.retrieve("What genre is Bob's book?", now=NOW)
         assert turn(hybrid[0].item) == "s2:2"
         assert any(w.startswith("meaning") for h in hybrid for w in h.why)
+        assert any(w.startswith("close words") for h in hybrid for w in h.why)
+
+
+class _OtherModel:
+    """An embedding model that is not the static one (as MiniLM or a server would be)."""
+
+    name = "other"
+    dims = 4
+
+    def embed(self, texts: list[str]) -> object:
+        raise AssertionError("not called: only the searchers are built")
+
+
+class _OtherMemory:
+    def __init__(self, store: object) -> None:
+        self.store = store
+
+    def embedder(self, model: str | None = None) -> _OtherModel:
+        return _OtherModel()
+
+
+def test_soft_matching_borrows_the_static_model_when_it_is_on_this_machine(
+    life: Memory, soft_matcher: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from lifelog.retrieval import retrieve as module
+
+    vector, soft = module._searchers(_OtherMemory(life.store))  # type: ignore[arg-type]
+    assert vector is not None and soft is not None
+    assert soft("violin", ["violin", "tax"])[0] == pytest.approx(1.0, abs=1e-5)
+    # never distilled for it: without the static model, no soft matching
+    monkeypatch.setattr(module, "static_model_dir", lambda: tmp_path / "absent")
+    vector, soft = module._searchers(_OtherMemory(life.store))  # type: ignore[arg-type]
+    assert vector is not None and soft is None
 
 
 def _buy(key: str, text: str, when: datetime, source: str = "sms") -> Item:
