@@ -145,7 +145,7 @@ class Tuning:
     #: how many of the best candidates are read for the dates their words name
     read_depth: int = 60
     #: weight of soft word matching among the ``soft_depth`` best fused candidates
-    #: (hybrid only, with a static model); 0 = off
+    #: (hybrid only, with the static model's token table); 0 = off
     soft_weight: float = 0.3
     soft_depth: int = 100
 
