@@ -98,6 +98,19 @@ def test_a_supported_sentence_left_uncited_is_cited_to_its_source(life: Memory) 
     assert "120 euros" in answer.citations[0].item.text
 
 
+def test_an_answer_replaced_by_quotes_says_nothing_of_the_citations_it_lost(
+    life: Memory,
+) -> None:
+    """lifelog cites the supported sentence, the other one fails the check, and the whole
+    answer gives way to quotes: the note on the added citation would tell of text the
+    user never sees."""
+    llm = Script(["It cost 120 euros. You bought it in Norway with your sister Ingrid."])
+    answer, _ = ask(life, "How much did the tent cost?", llm)
+    assert answer.mode == "extractive-fallback"
+    assert any("replaced by quotes" in note for note in answer.notes)
+    assert not any("left uncited" in note for note in answer.notes)
+
+
 def test_an_injected_link_is_stripped_before_anyone_sees_it(life: Memory) -> None:
     llm = Script(
         [

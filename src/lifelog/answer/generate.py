@@ -317,14 +317,16 @@ def finalize(
     )
     if added:
         check = check_citations(attributed, set(sources))
+    report = check_support(check.text, evidence, question=question, derived=derived)
+    if not report.ok:
+        # the citations lifelog added went with the answer: no note about them
+        return fallback(
+            f"the generated answer was replaced by quotes from your memory: {report.reason}"
+        )
+    if added:
         notes += (
             f"lifelog cited {added} sentence(s) the model left uncited, each to the one"
             " retrieved item that supports it",
-        )
-    report = check_support(check.text, evidence, question=question, derived=derived)
-    if not report.ok:
-        return fallback(
-            f"the generated answer was replaced by quotes from your memory: {report.reason}"
         )
     terms = content_terms(check.text)
     citations = []
