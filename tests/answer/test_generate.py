@@ -71,6 +71,9 @@ def test_an_unsupported_answer_falls_back_to_quotes_and_says_why(life: Memory) -
     assert answer.mode == "extractive-fallback" and answer.found
     assert "skiing" not in answer.text and "“" in answer.text  # quotes from the memory
     assert any("not supported" in note and "skiing" in note for note in answer.notes)
+    # the quotes are numbered anew: the note names the item the model cited, not its number
+    (why,) = [note for note in answer.notes if "not supported" in note]
+    assert "not supported by the item of 2023-" in why and "[" not in why
 
 
 def test_citations_to_unretrieved_items_are_removed_and_counted(life: Memory) -> None:

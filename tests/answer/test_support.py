@@ -35,6 +35,14 @@ def test_invented_words_fail_and_the_reason_names_them() -> None:
     assert report.reason is not None and "skiing" in report.reason and "[1]" in report.reason
 
 
+def test_the_reason_may_name_the_cited_items() -> None:
+    """An answer that fails is replaced, with its numbering: the reason says which item."""
+    names = {1: "the item of 2023-06-19, whatsapp, Melanie"}
+    report = check_support("You went skiing in Norway with Bob [1].", EVIDENCE, names=names)
+    assert report.reason is not None and "[1]" not in report.reason
+    assert "not supported by the item of 2023-06-19, whatsapp, Melanie" in report.reason
+
+
 def test_an_invented_number_fails_even_when_the_words_match() -> None:
     report = check_support("The new tent for the camping trip cost 150 euros [2].", EVIDENCE)
     assert not report.ok and "150" in (report.reason or "")

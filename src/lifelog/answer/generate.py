@@ -22,7 +22,7 @@ from ..models.llm import LLM, Completion, ContextOverflowError, Delta, Message
 from ..records import Answer, Citation, Hit
 from ..retrieval.filters import Filters
 from .citations import check_citations, clean_output, strip_citations, strip_links
-from .extractive import NOT_FOUND, extractive_answer
+from .extractive import NOT_FOUND, describe, extractive_answer
 from .prompts import Source, Turn, answer_messages, pack_sources
 from .reasoning import check_level
 from .support import attribute_citations, check_support
@@ -317,7 +317,8 @@ def finalize(
     )
     if added:
         check = check_citations(attributed, set(sources))
-    report = check_support(check.text, evidence, question=question, derived=derived)
+    names = {n: f"the item of {describe(s.hit)}" for n, s in sources.items()}
+    report = check_support(check.text, evidence, question=question, derived=derived, names=names)
     if not report.ok:
         # the citations lifelog added went with the answer: no note about them
         return fallback(

@@ -148,12 +148,15 @@ def check_support(
     question: str = "",
     derived: Collection[str] = (),
     threshold: float = MIN_SUPPORT,
+    names: Mapping[int, str] | None = None,
 ) -> SupportReport:
     """Check each sentence of ``answer`` against the terms of the sources it cites.
 
     ``evidence`` maps a source number to its terms (:func:`terms_of` of its text
     and header plus :func:`date_terms` of its date); ``derived`` are terms a tool
-    computed (counts, date arithmetic) that may appear without a source.
+    computed (counts, date arithmetic) that may appear without a source. ``names``
+    says what each number stands for in the reason: an answer that fails is
+    replaced, and its numbers with it, so "[1]" would point at another item.
     """
     cited_anywhere = {int(n) for n in CITATION.findall(answer)}
     if not cited_anywhere:
@@ -189,7 +192,10 @@ def check_support(
     if not first.citations:
         why = f"“{_short(first.sentence)}” cites no source"
     else:
-        cited = "".join(f"[{n}]" for n in first.citations)
+        if names:
+            cited = "; ".join(names.get(n, f"[{n}]") for n in first.citations)
+        else:
+            cited = "".join(f"[{n}]" for n in first.citations)
         unsupported = ", ".join(_unique(first.missing)[:5])
         why = (
             f"“{_short(first.sentence)}” is not supported by {cited}"
