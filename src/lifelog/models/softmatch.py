@@ -21,6 +21,7 @@ the dev set (0.8 and 0.8 on its two halves); see ``docs/benchmarks.md``.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -59,19 +60,22 @@ class SoftMatcher:
         self.inverse: NDArray[np.float32] = np.divide(
             1.0, norms, out=np.zeros_like(norms), where=norms > 0
         )
-        self._kept: OrderedDict[str, NDArray[np.int32]] = OrderedDict()
+        #: token ids by a digest of the text (a text is up to 4,000 characters: keeping
+        #: the texts themselves would hold up to 64 MB)
+        self._kept: OrderedDict[bytes, NDArray[np.int32]] = OrderedDict()
         self._lock = threading.Lock()
 
     def _ids(self, texts: Sequence[str]) -> list[NDArray[np.int32]]:
         """Each text's known token ids (at most ``DOC_TOKENS``), remembered for the last
         ``KEPT`` texts: an agent's searches, and questions about one topic, meet the
         same candidates again, and tokenising is most of the cost."""
+        keys = [_digest(text) for text in texts]
         found: list[NDArray[np.int32] | None] = []
         with self._lock:
-            for text in texts:
-                ids = self._kept.get(text)
+            for key in keys:
+                ids = self._kept.get(key)
                 if ids is not None:
-                    self._kept.move_to_end(text)
+                    self._kept.move_to_end(key)
                 found.append(ids)
         missing = [text for text, ids in zip(texts, found, strict=True) if ids is None]
         if not missing:
@@ -86,8 +90,8 @@ class SoftMatcher:
         )
         rows = [ids if ids is not None else next(made) for ids in found]
         with self._lock:
-            for text, ids in zip(texts, rows, strict=True):
-                self._kept[text] = ids
+            for key, ids in zip(keys, rows, strict=True):
+                self._kept[key] = ids
             while len(self._kept) > KEPT:
                 self._kept.popitem(last=False)
         return rows
@@ -121,3 +125,7 @@ class SoftMatcher:
             best = np.maximum.reduceat(cosines[where], starts, axis=0)
             found[filled] = (best * weights).sum(axis=1) / float(weights.sum())
         return [float(value) for value in found]
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
