@@ -93,6 +93,35 @@ def test_the_same_record_in_a_moved_export_is_unchanged_and_repointed(memory: Me
     assert [h.item.id for h in memory.search("camping")] == [old.id]
 
 
+def test_half_an_emoji_is_stored_as_a_replacement_character(memory: Memory) -> None:
+    """JSON exports cut at a length limit hold lone surrogates ("\\ud83d"), which UTF-8
+    (and so SQLite) cannot hold: they are mended, a split pair joined into its emoji."""
+    broken = Item(
+        source="telegram",
+        key="chat/1",
+        kind="message",
+        text="see you \ud83d soon \ud83d\ude00",
+        author="Ann\udc80",
+        participants=("Ann\udc80", "Bob"),
+        title="trip \ud83d",
+        thread="chat",
+        locator="message \ud83d",
+        metadata={"reply": ["\ud83d"], "\udcff": 1},
+    )
+    first = memory.store.upsert([broken], origin=None, run_id=None)
+    assert first.added == 1
+    stored = memory.get(broken.id)  # the id of the record as it came
+    assert stored.text == "see you \ufffd soon \U0001f600"
+    assert (stored.author, stored.participants) == ("Ann\ufffd", ("Ann\ufffd", "Bob"))
+    assert stored.title == "trip \ufffd" and stored.locator == "message \ufffd"
+    assert stored.metadata["reply"] == ["\ufffd"] and stored.metadata["\ufffd"] == 1
+    assert [h.item.id for h in memory.search("soon")] == [broken.id]
+    # the same record imported again is unchanged, not updated
+    again = memory.store.upsert([broken], origin=None, run_id=None)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 1)
+    assert broken.content_hash == stored.content_hash
+
+
 def test_duplicates_within_one_batch_are_stored_once(memory: Memory) -> None:
     item = make_item("same", "twice in one export")
     result = memory.store.upsert([item, item], origin=None, run_id=None)

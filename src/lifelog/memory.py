@@ -27,7 +27,7 @@ from .errors import LifelogError, NotFoundError, PassphraseError, UserError
 from .index.lexical import search_chunks
 from .index.text import content_terms, make_snippet
 from .ingest import IngestReport, Progress, ingest_paths
-from .records import Answer, Hit, Item
+from .records import Answer, Hit, Item, mend_text
 from .retrieval.filters import Filters
 from .store import Store, create_key_file, read_key_file
 from .store.db import LEGACY_CIPHER, Cipher
@@ -289,6 +289,7 @@ class Memory:
 
     def search(self, query: str, filters: Filters | None = None, *, limit: int = 10) -> list[Hit]:
         """Lexical (BM25) search over chunks, with filters; one hit per item."""
+        query = mend_text(query)
         filters = self.resolve_filters(filters or Filters())
         matches = search_chunks(self.store, query, filters, limit=limit * 3)
         return self._hits(query, [(m.chunk_rowid, m.score) for m in matches], limit)

@@ -22,6 +22,8 @@ __all__ = [
     "Item",
     "Skip",
     "item_id_for",
+    "mend_text",
+    "mended",
 ]
 
 
@@ -33,7 +35,9 @@ def item_id_for(source: str, key: str) -> str:
     the same export therefore yields the same ids; a changed record keeps its id
     and updates in place.
     """
-    digest = hashlib.blake2b(f"{source}\x00{key}".encode(), digest_size=12).hexdigest()
+    # surrogatepass: a key may hold half an emoji from a JSON export ("\ud83d")
+    data = f"{source}\x00{key}".encode("utf-8", "surrogatepass")
+    digest = hashlib.blake2b(data, digest_size=12).hexdigest()
     return digest
 
 
@@ -72,7 +76,10 @@ class Item:
         record in a newer export at another path is unchanged, and the store
         only repoints it (see ``Store.upsert``).
         """
-        return encode_item(self)[2]
+        try:
+            return encode_item(self)[2]
+        except UnicodeEncodeError:
+            return encode_item(mended(self))[2]
 
     def with_changes(self, **changes: Any) -> Item:
         return replace(self, **changes)
@@ -124,11 +131,49 @@ def encode_item(item: Item) -> tuple[str, str, str]:
         item.thread,
         metadata_json,
     ):
-        data = _NONE if part is None else part.encode("utf-8", "surrogatepass")
+        # strict: a lone surrogate raises, and :func:`mended` makes the item storable
+        data = _NONE if part is None else part.encode("utf-8")
         parts.append(len(data).to_bytes(8, "little"))
         parts.append(data)
     digest = hashlib.blake2b(b"".join(parts), digest_size=16).hexdigest()
     return participants, metadata_json, digest
+
+
+def mend_text(text: str) -> str:
+    """``text`` as valid Unicode: surrogate pairs joined into their character, a lone
+    surrogate (half an emoji, as JSON exports cut at a length limit hold: ``"\\ud83d"``)
+    replaced by U+FFFD. SQLite stores UTF-8, which cannot hold a lone surrogate."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _mend(value: Any) -> Any:
+    if isinstance(value, str):
+        return mend_text(value)
+    if isinstance(value, dict):
+        return {_mend(k): _mend(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_mend(v) for v in value)
+    return value
+
+
+def mended(item: Item) -> Item:
+    """``item`` with every string in it valid Unicode (see :func:`mend_text`); its id
+    stays, so that the same record imported again meets the stored one."""
+    return replace(
+        item,
+        source=mend_text(item.source),
+        kind=mend_text(item.kind),
+        text=mend_text(item.text),
+        author=_mend(item.author),
+        participants=_mend(tuple(item.participants)),
+        title=_mend(item.title),
+        thread=_mend(item.thread),
+        uri=_mend(item.uri),
+        locator=_mend(item.locator),
+        metadata=_mend(dict(item.metadata)),
+        key=mend_text(item.key),
+        id=item.id,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from source_helpers import assert_parses_or_names_file, split_records
 
+from lifelog import Memory
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
 from lifelog.sources import detect, jsonstream
@@ -347,6 +348,28 @@ def test_invalid_utf8_is_replaced(tmp_path: Path) -> None:
     path.write_bytes(b'{"id": 1, "messages": [{"id": 1, "text": "caf\xe9 \xff ok"}]}')
     items, skips = parse(path)
     assert skips == [] and items[0].text == "caf\ufffd \ufffd ok"
+
+
+def test_half_an_emoji_is_imported_as_a_replacement_character(tmp_path: Path) -> None:
+    """An export cut inside an emoji holds a lone surrogate escape; the message is
+    imported with U+FFFD in its place, and the rest of the file with it."""
+    path = tmp_path / "result.json"
+    path.write_text(
+        '{"id": 1, "name": "Ann", "messages": ['
+        '{"id": 1, "type": "message", "date": "2023-01-01T10:00:00", "from": "Ann",'
+        ' "text": "see you \\ud83d soon"},'
+        '{"id": 2, "type": "message", "date": "2023-01-01T10:01:00", "from": "Bob",'
+        ' "text": "fine"}]}',
+        encoding="utf-8",
+    )
+    with Memory.init(tmp_path / "memory") as memory:
+        report = memory.ingest(path, embed=False)
+        assert (report.added, report.skipped) == (2, [])
+        (hit,) = memory.search("soon")
+        assert hit.item.text == "see you \ufffd soon"
+        # a question holding one is answered too, not refused by a tokenizer
+        assert memory.retrieve("see you \ud83d?")[0].item.text == "see you \ufffd soon"
+        assert memory.ask("soon \ud83d", model="none").found
 
 
 def test_sniff_and_detect(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from ..errors import ModelError
 from ..index.text import content_terms, make_snippet
 from ..models.llm import LLM, Completion, ContextOverflowError, Delta, Message
-from ..records import Answer, Citation, Hit
+from ..records import Answer, Citation, Hit, mend_text
 from ..retrieval.filters import Filters
 from .citations import check_citations, clean_output, strip_citations, strip_links
 from .extractive import NOT_FOUND, describe, extractive_answer
@@ -86,6 +86,9 @@ def ask_events(
 ) -> Iterator[AskEvent]:
     """Answer ``question`` from ``memory``; see the module docstring."""
     level = check_level(reasoning)
+    # text from a request may hold a lone surrogate ("\\ud83d" in JSON): no tokenizer takes it
+    question = mend_text(question)
+    history = [(mend_text(asked), mend_text(said)) for asked, said in history]
     now = now or datetime.now(UTC)
     filters = filters or Filters()
     query = retrieval_query(question, history)

@@ -25,7 +25,7 @@ from ..index.text import content_terms, make_snippet
 from ..models.embeddings import Embedder, StaticEmbedder, get_embedder
 from ..models.prepare import read_info, static_model_dir
 from ..models.softmatch import SoftMatcher
-from ..records import Hit, Item
+from ..records import Hit, Item, mend_text
 from ..store import Store
 from .filters import Filters
 from .hybrid import MODES, Ranked, SoftMatch, Tuning, VectorSearch, hybrid_search
@@ -224,6 +224,7 @@ def retrieve(
         raise ValueError(f"unknown retrieval mode {mode!r}: use {', '.join(MODES)}")
     if limit <= 0 or not question.strip():
         return []
+    question = mend_text(question)  # a lone surrogate stops tokenizers and SQLite alike
     plan = analyse(question, now=now, store=memory.store)
     vector, soft = _searchers(memory) if mode != "lexical" else (None, None)
     if plan.time.offsets:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..index.chunker import chunk_spans
-from ..records import Item, encode_item
+from ..records import Item, encode_item, mended
 from .db import CACHE_KIB, Cipher, Connection, connect
 from .migrations import migrate
 
@@ -90,6 +90,19 @@ class ItemRow(NamedTuple):
 
 
 def item_row(item: Item) -> ItemRow:
+    """The row of ``item``; one holding a lone surrogate (half an emoji in a JSON export)
+    is :func:`~lifelog.records.mended` first, as UTF-8 cannot hold it."""
+    try:
+        row = _row(item)
+        for value in (row.source, row.uri, row.locator):  # the fields the hash leaves out
+            if value is not None and not value.isascii():
+                value.encode("utf-8")
+    except UnicodeEncodeError:
+        row = _row(mended(item))
+    return row
+
+
+def _row(item: Item) -> ItemRow:
     participants, metadata, digest = encode_item(item)
     return ItemRow(
         item.id,
