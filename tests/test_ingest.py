@@ -156,6 +156,36 @@ def test_broken_files_are_reported_and_the_rest_imported(tmp_path: Path) -> None
         assert all(position and reason for _f, position, reason in logged)
 
 
+def test_file_names_that_are_not_utf8_are_imported_kept_apart_and_forgotten(
+    tmp_path: Path,
+) -> None:
+    """Old archives name files in Latin-1 ("café.md" as b"caf\\xe9.md"): Python keeps the
+    undecodable byte as a surrogate, which UTF-8 cannot store. The journal, the runs and
+    the items' origin write it as "\\xe9", so that two such names stay apart."""
+    export = tmp_path / "export"
+    export.mkdir()
+    latin = Path(os.fsdecode(bytes(export) + b"/caf\xe9.md"))
+    other = Path(os.fsdecode(bytes(export) + b"/caf\xe8.md"))
+    latin.write_text("# Coffee\nWe drank coffee in the old town.\n")
+    other.write_text("# Tea\nWe drank tea by the river.\n")
+    chat = Path(os.fsdecode(bytes(export) + b"/WhatsApp Chat with Ren\xe9.txt"))
+    chat.write_text(
+        "12/31/19, 10:15 PM - Ren\u00e9: Happy new year!\n"
+        "2019-31-12 25:99 - Ren\u00e9: this date style is unknown\n"
+    )
+    with Memory.init(tmp_path / "m") as memory:
+        report = memory.ingest(export)
+        assert report.added == 3 and memory.search("coffee") and memory.search("tea")
+        # the chat's unreadable line is logged under the file's name
+        (logged,) = memory.run_errors(report.run_id)
+        assert logged[0].endswith("WhatsApp Chat with Ren\\xe9.txt")
+        again = memory.ingest(export)
+        assert (again.added, again.files_resumed_past) == (0, 3)  # the journal knows them
+        assert memory.forget_file(latin) == 1
+        assert memory.search("tea") and not memory.search("coffee")
+        assert memory.ingest(export).added == 1  # only the forgotten one comes back
+
+
 def test_forget_by_source_file(tmp_path: Path, life: Path) -> None:
     with Memory.init(tmp_path / "m") as memory:
         memory.ingest(life)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .errors import NotFoundError, SourceError
 from .parseworker import PARALLEL_MIN_BYTES, parse_in_worker, unit_records
-from .records import Item, Skip
+from .records import Item, Skip, storable
 from .sources import detect
 from .sources.base import PartDone, Source
 from .store import Store
@@ -170,7 +170,7 @@ def _start_run(store: Store, paths: list[str]) -> int:
         store.conn.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
         cursor = store.conn.execute(
             "INSERT INTO runs (started_at, paths) VALUES (?, ?)",
-            (time.time(), json.dumps(paths, ensure_ascii=False)),
+            (time.time(), json.dumps([storable(p) for p in paths], ensure_ascii=False)),
         )
         return int(cursor.lastrowid)
 
@@ -208,23 +208,27 @@ def _record_skips(store: Store, run_id: int, skips: list[Skip]) -> None:
     if skips:
         store.conn.executemany(
             "INSERT INTO run_errors (run_id, file, position, reason) VALUES (?, ?, ?, ?)",
-            [(run_id, s.file, s.position, s.reason[:1000]) for s in skips],
+            [
+                (run_id, storable(s.file), storable(s.position), storable(s.reason[:1000]))
+                for s in skips
+            ],
         )
 
 
 def _already_done(store: Store, unit: Unit) -> bool:
     row = store.conn.execute(
-        "SELECT size, mtime FROM files WHERE path = ?", (str(unit.path),)
+        "SELECT size, mtime FROM files WHERE path = ?", (storable(str(unit.path)),)
     ).fetchone()
     return bool(row) and row[0] == unit.size and abs(row[1] - unit.mtime) < 1e-6
 
 
 def _parts_done(store: Store, unit: Unit) -> dict[str, tuple[int, float]]:
     """The parts of ``unit`` (archive members) an earlier, interrupted run finished."""
-    prefix = f"{unit.path}/"
+    origin = storable(str(unit.path))
+    prefix = f"{origin}/"
     rows = store.conn.execute(  # a range on the primary key: "0" follows "/"
         "SELECT path, size, mtime FROM files WHERE path >= ? AND path < ?",
-        (prefix, f"{unit.path}0"),
+        (prefix, f"{origin}0"),
     )
     return {path[len(prefix) :]: (size, mtime) for path, size, mtime in rows}
 
@@ -305,7 +309,8 @@ def _ingest_unit(
     progress: Progress,
     on_batch: Callable[[], object] | None,
 ) -> None:
-    origin = str(unit.path)
+    # the name the store keeps: a file name's undecodable bytes written as \xe9
+    origin = storable(str(unit.path))
     # a unit made of parts (an archive) counts its items under each item's own source
     composite = type(unit.source).parse_resuming is not Source.parse_resuming
     batch: list[Item | ItemRow] = []

@@ -24,6 +24,7 @@ __all__ = [
     "item_id_for",
     "mend_text",
     "mended",
+    "storable",
 ]
 
 
@@ -144,6 +145,23 @@ def mend_text(text: str) -> str:
     surrogate (half an emoji, as JSON exports cut at a length limit hold: ``"\\ud83d"``)
     replaced by U+FFFD. SQLite stores UTF-8, which cannot hold a lone surrogate."""
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def storable(text: str) -> str:
+    """``text`` as UTF-8 can hold it: undecodable bytes of a file name (which Python
+    keeps as surrogates, ``os.fsdecode``) written as ``\\xe9``, so that two such names
+    stay apart; any other lone surrogate as U+FFFD."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return mend_text(text)
 
 
 def _mend(value: Any) -> Any:
