@@ -78,6 +78,23 @@ def test_filters_hold(life: Memory) -> None:
     assert hits and all(h.item.timestamp and h.item.timestamp.year == 2023 for h in hits)
 
 
+def test_a_lone_surrogate_in_a_question_or_filter_is_no_error(life: Memory) -> None:
+    """JSON requests may carry "\\ud83d" (half an emoji): tokenizers and SQLite refuse it,
+    so it becomes U+FFFD and the search goes on."""
+    odd = Filters(people=("Bob\ud83d",), sources=("notes\udc80",), threads=("s1\ud800",))
+    assert (odd.people, odd.sources, odd.threads) == (
+        ("Bob\ufffd",),
+        ("notes\ufffd",),
+        ("s1\ufffd",),
+    )
+    assert life.retrieve("paint \ud83d", filters=odd, now=NOW) == []
+    assert life.search("paint \ud83d", Filters(people_any=(("Bob\ud83d",),))) == []
+    assert life.timeline(odd) == []
+    hits = life.retrieve("What did Bob paint? \ud83d", now=NOW)
+    assert "fence.md" in [h.item.key for h in hits]
+    assert life.ask("What did Bob paint? \ud83d", now=NOW, model="none").found
+
+
 def test_modes(life: Memory) -> None:
     assert life.retrieve("concert", now=NOW, mode="lexical")
     # embedding is off in these tests: vector search finds nothing, hybrid is lexical

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..errors import UserError
+from ..records import mend_text
 
 __all__ = ["Filters", "parse_when"]
 
@@ -26,6 +27,16 @@ class Filters:
     kinds: tuple[str, ...] = ()
     threads: tuple[str, ...] = ()
     people_any: tuple[tuple[str, ...], ...] = ()
+
+    def __post_init__(self) -> None:
+        # a name from a request may hold a lone surrogate, which SQLite cannot take
+        for name in ("sources", "people", "kinds", "threads"):
+            values: tuple[str, ...] = getattr(self, name)
+            if not all(value.isascii() for value in values):
+                object.__setattr__(self, name, tuple(mend_text(v) for v in values))
+        if not all(v.isascii() for group in self.people_any for v in group):
+            mended = tuple(tuple(mend_text(v) for v in group) for group in self.people_any)
+            object.__setattr__(self, "people_any", mended)
 
     def with_changes(self, **changes: Any) -> Filters:
         return replace(self, **changes)
