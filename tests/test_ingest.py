@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lifelog import Memory
+from lifelog import Memory, UserError
 from lifelog.ingest import Progress, ingest_paths
 from lifelog.samplelife import PLANTED_SECRET, generate
 
@@ -184,6 +184,26 @@ def test_file_names_that_are_not_utf8_are_imported_kept_apart_and_forgotten(
         assert memory.forget_file(latin) == 1
         assert memory.search("tea") and not memory.search("coffee")
         assert memory.ingest(export).added == 1  # only the forgotten one comes back
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_broken_links_pipes_and_link_loops_are_left_alone(tmp_path: Path) -> None:
+    """A home folder holds more than files: a link to nothing stopped the import, and a
+    named pipe that looks like a note would have blocked it for ever."""
+    notes = tmp_path / "notes"
+    (notes / "sub").mkdir(parents=True)
+    (notes / "tea.md").write_text("# Tea\nWe drank tea by the river.\n")
+    (notes / "gone.md").symlink_to(tmp_path / "nowhere.md")
+    os.mkfifo(notes / "pipe.md")
+    (notes / "sub" / "loop").symlink_to(notes, target_is_directory=True)
+    (notes / "alias.md").symlink_to(notes / "tea.md")
+    with Memory.init(tmp_path / "m") as memory:
+        report = memory.ingest(notes)
+        assert memory.search("river")
+        left = {Path(p).name for p in report.unrecognised}
+        assert {"gone.md", "pipe.md"} <= left and "tea.md" not in left
+        with pytest.raises(UserError, match="not a file or folder"):
+            memory.ingest(notes / "pipe.md")
 
 
 def test_forget_by_source_file(tmp_path: Path, life: Path) -> None:

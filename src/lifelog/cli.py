@@ -155,7 +155,8 @@ def print_report(report: IngestReport, out: Console) -> None:
         )
     if report.unrecognised:
         out.print(
-            f"[dim]{len(report.unrecognised)} files in no known format were left alone"
+            f"[dim]{len(report.unrecognised)} files in no known format (or no regular files:"
+            " broken links, pipes) were left alone"
             f" (e.g. {escape(report.unrecognised[0])})[/]"
         )
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import NotFoundError, SourceError
+from .errors import NotFoundError, SourceError, UserError
 from .parseworker import PARALLEL_MIN_BYTES, parse_in_worker, unit_records
 from .records import Item, Skip, storable
 from .sources import detect
@@ -135,8 +136,21 @@ def _stat(path: Path) -> tuple[int, float]:
     return st.st_size, st.st_mtime
 
 
+def _kind(path: Path) -> str | None:
+    """``file`` or ``dir`` (through a link); ``None`` for a link to nothing, a path that
+    cannot be read, and a pipe, socket or device, which could block a reader forever."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return "file"
+    return "dir" if stat.S_ISDIR(mode) else None
+
+
 def plan(paths: Iterable[Path]) -> tuple[list[Unit], list[str]]:
-    """Work out which source reads what; return the units and unrecognised files."""
+    """Work out which source reads what; return the units and the files left out
+    (unrecognised, or not regular files: broken links, pipes, sockets, devices)."""
     units: list[Unit] = []
     unknown: list[str] = []
     for raw in paths:
@@ -144,6 +158,8 @@ def plan(paths: Iterable[Path]) -> tuple[list[Unit], list[str]]:
         if not path.exists():
             raise NotFoundError(f"no such file or directory: {path}")
         path = path.resolve()
+        if _kind(path) is None:
+            raise UserError(f"not a file or folder lifelog can read: {path}")
         source = detect(path)
         if source is not None:
             units.append(Unit(path, source, *_stat(path)))
@@ -155,12 +171,16 @@ def plan(paths: Iterable[Path]) -> tuple[list[Unit], list[str]]:
         for candidate in _walk(path):
             if any(candidate.is_relative_to(c) for c in claimed):
                 continue
+            kind = _kind(candidate)
+            if kind is None:
+                unknown.append(str(candidate))
+                continue
             found = detect(candidate)
             if found is not None:
-                if candidate.is_dir():
+                if kind == "dir":
                     claimed.append(candidate)
                 units.append(Unit(candidate, found, *_stat(candidate)))
-            elif candidate.is_file():
+            elif kind == "file":
                 unknown.append(str(candidate))
     return units, unknown
 
