@@ -264,3 +264,46 @@ def test_progress_adds_up_to_every_byte_and_item_in_a_few_calls(
     assert recorder.total == recorder.nbytes == report.bytes > 0
     assert recorder.items == report.items
     assert recorder.calls < report.items / 50, "progress is reported in steps, not per item"
+
+
+class _StopAt(Progress):
+    """Interrupts the import (as Ctrl-C would) when it reaches the ``at``-th file."""
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+        self.seen = 0
+
+    def file(self, path: Path, source: str) -> None:
+        self.seen += 1
+        if self.seen == self.at:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_many_small_files_are_committed_together_and_an_interrupt_keeps_the_finished(
+    tmp_path: Path, parallel: bool
+) -> None:
+    """Small files join one transaction (a commit per note cost more than the note);
+    Ctrl-C between files still keeps every file read to its end, and the next run
+    goes on from there."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for n in range(120):
+        (notes / f"note{n:03d}.md").write_text(f"# Note {n}\nwalked along the river, day {n}\n")
+    with Memory.init(tmp_path / "m") as memory:
+        with pytest.raises(KeyboardInterrupt):
+            ingest_paths(memory.store, [notes], progress=_StopAt(51), parallel=parallel)
+        done = memory.store.conn.execute("SELECT count(*) FROM files").fetchone()[0]
+        assert done == 50 and memory.stats().items == 50
+        (status,) = memory.store.conn.execute("SELECT status FROM runs").fetchone()
+        assert status == "interrupted"
+        rest = ingest_paths(memory.store, [notes], parallel=parallel)
+        assert (rest.added, rest.files_resumed_past, rest.files_done) == (70, 50, 70)
+        assert memory.stats().items == 120 and len(memory.search("river", limit=200)) == 120
+        # the items of one transaction share their time of adding: a few, not one a file
+        (writes,) = memory.store.conn.execute(
+            "SELECT count(DISTINCT added_at) FROM items"
+        ).fetchone()
+        assert writes <= 10  # (one a second at most, on a slow machine)
+        again = ingest_paths(memory.store, [notes], force=True, parallel=parallel)
+        assert (again.added, again.unchanged, again.by_source["notes"].files) == (0, 120, 120)

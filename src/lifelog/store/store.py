@@ -191,6 +191,28 @@ class Store:
         self, items: Iterable[Item | ItemRow], *, origin: str | None, run_id: int | None
     ) -> UpsertResult:
         """Insert new items, update changed ones, skip identical ones. One transaction."""
+        return self.upsert_many([(origin, items)], run_id=run_id)[0]
+
+    def upsert_many(
+        self,
+        groups: Sequence[tuple[str | None, Iterable[Item | ItemRow]]],
+        *,
+        run_id: int | None,
+    ) -> list[UpsertResult]:
+        """:meth:`upsert` for several ``(origin, items)`` groups (many small files) in one
+        transaction: a commit costs ~0.1 ms, as much as storing a short note."""
+        now = time.time()
+        batches = [(origin, *self._rows(items)) for origin, items in groups]
+        if not any(batch for _origin, batch, _result in batches):
+            return [result for _origin, _batch, result in batches]
+        with self.lock, self.conn:
+            for origin, batch, result in batches:
+                if batch:
+                    self._upsert(batch, origin, run_id, now, result)
+        return [result for _origin, _batch, result in batches]
+
+    @staticmethod
+    def _rows(items: Iterable[Item | ItemRow]) -> tuple[dict[str, ItemRow], UpsertResult]:
         result = UpsertResult()
         batch: dict[str, ItemRow] = {}
         for given in items:
@@ -199,44 +221,49 @@ class Store:
                 result.unchanged += 1  # the same record twice in one export
                 continue
             batch[row.id] = row
-        if not batch:
-            return result
-        now = time.time()
-        with self.lock, self.conn:
-            existing: dict[str, tuple[int, str, str | None, str | None, str | None]] = {}
-            ids = list(batch)
-            for offset in range(0, len(ids), 500):
-                part = ids[offset : offset + 500]
-                marks = ",".join("?" * len(part))
-                for rowid, item_id, digest, uri, locator, known_origin in self.conn.execute(
-                    "SELECT rowid, id, hash, uri, locator, origin FROM items"
-                    f" WHERE id IN ({marks})",
-                    part,
-                ):
-                    existing[item_id] = (rowid, digest, uri, locator, known_origin)
-            item_rows: list[tuple[Any, ...]] = []
-            moved: list[tuple[str | None, str | None, str | None, int]] = []
-            for row in batch.values():
-                known = existing.get(row.id)
-                if known is not None and known[1] == row.digest:
-                    result.unchanged += 1
-                    if (row.uri, row.locator, origin) != known[2:]:
-                        moved.append((row.uri, row.locator, origin, known[0]))
-                    continue
-                if known is not None:
-                    self._drop_chunks([known[0]])
-                    self.conn.execute("DELETE FROM items WHERE rowid = ?", (known[0],))
-                    result.updated += 1
-                else:
-                    result.added += 1
-                item_rows.append((*row[:11], origin, row.metadata, row.text, row.digest))
-            if moved:  # the same record, found at a new place: repoint it, nothing to re-index
-                self.conn.executemany(
-                    "UPDATE items SET uri = ?, locator = ?, origin = ? WHERE rowid = ?", moved
-                )
-            if item_rows:
-                self._insert(item_rows, batch, run_id, now)
-        return result
+        return batch, result
+
+    def _upsert(
+        self,
+        batch: dict[str, ItemRow],
+        origin: str | None,
+        run_id: int | None,
+        now: float,
+        result: UpsertResult,
+    ) -> None:
+        """One group of :meth:`upsert_many`, inside its transaction."""
+        existing: dict[str, tuple[int, str, str | None, str | None, str | None]] = {}
+        ids = list(batch)
+        for offset in range(0, len(ids), 500):
+            part = ids[offset : offset + 500]
+            marks = ",".join("?" * len(part))
+            for rowid, item_id, digest, uri, locator, known_origin in self.conn.execute(
+                f"SELECT rowid, id, hash, uri, locator, origin FROM items WHERE id IN ({marks})",
+                part,
+            ):
+                existing[item_id] = (rowid, digest, uri, locator, known_origin)
+        item_rows: list[tuple[Any, ...]] = []
+        moved: list[tuple[str | None, str | None, str | None, int]] = []
+        for row in batch.values():
+            known = existing.get(row.id)
+            if known is not None and known[1] == row.digest:
+                result.unchanged += 1
+                if (row.uri, row.locator, origin) != known[2:]:
+                    moved.append((row.uri, row.locator, origin, known[0]))
+                continue
+            if known is not None:
+                self._drop_chunks([known[0]])
+                self.conn.execute("DELETE FROM items WHERE rowid = ?", (known[0],))
+                result.updated += 1
+            else:
+                result.added += 1
+            item_rows.append((*row[:11], origin, row.metadata, row.text, row.digest))
+        if moved:  # the same record, found at a new place: repoint it, nothing to re-index
+            self.conn.executemany(
+                "UPDATE items SET uri = ?, locator = ?, origin = ? WHERE rowid = ?", moved
+            )
+        if item_rows:
+            self._insert(item_rows, batch, run_id, now)
 
     def _insert(
         self,
