@@ -67,6 +67,34 @@ def _parse_only(root: Path) -> tuple[int, float]:
     return count, time.perf_counter() - started
 
 
+#: the many-small-files measure: notes of about 60 words, one a file
+SMALL_FILES = 5000
+
+
+def _small_files(work: Path) -> tuple[float, float, int]:
+    """Ingest ``SMALL_FILES`` one-note files into a fresh encrypted memory: (seconds of
+    all of ``Memory.ingest``, seconds to parse them alone, items)."""
+    import random
+
+    words = (
+        "river garden violin lesson trip plan budget meeting coffee tea walk dinner"
+        " market letter train beach mountain book film friend"
+    ).split()
+    folder = work / "notes"
+    folder.mkdir()
+    rng = random.Random(1)
+    for number in range(SMALL_FILES):
+        body = " ".join(rng.choice(words) for _ in range(60))
+        (folder / f"note{number:05d}.md").write_text(f"# Note {number}\n\n{body}\n")
+    _items, parse_seconds = _parse_only(folder)
+    with Memory.init(work / "small") as memory:
+        started = time.perf_counter()
+        report = memory.ingest(folder, embed=False)
+        seconds = time.perf_counter() - started
+    print(f"{SMALL_FILES:,} small files: {seconds:.1f} s (parse only {parse_seconds:.1f} s)")
+    return seconds, parse_seconds, report.items
+
+
 def bench_ingest_and_search(work: Path, scale: float) -> str:
     from .samplelife import generate
 
@@ -96,6 +124,7 @@ def bench_ingest_and_search(work: Path, scale: float) -> str:
         since = Filters(since=datetime(2022, 1, 1, tzinfo=UTC))
         filtered = _latencies(lambda q: memory.search(q, since, limit=10), queries)
         ask = _latencies(lambda q: memory.ask(q, model="none"), queries[:30])
+    small, small_parse, small_items = _small_files(work)
     lines = [
         "## Ingest and lexical search (issue 2)",
         "",
@@ -114,6 +143,9 @@ def bench_ingest_and_search(work: Path, scale: float) -> str:
         f" {whole - report.seconds:.1f} s; all of `Memory.ingest`: {whole:.1f} s,"
         f" {mb / whole:.1f} MB/s |",
         f"| re-ingest of the unchanged life (`--force`) | {again.seconds:.1f} s |",
+        f"| {SMALL_FILES:,} small notes, one a file (all of `Memory.ingest`) | {small:.1f} s,"
+        f" **{SMALL_FILES / small:,.0f} files/s** ({small_items:,} items; parsing alone"
+        f" {small_parse:.1f} s) |",
         f"| store size on disk | {stats.db_bytes / 1e6:.0f} MB ({stats.chunks:,} chunks) |",
         f"| search p50 / p95 (100 queries, top 10) | {_ms(lexical, 50)} / **{_ms(lexical, 95)}** |",
         f"| search with a date filter p50 / p95 | {_ms(filtered, 50)} / {_ms(filtered, 95)} |",
