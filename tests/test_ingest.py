@@ -187,7 +187,7 @@ def test_file_names_that_are_not_utf8_are_imported_kept_apart_and_forgotten(
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
-def test_broken_links_pipes_and_link_loops_are_left_alone(tmp_path: Path) -> None:
+def test_broken_links_pipes_links_within_and_link_loops_are_left_alone(tmp_path: Path) -> None:
     """A home folder holds more than files: a link to nothing stopped the import, and a
     named pipe that looks like a note would have blocked it for ever."""
     notes = tmp_path / "notes"
@@ -197,9 +197,15 @@ def test_broken_links_pipes_and_link_loops_are_left_alone(tmp_path: Path) -> Non
     os.mkfifo(notes / "pipe.md")
     (notes / "sub" / "loop").symlink_to(notes, target_is_directory=True)
     (notes / "alias.md").symlink_to(notes / "tea.md")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "coffee.md").write_text("# Coffee\nCoffee in the old town.\n")
+    (notes / "coffee.md").symlink_to(elsewhere / "coffee.md")
     with Memory.init(tmp_path / "m") as memory:
         report = memory.ingest(notes)
-        assert memory.search("river")
+        # a link within the folder is a second way to tea.md: read once; a link out of
+        # it is read like a file of its own
+        assert len(memory.search("river")) == 1 and len(memory.search("coffee")) == 1
         left = {Path(p).name for p in report.unrecognised}
         assert {"gone.md", "pipe.md"} <= left and "tea.md" not in left
         with pytest.raises(UserError, match="not a file or folder"):
