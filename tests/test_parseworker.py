@@ -11,6 +11,7 @@ from lifelog.errors import SourceError
 from lifelog.ingest import ingest_paths
 from lifelog.parseworker import parse_in_worker, unit_records
 from lifelog.samplelife import generate
+from lifelog.store.store import ItemRow
 
 
 def _rows(memory: Memory) -> list[tuple[str, str, str]]:
@@ -40,6 +41,19 @@ def test_a_file_the_worker_cannot_read_comes_back_as_its_error(tmp_path: Path) -
     with pytest.raises(SourceError, match="gone.mbox"):
         list(unit_records(messages, 0))
     assert list(messages) == []  # the stream ends cleanly after the error
+
+
+def test_a_unit_left_unread_does_not_put_the_next_ones_out_of_step(tmp_path: Path) -> None:
+    """Storing a unit's records may fail half-way (the file is then reported): the
+    rest of its records are passed over, and the next unit reads its own."""
+    first, second = tmp_path / "first.md", tmp_path / "second.md"
+    first.write_text("# First\nthe first note\n")
+    second.write_text("# Second\nthe second note\n")
+    messages = parse_in_worker([(str(first), "notes", {}), (str(second), "notes", {})])
+    next(unit_records(messages, 0))  # one record of the first, then its storing fails
+    records = list(unit_records(messages, 1))
+    assert [r.title for r in records if isinstance(r, ItemRow)] == ["Second"]
+    assert list(messages) == []
 
 
 def test_the_inbox_holds_a_bounded_number_of_bytes(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -120,6 +121,36 @@ def test_half_an_emoji_is_stored_as_a_replacement_character(memory: Memory) -> N
     again = memory.store.upsert([broken], origin=None, run_id=None)
     assert (again.added, again.updated, again.unchanged) == (0, 0, 1)
     assert broken.content_hash == stored.content_hash
+
+
+def test_two_writers_on_one_memory_wait_for_each_other(tmp_path: Path) -> None:
+    """Two imports at once (two processes, or the server and the CLI): each upsert takes
+    the write lock before it reads the next rowid. Read first, a writer that waited for
+    the other's commit inserted on rowids that commit had taken (IntegrityError)."""
+    with Memory.init(tmp_path / "m", encryption="none"):
+        pass
+    errors: list[BaseException] = []
+
+    def write(name: str) -> None:
+        try:
+            with Memory.open(tmp_path / "m") as memory:
+                for batch in range(30):
+                    keys = [f"{name}-{batch}-{n}" for n in range(60)]
+                    items = [make_item(key, f"{name} text {key}") for key in keys]
+                    memory.store.upsert(items, origin=name, run_id=None)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(name,)) for name in ("a", "b", "c")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with Memory.open(tmp_path / "m") as memory:
+        assert memory.stats().items == 3 * 30 * 60
+        assert memory.stats().chunks == 3 * 30 * 60
+        assert len(memory.search("text", limit=10)) == 10
 
 
 def test_duplicates_within_one_batch_are_stored_once(memory: Memory) -> None:

@@ -29,7 +29,7 @@ from .records import Item, Skip, storable
 from .sources import detect
 from .sources.base import PartDone, Source
 from .store import Store
-from .store.db import INGEST_CACHE_KIB
+from .store.db import INGEST_CACHE_KIB, is_sqlite_error
 from .store.store import ItemRow
 
 __all__ = ["IngestReport", "Progress", "SourceCounts", "ingest_paths", "plan"]
@@ -503,13 +503,12 @@ def _ingest_unit(
         skips.append(Skip(str(unit.path), "file", f"{type(error).__name__}: {error}"))
     except Exception as error:  # noqa: BLE001 - a bug in one source must not end the import
         failed = True
-        skips.append(
-            Skip(
-                str(unit.path),
-                "file",
-                f"internal error in source {unit.source.name}: {type(error).__name__}: {error}",
-            )
+        what = (
+            "storing its records failed"
+            if is_sqlite_error(error)
+            else f"internal error in source {unit.source.name}"
         )
+        skips.append(Skip(str(unit.path), "file", f"{what}: {type(error).__name__}: {error}"))
     progress.advance(unreported + max(0, unit.size - seen_bytes), len(batch))
     # a file that failed is not marked done, so the next run tries it again
     flush(final=not failed)

@@ -176,6 +176,8 @@ class _Inbox:
 def unit_records(messages: Iterator[Message], index: int) -> Iterator[ItemRow | Skip | PartDone]:
     """The records of unit ``index`` from the worker's stream; raises its file-level error."""
     for kind, at, payload in messages:
+        if at < index:
+            continue  # the rest of an earlier unit whose storing failed (reported there)
         if at != index:
             raise SourceError(f"parsing process out of step (unit {at}, expected {index})")
         if kind == "batch":

@@ -113,7 +113,7 @@ class Directory:
     def refresh(self, *, derive: bool = False) -> int:
         """Read items not read yet and, when anything changed (or ``derive``), derive the
         people again. Returns how many items were read."""
-        with self.store.lock, self.conn:
+        with self.store.writing():
             current, derived = self._versions()
             read = self._scan()
             if read or derive or current != derived:
@@ -128,12 +128,12 @@ class Directory:
         deriving the people. An import calls it after each batch it stores, while the
         parser works on; :meth:`refresh` at its end derives the people, and reads what
         this missed (an item whose row number was reused after a delete)."""
-        with self.store.lock, self.conn:
+        with self.store.writing():
             return self._scan(after=self._read_to)
 
     def rebuild(self) -> int:
         """Forget every derived row and read every item again (corrections are kept)."""
-        with self.store.lock, self.conn:
+        with self.store.writing():
             self.conn.execute("DELETE FROM people_item_mentions")
             self.conn.execute("DELETE FROM people_mentions")
             self.conn.execute("DELETE FROM people_handles")
@@ -443,7 +443,7 @@ class Directory:
         first, second = self.person(a), self.person(b)
         if first.id == second.id:
             return first
-        with self.store.lock, self.conn:
+        with self.store.writing():
             ka, kb = self._root(first), self._root(second)
             self.conn.execute(
                 "INSERT OR IGNORE INTO people_merges (a_kind, a_value, b_kind, b_value, at)"
@@ -462,7 +462,7 @@ class Directory:
         if key is None:
             raise UserError(f"{handle!r} is not an address, a number or a name")
         self.ensure_fresh()
-        with self.store.lock, self.conn:
+        with self.store.writing():
             known = self.conn.execute(
                 "SELECT 1 FROM people_handles WHERE kind = ? AND value = ?", key
             ).fetchone()

@@ -187,6 +187,17 @@ class Store:
 
     # -- writing -----------------------------------------------------------------
 
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A transaction that takes SQLite's write lock as it begins (``BEGIN IMMEDIATE``),
+        so that what it reads (the next rowid, the items already stored) stays true until
+        it commits, while another process (a second import, the server) writes too.
+        Otherwise the lock is taken at the first write, after those reads."""
+        with self.lock, self.conn:
+            if not self.conn.in_transaction:
+                self.conn.execute("BEGIN IMMEDIATE")
+            yield self.conn
+
     def upsert(
         self, items: Iterable[Item | ItemRow], *, origin: str | None, run_id: int | None
     ) -> UpsertResult:
@@ -205,7 +216,7 @@ class Store:
         batches = [(origin, *self._rows(items)) for origin, items in groups]
         if not any(batch for _origin, batch, _result in batches):
             return [result for _origin, _batch, result in batches]
-        with self.lock, self.conn:
+        with self.writing():
             for origin, batch, result in batches:
                 if batch:
                     self._upsert(batch, origin, run_id, now, result)
@@ -329,7 +340,7 @@ class Store:
     def delete(self, item_ids: Sequence[str]) -> int:
         """Remove items, their chunks and their index entries. Returns items removed."""
         removed = 0
-        with self.lock, self.conn:
+        with self.writing():
             for offset in range(0, len(item_ids), 500):
                 part = list(item_ids[offset : offset + 500])
                 marks = ",".join("?" * len(part))
