@@ -32,7 +32,7 @@ from .store import Store
 from .store.db import INGEST_CACHE_KIB, is_sqlite_error
 from .store.store import ItemRow
 
-__all__ = ["IngestReport", "Progress", "SourceCounts", "ingest_paths", "plan"]
+__all__ = ["IngestReport", "Progress", "SourceCounts", "file_origin", "ingest_paths", "plan"]
 
 #: records between two progress reports within a file
 PROGRESS_EVERY = 256
@@ -190,6 +190,17 @@ class Unit:
     size: int
     mtime: float
 
+    @property
+    def origin(self) -> str:
+        """The name the store keeps for this file (see :func:`file_origin`)."""
+        return file_origin(self.path)
+
+
+def file_origin(path: Path) -> str:
+    """What the store records as where items came from, and the journal as a file done:
+    the absolute path, a file name's undecodable bytes written as ``\\xe9``."""
+    return storable(str(path))
+
 
 def _walk(root: Path) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
@@ -320,14 +331,14 @@ def _record_skips(store: Store, run_id: int, skips: list[Skip]) -> None:
 
 def _already_done(store: Store, unit: Unit) -> bool:
     row = store.conn.execute(
-        "SELECT size, mtime FROM files WHERE path = ?", (storable(str(unit.path)),)
+        "SELECT size, mtime FROM files WHERE path = ?", (unit.origin,)
     ).fetchone()
     return bool(row) and row[0] == unit.size and abs(row[1] - unit.mtime) < 1e-6
 
 
 def _parts_done(store: Store, unit: Unit) -> dict[str, tuple[int, float]]:
     """The parts of ``unit`` (archive members) an earlier, interrupted run finished."""
-    origin = storable(str(unit.path))
+    origin = unit.origin
     prefix = f"{origin}/"
     rows = store.conn.execute(  # a range on the primary key: "0" follows "/"
         "SELECT path, size, mtime FROM files WHERE path >= ? AND path < ?",
@@ -423,8 +434,7 @@ def _ingest_unit(
 ) -> None:
     """Read ``unit`` and store its records in batches. A file read in one batch (most
     are small) joins ``pending``, which the caller commits with other such files."""
-    # the name the store keeps: a file name's undecodable bytes written as \xe9
-    origin = storable(str(unit.path))
+    origin = unit.origin
     # a unit made of parts (an archive) counts its items under each item's own source
     composite = type(unit.source).parse_resuming is not Source.parse_resuming
     batch: list[Item | ItemRow] = []

@@ -26,8 +26,8 @@ from .config import (
 from .errors import LifelogError, NotFoundError, PassphraseError, UserError
 from .index.lexical import search_chunks
 from .index.text import content_terms, make_snippet
-from .ingest import IngestReport, Progress, ingest_paths
-from .records import Answer, Hit, Item, mend_text, storable
+from .ingest import IngestReport, Progress, file_origin, ingest_paths
+from .records import Answer, Hit, Item, mend_text
 from .retrieval.filters import Filters
 from .store import Store, create_key_file, read_key_file
 from .store.db import LEGACY_CIPHER, Cipher
@@ -262,7 +262,7 @@ class Memory:
 
     def forget_file(self, path: str | Path) -> int:
         """Forget every item that came from ``path`` (a file, or anything under a folder)."""
-        origin = storable(str(Path(path).expanduser().resolve()))
+        origin = file_origin(Path(path).expanduser().resolve())
         ids = self.store.ids_by_origin(origin)
         removed = self.store.delete(ids)
         with self.store.lock, self.store.conn:

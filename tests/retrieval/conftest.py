@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+from fixture_life import LIFE, stored
+
+from lifelog import Memory
+
+
+@pytest.fixture
+def life(tmp_path: Path) -> Iterator[Memory]:
+    """The fixture corpus (:mod:`fixture_life`), stored."""
+    with stored(tmp_path / "memory", LIFE) as memory:
+        yield memory
 
 
 @pytest.fixture(autouse=True)

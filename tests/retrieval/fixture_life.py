@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from lifelog import Item
+from lifelog import Item, Memory
 
 NOW = datetime(2023, 10, 23, 12, tzinfo=UTC)
 
@@ -80,3 +83,11 @@ LIFE = [
         timestamp=datetime(2021, 3, 12, 10, tzinfo=UTC),
     ),
 ]
+
+
+@contextmanager
+def stored(path: Path, items: Sequence[Item]) -> Iterator[Memory]:
+    """A new memory at ``path`` holding ``items``."""
+    with Memory.init(path) as memory:
+        memory.store.upsert(items, origin=None, run_id=None)
+        yield memory

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from fixture_life import LIFE, NOW, chat
+from fixture_life import NOW, chat, stored
 
 from lifelog import Memory
 from lifelog.models.softmatch import SoftMatcher
@@ -58,13 +58,6 @@ def test_asks_when_and_without_words() -> None:
     assert without_words("What did Melanie's kids paint?", {"melanie"}) == "What did kids paint?"
     assert without_words("Melanie?", {"melanie"}) == "Melanie?"  # never empty
     assert without_words("anything", set()) == "anything"
-
-
-@pytest.fixture
-def life(tmp_path: Path) -> Iterator[Memory]:
-    with Memory.init(tmp_path / "memory") as memory:
-        memory.store.upsert(LIFE, origin=None, run_id=None)
-        yield memory
 
 
 def turns(
@@ -153,8 +146,7 @@ PETS = [
 
 @pytest.fixture
 def pets(tmp_path: Path) -> Iterator[Memory]:
-    with Memory.init(tmp_path / "pets") as memory:
-        memory.store.upsert(PETS, origin=None, run_id=None)
+    with stored(tmp_path / "pets", PETS) as memory:
         yield memory
 
 
@@ -174,8 +166,7 @@ MUSIC = [
 
 @pytest.fixture
 def music(tmp_path: Path) -> Iterator[Memory]:
-    with Memory.init(tmp_path / "music") as memory:
-        memory.store.upsert(MUSIC, origin=None, run_id=None)
+    with stored(tmp_path / "music", MUSIC) as memory:
         yield memory
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,13 +11,6 @@ from fixture_life import LIFE, NOW
 from lifelog import Item, Memory
 from lifelog.errors import UserError
 from lifelog.retrieval.filters import Filters
-
-
-@pytest.fixture
-def life(tmp_path: Path) -> Iterator[Memory]:
-    with Memory.init(tmp_path / "memory") as memory:
-        memory.store.upsert(LIFE, origin=None, run_id=None)
-        yield memory
 
 
 def turn(item: Item) -> str:

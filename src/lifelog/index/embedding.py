@@ -211,18 +211,20 @@ def embed_pending(
     progress.start(total, embedder.name)
     writer = _Writer(store, model_id)
     batcher = _Batcher(embedder, max(1, batch), dedupe)
+
+    def embed_group() -> None:
+        embedded, vectors = batcher.flush()
+        writer.put(embedded, vectors)
+        progress.advance(len(embedded))
+
     try:
         own = total >= OWN_READER_MIN
         for spans, texts in _prefetch(store, model_id, max(1, batch), own=own):
             batcher.add(spans, texts)
             if batcher.ready:
-                embedded, vectors = batcher.flush()
-                writer.put(embedded, vectors)
-                progress.advance(len(embedded))
+                embed_group()
         if batcher.spans:
-            embedded, vectors = batcher.flush()
-            writer.put(embedded, vectors)
-            progress.advance(len(embedded))
+            embed_group()
     finally:
         done = writer.close()
         progress.finish()

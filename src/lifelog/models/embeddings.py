@@ -25,7 +25,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -54,6 +54,7 @@ __all__ = [
     "OpenAIEmbedder",
     "StaticEmbedder",
     "create_embedder",
+    "encode_texts",
     "get_embedder",
     "normalise",
     "resolve_embed_settings",
@@ -91,6 +92,14 @@ def normalise(matrix: NDArray[Any]) -> Matrix:
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     np.maximum(norms, 1e-12, out=norms)
     return np.ascontiguousarray(out / norms, dtype=np.float32)
+
+
+def encode_texts(tokenizer: Any, texts: Sequence[str]) -> list[Any]:
+    """The tokenizer's encodings of ``texts``, without special tokens: a few (a query)
+    one by one, since waking the tokenizer's thread pool costs more; more in one batch."""
+    if len(texts) <= 4:
+        return [tokenizer.encode(text, add_special_tokens=False) for text in texts]
+    return list(tokenizer.encode_batch_fast(list(texts), add_special_tokens=False))
 
 
 class StaticEmbedder:
@@ -135,11 +144,7 @@ class StaticEmbedder:
     def _flat_ids(self, texts: list[str]) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
         """All texts' token ids end to end, and where each text starts (``len + 1`` marks)."""
         # the tokenizer truncates to ``max_length`` tokens itself (model2vec configures it)
-        if len(texts) <= 4:  # a query: waking the tokenizer's thread pool costs more
-            encodings = [self.tokenizer.encode(t, add_special_tokens=False) for t in texts]
-        else:
-            encodings = self.tokenizer.encode_batch_fast(texts, add_special_tokens=False)
-        rows = [e.ids for e in encodings]
+        rows = [e.ids for e in encode_texts(self.tokenizer, texts)]
         lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])

@@ -30,6 +30,8 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from .embeddings import encode_texts
+
 __all__ = ["DOC_TOKENS", "KEPT", "SoftMatcher", "TokenTable"]
 
 #: tokens of a candidate compared at most (its beginning: a chunk is ~300 tokens)
@@ -80,10 +82,7 @@ class SoftMatcher:
         missing = [text for text, ids in zip(texts, found, strict=True) if ids is None]
         if not missing:
             return [ids for ids in found if ids is not None]
-        if len(missing) <= 4:
-            encodings = [self.tokenizer.encode(t, add_special_tokens=False) for t in missing]
-        else:
-            encodings = self.tokenizer.encode_batch_fast(missing, add_special_tokens=False)
+        encodings = encode_texts(self.tokenizer, missing)
         made = iter(
             np.fromiter((i for i in e.ids[:DOC_TOKENS] if i != self.unk), dtype=np.int32)
             for e in encodings

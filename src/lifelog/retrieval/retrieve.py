@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -97,7 +98,14 @@ def _borrowed() -> SoftMatcher | None:
     """For a memory that embeds with another model (MiniLM, a server), the static model's
     token table, when that model is already on this machine: it is never distilled for
     this (LoCoMo dev, MiniLM hybrid recall@10: 80.9 without, 82.0 with it)."""
-    if read_info(static_model_dir()) is None:
+    return _borrowed_from(static_model_dir())
+
+
+@lru_cache(maxsize=4)
+def _borrowed_from(folder: Path) -> SoftMatcher | None:
+    """:func:`_borrowed`, looked up once per process for the static model's folder (not
+    a read of its ``lifelog.json`` on every question)."""
+    if read_info(folder) is None:
         return None
     try:
         static = get_embedder("static")
