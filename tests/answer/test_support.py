@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from lifelog.answer.support import attribute_citations, check_support, date_terms, terms_of
+from lifelog.answer.support import (
+    attribute_citations,
+    check_support,
+    date_terms,
+    repair_citations,
+    terms_of,
+)
 
 EVIDENCE = {
     1: terms_of("Back from camping at the beach! The kids loved the dunes. whatsapp Melanie")
@@ -99,3 +105,32 @@ def test_an_answer_that_only_restates_the_question_is_not_supported() -> None:
     report = check_support("You work now [1].", evidence, question=question)
     assert not report.ok and report.reason == "the answer only restates the question"
     assert check_support("You work at Northwind Labs [1].", evidence, question=question).ok
+
+
+def test_a_wrong_citation_is_moved_to_the_source_that_supports_the_sentence() -> None:
+    text, added, moved = repair_citations("The kids loved the dunes [2].", EVIDENCE)
+    assert (text, added, moved) == ("The kids loved the dunes [1].", 0, 1)
+    assert check_support(text, EVIDENCE).ok
+
+
+def test_a_sentence_drawn_from_two_sources_cites_both() -> None:
+    text, added, moved = repair_citations(
+        "The kids loved the dunes and the tent cost 120 euros.", EVIDENCE
+    )
+    assert (text, added, moved) == (
+        "The kids loved the dunes and the tent cost 120 euros [1][2].",
+        1,
+        0,
+    )
+
+
+def test_repair_never_cites_an_invention_nor_touches_a_supported_citation() -> None:
+    invented = "You went skiing in Norway with Bob [2]."
+    assert repair_citations(invented, EVIDENCE) == (invented, 0, 0)
+    right = "The tent cost 120 euros [2]. The kids loved the dunes [1]."
+    assert repair_citations(right, EVIDENCE) == (right, 0, 0)
+
+
+def test_relative_time_words_need_no_evidence_of_their_own() -> None:
+    report = check_support("The weekend before 19 June 2023 [1].", EVIDENCE)
+    assert report.ok, report.reason

@@ -18,6 +18,8 @@ NOT_FOUND = "I don't find this in your memory."
 MIN_COVERAGE = 0.5
 MAX_QUOTES = 3
 
+#: words that give a question its form ("how much", "what kind of"), not its topic
+_QUESTION_FORM = frozenset("much many long often kind type sort".split())
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"')\]]*|\n|$)")
 _SUFFIXES = ("ingly", "edly", "ing", "ied", "ies", "ed", "es", "ly", "s")
 
@@ -61,6 +63,8 @@ def _weights(question: str) -> dict[str, float]:
     }
     weights: dict[str, float] = {}
     for term in content_terms(question):
+        if term in _QUESTION_FORM:
+            continue
         weights[stem(term)] = 2.0 if term in capitalised or term.isdigit() else 1.0
     return weights
 

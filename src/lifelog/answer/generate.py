@@ -22,10 +22,11 @@ from ..models.llm import LLM, Completion, ContextOverflowError, Delta, Message
 from ..records import Answer, Citation, Hit, mend_text
 from ..retrieval.filters import Filters
 from .citations import check_citations, clean_output, strip_citations, strip_links
-from .extractive import NOT_FOUND, describe, extractive_answer
-from .prompts import Source, Turn, answer_messages, pack_sources
+from .extractive import NOT_FOUND, best_evidence, describe, extractive_answer
+from .prompts import EXAMPLES, Source, Turn, answer_messages, pack_sources
 from .reasoning import check_level
-from .support import attribute_citations, check_support
+from .roles import misplaced_value, wrong_person
+from .support import check_support, repair_citations
 from .tools import MemoryLike, retrieve, source_terms
 
 __all__ = ["DEFAULT_MAX_TOKENS", "AskEvent", "ask_events", "finalize", "generate_answer"]
@@ -169,17 +170,30 @@ def plan_prompt(
     history = list(history[-3:])
     question = _fit(llm, question, max(32, window // 4))
     evidence_cap = getattr(llm, "max_evidence_tokens", None)
+    examples = len(EXAMPLES)
     while True:
-        skeleton = answer_messages(question, [], today=now, history=history)
+        skeleton = answer_messages(question, [], today=now, history=history, examples=examples)
         fixed = sum(llm.count_tokens(str(m["content"])) + 8 for m in skeleton)
         budget = window - fixed - max_tokens - margin
-        if budget >= 80 or not history:
+        if budget >= min(400, window // 3) or (not history and not examples):
             break
-        history.pop(0)
+        # a small window: the worked examples go first (one stays while it fits), then
+        # the oldest earlier turns
+        if examples > 1 or not history:
+            examples -= 1
+        else:
+            history.pop(0)
     if isinstance(evidence_cap, int):
         budget = min(budget, evidence_cap)
-    sources = pack_sources(hits, budget=max(budget, 0), count=llm.count_tokens)
-    return answer_messages(question, sources, today=now, history=history), sources, max_tokens
+    sources = pack_sources(
+        hits,
+        budget=max(budget, 0),
+        count=llm.count_tokens,
+        question=question,
+        max_chars=int(getattr(llm, "max_source_chars", 1600)),
+    )
+    messages = answer_messages(question, sources, today=now, history=history, examples=examples)
+    return messages, sources, max_tokens
 
 
 def generate_answer(
@@ -259,6 +273,41 @@ def generate_answer(
     )
 
 
+#: how much of the question a quote must cover to overrule a model that found nothing
+CLEAR_COVERAGE = 0.75
+
+
+def _clear_quotes(question: str, hits: Sequence[Hit], query: str) -> Answer | None:
+    """Quotes that plainly answer what the model said it could not find, or ``None``:
+    the best sentence covers :data:`CLEAR_COVERAGE` of the question and is not about
+    another person than the one asked about (see :func:`~.roles.wrong_person`)."""
+    best = best_evidence(question, list(hits), limit=1)
+    if not best or best[0].coverage < CLEAR_COVERAGE:
+        return None
+    top = best[0]
+    people = {h.item.author for h in hits if h.item.author}
+    quote = top.hit.item.text[top.start : top.end]
+    if wrong_person(question, [(top.hit.item.author, quote)], people):
+        return None
+    answer = _extract(question, hits, query)
+    return answer if answer.found else None
+
+
+def _not_found(
+    question: str, hits: Sequence[Hit], notes: tuple[str, ...], reasoning: str | None
+) -> Answer:
+    """The memory does not answer: said plainly, with the nearest items as hits."""
+    return Answer(
+        question=question,
+        text=NOT_FOUND,
+        found=False,
+        mode="generative",
+        reasoning=reasoning,
+        notes=notes,
+        hits=tuple(hits),
+    )
+
+
 def says_not_found(text: str) -> bool:
     lowered = " ".join(strip_citations(text).lower().replace("’", "'").split())
     return any(mark in lowered for mark in _NOT_FOUND_MARKS) and len(lowered) < 160
@@ -286,24 +335,16 @@ def finalize(
     if not text:
         return fallback("the model returned no answer: extractive answer instead")
     if says_not_found(text):
-        answer = _extract(question, hits, query)
-        if answer.found:
+        quotes = _clear_quotes(question, hits, query)
+        if quotes is not None:
             return _with_notes(
-                answer,
+                quotes,
                 *notes,
                 "the model found no answer in the evidence; these are the closest quotes",
                 mode="extractive-fallback",
                 reasoning=reasoning,
             )
-        return Answer(
-            question=question,
-            text=NOT_FOUND,
-            found=False,
-            mode="generative",
-            reasoning=reasoning,
-            notes=notes,
-            hits=tuple(hits),
-        )
+        return _not_found(question, hits, notes, reasoning)
     evidence_text = "\n".join(s.excerpt + " " + (s.hit.item.uri or "") for s in sources.values())
     text, links = strip_links(text, evidence_text)
     if links:
@@ -315,11 +356,11 @@ def finalize(
             f"removed {len(check.removed)} citation(s) to items that were not retrieved: {wrong}",
         )
     evidence = {n: source_terms(s) for n, s in sources.items()}
-    attributed, added = attribute_citations(
+    repaired, added, moved = repair_citations(
         check.text, evidence, question=question, derived=derived
     )
-    if added:
-        check = check_citations(attributed, set(sources))
+    if added or moved:
+        check = check_citations(repaired, set(sources))
     names = {n: f"the item of {describe(s.hit)}" for n, s in sources.items()}
     report = check_support(check.text, evidence, question=question, derived=derived, names=names)
     if not report.ok:
@@ -327,10 +368,27 @@ def finalize(
         return fallback(
             f"the generated answer was replaced by quotes from your memory: {report.reason}"
         )
+    cited = [sources[n] for n in check.cited]
+    people = {h.item.author for h in hits if h.item.author}
+    elsewhere = wrong_person(question, [(s.hit.item.author, s.excerpt) for s in cited], people)
+    if elsewhere:
+        return _not_found(
+            question, hits, (*notes, f"lifelog withheld the model's answer: {elsewhere}"), reasoning
+        )
+    misplaced = misplaced_value(strip_citations(check.text), question, [s.excerpt for s in cited])
+    if misplaced:
+        return fallback(
+            f"the generated answer was replaced by quotes from your memory: {misplaced}"
+        )
     if added:
         notes += (
-            f"lifelog cited {added} sentence(s) the model left uncited, each to the one"
-            " retrieved item that supports it",
+            f"lifelog cited {added} sentence(s) the model left uncited, each to the"
+            " retrieved items that support it",
+        )
+    if moved:
+        notes += (
+            f"lifelog corrected the citations of {moved} sentence(s) to the retrieved items"
+            " that support them",
         )
     terms = content_terms(check.text)
     citations = []

@@ -32,6 +32,7 @@ __all__ = [
     "SupportReport",
     "attribute_citations",
     "check_support",
+    "repair_citations",
     "date_terms",
     "terms_of",
 ]
@@ -43,7 +44,7 @@ _ANSWER_WORDS = frozenset(
     """according source sources mention mentioned mentions user users record records
     memory evidence message messages said says wrote writes told tell talked talks also
     yes no based indicate indicates indicated seem seems appear appears note noted one
-    first time day date""".split()
+    first time day date week weekend month year last next ago earlier later around""".split()
 )
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _MONTHS = (
@@ -229,45 +230,102 @@ def attribute_citations(
     derived: Collection[str] = (),
     threshold: float = MIN_SUPPORT,
 ) -> tuple[str, int]:
-    """Cite, for each sentence the model left uncited, the one source that supports it.
+    """Cite, for each sentence the model left uncited, the source that supports it.
 
-    Small models often state what a source says without its ``[n]``. A sentence
-    gets a citation only when a single source alone passes the same test as
-    :func:`check_support` (numbers found, ``threshold`` of the content words);
-    otherwise it stays uncited and the support check decides. Returns the text
-    and how many citations were added.
+    Returns the text and how many sentences got citations; see :func:`repair_citations`,
+    which also mends wrong citations.
+    """
+    text, added, _moved = repair_citations(
+        answer, evidence, question=question, derived=derived, threshold=threshold, mend=False
+    )
+    return text, added
+
+
+def repair_citations(
+    answer: str,
+    evidence: Mapping[int, set[str]],
+    *,
+    question: str = "",
+    derived: Collection[str] = (),
+    threshold: float = MIN_SUPPORT,
+    mend: bool = True,
+) -> tuple[str, int, int]:
+    """Give each claim the citations that support it, as lifelog can see.
+
+    Small models state what a source says without its ``[n]``, or cite a neighbouring
+    number. A sentence whose own citations do not support it (the same test as
+    :func:`check_support`: numbers found, ``threshold`` of the content words) gets the
+    one source that does, else the pair of sources that together do (an answer drawn
+    from two messages); when none does, it is left as it was and the support check
+    decides. ``mend=False`` leaves cited sentences alone. Returns the text, how many
+    uncited sentences were cited and how many wrong citations were replaced.
     """
     if not evidence:
-        return answer, 0
+        return answer, 0, 0
     question_terms = terms_of(question)
     free = {_norm(t) for t in derived}
     pieces: list[str] = []
-    added = 0
+    added = moved = 0
     last = 0
     for start, end in _sentences(answer):
         sentence = answer[start:end]
-        if CITATION.search(sentence) or sentence.rstrip().endswith("?"):
+        cites = tuple(int(n) for n in CITATION.findall(sentence))
+        if sentence.rstrip().endswith("?") or (cites and not mend):
             continue
         words = _content(sentence)
         if not words or {_norm(w) for w in words} <= question_terms:
             continue  # a restated question is no claim to cite
-        best: tuple[float, int] | None = None
-        for number, terms in evidence.items():
-            support, numbers_ok, _missing = _sentence_support(words, terms | free, question_terms)
-            if numbers_ok and support >= threshold and (best is None or support > best[0]):
-                best = (support, number)
-        if best is None:
+        if cites:
+            pool = set(free).union(*(evidence.get(n, set()) for n in cites))
+            support, numbers_ok, _missing = _sentence_support(words, pool, question_terms)
+            if numbers_ok and support >= threshold:
+                continue
+        chosen = _supporting(words, evidence, free, question_terms, threshold)
+        if not chosen:
             continue
-        stripped = sentence.rstrip()
-        cut = start + len(stripped)
-        if stripped and stripped[-1] in ".!?":
-            cut -= 1
-        pieces.append(answer[last:cut])
-        pieces.append(f" [{best[1]}]")
-        last = cut
-        added += 1
+        bare = CITATION.sub("", sentence).rstrip()
+        bare = re.sub(r"\s+([.!?])$", r"\1", bare)
+        stop = bare[-1] if bare and bare[-1] in ".!?" else ""
+        body = bare[: len(bare) - len(stop)].rstrip()
+        trailing = sentence[len(sentence.rstrip()) :]
+        pieces.append(answer[last:start])
+        pieces.append(body + " " + "".join(f"[{n}]" for n in chosen) + stop + trailing)
+        last = end
+        if cites:
+            moved += 1
+        else:
+            added += 1
     pieces.append(answer[last:])
-    return "".join(pieces), added
+    return "".join(pieces), added, moved
+
+
+def _supporting(
+    words: list[str],
+    evidence: Mapping[int, set[str]],
+    free: set[str],
+    question_terms: set[str],
+    threshold: float,
+) -> tuple[int, ...]:
+    """The best single source that supports ``words``, else the best pair, else ()."""
+    scored: list[tuple[float, int]] = []
+    for number, terms in evidence.items():
+        support, numbers_ok, _missing = _sentence_support(words, terms | free, question_terms)
+        if numbers_ok and support >= threshold:
+            scored.append((support, -number))
+        elif support > 0:
+            scored.append((support - 2.0, -number))  # a candidate for a pair only
+    scored.sort(reverse=True)
+    if scored and scored[0][0] >= threshold:
+        return (-scored[0][1],)
+    candidates = [-n for _s, n in scored[:6]]
+    best: tuple[float, tuple[int, int]] | None = None
+    for i, first in enumerate(candidates):
+        for second in candidates[i + 1 :]:
+            pool = evidence[first] | evidence[second] | free
+            support, numbers_ok, _missing = _sentence_support(words, pool, question_terms)
+            if numbers_ok and support >= threshold and (best is None or support > best[0]):
+                best = (support, (min(first, second), max(first, second)))
+    return best[1] if best else ()
 
 
 def _sentences(text: str) -> Iterable[tuple[int, int]]:

@@ -1,0 +1,123 @@
+"""Is a supported answer about the right person, and is its value the one asked for?
+
+Word overlap (:mod:`lifelog.answer.support`) says an answer's words are in the items
+it cites. Two mistakes pass that test and are checked here, by rules small enough to
+read:
+
+- **The wrong person.** "What did Caroline realise after her charity race?" answered
+  from Melanie's message about *her* race. When the question's subject is a person
+  (``did Caroline``, ``Caroline's``, ``Caroline`` opening the question) and every item
+  the answer cites was written by someone else and never names that person, the
+  answer is about someone else: lifelog says it does not find it.
+- **The wrong value.** "What is the access code for my storage unit?" answered "214",
+  from "Your access code for unit 214 is zebra-…". A value belongs to the word just
+  before it ("unit 214"); when that word is one the question names as given (the
+  unit) and the asked-for role (the code) is in the same sentence, the value is the
+  given thing's, not the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+
+from ..index.text import STOPWORDS, tokens
+from .extractive import split_sentences, stem
+
+__all__ = ["asked_role", "asked_subject", "misplaced_value", "wrong_person"]
+
+_AUX = r"(?:did|does|do|is|was|were|has|have|had|will|would|can|could|might|should|may|must|am|are)"
+_ROLE = re.compile(
+    r"\bwhat(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the|my|your|his|her|their|our|its)\s+"
+    r"((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*)\s*(?:\b(?:for|of|to|at|in|on|that|which|with)\b|\?|$)",
+    re.I,
+)
+_VALUE = re.compile(r"\d")
+
+
+def asked_subject(question: str, people: Collection[str]) -> str | None:
+    """The person ``question`` asks about as its subject, among ``people`` (first
+    names or full names as the items give them), or ``None``."""
+    for person in sorted(people, key=len, reverse=True):
+        names = {person, person.split()[0]} if person.strip() else set()
+        for name in names:
+            if len(name) < 2:
+                continue
+            quoted = re.escape(name)
+            if re.search(rf"\b{_AUX}\s+{quoted}\b(?!\s+and\b)", question) or re.search(
+                rf"\b{quoted}(?:'s|’s)\s", question
+            ):
+                return person
+            if re.match(rf"\s*{quoted}\b", question):
+                return person
+    return None
+
+
+def wrong_person(
+    question: str,
+    cited: Sequence[tuple[str | None, str]],
+    people: Collection[str],
+) -> str | None:
+    """Why the answer is about someone other than the question's subject, or ``None``.
+
+    ``cited`` holds (author, text shown to the model) of each cited item; ``people``
+    the authors known from the retrieved items."""
+    subject = asked_subject(question, people)
+    if subject is None or not cited:
+        return None
+    names = {subject.lower(), subject.split()[0].lower()}
+    for author, text in cited:
+        if author and author.lower() in names | {subject.lower()}:
+            return None
+        if author and author.split()[0].lower() in names:
+            return None
+        lowered = set(tokens(text))
+        if names & lowered or any(n in text.lower() for n in names if " " in n):
+            return None
+    authors = sorted({a for a, _t in cited if a})
+    by = " and ".join(authors) if authors else "others"
+    return f"the items that hold it are {by}'s words, not about {subject}"
+
+
+def asked_role(question: str) -> str | None:
+    """The noun the question asks for the value of ("access code"), or ``None``."""
+    match = _ROLE.search(question)
+    if not match:
+        return None
+    words = [w for w in match.group(1).lower().split() if w not in STOPWORDS]
+    return " ".join(words) or None
+
+
+def misplaced_value(answer: str, question: str, evidence: Sequence[str]) -> str | None:
+    """Why a value in ``answer`` is not the one the question asks for, or ``None``."""
+    role = asked_role(question)
+    if role is None:
+        return None
+    head = stem(role.split()[-1])
+    given = {stem(t) for t in tokens(question) if t not in STOPWORDS} - {head}
+    asked = set(tokens(question))
+    values = [t for t in tokens(answer) if _VALUE.search(t) and t not in asked]
+    for value in values:
+        for text in evidence:
+            for start, end in split_sentences(text):
+                words = tokens(text[start:end])
+                stems = [stem(w) for w in words]
+                if head not in stems or value not in words:
+                    continue
+                owner = _owner(words, words.index(value))
+                if owner is not None and stem(owner) in given and stem(owner) != head:
+                    return (
+                        f"{value} is the {owner}'s in the item, not the {role} the question"
+                        " asks for"
+                    )
+    return None
+
+
+def _owner(words: list[str], index: int) -> str | None:
+    """The word a value belongs to: the nearest word before it that is not a stop word."""
+    for back in range(index - 1, max(-1, index - 4), -1):
+        word = words[back]
+        if word in STOPWORDS:
+            continue
+        return None if _VALUE.search(word) else word
+    return None

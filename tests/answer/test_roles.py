@@ -1,0 +1,52 @@
+"""The right person and the right value: what word overlap cannot see."""
+
+from __future__ import annotations
+
+from lifelog.answer.roles import asked_role, asked_subject, misplaced_value, wrong_person
+
+PEOPLE = {"Caroline", "Melanie"}
+
+
+def test_the_subject_of_a_question_is_found() -> None:
+    assert asked_subject("What did Caroline realize after the race?", PEOPLE) == "Caroline"
+    assert asked_subject("What is Melanie's favourite book?", PEOPLE) == "Melanie"
+    assert asked_subject("Melanie painted what?", PEOPLE) == "Melanie"
+    assert asked_subject("Who invited Melanie to the trail?", PEOPLE) is None
+    assert asked_subject("When did I move to Lisbon?", PEOPLE) is None
+
+
+def test_an_answer_from_someone_elses_words_is_about_the_wrong_person() -> None:
+    question = "What did Caroline realize after her charity race?"
+    cited = [("Melanie", "After the charity race I realized self-care is important.")]
+    reason = wrong_person(question, cited, PEOPLE)
+    assert reason is not None and "Melanie" in reason and "Caroline" in reason
+
+
+def test_the_subjects_own_words_or_a_mention_of_them_are_the_right_person() -> None:
+    question = "What did Caroline realize after her charity race?"
+    assert wrong_person(question, [("Caroline", "I realized I love running.")], PEOPLE) is None
+    told = [("Melanie", "Caroline told me the race made her see how strong she is.")]
+    assert wrong_person(question, told, PEOPLE) is None
+    # a question about nobody in particular is never held to a person
+    assert wrong_person("What did we eat?", [("Melanie", "Pizza.")], PEOPLE) is None
+
+
+def test_the_asked_role_is_the_noun_the_question_wants_a_value_for() -> None:
+    assert asked_role("What is the access code for my storage unit?") == "access code"
+    assert asked_role("What was her phone number?") == "phone number"
+    assert asked_role("How many kids does Melanie have?") is None
+
+
+def test_a_number_that_belongs_to_another_noun_is_not_the_answer() -> None:
+    question = "What is the access code for my storage unit?"
+    evidence = ["Your access code for unit 214 is zebra-quartz-77-lighthouse."]
+    reason = misplaced_value("The access code for your storage unit is 214.", question, evidence)
+    assert reason is not None and "214" in reason and "access code" in reason
+    right = "The access code is zebra-quartz-77-lighthouse."
+    assert misplaced_value(right, question, evidence) is None
+    assert misplaced_value("It is 4821.", question, ["Storage unit access code: 4821"]) is None
+
+
+def test_a_count_question_keeps_the_number_next_to_its_noun() -> None:
+    question = "How many kids does Melanie have?"
+    assert misplaced_value("3 kids.", question, ["I took my 3 kids camping."]) is None
