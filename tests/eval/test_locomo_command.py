@@ -142,7 +142,12 @@ def test_the_command_writes_the_json_report(locomo_file: Path, tmp_path: Path) -
     assert set(report["f1_by_category"]) == {"1", "2", "3", "4"}
     assert all(0.0 <= v <= 100.0 for v in report["f1_by_category"].values())
     assert report["abstention"] in (0.0, 100.0)
-    assert report["mode"] == "lexical" and report["answers"] == "extractive"
+    assert report["mode"] == "lexical" and report["answered_by"] == "extractive"
+    assert report["answers"]["model"] == "none" and report["answers"]["questions"] == 6
+    assert report["answers"]["f1"] == report["f1"]
+    assert report["answers"]["kept_generative"] is None  # no model answered
+    assert report["selection"] == {"sample": None, "seed": 0, "categories": [1, 2, 3, 4, 5]}
+    assert len(report["per_question"]) == 6
 
 
 def test_run_locomo_selects_conversations_and_can_skip_answers(locomo_file: Path) -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from lifelog.eval.metrics import mean, normalize_answer, recall_at_k, token_f1
+from lifelog.eval.metrics import (
+    answer_contains,
+    mean,
+    normalize_answer,
+    percentile,
+    recall_at_k,
+    token_f1,
+)
 
 
 def test_normalize_answer() -> None:
@@ -36,3 +43,22 @@ def test_recall_at_k() -> None:
 def test_mean() -> None:
     assert mean([1.0, 2.0]) == 1.5
     assert mean([]) == 0.0
+
+
+def test_answer_contains() -> None:
+    assert answer_contains("On 7 May, 2023 [1].", "7 May 2023")
+    assert not answer_contains("It was 17 [1].", "7")  # whole words only
+    assert answer_contains("Она купила красный велосипед [1]", "Красный велосипед")
+    assert answer_contains("부산에서 샀어요 [2]", "부산에서")
+    assert not answer_contains("the beach", "")
+    assert not answer_contains("May 2023", "7 May 2023")
+
+
+def test_percentile() -> None:
+    values = [float(v) for v in range(1, 21)]  # 1 … 20
+    assert percentile(values, 0.5) == 10.0
+    assert percentile(values, 0.95) == 19.0
+    assert percentile(reversed(values), 1.0) == 20.0
+    assert percentile([3.0], 0.95) == 3.0
+    assert percentile([2.0, 1.0], 0.5) == 1.0
+    assert percentile([], 0.5) is None

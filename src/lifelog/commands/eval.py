@@ -39,17 +39,42 @@ def locomo(
         ),
     ] = None,
     answers: Annotated[
-        bool, typer.Option("--answers/--no-answers", help="Ask for answers (token F1).")
+        bool,
+        typer.Option(
+            "--answers/--no-answers",
+            help="Ask for answers: token F1, containment, abstention, latency.",
+        ),
     ] = True,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            help="Only N questions, drawn at random (reproducibly: see --seed) from the"
+            " chosen conversations and categories.",
+            min=0,
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="The seed of --sample.")] = 0,
+    category: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--category",
+            help="Only questions of this category, 1–5 (repeat for several; default: all).",
+            min=1,
+            max=5,
+        ),
+    ] = None,
     encryption: Annotated[
         str, typer.Option(help="Encryption of the temporary memories: none | keyfile.")
     ] = "none",
 ) -> None:
     """Ingest each conversation into a fresh memory, ask its questions as of the day after
-    its last session, and report evidence recall@1/5/10/20, token F1 and abstention."""
+    its last session, and report evidence recall@1/5/10/20 and, with answers, their token
+    F1, containment of the gold answer, abstention, how often the model's answer was kept,
+    and latency (definitions: lifelog.eval.answers). With answers, a line per question
+    goes to stderr as it is answered."""
     from ..cli import console, err
     from ..errors import UserError
-    from ..eval.locomo import run_locomo
+    from ..eval.locomo import CATEGORIES, run_locomo
 
     if encryption not in ("none", "keyfile"):
         raise UserError("--encryption must be none or keyfile")
@@ -66,9 +91,12 @@ def locomo(
         model=model,
         answers=answers,
         encryption=encryption,
+        sample=sample,
+        seed=seed,
+        categories=tuple(category) if category else tuple(CATEGORIES),
         progress=lambda line: err.print(line, highlight=False),
     )
-    console.print(report.markdown(), markup=False, highlight=False)
+    console.print(report.markdown(), markup=False, highlight=False, soft_wrap=True)
     if json_file is not None:
         json_file.write_text(json.dumps(report.summary(), indent=2) + "\n", encoding="utf-8")
 

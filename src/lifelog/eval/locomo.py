@@ -9,26 +9,44 @@ written to the file it reads, so the system under test never sees the
 questions, answers or summaries. Each question is then asked as of the day
 after the conversation's last session.
 
-Measured: evidence recall@k (k = 1, 5, 10, 20) of the retrieved turns, token
-F1 of the answers for categories 1–4, and for category 5 (unanswerable) the
-share of answers that say the memory does not hold it.
+Measured: evidence recall@k (k = 1, 5, 10, 20) of the retrieved turns and,
+when answers are asked, their token F1 and containment of the gold answer for
+categories 1–4, for category 5 (unanswerable) the share of answers that say the
+memory does not hold it, how often the model's own answer was kept, and how long
+answers took: the definitions are in :mod:`lifelog.eval.answers`.
+
+Which questions: those of the chosen conversations in the chosen categories
+(1–5 unless told), or a sample of ``sample`` of them drawn with
+``random.Random(seed)`` over their order in the file, so that the same sample
+size and seed pick the same questions on any machine (:func:`select_questions`).
+A conversation none of whose questions was picked is not ingested.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import re
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import UserError
+from ..answer.extractive import extractive_answer
+from ..errors import ModelError, UserError
+from ..records import Answer
 from ..sources.locomo import parse_session_date
-from .metrics import mean, recall_at_k, token_f1
+from .answers import ANSWERABLE, answers_markdown, answers_summary, question_rows
+from .answers import abstention as abstention_share
+from .answers import contains as contains_share
+from .answers import f1 as f1_mean
+from .metrics import answer_contains, mean, percentile, recall_at_k, token_f1
+
+if TYPE_CHECKING:
+    from ..memory import Memory
 
 __all__ = [
     "CATEGORIES",
@@ -40,10 +58,10 @@ __all__ = [
     "question_date",
     "questions_of",
     "run_locomo",
+    "select_questions",
 ]
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}
-ANSWERABLE = (1, 2, 3, 4)
 KS = (1, 5, 10, 20)
 MODES = ("lexical", "vector", "hybrid")
 
@@ -68,6 +86,11 @@ class QuestionResult:
     answer: str | None = None
     found: bool | None = None
     retrieve_ms: float = 0.0
+    #: ``Answer.mode`` ("generative", "extractive", "extractive-fallback" …)
+    mode: str | None = None
+    #: wall seconds of ``Memory.ask``, and to its first generated token (``None``: none came)
+    latency_s: float | None = None
+    first_token_s: float | None = None
 
     def recall(self, k: int) -> float:
         return recall_at_k(self.retrieved, self.qa.evidence, k)
@@ -78,6 +101,12 @@ class QuestionResult:
             return None
         return token_f1(self.answer, self.qa.answer)
 
+    @property
+    def contains(self) -> bool | None:
+        if self.answer is None or self.qa.category not in ANSWERABLE:
+            return None
+        return answer_contains(self.answer, self.qa.answer)
+
 
 @dataclass(frozen=True, slots=True)
 class LocomoReport:
@@ -86,6 +115,10 @@ class LocomoReport:
     conversations: tuple[str, ...]
     answers: str | None = None  # how answers were made ("extractive", a model), None = not asked
     timings: Mapping[str, float] = field(default_factory=dict)
+    #: the name of the model that answered; ``None``: extractive answers or none asked
+    model: str | None = None
+    #: how the questions were chosen: ``sample`` (``None``: all), ``seed``, ``categories``
+    selection: Mapping[str, Any] = field(default_factory=dict)
 
     def _of(self, categories: Iterable[int]) -> list[QuestionResult]:
         wanted = set(categories)
@@ -95,16 +128,13 @@ class LocomoReport:
         return 100 * mean(r.recall(k) for r in self._of(categories))
 
     def f1(self, categories: Iterable[int] = ANSWERABLE) -> float | None:
-        scores = [
-            f for r in self.results if r.qa.category in set(categories) if (f := r.f1) is not None
-        ]
-        return 100 * mean(scores) if scores else None
+        return f1_mean(self.results, categories)
+
+    def contains(self, categories: Iterable[int] = ANSWERABLE) -> float | None:
+        return contains_share(self.results, categories)
 
     def abstention(self) -> float | None:
-        adversarial = [r for r in self.results if r.qa.category == 5 and r.found is not None]
-        if not adversarial:
-            return None
-        return 100 * mean(0.0 if r.found else 1.0 for r in adversarial)
+        return abstention_share(self.results)
 
     def categories(self) -> list[int]:
         return sorted({r.qa.category for r in self.results})
@@ -134,26 +164,31 @@ class LocomoReport:
             "questions": len(scored),
             "questions_by_category": counts,
             "mode": self.mode,
-            "answers": self.answers,
+            "answers": (
+                answers_summary(self.results, self.model) if self.answers is not None else None
+            ),
+            "answered_by": self.answers,
+            "selection": dict(self.selection),
             "conversations": list(self.conversations),
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "per_question": question_rows(self.results, KS),
         }
 
     def markdown(self) -> str:
-        header = "| category | questions | R@1 | R@5 | R@10 | R@20 | F1 |"
+        header = "| category | questions | R@1 | R@5 | R@10 | R@20 | F1 | contains |"
         lines = [
             f"LoCoMo, {len(self.conversations)} conversation(s), retrieval `{self.mode}`,"
             f" answers: {self.answers or 'not asked'}",
             "",
             header,
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
 
         def row(label: str, categories: Sequence[int]) -> str:
             recalls = " | ".join(f"{self.recall(k, categories):.1f}" for k in KS)
-            f1 = self.f1(categories)
-            f1_text = f"{f1:.1f}" if f1 is not None else "–"
-            return f"| {label} | {len(self._of(categories))} | {recalls} | {f1_text} |"
+            scores = [self.f1(categories), self.contains(categories)]
+            answers = " | ".join(f"{s:.1f}" if s is not None else "–" for s in scores)
+            return f"| {label} | {len(self._of(categories))} | {recalls} | {answers} |"
 
         for category in self.categories():
             if self._of([category]):
@@ -163,6 +198,8 @@ class LocomoReport:
         if abstention is not None:
             total = sum(1 for r in self.results if r.qa.category == 5)
             lines += ["", f"Abstention on category 5 (adversarial): {abstention:.1f}% of {total}."]
+        if self.answers is not None and (table := answers_markdown(self.results, self.model)):
+            lines += ["", *table]
         timings = self.timings
         if timings:
             lines += [
@@ -213,7 +250,9 @@ def questions_of(sample: Mapping[str, Any], sample_id: str) -> list[QA]:
             category = int(qa.get("category", 0))
         except (TypeError, ValueError):
             continue
-        answer = qa.get("answer", qa.get("adversarial_answer", ""))
+        answer = qa.get("answer")
+        if answer is None:
+            answer = qa.get("adversarial_answer", "")
         questions.append(
             QA(sample_id, qa["question"], str(answer), dialogue_ids(qa.get("evidence")), category)
         )
@@ -236,11 +275,50 @@ def question_date(conversation: Mapping[str, Any]) -> datetime | None:
     return last.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
 
 
-def _percentile(values: Sequence[float], share: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+def select_questions(
+    questions: Sequence[QA],
+    *,
+    sample: int | None = None,
+    seed: int = 0,
+    categories: Collection[int] = tuple(CATEGORIES),
+) -> list[QA]:
+    """The ``questions`` in ``categories``, or ``sample`` of them drawn with
+    ``random.Random(seed)``; either way in their order (the file's)."""
+    wanted = set(categories)
+    pool = [qa for qa in questions if qa.category in wanted]
+    if sample is None or sample >= len(pool):
+        return pool
+    picked = random.Random(seed).sample(range(len(pool)), max(0, sample))
+    return [pool[i] for i in sorted(picked)]
+
+
+def _load_model(memory: Memory, model: str | None, note: Callable[[str], None]) -> str | None:
+    """Load the answering model before any answer is timed; its name (``None``: none)."""
+    try:
+        llm = memory.llm(model)
+    except ModelError as error:
+        note(f"no generative model ({error}): the answers are extractive")
+        return None
+    return None if llm is None else llm.name
+
+
+def _ask(
+    memory: Memory, qa: QA, now: datetime | None, model: str | None
+) -> tuple[Answer, float, float | None]:
+    """``Memory.ask`` as its stream of events, timed: the answer, and seconds in all and
+    to the first generated token."""
+    started = time.perf_counter()
+    first: float | None = None
+    answer: Answer | None = None
+    for event in memory.ask_stream(qa.question, now=now, model=model):
+        if event.kind == "token" and first is None:
+            first = time.perf_counter() - started
+        elif event.answer is not None:
+            answer = event.answer
+    elapsed = time.perf_counter() - started
+    if answer is None:  # as Memory.ask
+        answer = extractive_answer(qa.question, [])
+    return answer, elapsed, first
 
 
 def run_locomo(
@@ -252,31 +330,59 @@ def run_locomo(
     model: str | None = "none",
     answers: bool = True,
     encryption: str = "none",
+    sample: int | None = None,
+    seed: int = 0,
+    categories: Collection[int] = tuple(CATEGORIES),
+    llm_settings: Mapping[str, Any] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> LocomoReport:
     """Run the benchmark on the LoCoMo file at ``path``; see the module docstring.
 
     ``model`` is passed to ``Memory.ask`` (``"none"``: extractive answers; ``None``:
-    the configured model). ``answers=False`` measures retrieval only.
+    the configured model). ``answers=False`` measures retrieval only. ``sample``,
+    ``seed`` and ``categories`` choose the questions (:func:`select_questions`).
+    ``llm_settings`` is each temporary memory's ``settings["llm"]`` (as in
+    ``memory.json``: a backend, a context window …).
     """
     from ..memory import Memory
 
     if mode not in MODES:
         raise UserError(f"unknown retrieval mode {mode!r}: use {', '.join(MODES)}")
+    unknown = sorted(set(categories) - set(CATEGORIES))
+    if unknown:
+        raise UserError(f"unknown LoCoMo categories {unknown}: use 1–5")
+    if sample is not None and sample < 0:
+        raise UserError("the sample size must not be negative")
     samples = load_samples(path)
     chosen: list[tuple[str, dict[str, Any]]] = []
-    for number, sample in enumerate(samples, start=1):
-        sample_id = str(sample.get("sample_id") or f"sample-{number}")
+    for number, entry in enumerate(samples, start=1):
+        sample_id = str(entry.get("sample_id") or f"sample-{number}")
         if conversations and sample_id not in conversations:
             continue
-        chosen.append((sample_id, sample))
+        chosen.append((sample_id, entry))
     if limit_conversations is not None:
         chosen = chosen[: max(0, limit_conversations)]
+    picked = select_questions(
+        [qa for sample_id, entry in chosen for qa in questions_of(entry, sample_id)],
+        sample=sample,
+        seed=seed,
+        categories=categories,
+    )
+    by_conversation: dict[str, list[QA]] = {}
+    for qa in picked:
+        by_conversation.setdefault(qa.sample_id, []).append(qa)
+    chosen = [(sample_id, entry) for sample_id, entry in chosen if sample_id in by_conversation]
+
+    def note(line: str) -> None:
+        if progress is not None:
+            progress(line)
+
     results: list[QuestionResult] = []
     ingest_s = embed_s = 0.0
     latencies: list[float] = []
-    for sample_id, sample in chosen:
-        conversation = sample["conversation"]
+    model_name: str | None = None
+    for sample_id, entry in chosen:
+        conversation = entry["conversation"]
         now = question_date(conversation)
         with tempfile.TemporaryDirectory(prefix="lifelog-locomo-") as tmp:
             chat = Path(tmp) / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', sample_id)}.json"
@@ -287,13 +393,17 @@ def run_locomo(
             )
             started = time.perf_counter()
             with Memory.init(Path(tmp) / "memory", encryption=encryption) as memory:
+                if llm_settings is not None:
+                    memory.config.settings["llm"] = dict(llm_settings)
                 memory.ingest(chat, embed=False)
                 ingest_s += time.perf_counter() - started
                 if mode != "lexical":
                     started = time.perf_counter()
                     memory.embed_pending()
                     embed_s += time.perf_counter() - started
-                for qa in questions_of(sample, sample_id):
+                if answers:
+                    model_name = _load_model(memory, model, note) or model_name
+                for qa in by_conversation[sample_id]:
                     started = time.perf_counter()
                     hits = memory.retrieve(qa.question, now=now, limit=max(KS), mode=mode)
                     elapsed = (time.perf_counter() - started) * 1000
@@ -301,21 +411,50 @@ def run_locomo(
                     retrieved = tuple(
                         d for h in hits for d in dialogue_ids(h.item.metadata.get("dia_id", ""))
                     )
-                    text = found = None
+                    result = QuestionResult(qa, retrieved, retrieve_ms=elapsed)
                     if answers:
-                        reply = memory.ask(qa.question, now=now, model=model)
-                        text, found = reply.text, reply.found
-                    results.append(QuestionResult(qa, retrieved, text, found, elapsed))
-        if progress is not None:
-            done = [r for r in results if r.qa.sample_id == sample_id]
-            progress(f"{sample_id}: {len(done)} questions")
+                        reply, seconds, first = _ask(memory, qa, now, model)
+                        result = replace(
+                            result,
+                            answer=reply.text,
+                            found=reply.found,
+                            mode=reply.mode,
+                            latency_s=seconds,
+                            first_token_s=first,
+                        )
+                        note(_progress_line(result, len(results) + 1, len(picked)))
+                    results.append(result)
+        note(f"{sample_id}: {len(by_conversation[sample_id])} questions")
     timings = {
         "ingest_s": ingest_s,
         "embed_s": embed_s,
-        "retrieve_p50_ms": _percentile(latencies, 0.5),
-        "retrieve_p95_ms": _percentile(latencies, 0.95),
+        "retrieve_p50_ms": percentile(latencies, 0.5) or 0.0,
+        "retrieve_p95_ms": percentile(latencies, 0.95) or 0.0,
     }
     how = None
     if answers:
-        how = "extractive" if model == "none" else (model or "the configured model")
-    return LocomoReport(mode, tuple(results), tuple(s for s, _ in chosen), how, timings)
+        how = model_name or "extractive"
+    selection = {"sample": sample, "seed": seed, "categories": sorted(set(categories))}
+    return LocomoReport(
+        mode,
+        tuple(results),
+        tuple(s for s, _ in chosen),
+        how,
+        timings,
+        model=model_name if answers else None,
+        selection=selection,
+    )
+
+
+def _progress_line(result: QuestionResult, number: int, total: int) -> str:
+    score = result.f1
+    outcome = (
+        f"F1 {100 * score:.1f}"
+        if score is not None
+        else ("abstained" if not result.found else "answered")
+    )
+    first = "" if result.first_token_s is None else f", first token {result.first_token_s:.2f} s"
+    return (
+        f"[{number}/{total}] {result.qa.sample_id} category {result.qa.category}:"
+        f" {result.latency_s or 0.0:.2f} s{first}, {result.mode}, {outcome}"
+    )

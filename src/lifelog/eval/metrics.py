@@ -7,10 +7,14 @@
   no articles; Rajpurkar et al., EMNLP 2016) as LoCoMo's scorer does it (which
   also drops "and" and stems words: here with the answerer's light suffix
   stripper in place of Porter's).
+- Containment: whether the normalised gold answer occurs, as whole words, in the
+  normalised prediction (lenient where a long answer holds the right one).
+- Percentiles by the nearest-rank method.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import string
 from collections import Counter
@@ -18,7 +22,14 @@ from collections.abc import Iterable, Sequence
 
 from ..answer.extractive import stem
 
-__all__ = ["mean", "normalize_answer", "recall_at_k", "token_f1"]
+__all__ = [
+    "answer_contains",
+    "mean",
+    "normalize_answer",
+    "percentile",
+    "recall_at_k",
+    "token_f1",
+]
 
 _ARTICLES = re.compile(r"\b(a|an|the|and)\b")
 _PUNCT = str.maketrans({c: " " for c in string.punctuation + "‘’“”…–—"})
@@ -48,6 +59,14 @@ def token_f1(prediction: str, gold: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+def answer_contains(prediction: str, gold: str) -> bool:
+    """Whether normalised ``gold`` occurs in normalised ``prediction`` as whole words
+    ("7 May 2023" in "on 7 May 2023 [1]"; "7" not in "17"). An empty gold is never
+    contained."""
+    truth = normalize_answer(str(gold))
+    return bool(truth) and f" {truth} " in f" {normalize_answer(str(prediction))} "
+
+
 def recall_at_k(retrieved: Sequence[str], evidence: Iterable[str], k: int) -> float:
     """Share of ``evidence`` among the first ``k`` of ``retrieved`` (1.0 when there is
     no evidence to find)."""
@@ -60,3 +79,13 @@ def recall_at_k(retrieved: Sequence[str], evidence: Iterable[str], k: int) -> fl
 def mean(values: Iterable[float]) -> float:
     numbers = list(values)
     return sum(numbers) / len(numbers) if numbers else 0.0
+
+
+def percentile(values: Iterable[float], share: float) -> float | None:
+    """The nearest-rank percentile (``share`` in [0, 1]): the smallest value with at
+    least ``share`` of the values at or below it; ``None`` when there are none."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    rank = max(1, math.ceil(round(share * len(ordered), 9)))  # 0.95 * 20 is 19, not 19.000…1
+    return ordered[min(rank, len(ordered)) - 1]
