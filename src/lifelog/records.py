@@ -264,3 +264,7 @@ class Answer:
     reasoning: str | None = None
     notes: tuple[str, ...] = ()
     hits: tuple[Hit, ...] = ()
+    #: the model's own words before lifelog checked them (``None`` when no model wrote)
+    draft: str | None = None
+    #: every excerpt the model was shown, numbered as it saw them (what it could cite)
+    shown: tuple[Citation, ...] = ()

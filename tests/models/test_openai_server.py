@@ -36,7 +36,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         import llama_cpp.server.app  # noqa: F401  (its extras: starlette-context, pydantic-settings)
     except ImportError as error:
         pytest.skip(f"llama_cpp.server needs 'llama-cpp-python[server]': {error}")
-    from lifelog.models.llama_local import default_model_path
+    from lifelog.models import packaged
+
+    smollm2 = packaged.find("smollm2-135m")
+    assert smollm2 is not None
 
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
@@ -45,7 +48,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "-m",
         "llama_cpp.server",
         "--model",
-        str(default_model_path()),
+        str(packaged.ensure(smollm2)),
         "--host",
         "127.0.0.1",
         "--port",

@@ -210,7 +210,7 @@ def run_agent(
                 run.messages,
                 max_tokens=max_tokens,
                 reasoning=level,
-                tools=openai_tools() if native and not last else None,
+                tools=openai_tools() if not last else None,
             ):
                 if isinstance(piece, Completion):
                     completion = piece

@@ -1,7 +1,9 @@
 """The extractive answerer: the best evidence sentences, quoted, dated and cited.
 
 It never invents: every word of the answer body is a quotation from a retrieved
-item. When no sentence covers enough of the question it says so plainly.
+item. When the question asks for a date, number, place or name and the best
+sentence holds one, that span leads the answer (:mod:`lifelog.answer.facts`), the
+quotes under it. When no sentence covers enough of the question it says so plainly.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 
 from ..index.text import content_terms, tokens
 from ..records import Answer, Citation, Hit
+from .facts import short_fact
 
 __all__ = ["NOT_FOUND", "extractive_answer", "split_sentences", "stem"]
 
@@ -128,6 +131,10 @@ def extractive_answer(question: str, hits: list[Hit]) -> Answer:
         )
     lines: list[str] = []
     citations: list[Citation] = []
+    top = evidence[0]
+    fact = short_fact(question, top.hit.item.text[top.start : top.end])
+    if fact:
+        lines.append(f"{fact} [1]")
     for number, ev in enumerate(evidence, start=1):
         quote = ev.hit.item.text[ev.start : ev.end].replace("\n", " ")
         lines.append(f"“{quote}” ({describe(ev.hit)}) [{number}]")

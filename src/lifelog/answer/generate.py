@@ -108,6 +108,23 @@ def ask_events(
             llm, question, hits, now=now, history=history, max_tokens=budget_tokens, query=query
         )
         return
+    if getattr(llm, "follows_plan", False):
+        # a small model: lifelog drives the steps and asks the model only to rewrite
+        from .plan import run_plan
+
+        yield from run_plan(
+            memory,
+            llm,
+            question,
+            hits,
+            level=level,
+            filters=filters,
+            now=now,
+            history=history,
+            max_tokens=budget_tokens,
+            query=query,
+        )
+        return
     from .agent import run_agent
 
     yield from run_agent(
@@ -324,7 +341,37 @@ def finalize(
     notes: tuple[str, ...] = (),
     query: str = "",
 ) -> Answer:
-    """Check a generated answer: links, citations, support; fall back when it fails."""
+    """Check a generated answer: links, citations, support; fall back when it fails.
+
+    The answer keeps the model's draft and the excerpts it was shown, so that what
+    was checked can be seen (and measured: see the support check's labelled set)."""
+    answer = _finalize(
+        question,
+        text,
+        sources,
+        hits,
+        reasoning=reasoning,
+        derived=derived,
+        notes=notes,
+        query=query,
+    )
+    shown = tuple(
+        Citation(n, s.hit.item, s.start, s.end, s.excerpt) for n, s in sorted(sources.items())
+    )
+    return replace(answer, draft=text, shown=shown)
+
+
+def _finalize(
+    question: str,
+    text: str,
+    sources: Mapping[int, Source],
+    hits: list[Hit],
+    *,
+    reasoning: str | None,
+    derived: frozenset[str] | set[str],
+    notes: tuple[str, ...],
+    query: str,
+) -> Answer:
     notes = tuple(notes)
     text = clean_output(text)
 

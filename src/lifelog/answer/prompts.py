@@ -48,20 +48,26 @@ No links, no images, no markdown."""
 #: small models answer short and cite far more reliably after seeing them
 EXAMPLES: tuple[tuple[str, str], ...] = (
     (
-        "<sources>\n[1] Mon 11 Apr 2022 19:45, whatsapp message from Bob: My sister Ann moved"
-        " to Oslo last week, she loves the fjords.\n[2] Wed 2 Mar 2022 08:10, notes note: Fed"
+        "<sources>\n[1] Mon 11 Apr 2022, whatsapp message from Bob: My sister Ann moved"
+        " to Oslo last week, she loves the fjords.\n[2] Wed 2 Mar 2022, notes note: Fed"
         " the cat at 8.\n</sources>\n\nQuestion: Where did Ann move?",
         "Oslo [1].",
     ),
     (
-        '<sources>\n[1] Fri 9 Jun 2023 10:02, mbox mail from Dana Lee, "Re: trip": We hiked'
-        " the ridge trail last weekend, the kids too.\n[2] Sat 3 Jun 2023 18:30, whatsapp"
+        '<sources>\n[1] Fri 9 Jun 2023, mbox mail from Dana Lee, "Re: trip": We hiked'
+        " the ridge trail last weekend, the kids too.\n[2] Sat 3 Jun 2023, whatsapp"
         " message from Dana Lee: Bought new boots and a tent.\n</sources>\n\n"
         "Question: When did Dana hike the ridge trail?",
         "The weekend before 9 June 2023 [1].",
     ),
     (
-        "<sources>\n[1] Tue 14 Feb 2023 12:00, whatsapp message from Omar: I started piano"
+        "<sources>\n[1] Sun 5 Mar 2023, whatsapp message from Bob: I gave up sugar in"
+        " January, I take my coffee black now.\n</sources>\n\nQuestion: Does Bob still"
+        " take sugar in his coffee?",
+        "No: he gave up sugar in January 2023 [1].",
+    ),
+    (
+        "<sources>\n[1] Tue 14 Feb 2023, whatsapp message from Omar: I started piano"
         " lessons this month.\n</sources>\n\nQuestion: What instrument did Lina start"
         " learning?",
         NOT_FOUND,
@@ -101,9 +107,15 @@ def answer_system(today: datetime | None = None) -> str:
     return "You answer questions about the user's life from their own records.\n" + RULES
 
 
-def when(moment: datetime) -> str:
-    """``Mon 8 May 2023 13:56``: the words people (and small models) answer with."""
-    return f"{moment:%a} {moment.day} {moment:%b %Y %H:%M}"
+def when(moment: datetime, *, clock: bool = False) -> str:
+    """``Mon 8 May 2023`` (``13:56`` added with ``clock``): the words people, and small
+    models, answer with."""
+    day = f"{moment:%a} {moment.day} {moment:%b %Y}"
+    return f"{day} {moment:%H:%M}" if clock else day
+
+
+#: kinds of item whose time of day is part of the fact (a meeting at 14:00)
+TIMED_KINDS = frozenset({"event", "appointment", "reminder"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,11 +155,14 @@ def excerpt_span(text: str, start: int, end: int, max_chars: int) -> tuple[int, 
 
 
 def render_source(number: int, hit: Hit, start: int, end: int) -> str:
-    """``[n] date, source kind from author, "title": text`` (the text defanged)."""
+    """``[n] date, source kind from author, "title": text`` (the text defanged).
+
+    Every token here is read before the answer starts, so the header is short: the
+    time of day only for items where it is the fact (an event)."""
     item = hit.item
     head = [f"[{number}]"]
     if item.timestamp is not None:
-        head.append(f"{when(item.timestamp)},")
+        head.append(f"{when(item.timestamp, clock=item.kind in TIMED_KINDS)},")
     head.append(f"{_attr(item.source)} {_attr(item.kind)}")
     if item.author:
         head.append(f"from {_attr(item.author)}")

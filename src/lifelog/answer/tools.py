@@ -27,6 +27,7 @@ __all__ = [
     "Ledger",
     "MemoryLike",
     "ToolContext",
+    "item_hit",
     "openai_tools",
     "retrieve",
     "run_tool",
@@ -201,7 +202,8 @@ def _show(ctx: ToolContext, hits: Sequence[Hit], chars: int) -> str:
     return "<sources>\n" + "\n".join(ctx.ledger.add(h, chars).block for h in hits) + "\n</sources>"
 
 
-def _item_hit(item: Item) -> Hit:
+def item_hit(item: Item) -> Hit:
+    """A whole item as a hit (timeline and read results)."""
     snippet, marks, _ = make_snippet(item.text, [])
     return Hit(item, 0.0, 0, len(item.text), snippet, 0, marks)
 
@@ -231,14 +233,14 @@ def _run(name: str, args: Mapping[str, Any], ctx: ToolContext) -> tuple[str, str
                 f"error: no listed item {wanted!r}; read takes a number",
             )
         item = source.hit.item
-        return f"read [{number}]", _show(ctx, [_item_hit(item)], ctx.read_chars)
+        return f"read [{number}]", _show(ctx, [item_hit(item)], ctx.read_chars)
     if name == "timeline":
         filters = _filters(ctx, args)
         if filters.since is None and filters.until is None:
             return "timeline: no period", "error: timeline needs since and/or until"
         items = ctx.memory.timeline(filters, limit=12)
         return f"timeline: {len(items)} items", _show(
-            ctx, [_item_hit(i) for i in items], ctx.search_chars // 2
+            ctx, [item_hit(i) for i in items], ctx.search_chars // 2
         )
     if name == "count":
         filters = _filters(ctx, args)

@@ -172,6 +172,8 @@ def question_rows(results: Iterable[QuestionResult], ks: Iterable[int]) -> list[
                 "question": r.qa.question,
                 "gold": r.qa.answer,
                 "answer": r.answer,
+                "draft": r.draft,
+                "shown": [list(s) for s in r.shown],
                 "mode": r.mode,
                 "found": r.found,
                 "f1": None if score is None else round(100 * score, 2),

@@ -91,6 +91,10 @@ class QuestionResult:
     #: wall seconds of ``Memory.ask``, and to its first generated token (``None``: none came)
     latency_s: float | None = None
     first_token_s: float | None = None
+    #: the model's own answer before lifelog's checks, and what it was shown:
+    #: (number, dialogue id, start, end) of each excerpt (for the support check's labels)
+    draft: str | None = None
+    shown: tuple[tuple[int, str, int, int], ...] = ()
 
     def recall(self, k: int) -> float:
         return recall_at_k(self.retrieved, self.qa.evidence, k)
@@ -421,6 +425,11 @@ def run_locomo(
                             mode=reply.mode,
                             latency_s=seconds,
                             first_token_s=first,
+                            draft=reply.draft,
+                            shown=tuple(
+                                (c.number, str(c.item.metadata.get("dia_id", "")), c.start, c.end)
+                                for c in reply.shown
+                            ),
                         )
                         note(_progress_line(result, len(results) + 1, len(picked)))
                     results.append(result)

@@ -9,6 +9,7 @@ is checked each time it is loaded. Nothing is downloaded.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -19,14 +20,18 @@ from typing import Any
 from ..answer.reasoning import ThinkSplitter, controls_for
 from ..errors import ConfigError, ModelError
 from . import packaged
+from .actions import action_schema
 from .llm import Completion, ContextOverflowError, Delta, LLMSettings, Message
 
 __all__ = ["DEFAULT_CONTEXT", "LlamaLocal", "default_model_path"]
 
 #: the window used when the settings name none (prompt evaluation on a CPU is the cost)
 DEFAULT_CONTEXT = 2048
-#: evidence cap for the embedded model: more would only slow it down
+#: evidence cap for local models: on 2 cores a 1.5B model reads ~80 prompt tokens a
+#: second, so every 80 tokens of evidence is a second before the answer starts
 DEFAULT_EVIDENCE_TOKENS = 450
+#: the longest excerpt of one item (centred on the sentence that answers)
+DEFAULT_SOURCE_CHARS = 700
 
 _CACHE: dict[tuple[str, int, int], tuple[Any, threading.Lock]] = {}
 _CACHE_LOCK = threading.Lock()
@@ -87,8 +92,14 @@ class LlamaLocal:
     """The ``local`` backend."""
 
     backend = "local"
-    #: answer length unless the settings say otherwise (a 135M model rambles past this)
-    default_max_tokens = 160
+    #: answer length unless the settings say otherwise: answers are a few words and their
+    #: citations, and a small model that rambles past this is not answering
+    default_max_tokens = 120
+    max_source_chars = DEFAULT_SOURCE_CHARS
+    #: with reasoning on, lifelog's fixed plan (rewrite, search, answer) rather than a
+    #: free agent loop, which small local models cannot drive (``agent: true`` in the
+    #: settings hands a large local model the agent)
+    follows_plan = True
 
     def __init__(self, settings: LLMSettings) -> None:
         self.settings = settings
@@ -99,12 +110,11 @@ class LlamaLocal:
         else:
             chosen, self.path = _packaged(settings.model)
             self.name = self.path.stem
+        self.follows_plan = not bool(settings.extra.get("agent"))
         n_ctx = settings.context_window or DEFAULT_CONTEXT
         self._model, self._lock = _load(self.path, n_ctx, settings.n_threads or 2, chosen)
-        self.max_evidence_tokens: int | None = (
-            int(settings.extra.get("max_evidence_tokens", DEFAULT_EVIDENCE_TOKENS))
-            if settings.model_path is None
-            else _opt(settings.extra.get("max_evidence_tokens"))
+        self.max_evidence_tokens: int | None = int(
+            settings.extra.get("max_evidence_tokens") or DEFAULT_EVIDENCE_TOKENS
         )
 
     @property
@@ -129,8 +139,13 @@ class LlamaLocal:
         temperature: float | None = None,
         reasoning: str = "off",
         tools: Sequence[Mapping[str, Any]] | None = None,
+        schema: Mapping[str, Any] | None = None,
     ) -> Iterator[Delta | Completion]:
-        del tools  # local models follow the JSON action protocol in text instead
+        # no native tool calls: the JSON action protocol in text, constrained by a grammar
+        # so that every turn is one well-formed action (see lifelog.models.actions)
+        if schema is None and tools:
+            schema = action_schema(tools)
+        grammar = _grammar(schema) if schema is not None else None
         controls = controls_for(self.name, reasoning)
         prepared = _apply_controls(messages, controls.system_suffix, controls.user_suffix)
         splitter = ThinkSplitter(starts_thinking=controls.starts_thinking)
@@ -145,6 +160,7 @@ class LlamaLocal:
                     max_tokens=max_tokens,
                     temperature=self.settings.temperature if temperature is None else temperature,
                     stream=True,
+                    grammar=grammar,
                 )
                 for chunk in chunks:
                     choice = chunk["choices"][0]
@@ -175,6 +191,20 @@ class LlamaLocal:
         yield result
 
 
+_GRAMMARS: dict[str, Any] = {}
+
+
+def _grammar(schema: Mapping[str, Any]) -> Any:
+    """The llama.cpp grammar of a JSON schema, compiled once per schema."""
+    key = json.dumps(schema, sort_keys=True)
+    with _CACHE_LOCK:
+        if key not in _GRAMMARS:
+            from llama_cpp.llama_grammar import LlamaGrammar
+
+            _GRAMMARS[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+        return _GRAMMARS[key]
+
+
 def _apply_controls(
     messages: Sequence[Message], system_suffix: str, user_suffix: str
 ) -> list[dict[str, Any]]:
@@ -190,7 +220,3 @@ def _apply_controls(
         if message.get("content") is None:
             message["content"] = ""
     return prepared
-
-
-def _opt(value: Any) -> int | None:
-    return None if value in (None, "") else int(value)

@@ -136,10 +136,13 @@ class LLM(Protocol):
         temperature: float | None = None,
         reasoning: str = "off",
         tools: Sequence[Mapping[str, Any]] | None = None,
+        schema: Mapping[str, Any] | None = None,
     ) -> Iterator[Delta | Completion]:
         """Yield :class:`Delta` pieces as they arrive, then one :class:`Completion`.
 
         ``temperature`` ``None`` means the settings' (0 unless configured).
+        ``schema``: a JSON schema the reply must follow (constrained decoding where
+        the backend has it: a llama.cpp grammar, a server's ``response_format``).
 
         Raises :class:`ContextOverflowError` when the prompt does not fit and
         :class:`~lifelog.errors.ModelError` when the model fails or is unreachable.
@@ -156,10 +159,17 @@ def complete(
     reasoning: str = "off",
     tools: Sequence[Mapping[str, Any]] | None = None,
     on_delta: Callable[[Delta], None] | None = None,
+    schema: Mapping[str, Any] | None = None,
 ) -> Completion:
     """Run one generation to the end, passing each piece to ``on_delta``."""
+    extra: dict[str, Any] = {"schema": schema} if schema is not None else {}
     for piece in llm.stream(
-        messages, max_tokens=max_tokens, temperature=temperature, reasoning=reasoning, tools=tools
+        messages,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        reasoning=reasoning,
+        tools=tools,
+        **extra,
     ):
         if isinstance(piece, Completion):
             return piece

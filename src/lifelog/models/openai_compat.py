@@ -76,6 +76,8 @@ class OpenAICompat:
         )
         self._window = settings.context_window
         self._tools: bool | None = {"native": True, "json": False}.get(settings.tools)
+        #: whether the server takes ``response_format`` JSON schemas (until it refuses one)
+        self._schemas = True
         self._send_extra = True
         self._is_openai = (urlparse(self.base_url).hostname or "").endswith("openai.com")
         #: request fields the settings add to every call (``settings.llm.extra_body``)
@@ -131,6 +133,7 @@ class OpenAICompat:
         temperature: float | None = None,
         reasoning: str = "off",
         tools: Sequence[Mapping[str, Any]] | None = None,
+        schema: Mapping[str, Any] | None = None,
     ) -> Iterator[Delta | Completion]:
         import openai
 
@@ -155,6 +158,11 @@ class OpenAICompat:
         }
         if use_tools:
             request["tools"] = list(tools or ())
+        elif schema is not None and self._schemas:
+            request["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "reply", "schema": dict(schema)},
+            }
         started = time.perf_counter()
         try:
             try:
@@ -162,14 +170,17 @@ class OpenAICompat:
             except openai.BadRequestError as error:
                 if _is_overflow(error):
                     raise
-                # a server that refuses the reasoning switch or tools: retry without them
-                if not extra and not use_tools:
+                # a server that refuses the reasoning switch, tools or a response format:
+                # retry without them (the caller reads the reply leniently)
+                if not extra and not use_tools and "response_format" not in request:
                     raise
                 if extra:
                     self._send_extra = False
                 if use_tools:
                     self._tools = False
                     request.pop("tools", None)
+                if request.pop("response_format", None) is not None:
+                    self._schemas = False
                 extra = {}
                 response = self._client.chat.completions.create(**request)
             for piece in self._read(response, started, controls.starts_thinking):

@@ -38,12 +38,15 @@ class ScriptedLLM:
         context_window: int = 4096,
         supports_tools: bool = False,
         chunk_size: int = 4,
+        follows_plan: bool = False,
     ) -> None:
         self.script = list(script)
         self.name = name
         self._window = context_window
         self._tools = supports_tools
         self.chunk_size = chunk_size
+        #: like a small local model: reasoning runs lifelog's fixed plan, not the agent
+        self.follows_plan = follows_plan
         self.calls: list[list[Message]] = []
         self.options: list[dict[str, Any]] = []
 
@@ -69,6 +72,7 @@ class ScriptedLLM:
         temperature: float | None = None,
         reasoning: str = "off",
         tools: Sequence[Mapping[str, Any]] | None = None,
+        schema: Mapping[str, Any] | None = None,
     ) -> Iterator[Delta | Completion]:
         self.calls.append([dict(m) for m in messages])
         self.options.append(
@@ -77,6 +81,7 @@ class ScriptedLLM:
                 "temperature": temperature,
                 "reasoning": reasoning,
                 "tools": list(tools or ()),
+                "schema": schema,
             }
         )
         if self.prompt_tokens(messages) + max_tokens > self._window:

@@ -1,0 +1,43 @@
+"""The short fact an extractive answer leads with: a span of the quote, by question form."""
+
+from __future__ import annotations
+
+import pytest
+
+from lifelog.answer.facts import asked_kind, short_fact
+
+MOVE = "Big news: I'm making the move from Boston to Lisbon on 14 March 2021 - ticket booked!"
+
+
+@pytest.mark.parametrize(
+    "question, sentence, fact",
+    [
+        ("When did I move to Lisbon?", MOVE, "14 March 2021"),
+        (
+            "When is Leo's wedding?",
+            "Leo's wedding is on October 12, 2024 in Providence",
+            "October 12, 2024",
+        ),
+        ("How much did the tent cost?", "Bought a tent. It cost 120 euros.", "120 euros"),
+        ("How many kids does Mel have?", "I took my three kids camping", "three kids"),
+        (
+            "Where did we go camping?",
+            "We go camping at Peneda-Gerês National Park in June",
+            "Peneda-Gerês National Park",
+        ),
+        ("Who recommended the book?", "It was Priya Shah who recommended it", "Priya Shah"),
+        ("What did Ann say?", MOVE, None),
+        ("When did we meet?", "We met after the concert.", None),
+    ],
+)
+def test_the_fact_is_the_span_the_question_form_asks_for(
+    question: str, sentence: str, fact: str | None
+) -> None:
+    assert short_fact(question, sentence) == fact
+    if fact is not None:
+        assert fact in sentence  # never made up
+
+
+def test_names_the_question_already_gives_are_not_the_answer() -> None:
+    assert short_fact("Where did I move from Boston?", MOVE) == "Lisbon"
+    assert asked_kind("what year did we marry?") == "when"
