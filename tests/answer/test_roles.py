@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from lifelog.answer.roles import asked_role, asked_subject, misplaced_value, wrong_person
+from lifelog.answer.roles import (
+    asked_role,
+    asked_subject,
+    misplaced_value,
+    unfounded_premise,
+    wrong_person,
+)
 
 PEOPLE = {"Caroline", "Melanie"}
 
@@ -50,3 +56,26 @@ def test_a_number_that_belongs_to_another_noun_is_not_the_answer() -> None:
 def test_a_count_question_keeps_the_number_next_to_its_noun() -> None:
     question = "How many kids does Melanie have?"
     assert misplaced_value("3 kids.", question, ["I took my 3 kids camping."]) is None
+
+
+def test_calling_someone_by_name_is_not_speaking_of_them() -> None:
+    question = "What did Joanna take to the beach in Tampa?"
+    people = {"Nate", "Joanna"}
+    hey = [("Nate", "Hey Joanna! I took my turtles to the beach in Tampa.")]
+    assert wrong_person(question, hey, people) is not None
+    told = [("Nate", "Joanna took her turtles to the beach in Tampa.")]
+    assert wrong_person(question, told, people) is None
+
+
+def test_a_relative_clause_names_the_subject_too() -> None:
+    assert asked_subject("What was the reading that Melanie attended about?", PEOPLE) == "Melanie"
+
+
+def test_a_name_or_acronym_the_items_lack_is_an_unfounded_premise() -> None:
+    people = {"Gina", "Jon"}
+    evidence = ["I got a fashion internship at an international company"]
+    reason = unfounded_premise("Where is Gina's HR internship?", evidence, people)
+    assert reason is not None and "HR" in reason
+    assert unfounded_premise("Where is Gina's internship?", evidence, people) is None
+    dated = ["Back from camping at the beach!"]
+    assert unfounded_premise("What did I do in June 2023?", dated, people) is None

@@ -292,7 +292,12 @@ def test_the_command_samples_answers_and_reports(locomo_file: Path, tmp_path: Pa
     result = CliRunner().invoke(app, [*args, *chosen, "--answers"])
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text(encoding="utf-8"))
-    assert report["selection"] == {"sample": 3, "seed": 2, "categories": [4, 5]}
+    assert report["selection"] == {
+        "sample": 3,
+        "seed": 2,
+        "categories": [4, 5],
+        "reasoning": "off",
+    }
     rows = report["per_question"]
     expected = select_questions(all_questions(), sample=3, seed=2, categories=[4, 5])
     assert [row["question"] for row in rows] == [q.question for q in expected]

@@ -146,7 +146,12 @@ def test_the_command_writes_the_json_report(locomo_file: Path, tmp_path: Path) -
     assert report["answers"]["model"] == "none" and report["answers"]["questions"] == 6
     assert report["answers"]["f1"] == report["f1"]
     assert report["answers"]["kept_generative"] is None  # no model answered
-    assert report["selection"] == {"sample": None, "seed": 0, "categories": [1, 2, 3, 4, 5]}
+    assert report["selection"] == {
+        "sample": None,
+        "seed": 0,
+        "categories": [1, 2, 3, 4, 5],
+        "reasoning": "off",
+    }
     assert len(report["per_question"]) == 6
 
 

@@ -25,7 +25,7 @@ from .citations import check_citations, clean_output, strip_citations, strip_lin
 from .extractive import NOT_FOUND, best_evidence, describe, extractive_answer
 from .prompts import EXAMPLES, Source, Turn, answer_messages, pack_sources
 from .reasoning import check_level
-from .roles import misplaced_value, wrong_person
+from .roles import misplaced_value, unfounded_premise, wrong_person
 from .support import check_support, repair_citations
 from .tools import MemoryLike, retrieve, source_terms
 
@@ -310,6 +310,20 @@ def _clear_quotes(question: str, hits: Sequence[Hit], query: str) -> Answer | No
     return answer if answer.found else None
 
 
+def _header(source: Source) -> str:
+    """What an item says besides its text: title, author, people, where it came from."""
+    item = source.hit.item
+    return " ".join(
+        [item.title or "", item.author or "", " ".join(item.participants), item.source, item.kind]
+    )
+
+
+def _only_asks(text: str) -> bool:
+    """An answer that is a question (a small model quoting a message that asked one)."""
+    bare = strip_citations(text).strip()
+    return bool(bare) and bare.rstrip().endswith("?")
+
+
 def _not_found(
     question: str, hits: Sequence[Hit], notes: tuple[str, ...], reasoning: str | None
 ) -> Answer:
@@ -421,6 +435,12 @@ def _finalize(
     if elsewhere:
         return _not_found(
             question, hits, (*notes, f"lifelog withheld the model's answer: {elsewhere}"), reasoning
+        )
+    premise = unfounded_premise(question, [_header(s) + " " + s.excerpt for s in cited], people)
+    if premise or _only_asks(check.text):
+        why = premise or "the model answered with a question"
+        return _not_found(
+            question, hits, (*notes, f"lifelog withheld the model's answer: {why}"), reasoning
         )
     misplaced = misplaced_value(strip_citations(check.text), question, [s.excerpt for s in cited])
     if misplaced:

@@ -24,7 +24,13 @@ from collections.abc import Collection, Sequence
 from ..index.text import STOPWORDS, tokens
 from .extractive import split_sentences, stem
 
-__all__ = ["asked_role", "asked_subject", "misplaced_value", "wrong_person"]
+__all__ = [
+    "asked_role",
+    "asked_subject",
+    "misplaced_value",
+    "unfounded_premise",
+    "wrong_person",
+]
 
 _AUX = r"(?:did|does|do|is|was|were|has|have|had|will|would|can|could|might|should|may|must|am|are)"
 _ROLE = re.compile(
@@ -44,8 +50,10 @@ def asked_subject(question: str, people: Collection[str]) -> str | None:
             if len(name) < 2:
                 continue
             quoted = re.escape(name)
-            if re.search(rf"\b{_AUX}\s+{quoted}\b(?!\s+and\b)", question) or re.search(
-                rf"\b{quoted}(?:'s|’s)\s", question
+            if (
+                re.search(rf"\b{_AUX}\s+{quoted}\b(?!\s+and\b)", question)
+                or re.search(rf"\b{quoted}(?:'s|’s)\s", question)
+                or re.search(rf"\b(?:that|which|who|where|when)\s+{quoted}\s+[a-z]", question)
             ):
                 return person
             if re.match(rf"\s*{quoted}\b", question):
@@ -71,12 +79,53 @@ def wrong_person(
             return None
         if author and author.split()[0].lower() in names:
             return None
-        lowered = set(tokens(text))
-        if names & lowered or any(n in text.lower() for n in names if " " in n):
+        said = _without_address(text, names)
+        if names & set(tokens(said)) or any(n in said.lower() for n in names if " " in n):
             return None
     authors = sorted({a for a, _t in cited if a})
     by = " and ".join(authors) if authors else "others"
     return f"the items that hold it are {by}'s words, not about {subject}"
+
+
+#: capitalised words that name a time, which items hold as dates, not words
+_CALENDAR = frozenset(
+    """january february march april may june july august september october november
+    december jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday
+    thursday friday saturday sunday christmas easter""".split()
+)
+_GREETING = r"(?:hey|hi|hello|hiya|yo|oh|wow|thanks|thank you|congrats|congratulations|sorry|dear)"
+
+
+def _without_address(text: str, names: Collection[str]) -> str:
+    """``text`` without the names it only addresses ("Hey Joanna!", "Thanks, Nate."):
+    in a chat, calling the other person by name says nothing about them."""
+    for name in names:
+        quoted = re.escape(name)
+        text = re.sub(rf"(?i)\b{_GREETING}\s*,?\s*{quoted}\b", " ", text)
+        text = re.sub(rf"(?i)(?:^|[,.!?]\s*){quoted}\s*[,!?](?!\w)", " ", text)
+        text = re.sub(rf"(?i),\s*{quoted}\s*(?=[.!?]|$)", " ", text)
+    return text
+
+
+def unfounded_premise(
+    question: str, evidence: Sequence[str], people: Collection[str]
+) -> str | None:
+    """A name, place or acronym the question takes for granted ("Gina's *HR* internship",
+    "the beach in *Tampa*") that none of the cited items holds, or ``None``.
+
+    Capitalised words inside the question (not its first word, not the people of the
+    memory) are what an answer must be about; an answer from items without them is
+    about something else."""
+    known = {w.lower() for person in people for w in person.split()}
+    held = set(tokens(" ".join(evidence)))
+    for match in re.finditer(r"(?<!^)(?<![.?!]\s)\b([A-Z][A-Za-z]+|[A-Z]{2,})\b", question):
+        word = match.group(1)
+        lowered = word.lower()
+        if lowered in known or lowered in STOPWORDS or lowered in _CALENDAR:
+            continue
+        if lowered not in held and stem(lowered) not in {stem(h) for h in held}:
+            return f"the items it cites do not mention {word}"
+    return None
 
 
 def asked_role(question: str) -> str | None:

@@ -38,6 +38,10 @@ def locomo(
             " answers, or the model LIFELOG_LLM_* configures."
         ),
     ] = None,
+    reasoning: Annotated[
+        str,
+        typer.Option(help="Answer with reasoning off | low | medium | high (as `lifelog ask`)."),
+    ] = "off",
     answers: Annotated[
         bool,
         typer.Option(
@@ -95,6 +99,7 @@ def locomo(
         seed=seed,
         categories=tuple(category) if category else tuple(CATEGORIES),
         progress=lambda line: err.print(line, highlight=False),
+        reasoning=reasoning,
     )
     console.print(report.markdown(), markup=False, highlight=False, soft_wrap=True)
     if json_file is not None:

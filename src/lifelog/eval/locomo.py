@@ -307,14 +307,14 @@ def _load_model(memory: Memory, model: str | None, note: Callable[[str], None]) 
 
 
 def _ask(
-    memory: Memory, qa: QA, now: datetime | None, model: str | None
+    memory: Memory, qa: QA, now: datetime | None, model: str | None, reasoning: str = "off"
 ) -> tuple[Answer, float, float | None]:
     """``Memory.ask`` as its stream of events, timed: the answer, and seconds in all and
     to the first generated token."""
     started = time.perf_counter()
     first: float | None = None
     answer: Answer | None = None
-    for event in memory.ask_stream(qa.question, now=now, model=model):
+    for event in memory.ask_stream(qa.question, now=now, model=model, reasoning=reasoning):
         if event.kind == "token" and first is None:
             first = time.perf_counter() - started
         elif event.answer is not None:
@@ -339,6 +339,7 @@ def run_locomo(
     categories: Collection[int] = tuple(CATEGORIES),
     llm_settings: Mapping[str, Any] | None = None,
     progress: Callable[[str], None] | None = None,
+    reasoning: str = "off",
 ) -> LocomoReport:
     """Run the benchmark on the LoCoMo file at ``path``; see the module docstring.
 
@@ -417,7 +418,7 @@ def run_locomo(
                     )
                     result = QuestionResult(qa, retrieved, retrieve_ms=elapsed)
                     if answers:
-                        reply, seconds, first = _ask(memory, qa, now, model)
+                        reply, seconds, first = _ask(memory, qa, now, model, reasoning)
                         result = replace(
                             result,
                             answer=reply.text,
@@ -443,7 +444,14 @@ def run_locomo(
     how = None
     if answers:
         how = model_name or "extractive"
-    selection = {"sample": sample, "seed": seed, "categories": sorted(set(categories))}
+        if model_name and reasoning != "off":
+            how += f", reasoning {reasoning}"
+    selection = {
+        "sample": sample,
+        "seed": seed,
+        "categories": sorted(set(categories)),
+        "reasoning": reasoning,
+    }
     return LocomoReport(
         mode,
         tuple(results),
