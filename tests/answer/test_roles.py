@@ -79,3 +79,9 @@ def test_a_name_or_acronym_the_items_lack_is_an_unfounded_premise() -> None:
     assert unfounded_premise("Where is Gina's internship?", evidence, people) is None
     dated = ["Back from camping at the beach!"]
     assert unfounded_premise("What did I do in June 2023?", dated, people) is None
+
+
+def test_an_agent_or_a_gerund_names_the_subject() -> None:
+    people = {"Joanna", "Nate", "John", "Tim"}
+    assert asked_subject("How many came to the party hosted by Joanna?", people) == "Joanna"
+    assert asked_subject("What is the reason behind John wanting to go?", people) == "John"

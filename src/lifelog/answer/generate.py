@@ -22,6 +22,7 @@ from ..models.llm import LLM, Completion, ContextOverflowError, Delta, Message
 from ..records import Answer, Citation, Hit, mend_text
 from ..retrieval.filters import Filters
 from .citations import check_citations, clean_output, strip_citations, strip_links
+from .dates import resolve_relative
 from .extractive import NOT_FOUND, best_evidence, describe, extractive_answer
 from .prompts import EXAMPLES, Source, Turn, answer_messages, pack_sources
 from .reasoning import check_level
@@ -422,6 +423,14 @@ def _finalize(
     )
     if added or moved:
         check = check_citations(repaired, set(sources))
+    resolved, relative = resolve_relative(
+        check.text, {n: s.hit.item.timestamp for n, s in sources.items()}
+    )
+    if relative:
+        check = replace(check, text=resolved)
+        notes += (
+            f"lifelog resolved {relative} relative date(s) against the date of the item cited",
+        )
     names = {n: f"the item of {describe(s.hit)}" for n, s in sources.items()}
     report = check_support(check.text, evidence, question=question, derived=derived, names=names)
     if not report.ok:

@@ -54,6 +54,8 @@ def asked_subject(question: str, people: Collection[str]) -> str | None:
                 re.search(rf"\b{_AUX}\s+{quoted}\b(?!\s+and\b)", question)
                 or re.search(rf"\b{quoted}(?:'s|’s)\s", question)
                 or re.search(rf"\b(?:that|which|who|where|when)\s+{quoted}\s+[a-z]", question)
+                or re.search(rf"\bby\s+{quoted}\b", question)
+                or re.search(rf"\b{quoted}\s+[a-z]+ing\b", question)
             ):
                 return person
             if re.match(rf"\s*{quoted}\b", question):

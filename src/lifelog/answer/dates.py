@@ -1,0 +1,134 @@
+"""Relative dates in an answer, resolved against the item they were read from.
+
+A message of 9 June 2023 that says "last week" means the week before 9 June 2023,
+not the week before today; small models copy the words and leave the reader to do the
+arithmetic. This is lifelog's date tool for answers: each sentence's relative
+expressions ("yesterday", "last week", "last Friday", "two years ago", "this month")
+are rewritten against the date of the one item the sentence cites, exactly where the
+arithmetic is exact (``yesterday`` → ``8 June 2023``) and as a span where it is not
+(``last week`` → ``the week before 9 June 2023``). A sentence citing items of
+different days is left as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+
+from .citations import CITATION
+from .extractive import split_sentences
+
+__all__ = ["resolve_relative"]
+
+_DAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+_NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "a few": 3,
+    "a couple of": 2,
+    "couple of": 2,
+}
+_RELATIVE = re.compile(
+    r"\b(?P<expr>yesterday|today|tonight|this morning|this evening|the day before yesterday"
+    r"|(?:last|this past|past) (?P<unit>week|weekend|month|year|summer|winter|spring|autumn|fall)"
+    r"|(?:last|this past) (?P<day>monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    r"|this (?P<this>week|weekend|month|year)"
+    r"|(?P<count>\d+|a few|a couple of|couple of|an?|one|two|three|four|five|six|seven|eight"
+    r"|nine|ten) (?P<span>day|week|month|year)s? ago)\b",
+    re.I,
+)
+
+
+def _day(moment: date) -> str:
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def _months_back(moment: date, months: int) -> date:
+    month = moment.month - 1 - months
+    return date(moment.year + month // 12, month % 12 + 1, 1)
+
+
+def _resolve(match: re.Match[str], when: date) -> str | None:
+    expr = match.group("expr").lower()
+    if expr in ("today", "tonight", "this morning", "this evening"):
+        return _day(when)
+    if expr == "yesterday":
+        return _day(when - timedelta(days=1))
+    if expr == "the day before yesterday":
+        return _day(when - timedelta(days=2))
+    unit, weekday, this = match.group("unit"), match.group("day"), match.group("this")
+    if unit:
+        unit = unit.lower()
+        if unit == "month":
+            return f"{_months_back(when, 1):%B %Y}"
+        if unit == "year":
+            return str(when.year - 1)
+        return f"the {unit} before {_day(when)}"
+    if weekday:
+        back = (when.weekday() - _DAYS.index(weekday.lower())) % 7 or 7
+        return _day(when - timedelta(days=back))
+    if this:
+        this = this.lower()
+        if this == "month":
+            return f"{when:%B %Y}"
+        if this == "year":
+            return str(when.year)
+        return f"the {this} of {_day(when)}"
+    count = _NUMBERS.get(match.group("count").lower()) or int(match.group("count"))
+    span = match.group("span").lower()
+    if span == "day":
+        return _day(when - timedelta(days=count))
+    if span == "year":
+        return str(when.year - count)
+    if span == "month":
+        return f"{_months_back(when, count):%B %Y}"
+    plural = "s" if count > 1 else ""
+    return f"{count} week{plural} before {_day(when)}"
+
+
+def resolve_relative(answer: str, dates: Mapping[int, datetime | None]) -> tuple[str, int]:
+    """``answer`` with the relative dates of each sentence resolved against the date of
+    the item it cites (``dates``: source number → the item's date); and how many."""
+    pieces: list[str] = []
+    done = 0
+    last = 0
+    for start, end in split_sentences(answer):
+        sentence = answer[start:end]
+        days = {
+            dates[n].date()  # type: ignore[union-attr]
+            for n in (int(c) for c in CITATION.findall(sentence))
+            if dates.get(n) is not None
+        }
+        if len(days) != 1:
+            continue
+        when = days.pop()
+        count = 0
+
+        def swap(match: re.Match[str], when: date = when) -> str:
+            nonlocal count
+            resolved = _resolve(match, when)
+            if resolved is None:
+                return match.group(0)
+            count += 1
+            first = match.group(0)[0]
+            return resolved[0].upper() + resolved[1:] if first.isupper() else resolved
+
+        rewritten = _RELATIVE.sub(swap, sentence)
+        if count:
+            pieces.append(answer[last:start])
+            pieces.append(rewritten)
+            last = end
+            done += count
+    pieces.append(answer[last:])
+    return "".join(pieces), done

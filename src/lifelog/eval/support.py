@@ -1,0 +1,210 @@
+"""The support check measured on a labelled set of real models' answers.
+
+``lifelog eval locomo --answers --json R.json`` keeps, for each question, the model's
+own answer before lifelog checked it (``draft``) and the excerpts it was shown
+(``shown``: number, dialogue id, start, end). :func:`label` turns such reports, from
+several models, into a labelled set by these written-down rules:
+
+- category 5 (the conversation does not hold the answer): a draft that declines is
+  left out (it is not an answer to check); any other draft is **wrong**;
+- categories 1–4: a draft that declines is left out; a draft that contains the gold
+  answer (:func:`~lifelog.eval.metrics.answer_contains`) or reaches token F1 ≥ 0.5
+  against it is **right**; one below F1 0.2 that does not contain it is **wrong**;
+  anything between is left out as unclear.
+
+:func:`measure` replays each labelled draft through :func:`lifelog.answer.generate.finalize`
+with the same excerpts, rebuilt from the LoCoMo file in fresh memories, and counts
+right answers rejected (replaced or declined) and wrong answers accepted (kept as
+the model's answer). The set holds no LoCoMo text: questions are named by sample id
+and position, excerpts by dialogue id and offsets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import UserError
+from .locomo import QA, load_samples, questions_of
+from .metrics import answer_contains, token_f1
+
+__all__ = ["Labelled", "SupportFigures", "label", "measure", "read_labels"]
+
+RIGHT_F1 = 0.5
+WRONG_F1 = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    sample_id: str
+    #: the question's position in its sample's ``qa`` list
+    index: int
+    model: str
+    draft: str
+    shown: tuple[tuple[int, str, int, int], ...]
+    right: bool
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "sample_id": self.sample_id,
+            "index": self.index,
+            "model": self.model,
+            "draft": self.draft,
+            "shown": [list(s) for s in self.shown],
+            "label": "right" if self.right else "wrong",
+        }
+
+
+def _declines(text: str) -> bool:
+    from ..answer.generate import says_not_found
+
+    return says_not_found(text)
+
+
+def label(
+    reports: Iterable[Mapping[str, Any]], samples: Sequence[Mapping[str, Any]]
+) -> list[Labelled]:
+    """A labelled set from eval reports (their ``per_question`` rows); see the module."""
+    positions: dict[tuple[str, str], int] = {}
+    for number, sample in enumerate(samples, start=1):
+        sample_id = str(sample.get("sample_id") or f"sample-{number}")
+        for index, qa in enumerate(questions_of(sample, sample_id)):
+            positions.setdefault((sample_id, qa.question), index)
+    found: list[Labelled] = []
+    for report in reports:
+        model = str(report.get("model") or report.get("answered_by") or "?")
+        for row in report.get("per_question") or ():
+            draft, shown = row.get("draft"), row.get("shown") or []
+            if not isinstance(draft, str) or not draft.strip() or not shown or _declines(draft):
+                continue
+            position = positions.get((str(row["sample_id"]), str(row["question"])))
+            if position is None:
+                continue
+            if int(row["category"]) == 5:
+                right = False
+            else:
+                gold = str(row["gold"])
+                score = token_f1(draft, gold)
+                if answer_contains(draft, gold) or score >= RIGHT_F1:
+                    right = True
+                elif score < WRONG_F1:
+                    right = False
+                else:
+                    continue
+            found.append(
+                Labelled(
+                    str(row["sample_id"]),
+                    position,
+                    model,
+                    draft,
+                    tuple((int(n), str(d), int(a), int(b)) for n, d, a, b in shown),
+                    right,
+                )
+            )
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class SupportFigures:
+    right: int
+    wrong: int
+    right_rejected: int
+    wrong_accepted: int
+    #: (labelled, the answer lifelog gave) for each mistake, for diagnosis
+    mistakes: tuple[tuple[Labelled, str], ...] = ()
+
+    @property
+    def false_reject(self) -> float:
+        return 100 * self.right_rejected / self.right if self.right else 0.0
+
+    @property
+    def false_accept(self) -> float:
+        return 100 * self.wrong_accepted / self.wrong if self.wrong else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "right": self.right,
+            "wrong": self.wrong,
+            "right_rejected": self.right_rejected,
+            "wrong_accepted": self.wrong_accepted,
+            "false_reject": round(self.false_reject, 2),
+            "false_accept": round(self.false_accept, 2),
+        }
+
+
+def read_labels(path: Path) -> list[Labelled]:
+    try:
+        rows = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UserError(f"cannot read the labelled set {path}: {error}") from error
+    return [
+        Labelled(
+            str(r["sample_id"]),
+            int(r["index"]),
+            str(r["model"]),
+            str(r["draft"]),
+            tuple((int(n), str(d), int(a), int(b)) for n, d, a, b in r["shown"]),
+            r["label"] == "right",
+        )
+        for r in rows
+    ]
+
+
+def measure(labelled: Sequence[Labelled], locomo: Path) -> SupportFigures:
+    """Replay each labelled draft through lifelog's checks; see the module docstring."""
+    from ..answer.generate import finalize
+    from ..answer.prompts import Source, render_source
+    from ..memory import Memory
+    from ..records import Hit
+
+    samples = {str(s.get("sample_id")): s for s in load_samples(locomo)}
+    right = wrong = rejected = accepted = 0
+    mistakes: list[tuple[Labelled, str]] = []
+    wanted = sorted({entry.sample_id for entry in labelled})
+    with tempfile.TemporaryDirectory(prefix="lifelog-support-") as tmp:
+        for sample_id in wanted:
+            sample = samples.get(sample_id)
+            if sample is None:
+                raise UserError(f"{locomo} has no sample {sample_id!r}")
+            safe = re.sub(r"[^A-Za-z0-9_.-]", "_", sample_id)
+            chat = Path(tmp) / f"{safe}.json"
+            chat.write_text(
+                json.dumps([{"sample_id": sample_id, "conversation": sample["conversation"]}]),
+                encoding="utf-8",
+            )
+            questions: list[QA] = questions_of(sample, sample_id)
+            with Memory.init(Path(tmp) / f"memory-{safe}", encryption="none") as memory:
+                memory.ingest(chat, embed=False)
+                turns = {
+                    str(item.metadata.get("dia_id")): item
+                    for item in memory.timeline(limit=100_000)
+                }
+                for entry in (e for e in labelled if e.sample_id == sample_id):
+                    qa = questions[entry.index]
+                    sources: dict[int, Source] = {}
+                    for number, dia, start, end in entry.shown:
+                        item = turns.get(dia)
+                        if item is None:
+                            continue
+                        hit = Hit(item, 1.0, start, end, item.text[start:end])
+                        block = render_source(number, hit, start, end)
+                        sources[number] = Source(number, hit, start, end, block)
+                    hits = [s.hit for s in sources.values()]
+                    answer = finalize(qa.question, entry.draft, sources, hits)
+                    kept = answer.mode == "generative" and answer.found
+                    if entry.right:
+                        right += 1
+                        if not kept:
+                            rejected += 1
+                            mistakes.append((entry, answer.text))
+                    else:
+                        wrong += 1
+                        if kept:
+                            accepted += 1
+                            mistakes.append((entry, answer.text))
+    return SupportFigures(right, wrong, rejected, accepted, tuple(mistakes))

@@ -1,0 +1,46 @@
+"""Relative dates in answers, resolved against the date of the item each sentence cites."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from lifelog.answer.dates import resolve_relative
+
+FRIDAY = datetime(2023, 6, 9, 14, 0, tzinfo=UTC)  # a Friday
+DATES = {1: FRIDAY, 2: datetime(2022, 1, 3, tzinfo=UTC), 3: None}
+
+
+@pytest.mark.parametrize(
+    "answer, resolved",
+    [
+        ("Last week [1].", "The week before 9 June 2023 [1]."),
+        (
+            "She went biking last weekend [1].",
+            "She went biking the weekend before 9 June 2023 [1].",
+        ),
+        ("Yesterday [1].", "8 June 2023 [1]."),
+        ("They met last Monday [1].", "They met 5 June 2023 [1]."),
+        ("Last Friday [1].", "2 June 2023 [1]."),
+        ("In Paris last year [1].", "In Paris 2022 [1]."),
+        ("Two years ago [1].", "2021 [1]."),
+        ("3 days ago [1].", "6 June 2023 [1]."),
+        ("Last month [2].", "December 2021 [2]."),
+        ("This month [1].", "June 2023 [1]."),
+    ],
+)
+def test_each_expression_is_resolved_against_the_cited_items_date(
+    answer: str, resolved: str
+) -> None:
+    assert resolve_relative(answer, DATES) == (resolved, 1)
+
+
+def test_sentences_without_one_dated_citation_are_left_alone() -> None:
+    for answer in ("Last week.", "Last week [3].", "Last week [1][2].", "In June 2023 [1]."):
+        assert resolve_relative(answer, DATES) == (answer, 0)
+
+
+def test_each_sentence_uses_its_own_citation() -> None:
+    text, count = resolve_relative("Yesterday [1]. Also last month [2].", DATES)
+    assert (text, count) == ("8 June 2023 [1]. Also December 2021 [2].", 2)
