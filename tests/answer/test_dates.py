@@ -28,6 +28,9 @@ DATES = {1: FRIDAY, 2: datetime(2022, 1, 3, tzinfo=UTC), 3: None}
         ("3 days ago [1].", "6 June 2023 [1]."),
         ("Last month [2].", "December 2021 [2]."),
         ("This month [1].", "June 2023 [1]."),
+        ("Next month [1].", "July 2023 [1]."),
+        ("Next Tuesday [1].", "13 June 2023 [1]."),
+        ("next week [1].", "the week after 9 June 2023 [1]."),
     ],
 )
 def test_each_expression_is_resolved_against_the_cited_items_date(

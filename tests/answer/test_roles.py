@@ -77,6 +77,7 @@ def test_a_name_or_acronym_the_items_lack_is_an_unfounded_premise() -> None:
     reason = unfounded_premise("Where is Gina's HR internship?", evidence, people)
     assert reason is not None and "HR" in reason
     assert unfounded_premise("Where is Gina's internship?", evidence, people) is None
+    assert unfounded_premise("What pot did Mel make?", ["I made a pot"], {"Melanie"}) is None
     dated = ["Back from camping at the beach!"]
     assert unfounded_premise("What did I do in June 2023?", dated, people) is None
 

@@ -44,6 +44,8 @@ _RELATIVE = re.compile(
     r"|(?:last|this past|past) (?P<unit>week|weekend|month|year|summer|winter|spring|autumn|fall)"
     r"|(?:last|this past) (?P<day>monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
     r"|this (?P<this>week|weekend|month|year)"
+    r"|next (?P<next>week|weekend|month|year|monday|tuesday|wednesday|thursday|friday|saturday"
+    r"|sunday)"
     r"|(?P<count>\d+|a few|a couple of|couple of|an?|one|two|three|four|five|six|seven|eight"
     r"|nine|ten) (?P<span>day|week|month|year)s? ago)\b",
     re.I,
@@ -68,6 +70,18 @@ def _resolve(match: re.Match[str], when: date) -> str | None:
     if expr == "the day before yesterday":
         return _day(when - timedelta(days=2))
     unit, weekday, this = match.group("unit"), match.group("day"), match.group("this")
+    ahead = match.group("next")
+    if ahead:
+        ahead = ahead.lower()
+        if ahead == "month":
+            month = when.month % 12 + 1
+            return f"{date(when.year + (when.month == 12), month, 1):%B %Y}"
+        if ahead == "year":
+            return str(when.year + 1)
+        if ahead in _DAYS:
+            forward = (_DAYS.index(ahead) - when.weekday()) % 7 or 7
+            return _day(when + timedelta(days=forward))
+        return f"the {ahead} after {_day(when)}"
     if unit:
         unit = unit.lower()
         if unit == "month":

@@ -19,7 +19,10 @@ def demo(
     reasoning: Annotated[str, typer.Option(help="off | low | medium | high")] = "off",
     model: Annotated[
         str | None,
-        typer.Option(help="'local' (the embedded SmolLM2), 'none' (extractive) or a served model."),
+        typer.Option(
+            help="'local' (the packaged default: `lifelog models`), a packaged model's name,"
+            " 'none' (extractive) or a served model."
+        ),
     ] = None,
     show_reasoning: Annotated[
         bool, typer.Option("--show-reasoning", help="Print the model's reasoning too.")
@@ -52,14 +55,16 @@ def demo(
             print_answer(answer, console, show_reasoning=show_reasoning)
             modes[answer.mode] = modes.get(answer.mode, 0) + 1
             cited = [c for c in answer.citations if fact.needle in c.item.text]
-            if answer.found and cited:
+            right = fact.answered_by(answer.text)
+            if answer.found and cited and right:
                 console.print(
-                    f"[green]✓ {answer.mode} answer citing the item that holds the fact"
+                    f"[green]✓ {answer.mode} answer, right, citing the item that holds the fact"
                     f" ({cited[0].item.id})[/]"
                 )
             else:
                 failures += 1
-                console.print("[red]✗ the answer does not cite the item that holds the fact[/]")
+                why = "is not right" if answer.found and cited else "does not cite the fact"
+                console.print(f"[red]✗ the answer {why}[/]")
         if reasoning == "off":
             console.print(Rule("4. the reasoning switch"))
             fact = DEMO_QUESTIONS[0]
@@ -79,8 +84,8 @@ def demo(
     )
     console.print()
     console.print(
-        f"[bold]{len(DEMO_QUESTIONS) - failures}/{len(DEMO_QUESTIONS)}[/] answers cite their"
-        f' evidence. Try: [cyan]lifelog --memory {home} ask "…"[/]'
+        f"[bold]{len(DEMO_QUESTIONS) - failures}/{len(DEMO_QUESTIONS)}[/] answers are right and"
+        f' cite their evidence. Try: [cyan]lifelog --memory {home} ask "…"[/]'
     )
     if failures:
         raise typer.Exit(1)

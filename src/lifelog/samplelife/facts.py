@@ -244,11 +244,23 @@ FACTS: tuple[Fact, ...] = (
     FACT_PASSPORT,
 )
 
-#: the five questions ``lifelog demo`` asks: one per source, and the job question
+#: the storage unit's access code: a number (the unit's, 214) stands beside it in both
+#: items that hold it, so an answer must give the value of the role asked for
+FACT_STORAGE = Fact(
+    question="What is the access code for my storage unit?",
+    expected=(PLANTED_SECRET,),
+    needle=PLANTED_SECRET,
+    source="notes",
+    file=NOTE_STORAGE,
+)
+
+#: the questions ``lifelog demo`` asks: one per source, the job question, and the
+#: storage unit's code (not in :data:`FACTS`: its answer is in two items, a mail and a note)
 DEMO_QUESTIONS: tuple[Fact, ...] = (
     FACT_MOVE,
     FACT_JOB,
     FACT_CAMPING,
     FACT_BIRTHDAY,
     FACT_MEAT,
+    FACT_STORAGE,
 )
