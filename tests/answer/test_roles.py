@@ -6,6 +6,7 @@ from lifelog.answer.roles import (
     asked_role,
     asked_subject,
     misplaced_value,
+    off_topic,
     unfounded_premise,
     wrong_person,
 )
@@ -86,3 +87,15 @@ def test_an_agent_or_a_gerund_names_the_subject() -> None:
     people = {"Joanna", "Nate", "John", "Tim"}
     assert asked_subject("How many came to the party hosted by Joanna?", people) == "Joanna"
     assert asked_subject("What is the reason behind John wanting to go?", people) == "John"
+
+
+def test_items_about_something_else_than_the_question_are_off_topic() -> None:
+    people = {"John", "Tim"}
+    question = "What is one cause that John opposes with his influence and resources?"
+    supports = ["I have been supporting youth sports and fair chances for every kid."]
+    reason = off_topic(question, supports, people)
+    assert reason is not None and "0 of the question's 4 topic words" in reason
+    # a short question, or one whose words the items mostly hold, is on topic
+    assert off_topic("What is John's favorite style?", ["Contemporary is my style"], people) is None
+    on = ["I use my influence and resources for youth sports; it is a cause I believe in."]
+    assert off_topic(question, on, people) is None

@@ -26,7 +26,7 @@ from .dates import resolve_relative
 from .extractive import NOT_FOUND, best_evidence, describe, extractive_answer
 from .prompts import EXAMPLES, Source, Turn, answer_messages, pack_sources
 from .reasoning import check_level
-from .roles import misplaced_value, unfounded_premise, wrong_person
+from .roles import misplaced_value, off_topic, unfounded_premise, wrong_person
 from .support import check_support, repair_citations
 from .tools import MemoryLike, retrieve, source_terms
 
@@ -445,7 +445,8 @@ def _finalize(
         return _not_found(
             question, hits, (*notes, f"lifelog withheld the model's answer: {elsewhere}"), reasoning
         )
-    premise = unfounded_premise(question, [_header(s) + " " + s.excerpt for s in cited], people)
+    held = [_header(s) + " " + s.excerpt for s in cited]
+    premise = unfounded_premise(question, held, people) or off_topic(question, held, people)
     if premise or _only_asks(check.text):
         why = premise or "the model answered with a question"
         return _not_found(

@@ -28,6 +28,7 @@ __all__ = [
     "asked_role",
     "asked_subject",
     "misplaced_value",
+    "off_topic",
     "unfounded_premise",
     "wrong_person",
 ]
@@ -127,6 +128,51 @@ def unfounded_premise(
             continue
         if lowered not in held and stem(lowered) not in {stem(h) for h in held}:
             return f"the items it cites do not mention {word}"
+    return None
+
+
+#: words that give a question its form, not its topic
+_FORM_WORDS = frozenset(
+    """what which who whom whose when where why how kind type sort main one new recently
+    start started different many much long often get got make made like would likely
+    could might""".split()
+)
+#: a question whose cited items hold fewer than half its topic words, and miss at least
+#: this many, is answered from items about something else
+OFF_TOPIC_MISSING = 3
+
+
+def off_topic(question: str, evidence: Sequence[str], people: Collection[str]) -> str | None:
+    """Why the cited items are about something other than the question, or ``None``.
+
+    The topic words of the question (not its form words, dates or the people's names)
+    are looked up, stemmed, in the items an answer cites: when fewer than half are
+    there and :data:`OFF_TOPIC_MISSING` or more are not ("What is one cause John
+    *opposes* with his *influence* and *resources*?" answered from a message about the
+    cause he supports), the answer is not about what was asked. Only questions about a
+    named person are held to this: a person's question about their own life is often
+    asked in other words than their records use, and the rewriting plan finds those."""
+    if asked_subject(question, people) is None:
+        return None  # "what did I pay for the shelter?" may well be asked in other words
+    known = {w.lower() for person in people for w in person.split()}
+    topic = [
+        stem(t)
+        for t in tokens(question)
+        if t not in STOPWORDS
+        and t not in _FORM_WORDS
+        and t not in _CALENDAR
+        and not _names_someone(t, known)
+        and not _VALUE.search(t)
+        and len(t) > 1
+    ]
+    topic = list(dict.fromkeys(topic))
+    if len(topic) < OFF_TOPIC_MISSING:
+        return None
+    held = {stem(t) for t in tokens(" ".join(evidence))}
+    missing = [t for t in topic if t not in held]
+    if len(missing) >= OFF_TOPIC_MISSING and len(missing) * 2 > len(topic):
+        found = len(topic) - len(missing)
+        return f"the items it cites hold {found} of the question's {len(topic)} topic words"
     return None
 
 
