@@ -106,5 +106,44 @@ def locomo(
         json_file.write_text(json.dumps(report.summary(), indent=2) + "\n", encoding="utf-8")
 
 
+@eval_app.command("support")
+def support(
+    locomo: Annotated[Path, typer.Argument(help="The LoCoMo file the reports were made on.")],
+    labels: Annotated[
+        Path, typer.Argument(help="The labelled set (JSON); written first when --from is given.")
+    ],
+    reports: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--from",
+            help="`eval locomo --answers --json` reports to label (repeat: one per model).",
+        ),
+    ] = None,
+    show: Annotated[int, typer.Option(help="Print this many of the check's mistakes.")] = 0,
+) -> None:
+    """Measure the support check on a labelled set of real models' answers: right answers
+    it rejects, wrong ones it accepts (see lifelog.eval.support for the labelling rules)."""
+    from ..cli import console
+    from ..eval.locomo import load_samples
+    from ..eval.support import label, measure, read_labels
+
+    if reports:
+        rows = [json.loads(p.read_text(encoding="utf-8")) for p in reports]
+        labelled = label(rows, load_samples(locomo))
+        labels.write_text(
+            json.dumps([e.json() for e in labelled], indent=1, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+    figures = measure(read_labels(labels), locomo)
+    console.print_json(json.dumps(figures.summary()))
+    for entry, given in figures.mistakes[:show]:
+        what = "right, rejected" if entry.right else "wrong, accepted"
+        console.print(
+            f"{what}: {entry.sample_id}#{entry.index} {entry.model}: {entry.draft!r} -> {given!r}",
+            markup=False,
+            highlight=False,
+        )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(eval_app, name="eval")
