@@ -76,7 +76,7 @@ def test_a_question_the_memory_cannot_answer_is_declined(memory: Memory) -> None
         ("How many notes mention the tent?", "no items"),
         (
             "Where did we go camping?",
-            "<sources>\n[1] Mon 19 Jun 2023, whatsapp message from Melanie: Back from camping"
+            "<sources>\n[1] Mon 19 June 2023, whatsapp message from Melanie: Back from camping"
             " at the beach! The kids loved the dunes.\n</sources>",
         ),
     ],

@@ -49,32 +49,32 @@ No links, no images, no markdown."""
 #: small models answer short and cite far more reliably after seeing them
 EXAMPLES: tuple[tuple[str, str], ...] = (
     (
-        "<sources>\n[1] Mon 11 Apr 2022, whatsapp message from Bob: My sister Ann moved"
-        " to Oslo last week, she loves the fjords.\n[2] Wed 2 Mar 2022, notes note: Fed"
+        "<sources>\n[1] Mon 11 April 2022, whatsapp message from Bob: My sister Ann moved"
+        " to Oslo last week, she loves the fjords.\n[2] Wed 2 March 2022, notes note: Fed"
         " the cat at 8.\n</sources>\n\nQuestion: Where did Ann move?",
         "Oslo [1].",
     ),
     (
-        '<sources>\n[1] Fri 9 Jun 2023, mbox mail from Dana Lee, "Re: trip": We hiked'
-        " the ridge trail last weekend, the kids too.\n[2] Sat 3 Jun 2023, whatsapp"
+        '<sources>\n[1] Fri 9 June 2023, mbox mail from Dana Lee, "Re: trip": We hiked'
+        " the ridge trail last weekend, the kids too.\n[2] Sat 3 June 2023, whatsapp"
         " message from Dana Lee: Bought new boots and a tent.\n</sources>\n\n"
         "Question: When did Dana hike the ridge trail?",
         "The weekend before 9 June 2023 [1].",
     ),
     (
-        "<sources>\n[1] Sun 5 Mar 2023, whatsapp message from Bob: I gave up sugar in"
+        "<sources>\n[1] Sun 5 March 2023, whatsapp message from Bob: I gave up sugar in"
         " January, I take my coffee black now.\n</sources>\n\nQuestion: Does Bob still"
         " take sugar in his coffee?",
         "No: he gave up sugar in January 2023 [1].",
     ),
     (
-        "<sources>\n[1] Sat 8 Jul 2023, whatsapp message from Ana: In the cake I use coconut"
+        "<sources>\n[1] Sat 8 July 2023, whatsapp message from Ana: In the cake I use coconut"
         " oil instead of butter.\n</sources>\n\nQuestion: What does Ana use instead of sugar"
         " in her cake?",
         NOT_FOUND,
     ),
     (
-        "<sources>\n[1] Tue 14 Feb 2023, whatsapp message from Omar: I started piano"
+        "<sources>\n[1] Tue 14 February 2023, whatsapp message from Omar: I started piano"
         " lessons this month.\n</sources>\n\nQuestion: What instrument did Lina start"
         " learning?",
         NOT_FOUND,
@@ -116,8 +116,8 @@ def answer_system(today: datetime | None = None) -> str:
 
 def when(moment: datetime, *, clock: bool = False) -> str:
     """``Mon 8 May 2023`` (``13:56`` added with ``clock``): the words people, and small
-    models, answer with."""
-    day = f"{moment:%a} {moment.day} {moment:%b %Y}"
+    models, answer with (the month in full: a model copies "Mar" into its answer)."""
+    day = f"{moment:%a} {moment.day} {moment:%B %Y}"
     return f"{day} {moment:%H:%M}" if clock else day
 
 
@@ -274,5 +274,5 @@ def answer_messages(
 
 
 def question_block(question: str, sources: Sequence[Source], today: datetime | None) -> str:
-    date = f"Today is {today:%a} {today.day} {today:%b %Y}.\n" if today else ""
+    date = f"Today is {when(today)}.\n" if today else ""
     return f"{date}{sources_block(sources)}\n\nQuestion: {question}"
