@@ -16,29 +16,14 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
+from ..retrieval.dates import NUMBERS, WEEKDAYS
 from .citations import CITATION
 from .extractive import split_sentences
 
 __all__ = ["resolve_relative"]
 
-_DAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
-_NUMBERS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "a few": 3,
-    "a couple of": 2,
-    "couple of": 2,
-}
+_DAYS = sorted(WEEKDAYS, key=WEEKDAYS.__getitem__)
+_NUMBERS = {**NUMBERS, "a few": 3, "a couple of": 2, "couple of": 2}
 _RELATIVE = re.compile(
     r"\b(?P<expr>yesterday|today|tonight|this morning|this evening|the day before yesterday"
     r"|(?:last|this past|past) (?P<unit>week|weekend|month|year|summer|winter|spring|autumn|fall)"

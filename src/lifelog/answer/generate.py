@@ -109,26 +109,12 @@ def ask_events(
             llm, question, hits, now=now, history=history, max_tokens=budget_tokens, query=query
         )
         return
-    if getattr(llm, "follows_plan", False):
-        # a small model: lifelog drives the steps and asks the model only to rewrite
-        from .plan import run_plan
-
-        yield from run_plan(
-            memory,
-            llm,
-            question,
-            hits,
-            level=level,
-            filters=filters,
-            now=now,
-            history=history,
-            max_tokens=budget_tokens,
-            query=query,
-        )
-        return
     from .agent import run_agent
+    from .plan import run_plan
 
-    yield from run_agent(
+    # a small model follows lifelog's fixed plan; a capable one drives the agent
+    runner = run_plan if getattr(llm, "follows_plan", False) else run_agent
+    yield from runner(
         memory,
         llm,
         question,
