@@ -161,6 +161,10 @@ def print_report(report: IngestReport, out: Console) -> None:
         )
 
 
+#: items shown under an answer that found nothing
+NEAREST = 3
+
+
 def print_answer(answer: Answer, out: Console, *, show_reasoning: bool = False) -> None:
     if show_reasoning and answer.reasoning:
         out.print(f"[dim italic]{escape(answer.reasoning)}[/]\n")
@@ -175,6 +179,16 @@ def print_answer(answer: Answer, out: Console, *, show_reasoning: bool = False) 
             f"[cyan][{citation.number}][/] {_when(item)} {item.source}{escape(who)}"
             f"{escape(title)}  [dim]{item.id}[/]"
         )
+    if not answer.found and answer.hits:
+        out.print("[dim]the nearest items:[/]")
+        for hit in answer.hits[:NEAREST]:
+            item = hit.item
+            who = f", {item.author}" if item.author else ""
+            snippet = " ".join(hit.snippet.split())[:140]
+            out.print(
+                f"[dim]-[/] {_when(item)} {item.source}{escape(who)}: “{escape(snippet)}”"
+                f"  [dim]{item.id}[/]"
+            )
 
 
 @app.command()
@@ -311,8 +325,9 @@ def ask(
     model: Annotated[
         str | None,
         typer.Option(
-            help="local (embedded SmolLM2), a .gguf path, an OpenAI-compatible server's"
-            " model name (with LIFELOG_LLM_BASE_URL), or none (extractive only)."
+            help="local (the packaged default), a packaged model's name (`lifelog models`),"
+            " a .gguf path, an OpenAI-compatible server's model name (with"
+            " LIFELOG_LLM_BASE_URL), or none (extractive only)."
         ),
     ] = None,
 ) -> None:

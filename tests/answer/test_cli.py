@@ -67,3 +67,12 @@ def test_chat_holds_a_conversation_with_follow_ups(home: Path) -> None:
     assert "/new" in out  # the help text
     assert "Elm Street" in out
     assert "a new conversation" in out
+
+
+def test_an_answer_that_finds_nothing_shows_the_nearest_items(home: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["--memory", str(home), "ask", "What is the tent's colour code?", "--model", "none"]
+    )
+    assert result.exit_code == 1, result.output  # nothing found: a non-zero exit, for scripts
+    assert "I don't find this in your memory." in result.output
+    assert "the nearest items:" in result.output and "tent" in result.output.lower()
