@@ -8,8 +8,8 @@ Python minor version: the filler comes from ``random.Random``).
 
 ``scale`` grows the filler roughly linearly while the facts stay: about 3.7 MB
 at 1.0 (a tenth of a second), about 215 MB at 60 (generated at 30-40 MB/s on
-one core, four fifths of it mail). :data:`DEMO_QUESTIONS` are the five facts
-``lifelog demo`` asks about, one or more per source.
+one core, four fifths of it mail). :data:`DEMO_QUESTIONS` are the six questions
+``lifelog demo`` asks, one or more per source, the last the storage unit's access code.
 
 Run ``python -m lifelog.samplelife OUT_DIR [--scale X] [--seed N]``.
 """
