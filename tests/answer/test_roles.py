@@ -99,3 +99,18 @@ def test_items_about_something_else_than_the_question_are_off_topic() -> None:
     assert off_topic("What is John's favorite style?", ["Contemporary is my style"], people) is None
     on = ["I use my influence and resources for youth sports; it is a cause I believe in."]
     assert off_topic(question, on, people) is None
+
+
+def test_a_question_with_two_subjects_accepts_either_persons_words() -> None:
+    question = "What ice cream does Joanna mention that Nate makes?"
+    cited = [("Nate", "I make coconut milk ice cream, it is delicious.")]
+    assert wrong_person(question, cited, {"Joanna", "Nate"}) is None
+    assert wrong_person(question, [("Tim", "I make ice cream.")], {"Joanna", "Nate", "Tim"})
+
+
+def test_number_words_and_digits_support_each_other() -> None:
+    from lifelog.answer.support import check_support, terms_of
+
+    evidence = {1: terms_of("We were teammates for four years in high school.")}
+    assert check_support("4 years [1].", evidence).ok
+    assert check_support("For four years [1].", {1: terms_of("We played 4 years.")}).ok

@@ -27,6 +27,7 @@ from .extractive import split_sentences, stem
 __all__ = [
     "asked_role",
     "asked_subject",
+    "asked_subjects",
     "misplaced_value",
     "off_topic",
     "unfounded_premise",
@@ -42,9 +43,10 @@ _ROLE = re.compile(
 _VALUE = re.compile(r"\d")
 
 
-def asked_subject(question: str, people: Collection[str]) -> str | None:
-    """The person ``question`` asks about as its subject, among ``people`` (first
-    names or full names as the items give them), or ``None``."""
+def asked_subjects(question: str, people: Collection[str]) -> list[str]:
+    """The people ``question`` asks about as subjects, among ``people`` (first names or
+    full names as the items give them): "does *Joanna* mention that *Nate* makes"."""
+    found: list[str] = []
     for person in sorted(people, key=len, reverse=True):
         names = {person, person.split()[0]} if person.strip() else set()
         for name in names:
@@ -57,11 +59,17 @@ def asked_subject(question: str, people: Collection[str]) -> str | None:
                 or re.search(rf"\b(?:that|which|who|where|when)\s+{quoted}\s+[a-z]", question)
                 or re.search(rf"\bby\s+{quoted}\b", question)
                 or re.search(rf"\b{quoted}\s+[a-z]+ing\b", question)
+                or re.match(rf"\s*{quoted}\b", question)
             ):
-                return person
-            if re.match(rf"\s*{quoted}\b", question):
-                return person
-    return None
+                found.append(person)
+                break
+    return found
+
+
+def asked_subject(question: str, people: Collection[str]) -> str | None:
+    """The first person :func:`asked_subjects` finds, or ``None``."""
+    subjects = asked_subjects(question, people)
+    return subjects[0] if subjects else None
 
 
 def wrong_person(
@@ -69,25 +77,23 @@ def wrong_person(
     cited: Sequence[tuple[str | None, str]],
     people: Collection[str],
 ) -> str | None:
-    """Why the answer is about someone other than the question's subject, or ``None``.
+    """Why the answer is about someone other than the question's subjects, or ``None``.
 
     ``cited`` holds (author, text shown to the model) of each cited item; ``people``
     the authors known from the retrieved items."""
-    subject = asked_subject(question, people)
-    if subject is None or not cited:
+    subjects = asked_subjects(question, people)
+    if not subjects or not cited:
         return None
-    names = {subject.lower(), subject.split()[0].lower()}
+    names = {n.lower() for s in subjects for n in (s, s.split()[0])}
     for author, text in cited:
-        if author and author.lower() in names | {subject.lower()}:
-            return None
-        if author and author.split()[0].lower() in names:
+        if author and (author.lower() in names or author.split()[0].lower() in names):
             return None
         said = _without_address(text, names)
         if names & set(tokens(said)) or any(n in said.lower() for n in names if " " in n):
             return None
     authors = sorted({a for a, _t in cited if a})
     by = " and ".join(authors) if authors else "others"
-    return f"the items that hold it are {by}'s words, not about {subject}"
+    return f"the items that hold it are {by}'s words, not about {' or '.join(subjects)}"
 
 
 #: capitalised words that name a time, which items hold as dates, not words

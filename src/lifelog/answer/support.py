@@ -67,7 +67,18 @@ _SEASONS = {
 }
 
 
+#: number words an answer may write where the item has digits, or the other way round
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve".split()
+    )
+}
+
+
 def _norm(token: str) -> str:
+    if token in _NUMBER_WORDS:
+        return _NUMBER_WORDS[token]
     ordinal = _ORDINAL.match(token)
     if ordinal:
         return str(int(ordinal.group(1)))

@@ -137,6 +137,11 @@ class SupportFigures:
         }
 
 
+def _given(answer: Any) -> str:
+    """What lifelog made of a draft, and why, for the list of mistakes."""
+    return " | ".join([answer.text[:80], *answer.notes])
+
+
 def read_labels(path: Path) -> list[Labelled]:
     try:
         rows = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -201,10 +206,10 @@ def measure(labelled: Sequence[Labelled], locomo: Path) -> SupportFigures:
                         right += 1
                         if not kept:
                             rejected += 1
-                            mistakes.append((entry, answer.text))
+                            mistakes.append((entry, _given(answer)))
                     else:
                         wrong += 1
                         if kept:
                             accepted += 1
-                            mistakes.append((entry, answer.text))
+                            mistakes.append((entry, _given(answer)))
     return SupportFigures(right, wrong, rejected, accepted, tuple(mistakes))
