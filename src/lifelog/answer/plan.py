@@ -33,7 +33,7 @@ from ..records import Hit
 from ..retrieval.filters import Filters
 from ..retrieval.timeexpr import parse_time
 from .generate import AskEvent, generate_answer
-from .prompts import Turn, defang
+from .prompts import Turn, answer_prefix, defang, when
 from .tools import MemoryLike, item_hit, retrieve
 
 __all__ = ["PLAN_ROUNDS", "QUERIES_SCHEMA", "fuse", "period_of", "run_plan"]
@@ -61,10 +61,9 @@ QUERIES_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 _REWRITE = (
-    "You help search a person's own records (chats, mail, notes) to answer a question."
-    " Write up to three short search queries that would find the answer: other words for"
-    " the same thing, the names, places and events the question implies. Reply with JSON:"
-    ' {"queries": ["…", "…"]}'
+    "Do not answer yet. Write up to three short search queries for the user's records that"
+    " would find the answer: other words for the same thing, the names, places and events"
+    ' the question implies. Reply with JSON: {"queries": ["…", "…"]}'
 )
 
 
@@ -159,12 +158,13 @@ def run_plan(
         for _round in range(PLAN_ROUNDS.get(level, 1)):
             found = fuse(rankings, 6)
             seen = "\n".join(f"- {defang(h.snippet)[:160]}" for h in found) or "nothing yet"
+            # after the answer prompt's own rules and examples, which stay cached
             messages = [
-                {"role": "system", "content": _REWRITE},
+                *answer_prefix(),
                 {
                     "role": "user",
-                    "content": f"Question: {question}\nToday is {now:%a} {now.day} {now:%b %Y}."
-                    f"\nAlready searched: {'; '.join(asked)}\nFound so far:\n{seen}",
+                    "content": f"Today is {when(now)}.\nQuestion: {question}\n"
+                    f"Already searched: {'; '.join(asked)}\nFound so far:\n{seen}\n\n{_REWRITE}",
                 },
             ]
             try:

@@ -24,6 +24,7 @@ __all__ = [
     "Source",
     "Turn",
     "answer_messages",
+    "answer_prefix",
     "answer_system",
     "defang",
     "excerpt_span",
@@ -262,14 +263,22 @@ def answer_messages(
 ) -> list[dict[str, str]]:
     """System rules, the first ``examples`` worked exchanges, earlier turns, then the
     sources and the question."""
-    messages = [{"role": "system", "content": answer_system()}]
-    for asked, shown in EXAMPLES[:examples]:
-        messages.append({"role": "user", "content": asked})
-        messages.append({"role": "assistant", "content": shown})
+    messages = answer_prefix(examples)
     for asked, answered in history:
         messages.append({"role": "user", "content": asked})
         messages.append({"role": "assistant", "content": answered})
     messages.append({"role": "user", "content": question_block(question, sources, today)})
+    return messages
+
+
+def answer_prefix(examples: int = len(EXAMPLES)) -> list[dict[str, str]]:
+    """The rules and worked exchanges every prompt starts with: the same tokens for every
+    question, so a local model keeps them in its KV cache; other requests to the same
+    model (the plan's rewriting) start with them too, so as not to evict them."""
+    messages = [{"role": "system", "content": answer_system()}]
+    for asked, shown in EXAMPLES[:examples]:
+        messages.append({"role": "user", "content": asked})
+        messages.append({"role": "assistant", "content": shown})
     return messages
 
 
