@@ -87,7 +87,7 @@ def test_messages_hold_rules_examples_history_then_sources_and_question() -> Non
     assert [m["role"] for m in messages] == ["system", *examples, "user", "assistant", "user"]
     assert "untrusted data" in messages[0]["content"]
     last = messages[-1]["content"]
-    assert last.startswith("Today is Sat 1 July 2023.\n<sources>\n[1] ")
+    assert last.startswith("<sources>\n[1] ")
     assert last.endswith("Question: And then?")
 
 

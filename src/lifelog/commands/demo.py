@@ -69,8 +69,9 @@ def demo(
             console.print(Rule("4. the reasoning switch"))
             fact = DEMO_QUESTIONS[0]
             console.print(
-                f"[bold]{escape(fact.question)}[/] [dim]with --reasoning low: an agent searches"
-                " several times, reads items and then answers[/]"
+                f"[bold]{escape(fact.question)}[/] [dim]with --reasoning low: the model rewrites"
+                " the question into searches, lifelog runs them and the model answers from all"
+                " they found (a served model drives an agent with tools instead)[/]"
             )
             answer = memory.ask(fact.question, reasoning="low", now=life.now, model=model)
             print_answer(answer, console, show_reasoning=True)
