@@ -28,7 +28,7 @@ from .prompts import EXAMPLES, Source, Turn, answer_messages, pack_sources
 from .reasoning import check_level
 from .roles import misplaced_value, off_topic, unfounded_premise, wrong_person
 from .support import check_support, repair_citations
-from .tools import MemoryLike, retrieve, source_terms
+from .tools import MemoryLike, item_header, retrieve, source_terms
 
 __all__ = ["DEFAULT_MAX_TOKENS", "AskEvent", "ask_events", "finalize", "generate_answer"]
 
@@ -162,7 +162,6 @@ def plan_prompt(
     question: str,
     hits: Sequence[Hit],
     *,
-    now: datetime,
     history: Sequence[Turn],
     max_tokens: int,
     window: int,
@@ -176,7 +175,7 @@ def plan_prompt(
     evidence_cap = getattr(llm, "max_evidence_tokens", None)
     examples = len(EXAMPLES)
     while True:
-        skeleton = answer_messages(question, [], today=now, history=history, examples=examples)
+        skeleton = answer_messages(question, [], history=history, examples=examples)
         fixed = sum(llm.count_tokens(str(m["content"])) + 8 for m in skeleton)
         budget = window - fixed - max_tokens - margin
         if budget >= min(400, window // 3) or (not history and not examples):
@@ -196,7 +195,7 @@ def plan_prompt(
         question=question,
         max_chars=int(getattr(llm, "max_source_chars", 1600)),
     )
-    messages = answer_messages(question, sources, today=now, history=history, examples=examples)
+    messages = answer_messages(question, sources, history=history, examples=examples)
     return messages, sources, max_tokens
 
 
@@ -214,11 +213,15 @@ def generate_answer(
     reasoning_prefix: str = "",
     query: str = "",
 ) -> Iterator[AskEvent]:
-    """One generation over the packed evidence, checked by :func:`finalize`."""
+    """One generation over the packed evidence, checked by :func:`finalize`.
+
+    ``now``, the question's moment, is not shown to the model (see
+    :func:`~.prompts.question_block`): relative dates are resolved by lifelog."""
+    del now
     window = llm.context_window
     for _attempt in range(4):
         messages, sources, tokens = plan_prompt(
-            llm, question, hits, now=now, history=history, max_tokens=max_tokens, window=window
+            llm, question, hits, history=history, max_tokens=max_tokens, window=window
         )
         if not sources:
             answer = _extract(question, hits, query)
@@ -295,14 +298,6 @@ def _clear_quotes(question: str, hits: Sequence[Hit], query: str) -> Answer | No
         return None
     answer = _extract(question, hits, query)
     return answer if answer.found else None
-
-
-def _header(source: Source) -> str:
-    """What an item says besides its text: title, author, people, where it came from."""
-    item = source.hit.item
-    return " ".join(
-        [item.title or "", item.author or "", " ".join(item.participants), item.source, item.kind]
-    )
 
 
 def _only_asks(text: str) -> bool:
@@ -431,7 +426,7 @@ def _finalize(
         return _not_found(
             question, hits, (*notes, f"lifelog withheld the model's answer: {elsewhere}"), reasoning
         )
-    held = [_header(s) + " " + s.excerpt for s in cited]
+    held = [item_header(s.hit.item) + " " + s.excerpt for s in cited]
     premise = unfounded_premise(question, held, people) or off_topic(question, held, people)
     if premise or _only_asks(check.text):
         why = premise or "the model answered with a question"

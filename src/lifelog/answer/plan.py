@@ -31,6 +31,7 @@ from ..index.text import content_terms
 from ..models.llm import LLM, complete
 from ..records import Hit
 from ..retrieval.filters import Filters
+from ..retrieval.hybrid import rrf
 from ..retrieval.timeexpr import parse_time
 from .generate import AskEvent, generate_answer
 from .prompts import Turn, answer_prefix, defang, when
@@ -82,20 +83,17 @@ def period_of(question: str, now: datetime) -> tuple[datetime, datetime, str] | 
 
 
 def fuse(rankings: Sequence[Sequence[Hit]], limit: int) -> list[Hit]:
-    """Reciprocal rank fusion of several rankings, one hit per item, best first."""
-    scores: dict[str, float] = {}
+    """Reciprocal rank fusion (:func:`~lifelog.retrieval.hybrid.rrf`) of several rankings,
+    one hit per item (an item's first hit in a ranking ranks it), best first."""
     first: dict[str, Hit] = {}
+    ids: list[list[str]] = []
     for ranking in rankings:
-        seen: set[str] = set()
-        for rank, hit in enumerate(ranking):
-            key = hit.item.id
-            if key in seen:
-                continue
-            seen.add(key)
-            scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank + 1)
-            first.setdefault(key, hit)
-    ordered = sorted(scores, key=lambda k: scores[k], reverse=True)
-    return [first[k] for k in ordered[:limit]]
+        for hit in ranking:
+            first.setdefault(hit.item.id, hit)
+        ids.append(list(dict.fromkeys(hit.item.id for hit in ranking)))
+    scores = rrf(ids, k=RRF_K)
+    ordered = sorted(scores, key=lambda key: scores[key], reverse=True)
+    return [first[key] for key in ordered[:limit]]
 
 
 def _queries(text: str, question: str) -> list[str]:

@@ -73,7 +73,6 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
         NOT_FOUND,
     ),
 )
-EXAMPLE = EXAMPLES[0]
 
 _CITATION_LIKE = re.compile(r"\[(\s*\d[\d,;\s-]*)\]")
 _DELIMITER = re.compile(r"<(/?)(sources?|think|thinking|tool_call|tool_response|tools?)\b", re.I)
@@ -99,11 +98,9 @@ def _attr(value: str, limit: int = 80) -> str:
     return clean[:limit]
 
 
-def answer_system(today: datetime | None = None) -> str:
-    """The fixed rules. Today's date goes with the question (:func:`question_block`), so
-    that the rules and examples are the same tokens for every question: a local model
-    keeps them in its KV cache and reads only the evidence and the question anew."""
-    del today
+def answer_system() -> str:
+    """The fixed rules: the same tokens for every question, so that a local model keeps
+    them in its KV cache and reads only the evidence and the question anew."""
     return "You answer questions about the user's life from their own records.\n" + RULES
 
 
@@ -184,10 +181,9 @@ def render_source(number: int, hit: Hit, start: int, end: int) -> str:
 UNMATCHED_CHARS = 240
 
 
-def focus(text: str, start: int, end: int, question: str) -> tuple[int, int]:
+def focus(text: str, start: int, end: int, wanted: set[str]) -> tuple[int, int]:
     """The span of ``text`` to centre an excerpt on: the sentence that carries most of the
-    question's terms (weighted by rarity within the item), else the hit's own span."""
-    wanted = {stem(t) for t in content_terms(question)}
+    question's stemmed terms ``wanted``, else the hit's own span."""
     if not wanted or len(text) < 200:
         return start, end
     best: tuple[float, int, int] | None = None
@@ -231,7 +227,7 @@ def pack_sources(
         number = first_number + len(packed)
         text = hit.item.text
         chars = max_chars
-        centre = focus(text, hit.start, hit.end, question) if question else (hit.start, hit.end)
+        centre = focus(text, hit.start, hit.end, wanted)
         if wanted and not wanted & {stem(t) for t in tokens(text)}:
             # none of the question's words: found by meaning alone, shown short, so that
             # it does not crowd out the items further down that hold them
@@ -259,17 +255,19 @@ def answer_messages(
     question: str,
     sources: Sequence[Source],
     *,
-    today: datetime | None,
+    today: datetime | None = None,
     history: Sequence[Turn] = (),
     examples: int = len(EXAMPLES),
 ) -> list[dict[str, str]]:
     """System rules, the first ``examples`` worked exchanges, earlier turns, then the
-    sources and the question."""
+    sources and the question. ``today`` is taken for callers that have it and not shown
+    (see :func:`question_block`)."""
+    del today
     messages = answer_prefix(examples)
     for asked, answered in history:
         messages.append({"role": "user", "content": asked})
         messages.append({"role": "assistant", "content": answered})
-    messages.append({"role": "user", "content": question_block(question, sources, today)})
+    messages.append({"role": "user", "content": question_block(question, sources)})
     return messages
 
 
@@ -284,9 +282,8 @@ def answer_prefix(examples: int = len(EXAMPLES)) -> list[dict[str, str]]:
     return messages
 
 
-def question_block(question: str, sources: Sequence[Source], today: datetime | None) -> str:
+def question_block(question: str, sources: Sequence[Source]) -> str:
     """The sources and the question. Today's date is left out: the model cannot count days
     (lifelog resolves dates itself), and with it Qwen2.5-Coder-1.5B declined questions whose
     answer was in the sources ("When did I move to Lisbon?" in the demo)."""
-    del today
     return f"{sources_block(sources)}\n\nQuestion: {question}"

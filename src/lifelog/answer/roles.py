@@ -22,6 +22,7 @@ import re
 from collections.abc import Collection, Sequence
 
 from ..index.text import STOPWORDS, tokens
+from ..retrieval.dates import MONTHS, WEEKDAYS
 from .extractive import split_sentences, stem
 
 __all__ = [
@@ -41,6 +42,14 @@ _ROLE = re.compile(
     re.I,
 )
 _VALUE = re.compile(r"\d")
+#: where a name stands as a question's subject: after an auxiliary ("did Caroline"), as
+#: an owner ("Caroline's"), in a relative clause ("that Nate makes"), as an agent ("hosted
+#: by Joanna"), before a gerund ("John wanting"), or opening the question
+_SUBJECT = (
+    rf"\b{_AUX}\s+{{name}}\b(?!\s+and\b)|\b{{name}}(?:'s|’s)\s"
+    r"|\b(?:that|which|who|where|when)\s+{name}\s+[a-z]|\bby\s+{name}\b"
+    r"|\b{name}\s+[a-z]+ing\b|^\s*{name}\b"
+)
 
 
 def asked_subjects(question: str, people: Collection[str]) -> list[str]:
@@ -52,15 +61,7 @@ def asked_subjects(question: str, people: Collection[str]) -> list[str]:
         for name in names:
             if len(name) < 2:
                 continue
-            quoted = re.escape(name)
-            if (
-                re.search(rf"\b{_AUX}\s+{quoted}\b(?!\s+and\b)", question)
-                or re.search(rf"\b{quoted}(?:'s|’s)\s", question)
-                or re.search(rf"\b(?:that|which|who|where|when)\s+{quoted}\s+[a-z]", question)
-                or re.search(rf"\bby\s+{quoted}\b", question)
-                or re.search(rf"\b{quoted}\s+[a-z]+ing\b", question)
-                or re.match(rf"\s*{quoted}\b", question)
-            ):
+            if re.search(_SUBJECT.format(name=re.escape(name)), question):
                 found.append(person)
                 break
     return found
@@ -97,11 +98,7 @@ def wrong_person(
 
 
 #: capitalised words that name a time, which items hold as dates, not words
-_CALENDAR = frozenset(
-    """january february march april may june july august september october november
-    december jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday
-    thursday friday saturday sunday christmas easter""".split()
-)
+_CALENDAR = frozenset(MONTHS) | frozenset(WEEKDAYS) | {"christmas", "easter"}
 _GREETING = r"(?:hey|hi|hello|hiya|yo|oh|wow|thanks|thank you|congrats|congratulations|sorry|dear)"
 
 
@@ -127,12 +124,13 @@ def unfounded_premise(
     about something else."""
     known = {w.lower() for person in people for w in person.split()}
     held = set(tokens(" ".join(evidence)))
+    held |= {stem(h) for h in held}
     for match in re.finditer(r"(?<!^)(?<![.?!]\s)\b([A-Z][A-Za-z]+|[A-Z]{2,})\b", question):
         word = match.group(1)
         lowered = word.lower()
         if lowered in STOPWORDS or lowered in _CALENDAR or _names_someone(lowered, known):
             continue
-        if lowered not in held and stem(lowered) not in {stem(h) for h in held}:
+        if lowered not in held and stem(lowered) not in held:
             return f"the items it cites do not mention {word}"
     return None
 

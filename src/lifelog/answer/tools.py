@@ -27,6 +27,7 @@ __all__ = [
     "Ledger",
     "MemoryLike",
     "ToolContext",
+    "item_header",
     "item_hit",
     "openai_tools",
     "retrieve",
@@ -90,12 +91,16 @@ class Ledger:
         return {n: source_terms(s) for n, s in self.sources.items()}
 
 
-def source_terms(source: Source) -> set[str]:
-    item = source.hit.item
-    header = " ".join(
+def item_header(item: Item) -> str:
+    """What an item says besides its text: where it came from, who, its title."""
+    return " ".join(
         [item.source, item.kind, item.author or "", " ".join(item.participants), item.title or ""]
     )
-    return terms_of(source.excerpt + " " + header) | date_terms(item.timestamp)
+
+
+def source_terms(source: Source) -> set[str]:
+    item = source.hit.item
+    return terms_of(source.excerpt + " " + item_header(item)) | date_terms(item.timestamp)
 
 
 @dataclass

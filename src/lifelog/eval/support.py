@@ -29,7 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..answer.generate import finalize, says_not_found
+from ..answer.prompts import Source, render_source
 from ..errors import UserError
+from ..records import Hit
 from .locomo import QA, load_samples, questions_of
 from .metrics import answer_contains, token_f1
 
@@ -60,12 +63,6 @@ class Labelled:
         }
 
 
-def _declines(text: str) -> bool:
-    from ..answer.generate import says_not_found
-
-    return says_not_found(text)
-
-
 def label(
     reports: Iterable[Mapping[str, Any]], samples: Sequence[Mapping[str, Any]]
 ) -> list[Labelled]:
@@ -80,7 +77,12 @@ def label(
         model = str(report.get("model") or report.get("answered_by") or "?")
         for row in report.get("per_question") or ():
             draft, shown = row.get("draft"), row.get("shown") or []
-            if not isinstance(draft, str) or not draft.strip() or not shown or _declines(draft):
+            if (
+                not isinstance(draft, str)
+                or not draft.strip()
+                or not shown
+                or says_not_found(draft)
+            ):
                 continue
             position = positions.get((str(row["sample_id"]), str(row["question"])))
             if position is None:
@@ -162,10 +164,7 @@ def read_labels(path: Path) -> list[Labelled]:
 
 def measure(labelled: Sequence[Labelled], locomo: Path) -> SupportFigures:
     """Replay each labelled draft through lifelog's checks; see the module docstring."""
-    from ..answer.generate import finalize
-    from ..answer.prompts import Source, render_source
     from ..memory import Memory
-    from ..records import Hit
 
     samples = {str(s.get("sample_id")): s for s in load_samples(locomo)}
     right = wrong = rejected = accepted = 0

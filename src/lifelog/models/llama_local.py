@@ -99,7 +99,7 @@ class LlamaLocal:
     #: with reasoning on, lifelog's fixed plan (rewrite, search, answer) rather than a
     #: free agent loop, which small local models cannot drive (``agent: true`` in the
     #: settings hands a large local model the agent)
-    follows_plan = True
+    follows_plan: bool
 
     def __init__(self, settings: LLMSettings) -> None:
         self.settings = settings

@@ -51,10 +51,11 @@ messages around each hit (context, never counted as ranks);
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import TypeVar
 
 from ..answer.extractive import stem
 from ..index.lexical import bm25_chunks
@@ -63,6 +64,9 @@ from ..store import Store
 from .filters import Filters
 from .query import QueryPlan
 from .timeexpr import TimeSpan, item_mentions
+
+#: what reciprocal rank fusion ranks: chunk rowids here, item ids in the answer plan
+K = TypeVar("K", bound=Hashable)
 
 __all__ = [
     "MODES",
@@ -225,10 +229,10 @@ def lexical_ranking(
 
 
 def rrf(
-    rankings: Sequence[Sequence[int]], weights: Sequence[float] = (), k: float = 60.0
-) -> dict[int, float]:
+    rankings: Sequence[Sequence[K]], weights: Sequence[float] = (), k: float = 60.0
+) -> dict[K, float]:
     """Reciprocal rank fusion: ``Σ_r w_r / (k + rank_r(d))``, ranks from 1."""
-    scores: dict[int, float] = {}
+    scores: dict[K, float] = {}
     for index, ranking in enumerate(rankings):
         weight = weights[index] if index < len(weights) else 1.0
         for rank, key in enumerate(ranking, start=1):
