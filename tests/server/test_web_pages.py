@@ -28,7 +28,7 @@ def test_every_page_renders_with_its_landmarks(client: TestClient, path: str) ->
 
 
 def test_the_chat_answers_without_javascript(client: TestClient) -> None:
-    page = client.get("/", params={"q": CAMPING}, headers=AUTH).text
+    page = client.post("/", data={"q": CAMPING}, headers=AUTH).text
     assert "Peneda-Gerês" in page
     link = re.search(r'<a class="cite" href="/items/(\w+)" data-item="\1"', page)
     assert link, "the [1] in the answer links to its item"

@@ -139,17 +139,33 @@ def favicon() -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def chat(
+def chat(
     request: Request,
     q: Annotated[str, Query(max_length=20_000)] = "",
     reasoning: str = "off",
 ) -> HTMLResponse:
-    """The chat; ``?q=`` answers without JavaScript (not streamed)."""
+    """The chat. ``?q=`` only fills the form in: a GET never answers (a page elsewhere
+    could make the browser send it, with the cookie and no Origin)."""
+    return _chat_page(request, q, reasoning, None)
+
+
+@router.post("/", response_class=HTMLResponse)
+async def chat_answer(
+    request: Request,
+    q: Annotated[str, Form(max_length=20_000)] = "",
+    reasoning: Annotated[str, Form()] = "off",
+) -> HTMLResponse:
+    """The chat's answer without JavaScript (not streamed): a POST, so the guard has
+    checked its Origin (the page's script asks ``POST /api/ask`` instead)."""
     answer = None
     if q.strip():
         memory = state_of(request).memory
         level = reasoning if reasoning in ("off", "low", "medium", "high") else "off"
         answer = await run_in_threadpool(lambda: memory.ask(q, reasoning=level))
+    return _chat_page(request, q, reasoning, answer)
+
+
+def _chat_page(request: Request, q: str, reasoning: str, answer: Answer | None) -> HTMLResponse:
     return page(
         request,
         "chat.html",
