@@ -114,3 +114,24 @@ def test_number_words_and_digits_support_each_other() -> None:
     evidence = {1: terms_of("We were teammates for four years in high school.")}
     assert check_support("4 years [1].", evidence).ok
     assert check_support("For four years [1].", {1: terms_of("We played 4 years.")}).ok
+
+
+def test_a_question_to_the_listener_is_about_the_listener() -> None:
+    people = {"John", "Tim"}
+    question = "What genre is the novel that John is writing?"
+    asked = [("John", "Hey Tim! On that note, how's your fantasy writing going?", ("John", "Tim"))]
+    reason = wrong_person(question, asked, people, answer="Fantasy")
+    assert reason is not None and "about Tim" in reason
+    # the same words in the first person are John's own
+    own = [("John", "My fantasy writing is going well.", ("John", "Tim"))]
+    assert wrong_person(question, own, people, answer="Fantasy") is None
+    # and a question about Tim is answered by what John asked him
+    about_tim = "What genre is the novel that Tim is writing?"
+    assert wrong_person(about_tim, asked, people, answer="Fantasy") is None
+
+
+def test_advice_given_is_the_speakers_even_in_the_second_person() -> None:
+    question = "What advice did Tim give John about picking endorsements?"
+    said = [("Tim", "Make sure they align with your values and brand.", ("Tim", "John"))]
+    answer = "Make sure they align with your values and brand."
+    assert wrong_person(question, said, {"John", "Tim"}, answer=answer) is None

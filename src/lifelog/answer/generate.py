@@ -294,7 +294,7 @@ def _clear_quotes(question: str, hits: Sequence[Hit], query: str) -> Answer | No
     top = best[0]
     people = {h.item.author for h in hits if h.item.author}
     quote = top.hit.item.text[top.start : top.end]
-    if wrong_person(question, [(top.hit.item.author, quote)], people):
+    if wrong_person(question, [(top.hit.item.author, quote, top.hit.item.participants)], people):
         return None
     answer = _extract(question, hits, query)
     return answer if answer.found else None
@@ -421,7 +421,8 @@ def _finalize(
         )
     cited = [sources[n] for n in check.cited]
     people = {h.item.author for h in hits if h.item.author}
-    elsewhere = wrong_person(question, [(s.hit.item.author, s.excerpt) for s in cited], people)
+    said = [(s.hit.item.author, s.excerpt, s.hit.item.participants) for s in cited]
+    elsewhere = wrong_person(question, said, people, answer=strip_citations(check.text))
     if elsewhere:
         return _not_found(
             question, hits, (*notes, f"lifelog withheld the model's answer: {elsewhere}"), reasoning

@@ -7,8 +7,10 @@ read:
 - **The wrong person.** "What did Caroline realise after her charity race?" answered
   from Melanie's message about *her* race. When the question's subject is a person
   (``did Caroline``, ``Caroline's``, ``Caroline`` opening the question) and every item
-  the answer cites was written by someone else and never names that person, the
-  answer is about someone else: lifelog says it does not find it.
+  the answer cites speaks of someone else and never names that person, the answer is
+  about someone else: lifelog says it does not find it. A message speaks of its
+  author, or of its listener where the sentence that carries the answer speaks only
+  in the second person ("how's *your* fantasy writing going?").
 - **The wrong value.** "What is the access code for my storage unit?" answered "214",
   from "Your access code for unit 214 is zebra-…". A value belongs to the word just
   before it ("unit 214"); when that word is one the question names as given (the
@@ -31,6 +33,7 @@ __all__ = [
     "asked_subjects",
     "misplaced_value",
     "off_topic",
+    "Cited",
     "unfounded_premise",
     "wrong_person",
 ]
@@ -73,28 +76,70 @@ def asked_subject(question: str, people: Collection[str]) -> str | None:
     return subjects[0] if subjects else None
 
 
+#: an item's cited words, as (author, text) or (author, text, the people it was said to)
+Cited = tuple[str | None, str] | tuple[str | None, str, Sequence[str]]
+
+_FIRST_PERSON = frozenset("i i'm im i've ive i'd i'll my me mine myself".split())
+_SECOND_PERSON = frozenset("you your you're youre you've youve you'd you'll yours yourself".split())
+#: a question about what someone said to another: the speaker's "your" is theirs to say
+_SPEECH = re.compile(
+    r"\b(?:advi[cs]\w*|tell|told|say|said|suggest\w*|recommend\w*|encourag\w*|ask\w*"
+    r"|remind\w*|offer\w*|promis\w*|warn\w*|compliment\w*|prais\w*|invit\w*|urg\w*)\b",
+    re.I,
+)
+
+
 def wrong_person(
     question: str,
-    cited: Sequence[tuple[str | None, str]],
+    cited: Sequence[Cited],
     people: Collection[str],
+    *,
+    answer: str = "",
 ) -> str | None:
     """Why the answer is about someone other than the question's subjects, or ``None``.
 
-    ``cited`` holds (author, text shown to the model) of each cited item; ``people``
-    the authors known from the retrieved items."""
+    ``cited`` holds, for each cited item, its author, the text shown to the model and
+    (optionally) the people it was said to; ``people`` the authors known from the
+    retrieved items. An item speaks of its author, unless the sentence that carries
+    the answer speaks to its listener ("how's *your* fantasy writing going?", said by
+    John to Tim, is about Tim), or names the subject in the third person."""
     subjects = asked_subjects(question, people)
     if not subjects or not cited:
         return None
     names = {n.lower() for s in subjects for n in (s, s.split()[0])}
-    for author, text in cited:
-        if author and (author.lower() in names or author.split()[0].lower() in names):
-            return None
+    speech = bool(_SPEECH.search(question))
+    owners: set[str] = set()
+    for entry in cited:
+        author, text = entry[0], entry[1]
+        listeners = [p for p in (entry[2] if len(entry) > 2 else ()) if p and p != author]
         said = _without_address(text, names)
         if names & set(tokens(said)) or any(n in said.lower() for n in names if " " in n):
             return None
-    authors = sorted({a for a, _t in cited if a})
-    by = " and ".join(authors) if authors else "others"
-    return f"the items that hold it are {by}'s words, not about {' or '.join(subjects)}"
+        owner = _speaks_of(said, answer or question, author, () if speech else listeners)
+        if owner and (owner.lower() in names or owner.split()[0].lower() in names):
+            return None
+        owners.add(owner or author or "others")
+    by = " and ".join(sorted(owners))
+    return f"the items that hold it are about {by}, not about {' or '.join(subjects)}"
+
+
+def _speaks_of(text: str, answer: str, author: str | None, listeners: Sequence[str]) -> str | None:
+    """Whose fact ``text`` states where it carries ``answer``'s words: its author's when
+    that sentence speaks in the first person or in neither, its one listener's when it
+    speaks only in the second ("Did *you* make it?")."""
+    if len(listeners) != 1:
+        return author
+    wanted = {stem(t) for t in tokens(answer) if t not in STOPWORDS and len(t) > 1}
+    best, overlap = "", 0
+    for start, end in split_sentences(text) or [(0, len(text))]:
+        sentence = text[start:end]
+        shared = len(wanted & {stem(t) for t in tokens(sentence)})
+        if shared > overlap:
+            best, overlap = sentence, shared
+    words = set(re.findall(r"[a-z']+", best.lower().replace("’", "'")))
+    if words & _SECOND_PERSON and not words & _FIRST_PERSON:
+        return listeners[0]
+    return author
 
 
 #: capitalised words that name a time, which items hold as dates, not words
@@ -141,6 +186,13 @@ _FORM_WORDS = frozenset(
     start started different many much long often get got make made like would likely
     could might""".split()
 )
+#: words that place a question in time ("last week", "this year"): items hold dates,
+#: not these words
+_TIME_WORDS = frozenset(
+    """last past next previous this week weeks weekend weekends month months year years
+    day days ago yesterday today tonight tomorrow morning evening night since earlier
+    later lately time""".split()
+)
 #: a question whose cited items hold fewer than half its topic words, and miss at least
 #: this many, is answered from items about something else
 OFF_TOPIC_MISSING = 3
@@ -165,6 +217,7 @@ def off_topic(question: str, evidence: Sequence[str], people: Collection[str]) -
         if t not in STOPWORDS
         and t not in _FORM_WORDS
         and t not in _CALENDAR
+        and t not in _TIME_WORDS
         and not _names_someone(t, known)
         and not _VALUE.search(t)
         and len(t) > 1
