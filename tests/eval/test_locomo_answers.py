@@ -199,12 +199,6 @@ def test_extractive_answers_in_three_languages(locomo_file: Path) -> None:
     assert "Answers extractive (no model), 6 question(s)" in report.markdown()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lifelog.index.text.normalise folds query words with NFKD, which splits Hangul"
-    " syllables into jamo, so a Korean query word never matches the FTS5 index (it holds"
-    " the composed syllables): recomposing (NFC) after dropping the marks would fix it",
-)
 def test_a_korean_question_finds_its_korean_turn(locomo_file: Path) -> None:
     report = run_locomo(locomo_file, mode="lexical", model="none", categories=[4])
     rows = by_question(report.summary()["per_question"])

@@ -251,3 +251,24 @@ def m005_lighter_item_writes(conn: Connection) -> None:
     #   query scanned the table anyway.
     conn.execute("DROP TRIGGER IF EXISTS people_items_added")
     conn.execute("DROP INDEX IF EXISTS items_origin")
+
+
+@migration
+def m006_word_index_every_script(conn: Connection) -> None:
+    # The word index is fed ``lifelog.index.text.index_text`` (the spelling questions are
+    # searched with: NFKC, case and script-safe accent folding, CJK bigrams) instead of the
+    # raw text: an index written before holds words no question can spell (Hangul, kana
+    # with voicing marks, Arabic hamza, CJK words inside a sentence), so it is written again.
+    from ..index.rebuild import refill_fts
+
+    refill_fts(conn)
+
+
+@migration
+def m007_forgotten(conn: Connection) -> None:
+    # What was forgotten, by content hash only (``items.hash``: blake2b of every field,
+    # nothing of the content readable from it), so that re-importing the same export
+    # does not silently bring it back (``lifelog ingest --include-forgotten`` does).
+    conn.execute(
+        "CREATE TABLE forgotten (hash TEXT PRIMARY KEY, at REAL NOT NULL) WITHOUT ROWID"
+    )

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..index.chunker import chunk_spans
+from ..index.text import index_text
 from ..records import Item, encode_item, mended
 from .db import CACHE_KIB, Cipher, Connection, connect
 from .migrations import migrate
@@ -299,11 +300,11 @@ class Store:
             item_rowid = next_item + offset
             item = batch[row[0]]
             text = item.text
-            title = item.title or ""
-            people = item.people
+            title = index_text(item.title or "")  # one spelling for index and questions
+            people = index_text(item.people)
             for ordinal, (start, end) in enumerate(chunk_spans(text)):
                 chunk_rows.append((item_rowid, ordinal, start, end))
-                fts_rows.append((text[start:end], title, people))
+                fts_rows.append((index_text(text[start:end]), title, people))
         first = conn.execute("SELECT coalesce(max(rowid), 0) FROM chunks").fetchone()[0] + 1
         conn.executemany(
             "INSERT INTO chunks (rowid, item_rowid, ordinal, start, end) VALUES (?,?,?,?,?)",
