@@ -5,12 +5,17 @@ the fields, key, thread and direction; :mod:`.email_mime` for the decoding;
 :mod:`.email_mbox` for the streaming mbox reader).
 
 - ``mbox``: ``.mbox`` / ``.mbx`` / ``.mmdf`` files, files named ``mbox``, and
-  any file that starts with an mbox ``From`` line (Thunderbird's ``Inbox``) or
-  an MMDF ``^A^A^A^A`` line. Streamed: memory stays at one message, whatever
-  the file's size. Locator ``Message-ID <id>``, else ``message N (byte offset B)``.
+  any file that starts with an mbox ``From`` line followed by mail headers
+  (Thunderbird's ``Inbox``, a mailbox saved as ``.txt``; a UTF-8 BOM before it is
+  passed over) or an MMDF ``^A^A^A^A`` line. ``From`` lines that look like
+  separators but are read as text are reported in one ``Skip`` per mailbox.
+  Streamed: memory stays at one message, whatever the file's size. Locator
+  ``Message-ID <id>``, else ``message N (byte offset B)``.
 - ``eml``: ``.eml`` files, Apple Mail ``.emlx`` files, and files without a known
-  document suffix whose first lines are mail headers (an MH folder's ``1``,
-  ``2`` ...; a Maildir's ``cur/`` given on its own).
+  document suffix (``.txt`` and no suffix included) whose first lines are mail
+  headers (an MH folder's ``1``, ``2`` ...; a Maildir's ``cur/`` given on its own;
+  a message saved as text). A file that starts like an mbox is an mbox, whatever
+  its name.
 - ``maildir``: a directory with ``cur/`` and ``new/``; its Maildir++ folders
   (``.Sent/cur`` ...) and nested Maildirs are read too. Sent folders are read
   first and their senders count as the user's own addresses for the others.
@@ -34,7 +39,14 @@ from ..errors import SourceError
 from ..records import Skip
 from .base import Parsed, Source
 from .email_item import MailContext, base_uri, build_item, is_sent_folder, own_addresses
-from .email_mbox import MAX_MESSAGE, is_envelope, split_mbox
+from .email_mbox import (
+    BOM,
+    MAX_MESSAGE,
+    MboxStats,
+    is_envelope,
+    looks_like_separator,
+    split_mbox,
+)
 
 __all__ = ["EmlSource", "MaildirSource", "MboxSource", "looks_like_mail"]
 
@@ -65,8 +77,9 @@ _MAIL_HEADERS = frozenset(
 #: headers of which one must be present for a file to sniff as a mail
 _STRONG = frozenset((b"from", b"received", b"return-path", b"message-id", b"delivered-to"))
 #: suffixes of other text formats that a header-like head must not claim
+#: (``.txt`` is not one of them: mail is often saved as text)
 _NOT_MAIL = frozenset(
-    ".md .markdown .org .txt .rst .html .htm .xhtml .json .jsonl .ndjson .csv .tsv .ics .vcf"
+    ".md .markdown .org .rst .html .htm .xhtml .json .jsonl .ndjson .csv .tsv .ics .vcf"
     " .xml .yaml .yml .toml .ini .cfg .conf .py .js .ts .css .sql .log .srt .vtt .tex".split()
 )
 _MAILDIR_NAME = re.compile(r"^(?P<time>\d{9,11})\.")
@@ -100,16 +113,16 @@ def looks_like_mail(head: bytes) -> bool:
 
 
 def _looks_like_mbox(head: bytes) -> bool:
-    head = head.lstrip(b"\r\n")
+    head = head.removeprefix(BOM).lstrip(b"\r\n")
     if head.startswith(b"\x01\x01\x01\x01\n") or head.startswith(b"\x01\x01\x01\x01\r\n"):
         return True
     if not head.startswith(b"From "):
         return False
     first, _, rest = head.partition(b"\n")
     first = first.rstrip(b"\r")
-    if not (is_envelope(first) or _LOOSE_ENVELOPE.match(first)):
-        return False
-    return not rest or looks_like_mail(rest)
+    if not rest:
+        return is_envelope(first) or _LOOSE_ENVELOPE.match(first) is not None
+    return looks_like_separator(first, rest) and looks_like_mail(rest)
 
 
 def _open_failed(path: Path, error: OSError) -> SourceError:
@@ -158,8 +171,9 @@ class MboxSource(Source):
         sent = is_sent_folder(PurePosixPath(name).stem)
         context = MailContext(self.name, origin_uri, sent=sent)
         position = "start"
+        stats = MboxStats()
         try:
-            for raw in split_mbox(stream):
+            for raw in split_mbox(stream, stats):
                 position = raw.position
                 extra = {"truncated": True} if raw.truncated else None
                 yield _guarded(
@@ -172,6 +186,21 @@ class MboxSource(Source):
                 )
         except OSError as error:
             raise SourceError(f"cannot read {name} after {position}: {error}") from error
+        if stats.kept_as_text:
+            yield _kept_as_text(name, stats.kept_as_text)
+
+
+def _kept_as_text(name: str, offsets: list[int]) -> Skip:
+    """The report of ``From`` lines that look like separators but were read as text:
+    the message count differs from the separators a reader may expect."""
+    shown = ", ".join(str(o) for o in offsets[:10]) + (" …" if len(offsets) > 10 else "")
+    return Skip(
+        name,
+        "mailbox",
+        f"{len(offsets)} line(s) that look like message separators were kept as message"
+        f" text, since no mail headers follow them (byte offsets {shown}); if messages"
+        " look merged, the mailbox was written without quoting 'From ' lines",
+    )
 
 
 def _read_capped(path: Path) -> tuple[bytes, bool]:

@@ -4,11 +4,20 @@ The file is read in blocks of about 1 MB that end at a line end; separator lines
 are found with ``bytes.find`` (no per-line Python loop), so splitting runs at
 hundreds of MB/s and memory stays at one message plus one block.
 
-- mboxo / mboxrd / mboxcl: a message starts at a line beginning with ``From ``
-  at the start of the file or after a blank line, or at any ``From `` line that
-  is a complete envelope line (``From sender Wed Aug 21 16:20:36 2013``), for
-  writers that leave out the blank line. ``>From `` quoting is undone
-  (one ``>`` removed, as mboxrd readers do). CRLF files are read as they are.
+- mboxo / mboxrd / mboxcl: a message starts at a complete envelope line
+  (``From sender Wed Aug 21 16:20:36 2013``) after a blank line (or at the start
+  of the file), and at a ``From `` line followed by a mail header line when that
+  line is a complete envelope line without the blank line, Netscape's and
+  Thunderbird's ``From -`` (with or without a date), a lone id (Gmail Takeout's
+  ``From 1844347792267117879@xxx``) or, after a blank line, a looser one (a
+  sender and something with a digit, or a lone word).
+  ``>From `` quoting is undone (one ``>`` removed, as mboxrd readers do). CRLF
+  files are read as they are; a UTF-8 BOM before the first line is passed over.
+- mboxcl2: ``From `` lines in bodies are not quoted, so a message's
+  ``Content-Length`` is followed when it ends exactly at a separator (or at the
+  end of the file); a wrong length (Netscape wrote some) is ignored.
+- ``From `` lines that look like separators but are kept as text (no headers
+  after them) are counted in :class:`MboxStats`, so a caller can report them.
 - MMDF: messages between ``\\x01\\x01\\x01\\x01`` lines.
 - A message larger than ``MAX_MESSAGE`` keeps only its first ``MAX_MESSAGE``
   bytes (headers and text come first; attachments are cut) and is marked.
@@ -19,11 +28,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
-__all__ = ["MAX_MESSAGE", "RawMessage", "envelope_date", "is_envelope", "split_mbox"]
+__all__ = [
+    "MAX_MESSAGE",
+    "MboxStats",
+    "RawMessage",
+    "envelope_date",
+    "is_envelope",
+    "looks_like_separator",
+    "split_mbox",
+]
 
 #: bytes of one message kept at most (the rest is cut and counted)
 MAX_MESSAGE = 20 * 1024 * 1024
@@ -31,6 +48,15 @@ BLOCK = 1 << 20
 #: bytes of the previous block kept in front of the next one (separator context)
 TAIL = 3
 MMDF_MARK = b"\x01\x01\x01\x01"
+BOM = b"\xef\xbb\xbf"
+#: bytes after a ``From`` line's start read to decide whether it is a separator
+LOOKAHEAD = 4096
+#: bytes of a message searched for the end of its headers (for Content-Length)
+HEADER_SCAN = 256 * 1024
+#: messages joined into one by a Content-Length at most
+MAX_JOINED = 1000
+#: separator-like lines kept as text remembered (for the report) at most
+MAX_KEPT = 10_000
 
 _MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 #: a full envelope line: From sender  Wed Aug 21 16:20:36 2013 (Gmail: ... +0000 2013)
@@ -39,8 +65,17 @@ _ENVELOPE = re.compile(
     rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\w*\s+\d{1,2}\s+\d{1,2}:\d{2}",
     re.I,
 )
+#: Netscape / Thunderbird: ``From -`` or ``From - Mon Jun  3 12:50:27 1996``
+_NETSCAPE = re.compile(rb"From -(?:[ \t]|$)")
+#: Gmail Takeout: ``From 1844347792267117879@xxx``, no date
+_ID_ONLY = re.compile(rb"From \S+@\S+[ \t]*$")
 #: a loose envelope line, accepted after a blank line: a sender, then something with a digit
 _LOOSE = re.compile(rb"From \S+\s.*\d")
+#: a lone word (``From MAILER-DAEMON``), accepted after a blank line
+_BARE = re.compile(rb"From \S+[ \t]*$")
+#: what the line after a separator starts with: a header (or a second, quoted envelope)
+_HEADER_START = re.compile(rb"[\x21-\x39\x3b-\x7e]{1,100}[ \t]*:|>From ")
+_CONTENT_LENGTH = re.compile(rb"^Content-Length:[ \t]*(\d{1,9})[ \t]*\r?$", re.M | re.I)
 _QUOTED_FROM = re.compile(rb"^>(>*From )", re.M)
 _ENVELOPE_DATE = re.compile(
     r"(?P<month>[A-Za-z]{3})[a-z]*\s+(?P<day>\d{1,2})\s+"
@@ -59,6 +94,8 @@ class RawMessage:
     data: bytes
     envelope: bytes | None
     size: int
+    #: the separator line as read, line end included (empty for the first/MMDF)
+    separator: bytes = b""
 
     @property
     def truncated(self) -> bool:
@@ -72,6 +109,12 @@ class RawMessage:
 def is_envelope(line: bytes) -> bool:
     """Whether ``line`` is an mbox ``From`` envelope line that needs no blank line before."""
     return _ENVELOPE.match(line) is not None
+
+
+def looks_like_separator(first: bytes, rest: bytes) -> bool:
+    """Whether a file whose first line is ``first`` (followed by ``rest``) starts like
+    an mbox: a ``From`` line a separator may be, followed by a header line."""
+    return bool(_candidate(first, True)) and _HEADER_START.match(rest) is not None
 
 
 def envelope_date(envelope: bytes | None) -> datetime | None:
@@ -104,11 +147,12 @@ def envelope_date(envelope: bytes | None) -> datetime | None:
 class _Collector:
     """The message being collected: pieces up to the cap, the size beyond it."""
 
-    __slots__ = ("envelope", "offset", "pieces", "kept", "size")
+    __slots__ = ("envelope", "offset", "pieces", "kept", "size", "separator")
 
-    def __init__(self, offset: int, envelope: bytes | None) -> None:
+    def __init__(self, offset: int, separator: bytes) -> None:
         self.offset = offset
-        self.envelope = envelope
+        self.separator = separator
+        self.envelope = separator.rstrip(b"\r\n") or None
         self.pieces: list[bytes] = []
         self.kept = 0
         self.size = 0
@@ -127,9 +171,28 @@ class _Collector:
         data = b"".join(self.pieces)
         if not data.strip():
             return None
-        if b">From " in data:
-            data = _QUOTED_FROM.sub(rb"\1", data)
-        return RawMessage(number, self.offset, data, self.envelope, self.size)
+        return RawMessage(number, self.offset, data, self.envelope, self.size, self.separator)
+
+
+@dataclass(slots=True)
+class MboxStats:
+    """What the splitter saw besides the messages: ``From`` lines that look like
+    separators but were kept as text (no mail headers after them), by byte offset."""
+
+    kept_as_text: list[int] = field(default_factory=list)
+    #: messages put back together by their Content-Length (mboxcl2)
+    joined: int = 0
+
+    def kept(self, offset: int) -> None:
+        if len(self.kept_as_text) < MAX_KEPT:
+            self.kept_as_text.append(offset)
+
+    def explained(self, message: RawMessage) -> None:
+        """``From`` lines inside ``message``, whose Content-Length holds, are its text."""
+        low = message.offset
+        high = low + len(message.separator) + message.size
+        if self.kept_as_text and self.kept_as_text[-1] >= low:
+            self.kept_as_text = [o for o in self.kept_as_text if not low <= o < high]
 
 
 def _blocks(handle: BinaryIO) -> Iterator[bytes]:
@@ -143,56 +206,186 @@ def _blocks(handle: BinaryIO) -> Iterator[bytes]:
         yield block
 
 
-def _separators(view: bytes, mmdf: bool) -> Iterator[tuple[int, int]]:
-    """``(start, end)`` of each separator line in ``view``.
+def _candidate(line: bytes, blank_before: bool) -> int:
+    """How much ``line`` (a ``From `` line) looks like a separator: 0 not at all, 1 as
+    a loose line after a blank one, 2 as a line that only separators look like, 3 as
+    a complete envelope after a blank line (a separator whatever follows: mboxo and
+    mboxrd writers quote such lines in bodies)."""
+    if _ENVELOPE.match(line):
+        return 3 if blank_before else 2
+    if _NETSCAPE.match(line) or _ID_ONLY.match(line):
+        return 2
+    if blank_before and (_LOOSE.match(line) or _BARE.match(line)):
+        return 1
+    return 0
 
-    ``view`` is the last ``TAIL`` bytes before this block followed by the block, so
-    a line start is always preceded by a newline and its context inside ``view``.
+
+def _separators(
+    view: bytes, mmdf: bool, final: bool, stats: MboxStats, base: int
+) -> tuple[list[tuple[int, int]], int]:
+    """``(start, end)`` of each separator line in ``view``, and where reading stopped.
+
+    ``view`` is the last ``TAIL`` bytes before the unread data followed by that data,
+    so a line start is always preceded by a newline and its context inside ``view``.
+    A ``From`` line is a separator only when the line after it starts a header block;
+    when that line is not read yet (and the file goes on) reading stops before the
+    ``From`` line, which is looked at again with the next block. ``base`` is the file
+    offset of ``view[TAIL]``.
     """
     needle = b"\n" + MMDF_MARK if mmdf else b"\nFrom "
+    found: list[tuple[int, int]] = []
     search = TAIL - 1
     while True:
         index = view.find(needle, search)
         if index < 0:
-            return
+            return found, len(view)
         search = index + 1
         start = index + 1
-        end = view.find(b"\n", start)
-        end = len(view) if end < 0 else end + 1
+        newline = view.find(b"\n", start)
+        complete = final or len(view) - start >= LOOKAHEAD
+        if newline < 0:
+            if not complete:
+                return found, start
+            end = len(view)
+        else:
+            end = newline + 1
         line = view[start:end].rstrip(b"\r\n")
         if mmdf:
             if line == MMDF_MARK:
-                yield start, end
+                found.append((start, end))
             continue
         blank_before = view[index - 1] == 0x0A or view[index - 2 : index] == b"\n\r"
-        if (blank_before and _LOOSE.match(line)) or _ENVELOPE.match(line):
-            yield start, end
+        strength = _candidate(line, blank_before)
+        if not strength:
+            continue
+        if strength == 3:
+            found.append((start, end))
+            continue
+        after = view.find(b"\n", end)
+        if after < 0 and not complete:
+            return found, start
+        following = view[end : after if after >= 0 else len(view)]
+        if _HEADER_START.match(following):
+            found.append((start, end))
+        elif strength == 2:
+            stats.kept(base + start - TAIL)
 
 
-def split_mbox(handle: BinaryIO) -> Iterator[RawMessage]:
-    """Yield every message of the mailbox open in ``handle`` (binary), in order."""
+def _split(handle: BinaryIO, stats: MboxStats) -> Iterator[RawMessage]:
+    """The messages between separator lines, as written (``>From`` quoting kept)."""
     number = 0
-    offset = 0  # file offset of the current block
+    offset = 0  # file offset of view[TAIL]
     mmdf: bool | None = None
     tail = b"\n" * TAIL  # the start of the file counts as "after a blank line"
-    current = _Collector(0, None)
-    for block in _blocks(handle):
+    pending = b""  # a From line held back until the line after it is read
+    current = _Collector(0, b"")
+    blocks = _blocks(handle)
+    while True:
+        block = next(blocks, None)
+        final = block is None
+        data = pending + block if block is not None else pending
         if mmdf is None:
-            mmdf = block.lstrip(b"\r\n").startswith(MMDF_MARK)
-        view = tail + block
+            if data.startswith(BOM):  # a BOM before the first line (Windows tools)
+                data = data[len(BOM) :]
+                offset = current.offset = len(BOM)
+            mmdf = data.lstrip(b"\r\n").startswith(MMDF_MARK)
+        view = tail + data
+        found, stop = _separators(view, mmdf, final, stats, offset)
         last = TAIL
-        for start, end in _separators(view, mmdf):
+        for start, end in found:
             current.add(view[last:start])
             finished = current.finish(number + 1)
             if finished is not None:
                 number += 1
                 yield finished
-            envelope = None if mmdf else view[start:end].rstrip(b"\r\n")
-            current = _Collector(offset + start - TAIL, envelope)
+            separator = b"" if mmdf else view[start:end]
+            current = _Collector(offset + start - TAIL, separator)
             last = end
-        current.add(view[last:])
-        tail = view[-TAIL:]
-        offset += len(block)
+        current.add(view[last:stop])
+        pending = view[stop:]
+        tail = view[stop - TAIL : stop]
+        offset += stop - TAIL
+        if final:
+            break
     finished = current.finish(number + 1)
     if finished is not None:
         yield finished
+
+
+def _content_length(data: bytes) -> tuple[int, int] | None:
+    """``(body start, Content-Length)`` of a message whose headers give one."""
+    end = len(data)
+    for separator in (b"\n\n", b"\n\r\n"):
+        found = data.find(separator, 0, HEADER_SCAN)
+        if 0 <= found < end:
+            end = found + len(separator)
+    if end == len(data):
+        return None
+    match = _CONTENT_LENGTH.search(data, 0, end)
+    return (end, int(match.group(1))) if match else None
+
+
+def _joined(messages: Iterator[RawMessage], stats: MboxStats) -> Iterator[RawMessage]:
+    """Messages whose ``Content-Length`` spans the ``From`` lines after them (mboxcl2
+    leaves ``From`` lines in bodies unquoted), joined back into one.
+
+    The length is trusted only when it ends exactly at a separator (or at the end of
+    the file); a wrong one (Netscape wrote some) changes nothing. The look-ahead holds
+    at most ``MAX_MESSAGE`` bytes.
+    """
+    ahead: list[RawMessage] = []
+    number = 0
+    while True:
+        message = ahead.pop(0) if ahead else next(messages, None)
+        if message is None:
+            return
+        counted = None if message.truncated else _content_length(message.data)
+        if counted is not None:
+            body_start, length = counted
+            have = len(message.data) - body_start
+            if 0 <= have - length <= 2:
+                stats.explained(message)
+            elif have < length <= MAX_MESSAGE:
+                index = 0
+                while have < length and index < MAX_JOINED:
+                    if index == len(ahead):
+                        following = next(messages, None)
+                        if following is None:
+                            break
+                        ahead.append(following)
+                    have += len(ahead[index].separator) + len(ahead[index].data)
+                    index += 1
+                    if ahead[index - 1].truncated:
+                        break
+                if 0 <= have - length <= 2 and not ahead[index - 1].truncated:
+                    parts = [message.data]
+                    for joined in ahead[:index]:
+                        parts += [joined.separator, joined.data]
+                    size = message.size + sum(len(j.separator) + j.size for j in ahead[:index])
+                    message = RawMessage(
+                        0,
+                        message.offset,
+                        b"".join(parts),
+                        message.envelope,
+                        size,
+                        message.separator,
+                    )
+                    stats.joined += index
+                    stats.explained(message)
+                    del ahead[:index]
+        number += 1
+        message.number = number
+        yield message
+
+
+def split_mbox(handle: BinaryIO, stats: MboxStats | None = None) -> Iterator[RawMessage]:
+    """Yield every message of the mailbox open in ``handle`` (binary), in order.
+
+    ``stats`` (when given) collects what a caller should report: ``From`` lines that
+    look like separators but were kept as message text.
+    """
+    stats = stats if stats is not None else MboxStats()
+    for message in _joined(_split(handle, stats), stats):
+        if b">From " in message.data:
+            message.data = _QUOTED_FROM.sub(rb"\1", message.data)
+        yield message

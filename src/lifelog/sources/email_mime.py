@@ -242,8 +242,11 @@ def _parse_type(
     ctype = default
     if ctype_value:
         head = ctype_value.split(";", 1)[0].strip().lower()
-        if head.count("/") == 1 and " " not in head:
+        main, slash, sub = head.partition("/")
+        if main and sub and "/" not in sub and " " not in head:
             ctype = head
+        elif main == "text" and not sub:
+            ctype = "text/plain"  # a missing subtype (``text``, ``text/``), even in a digest
     if "*" in (ctype_value or "") or "*" in (disp_value or ""):
         holder = Message()
         if ctype_value:
@@ -324,8 +327,14 @@ def _split_multipart(body: bytes, boundary: str) -> list[bytes] | None:
 
 
 def _is_attachment(kind: _Type) -> bool:
+    """Whether a part is an attachment: ``Content-Disposition: attachment``, or a name
+    without ``inline`` -- except a plain-text part named only by its Content-Type's
+    ``name=`` (no Content-Disposition), which mailers such as Eudora, Outlook and PHP
+    scripts send as the body itself."""
     if kind.disposition == "attachment":
         return True
+    if not kind.disposition and kind.ctype.partition("/")[2] in _TEXT_SUBTYPES:
+        return False
     return bool(kind.filename) and kind.disposition != "inline"
 
 
