@@ -3,9 +3,12 @@ output cleaned of links and images that could leak data.
 
 - ``[1, 2]``, ``[1-3]``, ``[^1]``, ``【1】``, ``[source 1]`` become ``[1][2]``…;
 - a citation to a number that was not retrieved is removed and counted;
-- markdown images and HTML tags go; a URL that none of the evidence contains is
-  removed (a model steered by injected text could otherwise smuggle data out in
-  a link the user's viewer would fetch).
+- markdown images (inline and reference-style) and HTML tags that fetch go; a URL
+  (with a scheme, scheme-less ``//host``, ``www.``; any form of the dot) or a
+  reference definition that none of the evidence contains is removed (a model
+  steered by injected text could otherwise smuggle data out in a link the user's
+  viewer would fetch). What is left is made inert on the way out
+  (:mod:`lifelog.answer.inert`).
 """
 
 from __future__ import annotations
@@ -34,9 +37,34 @@ _RANGE = re.compile(r"(\d+)\s*[-–]\s*(\d+)")
 _AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,4}\])+)")
 _SPECIAL = re.compile(r"<\|[^|<>]{0,40}\|>|</?s>")
 _IMAGE_MD = re.compile(r"!\[[^\]\n]{0,300}\]\([^)\n]{0,2000}\)")
+#: ``![x][r]``, ``![x][]``, ``![x]``: reference-style images
+_IMAGE_REF = re.compile(r"!\[[^\[\]\n]{0,300}\](?:\[[^\[\]\n]{0,300}\])?")
 _LINK_MD = re.compile(r"\[([^\]\n]{1,300})\]\(([^)\s]{1,2000})(?:\s+\"[^\"]*\")?\)")
-_HTML = re.compile(r"</?(?:img|a|script|iframe|link|meta|style|object|embed)\b[^>]{0,2000}>", re.I)
-_URL = re.compile(r"\b(?:https?|ftp|file|data|javascript):[^\s<>\"')\]]+", re.I)
+_FETCHING_TAGS = (
+    "img|image|a|script|iframe|frame|link|meta|base|style|object|embed|svg|video|audio"
+    "|source|track|picture|form|input|math"
+)
+_URL_ATTRIBUTE = r"(?:src|href|srcset|poster|data|action|background|style|formaction)"
+_HTML = re.compile(
+    rf"</?(?:{_FETCHING_TAGS})\b[^>]{{0,2000}}>"
+    rf"|<[A-Za-z][\w:-]*\s[^<>]{{0,2000}}?\b{_URL_ATTRIBUTE}\s*=[^<>]{{0,2000}}>",
+    re.I,
+)
+#: a dot as a browser's URL parser reads it: ``.`` and its ideographic and fullwidth forms
+_DOT = "[.\u3002\uff0e\uff61]"
+_URL = re.compile(
+    r"\b(?:https?|ftp|file|data|javascript):[^\s<>\"')\]]+"
+    rf"|(?<![\w:/])//[\w-]+(?:{_DOT}[\w-]+)+[^\s<>\"')\]]*"
+    rf"|\bwww{_DOT}[\w-]+(?:{_DOT}[\w-]+)+[^\s<>\"')\]]*",
+    re.I,
+)
+#: ``[r]: destination`` (a reference definition), when the destination looks like a URL
+_DEFINITION = re.compile(
+    r"^[ \t]{0,3}(?:>[ \t]?)*\[[^\[\]\n]{1,300}\]:[ \t]*"
+    rf"(<[^<>\n]*>|[A-Za-z][\w+.-]*:\S+|//\S+|[\w-]+(?:{_DOT}[\w-]+)+(?:[/?#:]\S*)?)"
+    r"(?:[ \t][^\n]*)?$",
+    re.M,
+)
 
 
 def normalise_citations(text: str) -> str:
@@ -103,7 +131,8 @@ def clean_output(text: str) -> str:
 
 
 def strip_links(text: str, evidence: str) -> tuple[str, int]:
-    """Remove images, HTML tags and URLs that the evidence does not contain.
+    """Remove images, fetching HTML tags, and URLs and reference definitions that the
+    evidence does not contain.
 
     Returns the text and how many were removed. A markdown link whose target is
     in the evidence keeps its text and its URL in plain form.
@@ -132,8 +161,17 @@ def strip_links(text: str, evidence: str) -> tuple[str, int]:
         removed += 1
         return "[link removed]" + tail
 
+    def definition(match: re.Match[str]) -> str:
+        nonlocal removed
+        if match.group(1).strip("<>") in evidence:
+            return match.group(0)
+        removed += 1
+        return ""
+
     text = _IMAGE_MD.sub(image, text)
+    text = _IMAGE_REF.sub(image, text)
     text = _HTML.sub(image, text)
+    text = _DEFINITION.sub(definition, text)
     text = _LINK_MD.sub(link, text)
     text = _URL.sub(url, text)
     return text, removed

@@ -3,7 +3,9 @@
 ``ask_events`` is the whole of ``Memory.ask``: retrieve, then either one answer
 from the packed evidence (reasoning ``off``) or the agent (``low``…``high``),
 then the checks of :func:`finalize`. It yields :class:`AskEvent`s as it goes
-(answer tokens, reasoning tokens, agent steps) and ends with the ``answer``.
+(progress, reasoning, agent steps) and ends with the checked answer, in pieces and
+whole; nothing of the unchecked draft leaves (:mod:`lifelog.answer.release`), and
+every answer leaves inert (:mod:`lifelog.answer.inert`).
 
 Whatever happens (no model, a model that fails, a prompt that would overflow,
 an answer its evidence does not support) the user gets an answer: the
@@ -26,6 +28,7 @@ from .dates import resolve_relative
 from .extractive import NOT_FOUND, best_evidence, describe, extractive_answer
 from .prompts import EXAMPLES, Source, Turn, answer_messages, pack_sources
 from .reasoning import check_level
+from .release import releasing
 from .roles import misplaced_value, off_topic, unfounded_premise, wrong_person
 from .support import check_support, repair_citations
 from .tools import MemoryLike, item_header, retrieve, source_terms
@@ -48,9 +51,12 @@ _NOT_FOUND_MARKS = (
 class AskEvent:
     """One step of answering.
 
-    ``kind``: ``token`` (answer text as generated: a preview, the final text is
-    the answer's), ``reasoning`` (reasoning text), ``step`` (what the agent did),
-    ``answer`` (the end: ``answer`` is set).
+    ``kind``: ``token`` (answer text), ``reasoning`` (reasoning text), ``step`` (what
+    the agent did), ``progress`` (the answer is being written), ``answer`` (the end:
+    ``answer`` is set). Inside the pipeline ``token`` is the model's draft as it is
+    generated; what :func:`ask_events` yields is :func:`~.release.released`: the
+    draft withheld, and ``token`` pieces of the checked answer, whose concatenation is
+    its text, just before the ``answer``.
     """
 
     kind: str
@@ -73,6 +79,7 @@ def retrieval_query(question: str, history: Sequence[Turn]) -> str:
     return f"{question} {' '.join(extra)}".strip()
 
 
+@releasing
 def ask_events(
     memory: MemoryLike,
     question: str,

@@ -1,8 +1,9 @@
 """``lifelog chat``: a conversation with the memory, follow-up questions included.
 
-Also the live display that ``lifelog ask`` uses: the answer streams in as the
-model writes it (with the agent's steps and, when asked, its reasoning), then
-the checked answer with its citations replaces the preview.
+Also the live display that ``lifelog ask`` uses: while the model writes, the
+agent's steps, the model's reasoning when asked, and how far the answer has come;
+the model's draft is not shown, only the checked answer with its citations
+(:mod:`lifelog.answer.release`).
 """
 
 from __future__ import annotations
@@ -55,14 +56,18 @@ def stream_answer(
     steps: list[str] = []
     thinking: list[str] = []
     tokens: list[str] = []
+    progress: list[str] = []
 
     def view() -> Group:
         parts: list[Text] = [Text(f"· {step}", style="dim") for step in steps[-6:]]
         if show_reasoning and thinking:
             parts.append(Text("".join(thinking)[-1200:], style="dim italic"))
-        elif thinking and not tokens:
+        elif thinking and not tokens and not progress:
             parts.append(Text("thinking…", style="dim italic"))
-        parts.append(Text("".join(tokens)) if tokens else Text("…", style="dim"))
+        if tokens:
+            parts.append(Text("".join(tokens)))
+        else:
+            parts.append(Text(f"{progress[-1]}…" if progress else "…", style="dim"))
         return Group(*parts)
 
     answer: Answer | None = None
@@ -74,6 +79,8 @@ def stream_answer(
                 thinking.append(event.text)
             elif event.kind == "step":
                 steps.append(event.text)
+            elif event.kind == "progress":
+                progress.append(event.text)
             elif event.answer is not None:
                 answer = event.answer
             live.update(view())

@@ -6,13 +6,18 @@ The last user message is the question and earlier turns are the conversation;
 picks the answer's reasoning. The reply's text carries ``[n]`` citations and ends
 with a "Sources:" list; the structured citations (item id, date, source,
 snippet) sit at ``choices[0].message.citations`` and at the top level, or, when
-streaming, on the final chunk. Streamed text is the model's draft as it is
-written; if the checked answer differs, a last delta says so and gives it.
+streaming, on the final chunk.
+
+Streaming sends nothing unchecked (:mod:`lifelog.answer.release`): while the model
+writes, the client gets reasoning, the agent's steps and a "writing the answer" line
+as ``reasoning_content`` (then SSE comments, which keep the connection alive); the
+content deltas are the checked answer and its "Sources:", so the client's transcript
+is exactly the message a request without ``stream`` gets. All of it is inert
+(:mod:`lifelog.answer.inert`): no image, link target or HTML a renderer would fetch.
 """
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -22,6 +27,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..answer.inert import inert
 from ..errors import NotFoundError, UserError
 from ..models.llm import estimate_tokens
 from ..records import Answer
@@ -155,9 +161,14 @@ async def chat_completions(body: ChatRequest, request: Request) -> Any:
     return StreamingResponse(stream, media_type="text/event-stream")
 
 
+def _sources(answer: Answer) -> str:
+    """The "Sources:" footnotes, inert: they quote items and name their authors."""
+    return inert(footnotes(answer))
+
+
 def _completion(ident: str, created: int, model: str, answer: Answer) -> dict[str, Any]:
     citations = [citation_json(c) for c in answer.citations]
-    text = answer.text + footnotes(answer)
+    text = answer.text + _sources(answer)
     message: dict[str, Any] = {"role": "assistant", "content": text, "citations": citations}
     if answer.reasoning:
         message["reasoning_content"] = answer.reasoning
@@ -176,32 +187,6 @@ def _completion(ident: str, created: int, model: str, answer: Answer) -> dict[st
 def _extra(answer: Answer) -> dict[str, Any]:
     data = answer_json(answer)
     return {k: data[k] for k in ("text", "found", "mode", "notes")}
-
-
-_CITATION = re.compile(r"\[(\d+)\]")
-
-
-def same_answer(draft: str, final: str) -> bool:
-    """Equal but for spacing, punctuation and where the citations stand."""
-
-    def words(text: str) -> str:
-        return "".join(c for c in _CITATION.sub(" ", text).lower() if c.isalnum())
-
-    cites = set(_CITATION.findall(draft)) == set(_CITATION.findall(final))
-    return cites and words(draft) == words(final)
-
-
-def _tail(draft: str, answer: Answer) -> str:
-    """What to send after the streamed draft so the client ends with the checked answer."""
-    final = answer.text
-    if not draft.strip():
-        return final
-    if final.startswith(draft):
-        return final[len(draft) :]
-    if same_answer(draft, final):
-        return ""
-    why = answer.notes[-1] if answer.notes else "the draft was corrected"
-    return f"\n\n[lifelog: {why}]\n{final}"
 
 
 async def _chunks(
@@ -227,17 +212,25 @@ async def _chunks(
         return sse(body)
 
     yield chunk({"role": "assistant", "content": ""})
-    draft: list[str] = []
+    # only the checked answer's pieces come as tokens (lifelog.answer.release)
+    sent: list[str] = []
     answer: Answer | None = None
+    told = False
     try:
         async for event in iterate_in_thread(lambda: memory.ask_stream(question, **kwargs)):
             if event.kind == "token" and event.text:
-                draft.append(event.text)
+                sent.append(event.text)
                 yield chunk({"content": event.text})
             elif event.kind == "reasoning" and event.text:
                 yield chunk({"reasoning_content": event.text})
             elif event.kind == "step" and event.text:
                 yield chunk({"reasoning_content": f"· {event.text}\n"})
+            elif event.kind == "progress" and event.text:
+                if not told:
+                    told = True
+                    yield chunk({"reasoning_content": f"· {event.text}\n"})
+                else:  # a comment: clients skip it, proxies see the connection alive
+                    yield f": {' '.join(event.text.split())}\n\n".encode()
             elif event.answer is not None:
                 answer = event.answer
     except Exception as error:  # reported in the stream: the status line is already sent
@@ -249,14 +242,14 @@ async def _chunks(
         yield sse(error_body("server_error", "no answer was produced"))
         yield b"data: [DONE]\n\n"
         return
-    rest = _tail("".join(draft), answer) + footnotes(answer)
+    rest = _sources(answer)
     if rest:
         yield chunk({"content": rest})
     citations = [citation_json(c) for c in answer.citations]
     finish: Literal["stop"] = "stop"
     yield chunk({}, finish, citations=citations, lifelog=_extra(answer))
     if include_usage:
-        text = "".join(draft) + rest
+        text = "".join(sent) + rest
         yield sse(
             {
                 "id": ident,

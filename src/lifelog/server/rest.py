@@ -136,9 +136,13 @@ class AskBody(BaseModel):
 
 @router.post(
     "/ask",
-    summary="Ask: server-sent events step, reasoning, token, then answer (or one JSON answer)",
+    summary="Ask: server-sent events step, reasoning, progress, token, then answer (or one JSON"
+    " answer)",
 )
 async def ask(request: Request, body: AskBody) -> Any:
+    """While the model writes, ``progress`` events say so; its draft is never sent. The
+    ``token`` events are the checked answer in pieces (put together, the ``answer``'s
+    text), then the ``answer`` itself: see :mod:`lifelog.answer.release`."""
     memory = state_of(request).memory
     history = [(t.get("question", ""), t.get("answer", "")) for t in body.history]
     kwargs: dict[str, Any] = {
