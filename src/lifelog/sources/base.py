@@ -37,6 +37,7 @@ __all__ = [
     "Source",
     "clean_text",
     "file_uri",
+    "left_out_skip",
     "open_binary",
     "read_head",
     "to_utc",
@@ -134,6 +135,20 @@ class Source(ABC):
         parse the whole file again, and ingest recognises what is stored already.
         """
         yield from self.parse(path)
+
+
+#: the position of a ``Skip`` that counts records a reader leaves out on purpose
+LEFT_OUT = "left out"
+
+
+def left_out_skip(file: str, what: str, counts: list[tuple[int, str]]) -> Skip:
+    """The one ``Skip`` that reports the records a reader leaves out of ``file`` on
+    purpose (``counts``: ``(3, "journal entries")`` ...), so that the run's report
+    says so: ``3 journal entries left out``. Its position is ``left out (<what>)``;
+    the ingest report counts it with the skipped records, and lists its reason.
+    """
+    shown = ", ".join(f"{count:,} {words}" for count, words in counts if count)
+    return Skip(file, f"{LEFT_OUT} ({what})", f"{shown} left out")
 
 
 def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:

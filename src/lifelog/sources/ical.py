@@ -1,7 +1,8 @@
-"""iCalendar files (``.ics``): events (and to-dos), recurring events expanded.
+"""iCalendar files (``.ics``): events, to-dos and journals, recurring events expanded.
 
 Every ``VEVENT`` occurrence becomes an item of kind ``event`` (a ``VTODO`` one of
-kind ``task``): ``title`` is the summary; ``text`` the summary, when, where,
+kind ``task``, a ``VJOURNAL`` entry one of kind ``journal``, its text every
+``DESCRIPTION`` it has): ``title`` is the summary; ``text`` the summary, when, where,
 organizer, attendees (with their answers), how it repeats, status, categories,
 URL and the description; ``timestamp`` the start in UTC; ``author`` the
 organizer; ``participants`` the organizer and attendees (names and lower-case
@@ -32,7 +33,9 @@ The file is streamed: components are split out one by one and parsed with the
 icalendar library, so one broken component is reported (``Skip`` naming its
 line) and the rest imported; binary attachments are dropped as they are read.
 ``VTIMEZONE`` rules other than yearly or monthly are refused (they could make
-every time conversion crawl).
+every time conversion crawl). Components left out on purpose (free/busy blocks,
+availability, unknown ``X-`` components) are counted and reported in one ``Skip``
+per file ("2 free/busy blocks left out"), so nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -50,7 +53,16 @@ import icalendar
 
 from ..errors import SourceError
 from ..records import Item, Skip
-from .base import Origin, Parsed, Source, clean_text, file_uri, open_binary, to_utc
+from .base import (
+    Origin,
+    Parsed,
+    Source,
+    clean_text,
+    file_uri,
+    left_out_skip,
+    open_binary,
+    to_utc,
+)
 from .ical_rrule import RuleError, expand, parse_rule
 from .ical_values import (
     When,
@@ -74,7 +86,12 @@ MAX_STREAM_BYTES = 256 * 1024 * 1024
 READ_LIMIT = 1_000_000
 DEFAULT_WINDOW_DAYS = 730
 DEFAULT_MAX_OCCURRENCES = 500
-_WANTED = ("VEVENT", "VTODO", "VTIMEZONE")
+_WANTED = ("VEVENT", "VTODO", "VJOURNAL", "VTIMEZONE")
+#: what the report calls the components left out
+_LEFT_OUT_NAMES = {
+    "VFREEBUSY": ("free/busy block", "free/busy blocks"),
+    "VAVAILABILITY": ("availability block", "availability blocks"),
+}
 
 
 def _setting(name: str, default: int, low: int, high: int) -> int:
@@ -93,29 +110,44 @@ class _Block:
     too_large: bool = False
 
 
-def _blocks(handle: IO[bytes], calendar: dict[str, str]) -> Iterator[_Block]:
-    """Top-level VEVENT/VTODO/VTIMEZONE components as text, one at a time.
+def _blocks(
+    handle: IO[bytes], calendar: dict[str, str], left_out: dict[str, int] | None = None
+) -> Iterator[_Block]:
+    """Top-level VEVENT/VTODO/VJOURNAL/VTIMEZONE components as text, one at a time.
 
     Folded lines are joined, binary ATTACH values dropped, calendar-level
-    ``X-WR-CALNAME``/``X-WR-TIMEZONE`` copied into ``calendar``.
+    ``X-WR-CALNAME``/``X-WR-TIMEZONE`` copied into ``calendar``; other top-level
+    components are passed over and counted by name in ``left_out``.
     """
     lines: list[str] = []
     size = 0
     kind: str | None = None
     start = depth = 0
+    other = 0  # depth inside a component that is left out
     logical: bytearray | None = None
     logical_line = number = 0
 
     def finish(raw: bytes, at: int) -> Iterator[_Block]:
-        nonlocal kind, size, start, depth, lines
+        nonlocal kind, size, start, depth, lines, other
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             text = raw.decode("cp1252", errors="replace")
         upper = text.upper()
+        if other:
+            if upper.startswith("BEGIN:"):
+                other += 1
+            elif upper.startswith("END:"):
+                other -= 1
+            return
         if kind is None:
-            if upper.startswith("BEGIN:") and upper[6:].strip() in _WANTED:
-                kind, start, depth, lines, size = upper[6:].strip(), at, 1, [text], len(text)
+            name = upper[6:].strip() if upper.startswith("BEGIN:") else ""
+            if name in _WANTED:
+                kind, start, depth, lines, size = name, at, 1, [text], len(text)
+            elif name and name != "VCALENDAR":
+                other = 1
+                if left_out is not None:
+                    left_out[name[:40]] = left_out.get(name[:40], 0) + 1
             elif upper.startswith(("X-WR-CALNAME:", "X-WR-TIMEZONE:")):
                 name, _, value = text.partition(":")
                 calendar[name.upper()] = value.strip()[:500]
@@ -165,9 +197,18 @@ def _timezone_problem(text: str) -> str | None:
     return None
 
 
+def _left_out_words(left_out: dict[str, int]) -> list[tuple[int, str]]:
+    """``(count, words)`` for each kind of component left out, in the file's order."""
+    words: list[tuple[int, str]] = []
+    for name, count in left_out.items():
+        one, many = _LEFT_OUT_NAMES.get(name, (f"{name} component", f"{name} components"))
+        words.append((count, one if count == 1 else many))
+    return words
+
+
 class IcalSource(Source):
     name = "ical"
-    description = "iCalendar (.ics) events and to-dos; recurring events expanded"
+    description = "iCalendar (.ics) events, to-dos and journals; recurring events expanded"
     extensions = (".ics", ".ical", ".icalendar")
 
     supports_stream: ClassVar[bool] = True
@@ -181,15 +222,19 @@ class IcalSource(Source):
         return suffix in self.extensions or start.startswith(b"BEGIN:VCALENDAR")
 
     def _read(
-        self, path: Path | Origin, calendar: dict[str, str], held: bytes | None
+        self,
+        path: Path | Origin,
+        calendar: dict[str, str],
+        held: bytes | None,
+        left_out: dict[str, int] | None = None,
     ) -> Iterator[_Block]:
         if held is not None:  # an archive member, held in memory (read in two passes)
-            yield from _blocks(io.BytesIO(held), calendar)
+            yield from _blocks(io.BytesIO(held), calendar, left_out)
             return
         assert isinstance(path, Path)
         handle = open_binary(path)
         with handle:
-            yield from _blocks(handle, calendar)
+            yield from _blocks(handle, calendar, left_out)
 
     def parse_stream(self, name: str, stream: BinaryIO, origin_uri: str) -> Iterator[Parsed]:
         """A calendar inside an archive: held in memory (at most ``MAX_STREAM_BYTES``),
@@ -244,7 +289,8 @@ class IcalSource(Source):
                     key = recurrence_key(when.value, when.all_day)
                     overridden.add((text_of(component.get("UID")), key))
         seen: dict[str, int] = {}
-        for block in self._read(path, calendar, held):
+        left_out: dict[str, int] = {}
+        for block in self._read(path, calendar, held, left_out):
             if block.kind == "VTIMEZONE":
                 continue
             position = f"{block.kind} at line {block.line}"
@@ -261,6 +307,8 @@ class IcalSource(Source):
             yield from self._occurrences(
                 path, position, component, calendar, zones, overridden, seen, window, limit
             )
+        if left_out:
+            yield left_out_skip(file, "calendar", _left_out_words(left_out))
 
     def _occurrences(
         self,
@@ -275,7 +323,7 @@ class IcalSource(Source):
         limit: int,
     ) -> Iterator[Parsed]:
         file = str(path)
-        task = component.name == "VTODO"
+        task = component.name in ("VTODO", "VJOURNAL")  # no start needed, not expanded
         start = when_of(component, "DTSTART", zones)
         if start is None and not task:
             yield Skip(file, position, "event without a readable DTSTART")
@@ -397,9 +445,14 @@ class IcalSource(Source):
         occurrence: str | None,
         rule: str,
     ) -> Item:
+        journal = component.name == "VJOURNAL"
         task = component.name == "VTODO"
         summary = text_of(component.get("SUMMARY"))
         description = text_of(component.get("DESCRIPTION"))
+        if journal:  # a journal entry may hold several DESCRIPTIONs: all of its text
+            found = component.get("DESCRIPTION")
+            texts = found if isinstance(found, list) else [found] if found is not None else []
+            description = "\n\n".join(t for t in (text_of(v) for v in texts[:1000]) if t)
         location = text_of(component.get("LOCATION"))
         status = text_of(component.get("STATUS")).upper()
         organizer = address_of(component["ORGANIZER"]) if "ORGANIZER" in component else {}
@@ -416,8 +469,11 @@ class IcalSource(Source):
             categories.extend(str(c) for c in getattr(prop, "cats", [prop]))
         end = start.value + duration if start is not None and duration is not None else None
         zone_name = start.tzid if start is not None and not start.all_day else None
-        lines = [summary or ("(untitled task)" if task else "(untitled event)")]
-        if start is not None:
+        untitled = "(untitled journal entry)" if journal else "(untitled task)"
+        lines = [summary or (untitled if task or journal else "(untitled event)")]
+        if start is not None and journal:
+            lines.append(f"Date: {format_when(start.value, None, start.all_day, None)}")
+        elif start is not None:
             label = "Starts" if task else "When"
             lines.append(f"{label}: {format_when(start.value, end, start.all_day, zone_name)}")
         if task and end is not None:
@@ -479,12 +535,13 @@ class IcalSource(Source):
             text = text[:MAX_TEXT]
             metadata["truncated"] = True
         moment: datetime | None = to_utc(start.value) if start is not None else None
-        if task:
+        if task or journal:
             for name in ("DUE", "COMPLETED", "CREATED", "DTSTAMP"):
                 if moment is not None:
                     break
                 other = when_of(component, name, {})
                 moment = to_utc(other.value) if other else None
+        first_line = description.split("\n", 1)[0] if journal else ""
         people = [organizer, *attendees]
         participants = tuple(
             dict.fromkeys(v for p in people for v in (p.get("name"), p.get("email")) if v)
@@ -495,12 +552,12 @@ class IcalSource(Source):
         return Item(
             source=self.name,
             key=key,
-            kind="task" if task else "event",
+            kind="journal" if journal else "task" if task else "event",
             text=text,
             timestamp=moment,
             author=(organizer.get("name") or organizer.get("email")) if organizer else None,
             participants=participants[:200],
-            title=(summary or text.split("\n", 1)[0])[:500],
+            title=(summary or first_line or text.split("\n", 1)[0])[:500],
             thread=f"ical:{metadata['uid']}" if "uid" in metadata else None,
             uri=file_uri(path, locator),
             locator=locator,
