@@ -58,6 +58,7 @@ def inert(text: str) -> str:
     text = _IMAGE_INLINE.sub(_image, text)
     text = _IMAGE_REFERENCE.sub(_image, text)
     text = _IMAGE_OPEN.sub(lambda m: "[image]" if m.group(1) else "[image: ", text)
+    text = text.replace("![", "! [")  # "!![x]" left "![image: x]"
     text = _BRACKET_AFTER.sub("] ", text)
     return _MARKUP_START.sub("‹", text)
 
