@@ -34,7 +34,7 @@ from ..errors import SourceError
 from ..records import Item, Skip
 from .base import Parsed, Source, clean_text
 from .jsonstream import record_uri
-from .sqlitecopy import SQLITE_MAGIC, read_copy, schema_has
+from .sqlitecopy import SQLITE_MAGIC, read_copy, schema_has, sqlite_tables
 
 __all__ = [
     "ChromeHistorySource",
@@ -169,12 +169,17 @@ class _HistorySource(Source):
     tables: ClassVar[tuple[str, ...]]
 
     def sniff(self, path: Path, head: bytes) -> bool:
+        """By the database's tables, whatever the file is called (``History-57.0…``, a
+        copy). A database with the browser's own file name is claimed whatever its
+        tables, and one that cannot be opened also by the table names in its first MiB,
+        so that what is wrong with it is reported."""
         if not head.startswith(SQLITE_MAGIC):
             return False
         if path.name in self.file_names:
             return True
-        if path.suffix.lower() not in (".db", ".sqlite", ".sqlite3", ""):
-            return False
+        tables = sqlite_tables(path, head)
+        if tables is not None:
+            return all(t in tables for t in self.tables)
         return schema_has(path, tuple(f"CREATE TABLE {t}".encode() for t in self.tables))
 
     def parse(self, path: Path) -> Iterator[Parsed]:

@@ -16,12 +16,16 @@ The list is decoded one conversation at a time (``JSONDecoder.raw_decode`` on
 a sliding buffer), so memory holds one conversation, not the whole export.
 A file whose top level is not valid JSON raises ``SourceError`` naming the file
 and the position of the error (conversations before that point are kept); one
-malformed conversation is reported as a ``Skip`` and the rest imported.
+malformed conversation is reported as a ``Skip`` and the rest imported. A
+conversation without an ``id`` gets a stable one from its content (its start time
+and its first node: ``content-<sha256>``, ``metadata["conversation_id_derived"]``),
+so a later export of it updates the same items.
 Files over 2 GB are refused.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Iterator, Mapping
@@ -235,6 +239,22 @@ def _branch(mapping: Mapping[str, Any], current: Any) -> list[Mapping[str, Any]]
     return sorted(nodes, key=when)
 
 
+def _content_id(conversation: Mapping[str, Any], mapping: Mapping[str, Any]) -> str:
+    """A stable id for a conversation the export gives none (some third-party exports
+    and older ones): from what does not change when the conversation goes on -- its
+    start time, and its first node (the root of ``mapping``, else the first key)."""
+    roots = sorted(
+        str(key)
+        for key, node in mapping.items()
+        if not isinstance(node, dict) or not node.get("parent")
+    )
+    first = roots[0] if roots else min((str(k) for k in mapping), default="")
+    if not first:  # an empty mapping: the title is all there is
+        first = str(conversation.get("title"))
+    seed = json.dumps([conversation.get("create_time"), first], default=str)
+    return "content-" + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:32]
+
+
 class ChatGPTSource(Source):
     name = "chatgpt"
     description = "ChatGPT data export (conversations.json or the export .zip)"
@@ -289,8 +309,9 @@ class ChatGPTSource(Source):
         if not isinstance(mapping, dict):
             raise ValueError("no 'mapping' object")
         cid = conversation.get("conversation_id") or conversation.get("id")
-        if not isinstance(cid, str) or not cid:
-            raise ValueError("no conversation id")
+        derived = not isinstance(cid, str) or not cid
+        if derived:
+            cid = _content_id(conversation, mapping)
         title = conversation.get("title")
         title = title if isinstance(title, str) and title else None
         started = _time(conversation.get("create_time"))
@@ -318,6 +339,8 @@ class ChatGPTSource(Source):
             mid = message.get("id") or node.get("id")
             locator = f"conversation {cid} / message {mid}"
             metadata: dict[str, Any] = {"role": role, "conversation_id": cid}
+            if derived:
+                metadata["conversation_id_derived"] = True
             if isinstance(meta.get("model_slug"), str):
                 metadata["model"] = meta["model_slug"]
             if len(text) > MAX_TEXT:

@@ -20,10 +20,18 @@ Safety: before python-docx opens the zip, every XML part is checked against zip
 bombs (size and compression ratio) and the total expansion is bounded;
 python-docx's XML parser never resolves entities. A damaged package is reported
 as one ``Skip``; a file that is not a zip at all raises ``SourceError``.
+
+A "Strict Open XML" document (Word's *Save as Strict Open XML Document*, ISO/IEC
+29500 Strict: namespaces under ``http://purl.oclc.org/ooxml/``) is read through an
+in-memory copy of the package whose XML parts name the Transitional namespaces
+(python-docx knows only those); the file itself is never changed.
 """
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +55,46 @@ MAX_TOTAL_BYTES = 1024 * 1024 * 1024
 MAX_NESTING = 8
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_STRICT = b"http://purl.oclc.org/ooxml/"
+#: a Strict namespace or relationship type: ``http://purl.oclc.org/ooxml/<area>/<name>``
+_STRICT_URI = re.compile(rb"http://purl\.oclc\.org/ooxml/(\w+)/(\w+)")
+#: Strict names whose Transitional spelling differs beyond the ``/2006/`` inserted
+_TRANSITIONAL_NAMES = {
+    b"extendedProperties": b"extended-properties",
+    b"customProperties": b"custom-properties",
+}
+
+
+def _transitional_uri(match: re.Match[bytes]) -> bytes:
+    area, name = match.group(1), match.group(2)
+    name = _TRANSITIONAL_NAMES.get(name, name)
+    return b"http://schemas.openxmlformats.org/" + area + b"/2006/" + name
+
+
+def _is_strict(path: Path) -> bool:
+    """Whether the package names the Strict namespaces (its root relationships do)."""
+    with open_zip(path) as archive:
+        names = set(archive.namelist())
+        for name in ("_rels/.rels", "word/document.xml"):
+            if name in names:
+                with archive.open(name) as part:
+                    if _STRICT in part.read(4096):
+                        return True
+        return False
+
+
+def _transitional_copy(path: Path) -> io.BytesIO:
+    """The package in memory with every Strict URI in its XML parts written the
+    Transitional way (sizes were bounded by :func:`_check_archive`)."""
+    out = io.BytesIO()
+    with open_zip(path) as archive, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in archive.infolist():
+            data = archive.read(info)
+            if info.filename.endswith((".xml", ".rels")) and _STRICT in data:
+                data = _STRICT_URI.sub(_transitional_uri, data)
+            copy.writestr(info.filename, data)
+    out.seek(0)
+    return out
 
 
 def _check_archive(path: Path) -> str | None:
@@ -163,7 +211,8 @@ class DocxSource(Source):
             yield Skip(file, "document", problem)
             return
         try:
-            document = docx.Document(str(path))
+            source: str | io.BytesIO = _transitional_copy(path) if _is_strict(path) else str(path)
+            document = docx.Document(source)
             blocks, headings = _body(document)
             properties = _properties(document)
         except Exception as error:  # broad on purpose: zip, lxml and python-docx errors alike
@@ -174,6 +223,8 @@ class DocxSource(Source):
             yield Skip(file, "document", "the document has no text")
             return
         metadata: dict[str, Any] = {"format": "docx", "file": path.name}
+        if not isinstance(source, str):
+            metadata["strict"] = True
         if headings:
             metadata["headings"] = [[level, title] for level, title in headings]
         for key in ("subject", "keywords", "last_modified_by", "category"):

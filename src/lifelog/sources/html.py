@@ -9,9 +9,9 @@ left out).
 The title is ``<title>``, else ``og:title``, else the first ``<h1>``; the author
 a ``<meta name=author>`` (or ``article:author``); the timestamp
 ``article:published_time`` (or a ``<time datetime>``), else the date SingleFile
-saved the page, else the file's mtime. The charset comes from a BOM, else
-``<meta charset>`` / ``http-equiv`` in the first 4 KB, else UTF-8 (with a
-windows-1252 fallback). The page's address (``<link rel=canonical>``,
+saved the page, else the file's mtime. The charset comes from a BOM (UTF-8,
+UTF-16 or UTF-32), else ``<meta charset>`` / ``http-equiv`` in the first 4 KB,
+else UTF-8 (with a windows-1252 fallback). The page's address (``<link rel=canonical>``,
 ``og:url``, the browser's ``<!-- saved from url=(0042)... -->`` mark or a
 SingleFile header) is ``metadata["url"]`` and, when present, the item's key, so
 saving the same page again updates it; otherwise the key is the file name.
@@ -20,7 +20,6 @@ Pages are read up to ``MAX_BYTES`` (20 MB); the rest is cut and marked.
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,7 +30,15 @@ from typing import Any
 from ..errors import SourceError
 from ..records import Item, Skip
 from .base import Parsed, Source, clean_text, file_uri
-from .htmltext import Tree, decode_html, html_to_text, inline_text, main_text, parse_tree
+from .htmltext import (
+    Tree,
+    bom_encoding,
+    decode_html,
+    html_to_text,
+    inline_text,
+    main_text,
+    parse_tree,
+)
 from .notes import parse_note_date
 from .whatsapp import MAX_TEXT
 
@@ -147,8 +154,9 @@ class HtmlSource(Source):
         if path.suffix.lower() not in self.extensions:
             return False
         sample = head[:4096].lower()
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            sample = head[:4096].decode("utf-16", errors="ignore").lower().encode()
+        wide = bom_encoding(head)
+        if wide is not None and wide != "utf-8":  # UTF-16 or UTF-32 with a BOM
+            sample = head[:4096].decode(wide, errors="ignore").lower().encode()
         return b"<" in sample and b"\x00" not in sample
 
     def parse(self, path: Path) -> Iterator[Parsed]:
@@ -160,9 +168,7 @@ class HtmlSource(Source):
             raise SourceError(f"{path}: cannot read: {error}") from error
         truncated = len(data) > MAX_BYTES
         data = data[:MAX_BYTES]
-        if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and (
-            b"\x00" in data[:8192]
-        ):
+        if bom_encoding(data) in (None, "utf-8") and b"\x00" in data[:8192]:
             yield Skip(str(path), "file", "binary file (NUL bytes), not an HTML page")
             return
         markup, encoding, errors = decode_html(data)

@@ -34,6 +34,7 @@ __all__ = [
     "MAX_NODES",
     "Node",
     "Tree",
+    "bom_encoding",
     "decode_html",
     "html_to_text",
     "inline_text",
@@ -97,13 +98,28 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]
 # -- decoding ----------------------------------------------------------------------
 
 
+#: byte order marks and their encodings; UTF-32 first (its LE mark starts like UTF-16's)
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def bom_encoding(data: bytes) -> str | None:
+    """The encoding named by the byte order mark ``data`` starts with, or None."""
+    for bom, name in BOMS:
+        if data.startswith(bom):
+            return name
+    return None
+
+
 def decode_html(data: bytes) -> tuple[str, str, bool]:
-    """``(text, encoding, had errors)`` from a BOM, a meta charset, else UTF-8/1252."""
-    for bom, name in (
-        (codecs.BOM_UTF8, "utf-8"),
-        (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"),
-    ):
+    """``(text, encoding, had errors)`` from a BOM (UTF-8, -16 or -32), a meta charset,
+    else UTF-8/1252."""
+    for bom, name in BOMS:
         if data.startswith(bom):
             text = data[len(bom) :].decode(name, errors="replace")
             return text, name, "\ufffd" in text

@@ -21,6 +21,10 @@ name, with their typedstream length). Tapbacks (reactions) are kept with
 and a message with no text gets ``[attachment: name]``; group events (renames,
 members joining or leaving) are kept with ``metadata["system"] = True``.
 Columns missing from older schemas are read as NULL.
+
+The database is recognised by its tables (``message``, ``chat``, ``handle``,
+``chat_message_join``), whatever the file is called: a renamed copy, or an iPhone
+backup's hashed ``3d0d7e5fb2ce288813306e4d4636395e047a3d28``.
 """
 
 from __future__ import annotations
@@ -37,11 +41,16 @@ from ..errors import SourceError
 from ..records import Item, Skip
 from .base import Parsed, Source, clean_text
 from .jsonstream import cap_text, record_uri
+from .sqlitecopy import sqlite_tables
 
 __all__ = ["APPLE_EPOCH", "ImessageSource", "apple_time", "typedstream_text"]
 
 APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 _SQLITE = b"SQLite format 3\x00"
+#: the tables that make a database Messages' (macOS chat.db, iOS sms.db)
+_TABLES = frozenset(("message", "chat", "handle", "chat_message_join"))
+#: the file name of sms.db in an iPhone backup (SHA-1 of "HomeDomain-Library/SMS/sms.db")
+_BACKUP_NAME = "3d0d7e5fb2ce288813306e4d4636395e047a3d28"
 _COLUMNS = (
     "guid",
     "text",
@@ -133,18 +142,16 @@ class ImessageSource(Source):
     extensions = (".db",)
 
     def sniff(self, path: Path, head: bytes) -> bool:
+        """By the database's tables, whatever the file is called (a copy, an iPhone
+        backup's ``3d0d7e5fb2ce288813306e4d4636395e047a3d28``); a database with Messages'
+        own name (``chat.db``, ``sms.db``) is claimed whatever its tables, so that what
+        is wrong with it is reported."""
         if not head.startswith(_SQLITE):
             return False
-        if path.name.lower() == "chat.db":
+        if path.name.lower() in ("chat.db", "sms.db", _BACKUP_NAME):
             return True
-        if path.suffix.lower() not in (".db", ".sqlite", ""):
-            return False
-        try:
-            with path.open("rb") as handle:
-                schema = handle.read(1 << 20)
-        except OSError:
-            return False
-        return b"chat_message_join" in schema and b"associated_message" in schema
+        tables = sqlite_tables(path, head)
+        return tables is not None and _TABLES <= tables
 
     def parse(self, path: Path) -> Iterator[Parsed]:
         with tempfile.TemporaryDirectory(prefix="lifelog-imessage-") as folder:

@@ -31,11 +31,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote
 
 from ..errors import SourceError
 
-__all__ = ["MAX_IN_MEMORY", "SQLITE_MAGIC", "read_copy", "schema_has"]
+__all__ = ["MAX_IN_MEMORY", "SQLITE_MAGIC", "read_copy", "schema_has", "sqlite_tables"]
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 #: databases up to this size (with their journal; none pending) are copied into memory only
@@ -46,6 +48,10 @@ MAX_SECONDS = 600.0
 MAX_VALUE_BYTES = 16 * 1024 * 1024
 #: bytes searched for table names when sniffing a SQLite file
 SNIFF_BYTES = 1 << 20
+#: seconds listing a database's tables may take at most (sniffing)
+SNIFF_SECONDS = 2.0
+#: table names listed at most
+MAX_TABLES = 10_000
 
 
 def _copy_file(source: Path, target: Path) -> None:
@@ -164,3 +170,44 @@ def schema_has(path: Path, markers: tuple[bytes, ...]) -> bool:
     except OSError:
         return False
     return all(marker in schema for marker in markers)
+
+
+def sqlite_tables(path: Path, head: bytes) -> frozenset[str] | None:
+    """The names of the tables of the SQLite database at ``path`` (whose first bytes are
+    ``head``), or None when it is not one or cannot be opened.
+
+    How every SQLite-based source recognises its file: by its tables, whatever the
+    file is called (``History-57.0.2987.133``, an iPhone backup's hashed name). Cheap
+    and bounded: the file is opened read-only and immutable (no lock, no journal, no
+    write beside it), only ``sqlite_master`` is read, with ``trusted_schema`` off and
+    a time limit; the answer is kept per file, size and modification time.
+    """
+    if not head.startswith(SQLITE_MAGIC):
+        return None
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return _tables(str(path.resolve()), status.st_size, status.st_mtime_ns)
+
+
+@lru_cache(maxsize=256)
+def _tables(path: str, size: int, mtime_ns: int) -> frozenset[str] | None:
+    del size, mtime_ns  # part of the cache key only
+    uri = f"file:{quote(path)}?mode=ro&immutable=1"
+    try:
+        connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    except sqlite3.Error:
+        return None
+    try:
+        connection.execute("PRAGMA trusted_schema = OFF")
+        deadline = time.monotonic() + SNIFF_SECONDS
+        connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        rows = connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' LIMIT ?", (MAX_TABLES,)
+        ).fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        connection.close()
+    return frozenset(str(row[0]) for row in rows if isinstance(row[0], str))
