@@ -87,7 +87,8 @@ def test_serve_makes_the_token_once_and_the_printed_addresses_answer(home: Path)
     first = run_serve(home, check)
     token = (home / TOKEN_FILE).read_text().strip()
     assert stat.S_IMODE((home / TOKEN_FILE).stat().st_mode) == 0o600
-    assert f"/?token={token}" in first and "http://127.0.0.1:" in first
+    assert token in first and "/login?code=" in first and "http://127.0.0.1:" in first
+    assert "token=" not in first  # the sign-in link holds a one-time code, not the token
     assert "/v1" in first and "/mcp" in first
     again = run_serve(home, lambda base: None)
     assert token not in again and TOKEN_FILE in again  # printed once; later, where it is

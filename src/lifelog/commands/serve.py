@@ -54,9 +54,11 @@ def serve(
         say(f"  MCP             {base}/mcp")
         if created:
             say(f"\n  token (shown once) [bold]{token}[/]")
-            say(f"  sign in         {base}/?token={token}\n")
         elif "LIFELOG_TOKEN" not in os.environ:
             say(f"  token           in {escape(str(mem.home / TOKEN_FILE))}")
+        # a one-time code, not the token: the browser's history keeps only a spent link
+        code = app.state.lifelog.access.sign_in_code()
+        say(f"  sign in         {base}/login?code={code}   (works once, for an hour)\n")
         if host not in LOOPBACK:
             say(
                 f"[yellow]warning:[/] listening on {escape(host)}: other machines can reach this"

@@ -11,8 +11,10 @@ Every request passes :class:`Guard`, an ASGI middleware around the whole app
 
 The token comes from ``LIFELOG_TOKEN`` or ``<memory>/server-token`` (0600),
 generated on first start. A browser signs in once: with the form on the sign-in
-page, or by opening the printed ``/?token=…`` URL, which sets the cookie and
-drops the token from the address bar.
+page (a POST: the token never enters an address), or by opening the link
+``lifelog serve`` prints, ``/login?code=…``, whose code is good once and for an hour
+(:meth:`Access.sign_in_code`): the browser's history keeps a spent code, never the
+token. A token in an address (``/?token=…``) signs no one in.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ import hashlib
 import hmac
 import os
 import secrets
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -45,6 +49,8 @@ __all__ = [
 ]
 
 TOKEN_FILE = "server-token"
+#: how long a printed sign-in link works (it works once)
+SIGN_IN_CODE_TTL = 3600.0
 COOKIE = "lifelog_session"
 LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
 #: paths whose 401 is a sign-in page for a browser (everything else answers JSON)
@@ -120,6 +126,9 @@ class Access:
     port: int | None = 8765
     extra_hosts: Iterable[str] = ()
     _hosts: set[tuple[str, int | None]] = field(default_factory=set, init=False)
+    #: sign-in codes not yet used: sha256 of the code -> when it expires (monotonic)
+    _codes: dict[bytes, float] = field(default_factory=dict, init=False)
+    _codes_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
         for raw in (*LOOPBACK, *self.extra_hosts):
@@ -155,6 +164,26 @@ class Access:
         if not candidate:
             return False
         return hmac.compare_digest(candidate.encode("utf-8", "replace"), self.token.encode())
+
+    def sign_in_code(self, ttl: float = SIGN_IN_CODE_TTL) -> str:
+        """A new code for ``/login?code=…``: it signs a browser in once, within ``ttl``
+        seconds. Only its hash is kept; it is no bearer token."""
+        code = secrets.token_urlsafe(24)
+        with self._codes_lock:
+            now = time.monotonic()
+            for key in [k for k, end in self._codes.items() if end < now]:
+                del self._codes[key]
+            self._codes[hashlib.sha256(code.encode()).digest()] = now + ttl
+        return code
+
+    def redeem(self, code: str | None) -> bool:
+        """Whether ``code`` is a live sign-in code; it is spent either way."""
+        if not code:
+            return False
+        key = hashlib.sha256(code.encode("utf-8", "replace")).digest()
+        with self._codes_lock:
+            end = self._codes.pop(key, None)
+        return end is not None and time.monotonic() <= end
 
     def session_value(self) -> str:
         """The cookie's value: derived from the token, useless as a bearer token."""
@@ -222,12 +251,18 @@ class Guard:
                 return None
             return _json(403, "forbidden", "a cookie-authenticated change needs an Origin header")
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-        if "token" in query and method == "GET" and not path.startswith(_MACHINE_PREFIXES):
-            if access.token_ok(query["token"]):
-                return _signed_in(access, path, query)
+        if path == "/login" and method == "GET" and "code" in query:
+            if access.redeem(query["code"]):
+                return _signed_in(access, query.get("next", "/"))
+            return login_response(
+                self.login_page,
+                query.get("next", "/"),
+                "this sign-in link was used already or has expired:"
+                " enter the token, or restart `lifelog serve` for a new link",
+            )
         if path == "/login" and method == "POST":
             return None  # the form checks the token it carries
-        return self.unauthorized(method, path, headers, bool(bearer or "token" in query))
+        return self.unauthorized(method, path, headers, bool(bearer))
 
     def unauthorized(
         self, method: str, path: str, headers: Mapping[str, str], tried: bool
@@ -266,14 +301,13 @@ def login_response(login_page: LoginPage, next_path: str, message: str | None) -
     )
 
 
-def _signed_in(access: Access, path: str, query: Mapping[str, str]) -> Response:
-    """Set the cookie and reload ``path`` without the token in the address bar.
+def _signed_in(access: Access, next_path: str) -> Response:
+    """Set the cookie and go on to ``next_path``: the code leaves the address bar.
 
     A same-origin reload (not a redirect) so the SameSite=Strict cookie is sent
     even when the link was opened from another application.
     """
-    rest = urlencode({k: v for k, v in query.items() if k != "token"})
-    target = quote(safe_next(path)) + (f"?{rest}" if rest else "")
+    target = quote(safe_next(next_path), safe="/?&=%:@!$'()*+,;~-._")
     safe = target.replace("&", "&amp;").replace('"', "&quot;")
     html = (
         '<!doctype html><meta charset=utf-8><title>lifelog</title><link rel="icon" href="data:,">'
@@ -281,7 +315,12 @@ def _signed_in(access: Access, path: str, query: Mapping[str, str]) -> Response:
         f'<p>Signed in. <a href="{safe}">Continue</a></p>'
     )
     return HTMLResponse(
-        html, headers={"set-cookie": access.session_cookie(), "cache-control": "no-store"}
+        html,
+        headers={
+            "set-cookie": access.session_cookie(),
+            "cache-control": "no-store",
+            "referrer-policy": "no-referrer",
+        },
     )
 
 

@@ -10,6 +10,7 @@ drop and keyboard shortcuts. Nothing is loaded from outside the server.
 from __future__ import annotations
 
 import calendar
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,13 +24,13 @@ from markupsafe import Markup, escape
 
 from ..errors import LifelogError
 from ..records import Answer, Hit, Item
-from .auth import login_response, safe_next
+from .auth import TOKEN_FILE, login_response, safe_next
 from .errors import error_response, status_for
 from .queries import POOL, faceted, people_directory, period_counts
 from .rest import ingest as api_ingest
 from .serialize import origin_of, plain
 from .settings import FIELDS, backends, read_settings, write_settings
-from .state import FilterQuery, state_of
+from .state import AppState, FilterQuery, state_of
 
 __all__ = ["login_page", "router", "templates"]
 
@@ -346,9 +347,18 @@ def settings_page(request: Request, saved: bool = False, error: str = "") -> HTM
         backends=backends(),
         saved=saved,
         error=error,
-        token=state.access.token,
+        token_hint=state.access.token[-4:],
+        token_file=_token_file(state),
         stats=state.memory.stats(),
     )
+
+
+def _token_file(state: AppState) -> str | None:
+    """The file the person reads the token from (the page never shows it); ``None`` when
+    it is ``LIFELOG_TOKEN``."""
+    if os.environ.get("LIFELOG_TOKEN", "").strip() == state.access.token:
+        return None
+    return str(state.memory.home / TOKEN_FILE)
 
 
 @router.post("/settings")
@@ -361,6 +371,12 @@ async def settings_form(request: Request) -> Response:
     except LifelogError as error:
         return RedirectResponse(link("/settings", error=str(error)), status_code=303)
     return RedirectResponse("/settings?saved=1", status_code=303)
+
+
+@router.get("/login")
+def login_again(next: str = "/") -> Response:
+    """Already signed in (the guard answers everyone else): go on."""
+    return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/login")
