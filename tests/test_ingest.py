@@ -183,7 +183,10 @@ def test_file_names_that_are_not_utf8_are_imported_kept_apart_and_forgotten(
         assert (again.added, again.files_resumed_past) == (0, 3)  # the journal knows them
         assert memory.forget_file(latin) == 1
         assert memory.search("tea") and not memory.search("coffee")
-        assert memory.ingest(export).added == 1  # only the forgotten one comes back
+        # the journal forgot the file: read again, its item is known as forgotten
+        again = memory.ingest(export)
+        assert (again.added, again.forgotten, again.files_resumed_past) == (0, 1, 2)
+        assert memory.ingest(export, include_forgotten=True).added == 1  # only that one
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
@@ -222,9 +225,12 @@ def test_forget_by_source_file(tmp_path: Path, life: Path) -> None:
         assert removed > 0
         assert memory.stats().items == before - removed
         assert not memory.store.ids_by_origin(str(target.resolve()))
-        # re-ingesting brings exactly those back
+        # re-ingesting skips exactly those, and brings them back when asked
         report = memory.ingest(life)
-        assert report.added == removed
+        assert (report.added, report.forgotten) == (0, removed)
+        report = memory.ingest(life, include_forgotten=True)
+        assert (report.added, report.forgotten) == (removed, 0)
+        assert memory.ingest(life, include_forgotten=True).added == 0
 
 
 def test_cli_round_trip(tmp_path: Path, life: Path) -> None:

@@ -216,7 +216,7 @@ def test_directory_follows_forget_and_reingest(mem: Memory, life: Path) -> None:
     assert mem.forget(sms_ids) == 3
     after = mem.person("alice smith")
     assert "sms" not in after.sources and after.items == alice.items - 2
-    mem.ingest(life / "sms-20230619.xml", force=True)
+    mem.ingest(life / "sms-20230619.xml", include_forgotten=True)
     assert mem.person("alice smith").items == alice.items
 
 

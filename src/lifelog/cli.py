@@ -147,6 +147,11 @@ def print_report(report: IngestReport, out: Console) -> None:
         f" ({report.mb_per_s:.1f} MB/s)"
         + (f"; {report.files_resumed_past} files already done" if report.files_resumed_past else "")
     )
+    if report.forgotten:
+        out.print(
+            f"{report.forgotten:,} items skipped: forgotten earlier"
+            " (use --include-forgotten to bring them back)"
+        )
     for skip in report.skipped[:50]:
         out.print(f"[yellow]skipped[/] {escape(str(skip))}")
     if report.skipped_count > 50:
@@ -226,6 +231,12 @@ def ingest(
         bool,
         typer.Option("--no-embed", help="Only the word index now; `lifelog index embed` later."),
     ] = False,
+    include_forgotten: Annotated[
+        bool,
+        typer.Option(
+            "--include-forgotten", help="Bring back items forgotten earlier (skipped otherwise)."
+        ),
+    ] = False,
 ) -> None:
     """Import exports: mail (mbox, eml, Maildir), chats, notes … Safe to re-run or interrupt."""
     from .commands.index import embed_progress
@@ -238,6 +249,7 @@ def ingest(
             force=force,
             embed=not no_embed,
             embed_progress=embed_progress(quiet),
+            include_forgotten=include_forgotten,
         )
         print_report(report, console)
 
@@ -363,7 +375,10 @@ def forget(
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Remove items from the store and every index: by id, by source file or by query."""
+    """Forget items for good: by id, by source file or by query.
+
+    They leave the store, every index and what was derived from them (people, vectors),
+    their bytes are overwritten in the database, and a re-import skips them."""
     if not item_ids and file is None and query is None:
         raise UserError("say what to forget: item ids, --file PATH or --query WORDS")
     with _open(memory) as mem:
@@ -388,6 +403,11 @@ def forget(
                     typer.confirm(f"Forget these {len(ids)} items?", abort=True)
                 removed += mem.forget(ids)
         console.print(f"forgot {removed} items")
+        if removed:
+            console.print(
+                "[dim]a re-import skips them (`lifelog ingest --include-forgotten` brings"
+                " them back)[/]"
+            )
 
 
 @app.command()

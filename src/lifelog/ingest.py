@@ -7,6 +7,10 @@ already-stored items are recognised by their stable ids (nothing duplicated,
 nothing lost). Every run is journaled in ``runs`` with its counts and every
 skipped record in ``run_errors``.
 
+Items forgotten earlier (``Memory.forget``) are recognised by their content hash
+and skipped, counted in ``IngestReport.forgotten``, so that importing the same
+export again does not silently bring them back; ``include_forgotten`` does.
+
 A file made of parts (an archive, read member by member by
 :mod:`lifelog.sources.archive`) also records each part it finished as
 ``<path>/<part>``, so a run killed in the middle of a large archive goes on
@@ -63,6 +67,8 @@ class SourceCounts:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    #: records not stored because they were forgotten earlier
+    forgotten: int = 0
     #: wall time spent on this source's files (or archive members)
     seconds: float = 0.0
 
@@ -83,6 +89,10 @@ class IngestReport:
     bytes: int = 0
     seconds: float = 0.0
     status: str = "done"
+    #: records not stored because they were forgotten earlier (see the module docstring)
+    forgotten: int = 0
+    #: whether this run stores forgotten items again
+    include_forgotten: bool = False
 
     @property
     def items(self) -> int:
@@ -150,16 +160,29 @@ def _commit(
     """Write ``work``: the items in one transaction, then the skipped records and the
     journal rows of the files (and parts) finished, and add up the counts."""
     results = store.upsert_many(
-        [(origin, items) for origin, items, _counts in work.groups], run_id=report.run_id
+        [(origin, items) for origin, items, _counts in work.groups],
+        run_id=report.run_id,
+        include_forgotten=report.include_forgotten,
     )
+    files = work.files
+    # a file all of whose items were forgotten is not journaled (nor its name kept): the
+    # next import reads it again and says again that it skipped them
+    touched = {
+        origin
+        for (origin, _items, _counts), result in zip(work.groups, results, strict=True)
+        if result.forgotten
+    }
     with store.lock, store.conn:
         _record_skips(store, report.run_id, work.skips)
-        store.conn.executemany(_FILE_ROW, work.files)
+        if touched:
+            files = [row for row in files if row[0] not in touched or _holds_items(store, row[0])]
+        store.conn.executemany(_FILE_ROW, files)
     for (_origin, _items, counts), result in zip(work.groups, results, strict=True):
         for target in (report, counts):
             target.added += result.added
             target.updated += result.updated
             target.unchanged += result.unchanged
+            target.forgotten += result.forgotten
     for counts, skipped in work.skip_counts:
         counts.skipped += skipped
     report.skipped_count += len(work.skips)
@@ -168,6 +191,11 @@ def _commit(
         report.skipped.extend(work.skips[:room])
     if on_batch is not None:
         on_batch()
+
+
+def _holds_items(store: Store, origin: object) -> bool:
+    row = store.conn.execute("SELECT 1 FROM items WHERE origin = ? LIMIT 1", (origin,))
+    return row.fetchone() is not None
 
 
 def _commit_pending(
@@ -297,6 +325,7 @@ def _finish_run(store: Store, report: IngestReport) -> None:
             "updated": c.updated,
             "unchanged": c.unchanged,
             "skipped": c.skipped,
+            **({"forgotten": c.forgotten} if c.forgotten else {}),
         }
         for name, c in report.by_source.items()
     }
@@ -355,13 +384,23 @@ def ingest_paths(
     force: bool = False,
     on_batch: Callable[[], object] | None = None,
     parallel: bool | None = None,
+    include_forgotten: bool = False,
 ) -> IngestReport:
-    """Ingest files and folders into ``store``; see the module docstring."""
+    """Ingest files and folders into ``store``; see the module docstring.
+
+    ``include_forgotten`` stores items forgotten earlier again; files already imported
+    are then read again (as with ``force``), since they may hold such items."""
     progress = progress or Progress()
+    force = force or include_forgotten
     path_list = [str(Path(p).expanduser()) for p in paths]
     units, unknown = plan(Path(p) for p in path_list)
     run_id = _start_run(store, path_list)
-    report = IngestReport(run_id=run_id, paths=path_list, unrecognised=unknown)
+    report = IngestReport(
+        run_id=run_id,
+        paths=path_list,
+        unrecognised=unknown,
+        include_forgotten=include_forgotten,
+    )
     started = time.perf_counter()
     progress.start(sum(u.size for u in units), len(units))
     pending = _Work()  # finished small files, committed together

@@ -180,8 +180,13 @@ class Memory:
         force: bool = False,
         embed: bool = True,
         embed_progress: EmbedProgress | None = None,
+        include_forgotten: bool = False,
     ) -> IngestReport:
         """Import exports (files, folders); see :mod:`lifelog.ingest`.
+
+        Items forgotten earlier are skipped (``IngestReport.forgotten`` counts them)
+        unless ``include_forgotten``, which brings them back (and reads again files
+        already imported unchanged, which may hold them).
 
         Items are searchable by their words as soon as they are stored; then, unless
         ``embed`` is false or ``LIFELOG_EMBED_MODEL=none``, the new chunks are embedded
@@ -193,7 +198,12 @@ class Memory:
         # the people directory reads each stored batch's mentions while the parser works
         # on, then derives the people once at the end
         report = ingest_paths(
-            self.store, paths, progress=progress, force=force, on_batch=self.directory.read_new
+            self.store,
+            paths,
+            progress=progress,
+            force=force,
+            on_batch=self.directory.read_new,
+            include_forgotten=include_forgotten,
         )
         if embed:
             self._embed_after_ingest(embed_progress)
@@ -257,19 +267,35 @@ class Memory:
         return self.embed_pending(progress)
 
     def forget(self, item_ids: Sequence[str]) -> int:
-        """Remove items from the store and from every index. Returns how many were removed."""
-        return self.store.delete(list(item_ids))
+        """Remove items for good: from the store, every index and everything derived from
+        them (people, vectors, the import journal of files left empty), with their bytes
+        overwritten in the database file and its write-ahead log. A re-import skips them
+        (see ``ingest(include_forgotten=...)``). Returns how many were removed."""
+        removed = self.store.forget(list(item_ids))
+        self._forget_derived()
+        return removed
 
     def forget_file(self, path: str | Path) -> int:
-        """Forget every item that came from ``path`` (a file, or anything under a folder)."""
+        """Forget every item that came from ``path`` (a file, or anything under a folder),
+        and the import journal's record of it."""
         origin = file_origin(Path(path).expanduser().resolve())
         ids = self.store.ids_by_origin(origin)
-        removed = self.store.delete(ids)
-        with self.store.lock, self.store.conn:
-            self.store.conn.execute(
-                "DELETE FROM files WHERE path = ? OR path LIKE ?", (origin, origin + "/%")
-            )
+        removed = self.store.forget(ids, files=[origin])
+        self._forget_derived()
         return removed
+
+    def _forget_derived(self) -> None:
+        """After :meth:`Store.forget`: derive the people again (the mentions, names and
+        corrections of forgotten items go), drop the vectors and caches that pointed at
+        them, then empty the write-ahead log, which still holds the pages as they were."""
+        from .index.vectors import compact_vectors
+        from .retrieval import query
+
+        self.directory.refresh()
+        compact_vectors(self.store)
+        with query._CACHE_LOCK:  # the names of authors and participants, per store
+            query._CACHE.pop(self.store, None)
+        self.store.checkpoint()
 
     # -- reading -------------------------------------------------------------------
 

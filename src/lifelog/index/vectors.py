@@ -44,6 +44,7 @@ __all__ = [
     "EmbedProgress",
     "VectorStatus",
     "common_component",
+    "compact_vectors",
     "drop_vectors",
     "embed_pending",
     "embedding_text",
@@ -82,6 +83,23 @@ def drop_vectors(store: Store) -> int:
         store.conn.execute("DELETE FROM meta WHERE key = ?", (META_MODEL,))
         store.conn.execute("UPDATE vector_state SET version = version + 1 WHERE id = 1")
     _CACHES.pop(store, None)
+    return removed
+
+
+def compact_vectors(store: Store) -> int:
+    """After a forget: remove the vectors no chunk has any more and drop this process's
+    matrix, so that nothing derived from a forgotten chunk stays in the file or in memory.
+    Returns how many vectors were removed. (A trigger removes a chunk's vector with the
+    chunk; this also catches what an older memory or an interrupted write left.)"""
+    with store.lock, store.conn:
+        removed = int(
+            store.conn.execute(
+                "DELETE FROM chunk_vectors WHERE NOT EXISTS"
+                " (SELECT 1 FROM chunks c WHERE c.rowid = chunk_vectors.chunk_rowid)"
+            ).rowcount
+        )
+    with _CACHE_LOCK:
+        _CACHES.pop(store, None)
     return removed
 
 

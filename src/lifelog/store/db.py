@@ -3,7 +3,8 @@
 The key is either a passphrase (run through SQLCipher's own PBKDF2 with a
 per-database salt) or 32 random bytes from a key file, used as a raw key.
 Temporary tables and sort spills stay in memory, so no plaintext ever touches
-the disk.
+the disk; deleted content is overwritten with zeros (``secure_delete``), so that
+what is forgotten leaves no bytes behind in the file.
 
 Pages are 16 KiB, authenticated with HMAC-SHA256 (:class:`Cipher`): against
 SQLCipher's defaults (4 KiB, HMAC-SHA512) the ingest process spends 23 % less
@@ -147,6 +148,9 @@ def connect(
             f"cannot read {path}: it is encrypted (set LIFELOG_PASSPHRASE) or damaged"
         ) from error
     conn.execute("PRAGMA temp_store = MEMORY")
+    # deleted rows and freed pages are overwritten with zeros, so that forgotten text is
+    # gone from the file, not only unlinked (no measurable cost on an import)
+    conn.execute("PRAGMA secure_delete = ON")
     conn.execute("PRAGMA foreign_keys = ON")
     if not readonly:
         conn.execute("PRAGMA journal_mode = WAL")

@@ -4,6 +4,13 @@ Items live once, in ``items``; ``chunks`` are spans of them, and the contentless
 FTS5 table ``chunks_fts`` indexes each span (body, title, people). Every write
 goes through :meth:`Store.upsert` / :meth:`Store.delete` so that the store and
 the index never disagree.
+
+:meth:`Store.forget` removes items for good: their rows are overwritten with zeros
+(``secure_delete``, see ``db``), the word index's segments that held their words are
+merged into new ones (a contentless FTS5 table only marks a deleted row, keeping its
+words), the journal rows of their files go, their content hashes are kept in
+``forgotten`` so that a re-import skips them, and :meth:`Store.checkpoint` empties the
+write-ahead log, which still holds the old pages.
 """
 
 from __future__ import annotations
@@ -26,6 +33,9 @@ from .migrations import migrate
 
 __all__ = ["ITEM_COLUMNS", "ItemRow", "Store", "UpsertResult", "item_from_row", "item_row"]
 
+#: a path in a forgotten ingest run's list of paths
+FORGOTTEN_PATH = "(forgotten)"
+
 ITEM_COLUMNS = (
     "rowid, id, source, kind, ts, author, participants, title, thread, uri, locator, "
     "metadata, text, origin"
@@ -37,6 +47,8 @@ class UpsertResult:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: records not stored: an item with the same content was forgotten earlier
+    forgotten: int = 0
 
 
 def _ts(moment: datetime | None) -> float | None:
@@ -200,16 +212,28 @@ class Store:
             yield self.conn
 
     def upsert(
-        self, items: Iterable[Item | ItemRow], *, origin: str | None, run_id: int | None
+        self,
+        items: Iterable[Item | ItemRow],
+        *,
+        origin: str | None,
+        run_id: int | None,
+        include_forgotten: bool = False,
     ) -> UpsertResult:
-        """Insert new items, update changed ones, skip identical ones. One transaction."""
-        return self.upsert_many([(origin, items)], run_id=run_id)[0]
+        """Insert new items, update changed ones, skip identical ones. One transaction.
+
+        Items whose content was forgotten (:meth:`forget`) are skipped and counted in
+        ``forgotten``; with ``include_forgotten`` they are stored again and no longer
+        count as forgotten."""
+        return self.upsert_many(
+            [(origin, items)], run_id=run_id, include_forgotten=include_forgotten
+        )[0]
 
     def upsert_many(
         self,
         groups: Sequence[tuple[str | None, Iterable[Item | ItemRow]]],
         *,
         run_id: int | None,
+        include_forgotten: bool = False,
     ) -> list[UpsertResult]:
         """:meth:`upsert` for several ``(origin, items)`` groups (many small files) in one
         transaction: a commit costs ~0.1 ms, as much as storing a short note."""
@@ -218,9 +242,14 @@ class Store:
         if not any(batch for _origin, batch, _result in batches):
             return [result for _origin, _batch, result in batches]
         with self.writing():
+            # one row read when nothing was ever forgotten (almost always)
+            check = self.conn.execute("SELECT 1 FROM forgotten LIMIT 1").fetchone() is not None
             for origin, batch, result in batches:
                 if batch:
-                    self._upsert(batch, origin, run_id, now, result)
+                    forgotten = check and not include_forgotten
+                    self._upsert(batch, origin, run_id, now, result, skip_forgotten=forgotten)
+                    if check and include_forgotten:
+                        self._unforget([row.digest for row in batch.values()])
         return [result for _origin, _batch, result in batches]
 
     @staticmethod
@@ -242,6 +271,8 @@ class Store:
         run_id: int | None,
         now: float,
         result: UpsertResult,
+        *,
+        skip_forgotten: bool = False,
     ) -> None:
         """One group of :meth:`upsert_many`, inside its transaction."""
         existing: dict[str, tuple[int, str, str | None, str | None, str | None]] = {}
@@ -256,12 +287,20 @@ class Store:
                 existing[item_id] = (rowid, digest, uri, locator, known_origin)
         item_rows: list[tuple[Any, ...]] = []
         moved: list[tuple[str | None, str | None, str | None, int]] = []
+        gone = (
+            self._forgotten_among([r.digest for r in batch.values()])
+            if skip_forgotten
+            else frozenset()
+        )
         for row in batch.values():
             known = existing.get(row.id)
             if known is not None and known[1] == row.digest:
                 result.unchanged += 1
                 if (row.uri, row.locator, origin) != known[2:]:
                     moved.append((row.uri, row.locator, origin, known[0]))
+                continue
+            if row.digest in gone:
+                result.forgotten += 1
                 continue
             if known is not None:
                 self._drop_chunks([known[0]])
@@ -338,8 +377,112 @@ class Store:
             dropped += len(chunk_ids)
         return dropped
 
+    def _forgotten_among(self, digests: Sequence[str]) -> frozenset[str]:
+        found: set[str] = set()
+        for offset in range(0, len(digests), 500):
+            part = list(digests[offset : offset + 500])
+            marks = ",".join("?" * len(part))
+            found.update(
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT hash FROM forgotten WHERE hash IN ({marks})", part
+                )
+            )
+        return frozenset(found)
+
+    def _unforget(self, digests: Sequence[str]) -> None:
+        self.conn.executemany("DELETE FROM forgotten WHERE hash = ?", [(d,) for d in digests])
+
+    def forget(self, item_ids: Sequence[str], *, files: Sequence[str] = ()) -> int:
+        """Remove items for good; return how many were removed. One transaction.
+
+        Besides :meth:`delete`: the items' content hashes are kept in ``forgotten`` (a
+        re-import skips them), the journal forgets the files all of whose items are
+        gone (their ``files`` rows, archive parts included, and logged errors), and the
+        word index's segments are merged, which drops the forgotten rows' words (a
+        contentless FTS5 table only marks a row deleted). ``files`` names origins (files
+        or folders) forgotten as a whole: their journal rows go even when they held no
+        item, and the ingest runs that named them no longer do. Derived data outside the
+        store's core (people, vectors) and the write-ahead log are the caller's:
+        ``Memory.forget`` refreshes them and calls :meth:`checkpoint`.
+        """
+        removed = 0
+        with self.writing():
+            origins: set[str] = set()
+            now = time.time()
+            for offset in range(0, len(item_ids), 500):
+                part = list(item_ids[offset : offset + 500])
+                marks = ",".join("?" * len(part))
+                rows = self.conn.execute(
+                    f"SELECT rowid, hash, origin FROM items WHERE id IN ({marks})", part
+                ).fetchall()
+                if not rows:
+                    continue
+                self.conn.executemany(
+                    "INSERT OR IGNORE INTO forgotten (hash, at) VALUES (?, ?)",
+                    [(r[1], now) for r in rows],
+                )
+                origins.update(r[2] for r in rows if r[2] is not None)
+                rowids = [r[0] for r in rows]
+                self._drop_chunks(rowids)
+                removed += self.conn.execute(
+                    f"DELETE FROM items WHERE rowid IN ({','.join('?' * len(rowids))})", rowids
+                ).rowcount
+            for origin in files:
+                self._forget_journal(origin)
+                self._forget_run_paths(origin)
+            for origin in sorted(origins - set(files)):
+                left = self.conn.execute(
+                    "SELECT 1 FROM items WHERE origin = ? LIMIT 1", (origin,)
+                ).fetchone()
+                if left is None:
+                    self._forget_journal(origin)
+            if removed:
+                self.conn.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('optimize')")
+        return removed
+
+    def _forget_journal(self, origin: str) -> None:
+        """Drop the journal rows of a file or folder: done, its parts, errors logged."""
+        below = (origin + "/", origin + "0")  # a range on the key: "0" follows "/"
+        self.conn.execute(
+            "DELETE FROM files WHERE path = ? OR (path >= ? AND path < ?)", (origin, *below)
+        )
+        self.conn.execute(
+            "DELETE FROM run_errors WHERE file = ? OR (file >= ? AND file < ?)", (origin, *below)
+        )
+
+    def _forget_run_paths(self, origin: str) -> None:
+        """Ingest runs that named ``origin`` (or a path in it) name it no more."""
+        for run_id, raw in self.conn.execute("SELECT id, paths FROM runs").fetchall():
+            try:
+                paths = json.loads(raw)
+            except ValueError:
+                continue
+            if not isinstance(paths, list):
+                continue
+            kept = [
+                FORGOTTEN_PATH
+                if isinstance(p, str) and (p == origin or p.startswith(origin + "/"))
+                else p
+                for p in paths
+            ]
+            if kept != paths:
+                self.conn.execute(
+                    "UPDATE runs SET paths = ? WHERE id = ?",
+                    (json.dumps(kept, ensure_ascii=False), run_id),
+                )
+
+    def checkpoint(self) -> bool:
+        """Copy the write-ahead log into the database and truncate it to nothing, so that
+        no page written before (a forgotten item's, say) stays in it. Waits for readers
+        up to the busy timeout; returns whether the log was emptied."""
+        with self.lock:
+            row = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return row is None or int(row[0]) == 0
+
     def delete(self, item_ids: Sequence[str]) -> int:
-        """Remove items, their chunks and their index entries. Returns items removed."""
+        """Remove items, their chunks and their index entries. Returns items removed.
+        (An update of a changed item; to take an item out for good, :meth:`forget`.)"""
         removed = 0
         with self.writing():
             for offset in range(0, len(item_ids), 500):
