@@ -3,6 +3,11 @@
 Scoring is FTS5's built-in ``bm25()`` (Robertson & Zaragoza, "The Probabilistic
 Relevance Framework: BM25 and Beyond", 2009) with column weights body > title >
 people. Query terms are OR-ed: a chunk matching more, rarer terms ranks higher.
+
+The index is fed :func:`~lifelog.index.text.index_text` (by the store and by
+:mod:`lifelog.index.rebuild`) and questions become terms with
+:func:`~lifelog.index.text.content_terms`: one spelling on both sides, so every term
+a question yields is a term the index can hold.
 """
 
 from __future__ import annotations

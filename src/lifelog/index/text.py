@@ -29,6 +29,7 @@ character alone, so a one-character word is found too (see docs/benchmarks.md,
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 
@@ -175,7 +176,7 @@ def segment(run: str, *, unigrams: bool = False) -> list[str]:
     lone character as itself; with ``unigrams`` every character too (the index side)."""
     if len(run) < 2:
         return [run]
-    pairs = [run[i : i + 2] for i in range(len(run) - 1)]
+    pairs = list(map(operator.add, run, run[1:]))
     return pairs + list(run) if unigrams else pairs
 
 
