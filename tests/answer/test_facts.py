@@ -41,3 +41,18 @@ def test_the_fact_is_the_span_the_question_form_asks_for(
 def test_names_the_question_already_gives_are_not_the_answer() -> None:
     assert short_fact("Where did I move from Boston?", MOVE) == "Lisbon"
     assert asked_kind("what year did we marry?") == "when"
+
+
+def test_when_is_read_against_the_day_the_sentence_was_written() -> None:
+    from datetime import date
+
+    written = date(2023, 7, 15)  # a Saturday
+    question = "When did Melanie go to the pottery workshop?"
+    sentence = "Last Fri I finally took my kids to a pottery workshop."
+    assert short_fact(question, sentence, written) == "14 July 2023"
+    later = "I'm hosting a dance competition next month."
+    assert short_fact("When did Jon host a dance competition?", later, written) == "August 2023"
+    # a sentence that tells no time is dated by the day it was written, and says so
+    plain = "We finally went to the pottery workshop."
+    assert short_fact(question, plain, written) == "15 July 2023, the day it was written"
+    assert short_fact(question, plain) is None

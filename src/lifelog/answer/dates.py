@@ -18,16 +18,17 @@ from datetime import date, datetime, timedelta
 
 from ..retrieval.dates import NUMBERS, WEEKDAYS
 from .citations import CITATION
-from .extractive import split_sentences
+from .sentences import split_sentences
 
-__all__ = ["resolve_relative"]
+__all__ = ["day_name", "relative_date", "resolve_relative"]
 
 _DAYS = sorted(WEEKDAYS, key=WEEKDAYS.__getitem__)
 _NUMBERS = {**NUMBERS, "a few": 3, "a couple of": 2, "couple of": 2}
 _RELATIVE = re.compile(
     r"\b(?P<expr>yesterday|today|tonight|this morning|this evening|the day before yesterday"
     r"|(?:last|this past|past) (?P<unit>week|weekend|month|year|summer|winter|spring|autumn|fall)"
-    r"|(?:last|this past) (?P<day>monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    r"|(?:last|this past) (?P<day>monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\.?"
     r"|this (?P<this>week|weekend|month|year)"
     r"|next (?P<next>week|weekend|month|year|monday|tuesday|wednesday|thursday|friday|saturday"
     r"|sunday)"
@@ -37,8 +38,12 @@ _RELATIVE = re.compile(
 )
 
 
-def _day(moment: date) -> str:
+def day_name(moment: date) -> str:
+    """A day as people write it: ``9 June 2023``."""
     return f"{moment.day} {moment:%B %Y}"
+
+
+_day = day_name
 
 
 def _months_back(moment: date, months: int) -> date:
@@ -75,7 +80,8 @@ def _resolve(match: re.Match[str], when: date) -> str | None:
             return str(when.year - 1)
         return f"the {unit} before {_day(when)}"
     if weekday:
-        back = (when.weekday() - _DAYS.index(weekday.lower())) % 7 or 7
+        named = next(d for d in _DAYS if d.startswith(weekday.lower()[:3]))
+        back = (when.weekday() - _DAYS.index(named)) % 7 or 7
         return _day(when - timedelta(days=back))
     if this:
         this = this.lower()
@@ -94,6 +100,16 @@ def _resolve(match: re.Match[str], when: date) -> str | None:
         return f"{_months_back(when, count):%B %Y}"
     plural = "s" if count > 1 else ""
     return f"{count} week{plural} before {_day(when)}"
+
+
+def relative_date(sentence: str, when: date) -> str | None:
+    """The first relative date in ``sentence`` ("last Friday"), resolved against
+    ``when`` (the day it was written: "14 July 2023"), or ``None``."""
+    for match in _RELATIVE.finditer(sentence):
+        resolved = _resolve(match, when)
+        if resolved is not None:
+            return resolved
+    return None
 
 
 def resolve_relative(answer: str, dates: Mapping[int, datetime | None]) -> tuple[str, int]:

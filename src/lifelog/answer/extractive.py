@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from ..index.text import content_terms, tokens
 from ..records import Answer, Citation, Hit
 from .facts import short_fact
+from .sentences import split_sentences, stem
 
 __all__ = ["NOT_FOUND", "extractive_answer", "split_sentences", "stem"]
 
@@ -23,32 +24,6 @@ MAX_QUOTES = 3
 
 #: words that give a question its form ("how much", "what kind of"), not its topic
 _QUESTION_FORM = frozenset("much many long often kind type sort".split())
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"')\]]*|\n|$)")
-_SUFFIXES = ("ingly", "edly", "ing", "ied", "ies", "ed", "es", "ly", "s")
-
-
-def stem(word: str) -> str:
-    """A deliberately light suffix stripper (moving → mov, moved → mov)."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    if word.endswith("e") and len(word) > 4:
-        word = word[:-1]
-    return word
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    spans = []
-    for match in _SENTENCE.finditer(text):
-        start, end = match.start(), match.end()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end - start >= 3:
-            spans.append((start, end))
-    return spans
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +107,8 @@ def extractive_answer(question: str, hits: list[Hit]) -> Answer:
     lines: list[str] = []
     citations: list[Citation] = []
     top = evidence[0]
-    fact = short_fact(question, top.hit.item.text[top.start : top.end])
+    written = top.hit.item.timestamp.date() if top.hit.item.timestamp else None
+    fact = short_fact(question, top.hit.item.text[top.start : top.end], written)
     if fact:
         lines.append(f"{fact} [1]")
     for number, ev in enumerate(evidence, start=1):

@@ -10,6 +10,9 @@ whose form asks for none of these, or a sentence that holds none, gives ``None``
 from __future__ import annotations
 
 import re
+from datetime import date
+
+from .dates import day_name, relative_date
 
 __all__ = ["asked_kind", "short_fact"]
 
@@ -49,15 +52,23 @@ def asked_kind(question: str) -> str | None:
     return None
 
 
-def short_fact(question: str, sentence: str) -> str | None:
-    """The span of ``sentence`` that answers ``question``'s form, or ``None``."""
+def short_fact(question: str, sentence: str, when: date | None = None) -> str | None:
+    """The span of ``sentence`` that answers ``question``'s form, or ``None``.
+
+    For "when", ``when`` (the day the sentence was written) resolves what the sentence
+    says relative to it ("last Friday" → "14 July 2023"); a sentence that tells no time
+    at all is dated by the day it was written."""
     kind = asked_kind(question)
     if kind is None:
         return None
     asked = set(re.findall(r"[\w'’-]+", question.lower()))
     if kind == "when":
         match = _DATE.search(sentence)
-        return match.group(0) if match else None
+        if match:
+            return match.group(0)
+        if when is None:
+            return None
+        return relative_date(sentence, when) or f"{day_name(when)}, the day it was written"
     if kind == "number":
         for match in _NUMBER.finditer(sentence):
             if match.group(0).split()[0].lower() not in asked:

@@ -18,7 +18,8 @@ from datetime import datetime
 
 from ..index.text import content_terms, tokens
 from ..records import Hit
-from .extractive import NOT_FOUND, split_sentences, stem
+from .extractive import NOT_FOUND
+from .sentences import split_sentences, stem
 
 __all__ = [
     "Source",

@@ -25,7 +25,7 @@ from collections.abc import Collection, Sequence
 
 from ..index.text import STOPWORDS, tokens
 from ..retrieval.dates import MONTHS, WEEKDAYS
-from .extractive import split_sentences, stem
+from .sentences import split_sentences, stem
 
 __all__ = [
     "asked_role",

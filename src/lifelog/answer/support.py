@@ -24,7 +24,7 @@ from datetime import datetime
 
 from ..index.text import STOPWORDS, tokens
 from .citations import CITATION
-from .extractive import split_sentences, stem
+from .sentences import split_sentences, stem
 
 __all__ = [
     "MIN_SUPPORT",

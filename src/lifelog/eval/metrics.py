@@ -20,7 +20,7 @@ import string
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from ..answer.extractive import stem
+from ..answer.sentences import stem
 
 __all__ = [
     "answer_contains",
