@@ -131,8 +131,11 @@ def test_settings_come_from_the_environment_then_memory_json() -> None:
     overridden = resolve_embed_settings(configured, env={"LIFELOG_EMBED_MODEL": "none"})
     assert overridden.model == "none" and not overridden.enabled
     assert resolve_embed_settings(configured, model="static", env={}).model == "static"
-    custom_key = resolve_embed_settings({"api_key_env": "MY_KEY"}, env={"MY_KEY": "secret"})
+    named = "LIFELOG_EMBED_API_KEY_MINE"  # only a variable named for the purpose
+    custom_key = resolve_embed_settings({"api_key_env": named}, env={named: "secret"})
     assert custom_key.api_key == "secret"
+    with pytest.raises(ConfigError, match="LIFELOG_EMBED_API_KEY"):
+        resolve_embed_settings({"api_key_env": "MY_KEY"}, env={"MY_KEY": "secret"})
     with pytest.raises(ConfigError, match="API key"):
         resolve_embed_settings({"api_key": "sk-oops"}, env={})
     with pytest.raises(ConfigError):

@@ -30,8 +30,9 @@ def test_environment_points_at_a_server_and_carries_the_key() -> None:
 
 
 def test_config_names_a_server_and_another_key_variable() -> None:
-    config = {"base_url": "http://10.0.0.2:8000/v1", "model": "Qwen3-8B", "api_key_env": "MY_KEY"}
-    settings = resolve_settings(config, env={"MY_KEY": "k"})
+    named = "LIFELOG_LLM_API_KEY_QWEN"  # only a variable named for the purpose
+    config = {"base_url": "http://10.0.0.2:8000/v1", "model": "Qwen3-8B", "api_key_env": named}
+    settings = resolve_settings(config, env={named: "k"})
     assert (settings.backend, settings.model, settings.api_key) == ("openai", "Qwen3-8B", "k")
 
 

@@ -14,7 +14,9 @@
 The choice comes from ``LIFELOG_EMBED_MODEL`` (with ``LIFELOG_EMBED_BASE_URL`` and
 ``LIFELOG_EMBED_API_KEY`` for a server), else the memory's ``settings["embed"]``
 (a name, or ``{"model", "base_url", "api_key_env", "timeout", "batch"}``), else
-``static``. A key is never stored in ``memory.json``.
+``static``. A key is never stored in ``memory.json``, and is read only from a variable
+named for it: ``LIFELOG_EMBED_API_KEY`` or ``LIFELOG_EMBED_API_KEY_<NAME>``
+(``api_key_env`` picks one; see :func:`lifelog.models.llm.key_variable`).
 
 Every backend returns float32 rows of unit length (an empty text gives a zero row),
 so a dot product is the cosine similarity.
@@ -35,6 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import ConfigError, ModelError, UserError
+from .llm import key_variable
 from .prepare import STATIC_BASE, ensure_static_model, minilm_path, read_info
 
 
@@ -336,7 +339,7 @@ def resolve_embed_settings(
             "memory.json must not hold an API key: set LIFELOG_EMBED_API_KEY"
             " (or name another variable with settings.embed.api_key_env)"
         )
-    key_env = str(raw.get("api_key_env") or "LIFELOG_EMBED_API_KEY")
+    key_env = key_variable(raw.get("api_key_env"), "LIFELOG_EMBED_API_KEY", "settings.embed")
     try:
         settings = EmbedSettings(
             model=str(model or env.get("LIFELOG_EMBED_MODEL") or raw.get("model") or "static"),

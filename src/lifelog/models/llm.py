@@ -17,7 +17,10 @@ Settings come from the memory's ``memory.json`` (``settings["llm"]``: ``backend`
 ``extra_body``, ``max_evidence_tokens``), then
 the environment (``LIFELOG_LLM_BASE_URL``, ``LIFELOG_LLM_MODEL``,
 ``LIFELOG_LLM_API_KEY``), then an explicit ``model`` argument (``--model``).
-A key is never stored in ``memory.json``: it comes from the environment.
+A key is never stored in ``memory.json``: it comes from the environment, and only from
+a variable named for the purpose (:func:`key_variable`): ``LIFELOG_LLM_API_KEY`` or
+``LIFELOG_LLM_API_KEY_<NAME>`` (``api_key_env`` picks one), never another secret such as
+``LIFELOG_PASSPHRASE`` that a changed setting would send to a model server.
 ``LIFELOG_LLM_MODEL=none`` (or ``--model none``) turns generation off.
 """
 
@@ -26,6 +29,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
@@ -46,6 +50,7 @@ __all__ = [
     "complete",
     "create_llm",
     "estimate_tokens",
+    "key_variable",
     "resolve_settings",
 ]
 
@@ -266,7 +271,7 @@ def resolve_settings(
         )
     except (TypeError, ValueError) as error:
         raise ConfigError(f"invalid settings.llm in memory.json: {error}") from error
-    key_env = str(raw.get("api_key_env") or "LIFELOG_LLM_API_KEY")
+    key_env = key_variable(raw.get("api_key_env"), "LIFELOG_LLM_API_KEY", "settings.llm")
     settings = replace(settings, api_key=env.get(key_env) or env.get("LIFELOG_LLM_API_KEY"))
     if env.get("LIFELOG_LLM_BASE_URL"):
         settings = replace(settings, backend="openai", base_url=env["LIFELOG_LLM_BASE_URL"])
@@ -284,6 +289,24 @@ def resolve_settings(
             " set LIFELOG_LLM_BASE_URL (e.g. http://127.0.0.1:11434/v1 for Ollama)"
         )
     return settings
+
+
+def key_variable(name: Any, default: str, where: str) -> str:
+    """The environment variable an API key is read from: ``default`` or ``default_<NAME>``.
+
+    Any other name is refused: a setting changed through the web could otherwise send
+    any variable (``LIFELOG_PASSPHRASE``, a cloud credential) to the model server as a
+    bearer token, and tell whether it exists.
+    """
+    if name in (None, ""):
+        return default
+    text = str(name)
+    if text == default or re.fullmatch(re.escape(default) + r"_[A-Z0-9_]{1,64}", text):
+        return text
+    raise ConfigError(
+        f"{where}.api_key_env: {text!r} is not a key variable: name {default}"
+        f" or {default}_<NAME> (e.g. export {default}_OLLAMA=…)"
+    )
 
 
 def _with_model(settings: LLMSettings, model: str) -> LLMSettings:

@@ -257,6 +257,8 @@ async def job_events(request: Request, job_id: str) -> StreamingResponse:
 class SettingsBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     llm: dict[str, Any]
+    #: the host of a base_url off this machine, repeated to confirm where questions go
+    confirm_host: str | None = None
 
 
 @router.get("/settings", summary="The model settings (never a key)")
@@ -267,5 +269,5 @@ def get_settings(request: Request) -> dict[str, Any]:
 @router.put("/settings", summary="Change the model settings")
 def put_settings(request: Request, body: SettingsBody) -> dict[str, Any]:
     memory = state_of(request).memory
-    write_settings(memory, body.llm)
+    write_settings(memory, body.llm, confirm_host=body.confirm_host)
     return read_settings(memory)

@@ -29,7 +29,7 @@ from .errors import error_response, status_for
 from .queries import POOL, faceted, people_directory, period_counts
 from .rest import ingest as api_ingest
 from .serialize import origin_of, plain
-from .settings import FIELDS, backends, read_settings, write_settings
+from .settings import FIELDS, ConfirmationNeeded, backends, read_settings, write_settings
 from .state import AppState, FilterQuery, state_of
 
 __all__ = ["login_page", "router", "templates"]
@@ -338,6 +338,16 @@ async def ingest_form(request: Request, files: Annotated[list[UploadFile], File(
 
 @router.get("/settings", response_class=HTMLResponse)
 def settings_page(request: Request, saved: bool = False, error: str = "") -> HTMLResponse:
+    return _settings_page(request, saved=saved, error=error)
+
+
+def _settings_page(
+    request: Request,
+    *,
+    saved: bool = False,
+    error: str = "",
+    confirm: dict[str, Any] | None = None,
+) -> HTMLResponse:
     state = state_of(request)
     return page(
         request,
@@ -347,10 +357,32 @@ def settings_page(request: Request, saved: bool = False, error: str = "") -> HTM
         backends=backends(),
         saved=saved,
         error=error,
+        confirm=confirm,
         token_hint=state.access.token[-4:],
         token_file=_token_file(state),
         stats=state.memory.stats(),
     )
+
+
+@router.post("/settings")
+async def settings_form(request: Request) -> Response:
+    """Save the form; a model server off this machine is first shown for confirmation."""
+    form = await request.form()
+    values = {name: form.get(name) for name in FIELDS if name in form}
+    strings = {k: v for k, v in values.items() if isinstance(v, str)}
+    confirm_host = form.get("confirm_host")
+    memory = state_of(request).memory
+    try:
+        write_settings(
+            memory,
+            strings,
+            confirm_host=confirm_host if isinstance(confirm_host, str) else None,
+        )
+    except ConfirmationNeeded as needed:
+        return _settings_page(request, confirm={"host": needed.host, "values": strings})
+    except LifelogError as error:
+        return RedirectResponse(link("/settings", error=str(error)), status_code=303)
+    return RedirectResponse("/settings?saved=1", status_code=303)
 
 
 def _token_file(state: AppState) -> str | None:
@@ -359,18 +391,6 @@ def _token_file(state: AppState) -> str | None:
     if os.environ.get("LIFELOG_TOKEN", "").strip() == state.access.token:
         return None
     return str(state.memory.home / TOKEN_FILE)
-
-
-@router.post("/settings")
-async def settings_form(request: Request) -> Response:
-    form = await request.form()
-    values = {name: form.get(name) for name in FIELDS if name in form}
-    memory = state_of(request).memory
-    try:
-        write_settings(memory, {k: v for k, v in values.items() if isinstance(v, str)})
-    except LifelogError as error:
-        return RedirectResponse(link("/settings", error=str(error)), status_code=303)
-    return RedirectResponse("/settings?saved=1", status_code=303)
 
 
 @router.get("/login")
