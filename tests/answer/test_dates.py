@@ -47,3 +47,32 @@ def test_sentences_without_one_dated_citation_are_left_alone() -> None:
 def test_each_sentence_uses_its_own_citation() -> None:
     text, count = resolve_relative("Yesterday [1]. Also last month [2].", DATES)
     assert (text, count) == ("8 June 2023 [1]. Also December 2021 [2].", 2)
+
+
+def test_a_date_an_item_says_relative_to_its_own_supports_the_resolved_answer() -> None:
+    """'Next month [1]', from a message of 3 April 2023 that says "next month", is
+    resolved to May 2023 and kept as the model's answer: the item said it."""
+    from datetime import UTC, datetime
+
+    from lifelog.answer.generate import finalize
+    from lifelog.answer.prompts import Source, render_source
+    from lifelog.records import Hit, Item
+
+    text = "I'm also hosting a dance competition next month to showcase local talent."
+    item = Item(
+        source="chat",
+        key="1",
+        kind="message",
+        text=text,
+        timestamp=datetime(2023, 4, 3, 12, tzinfo=UTC),
+        author="Jon",
+        participants=("Jon", "Gina"),
+    )
+    hit = Hit(item, 1.0, 0, len(text), text)
+    sources = {1: Source(1, hit, 0, len(text), render_source(1, hit, 0, len(text)))}
+    answer = finalize("When did Jon host a dance competition?", "Next month [1].", sources, [hit])
+    assert answer.mode == "generative" and answer.found, answer.notes
+    assert answer.text == "May 2023 [1]."
+    # a month the item does not say is not supported by it
+    wrong = finalize("When did Jon host a dance competition?", "In June [1].", sources, [hit])
+    assert wrong.mode != "generative" or not wrong.found

@@ -177,7 +177,8 @@ def test_extractive_answers_in_three_languages(locomo_file: Path) -> None:
     rows = by_question(summary["per_question"])
     assert len(rows) == 6
     assert all(row["mode"] == "extractive" for row in rows.values())
-    assert all(row["first_token"] is None and row["latency"] >= 0 for row in rows.values())
+    # answers leave only once checked, extractive ones too: their first words come with them
+    assert all(0 <= row["first_token"] <= row["latency"] for row in rows.values())
     # the quoted turn holds the gold answer, whatever its language or type (4, a number)
     assert rows["Что Ольга купила в Казани?"]["contains"] is True
     assert rows["How many hours did Anna's Berlin marathon take?"]["contains"] is True
@@ -190,7 +191,7 @@ def test_extractive_answers_in_three_languages(locomo_file: Path) -> None:
     assert answers["contains_by_category"]["1"] == 100.0
     assert answers["contains_by_category"]["2"] == 0.0
     assert answers["kept_generative"] is None and answers["model"] == "none"
-    assert answers["first_token_p50"] is None
+    assert answers["first_token_p50"] <= answers["latency_p50"]
     opera = rows["What is Anna's favourite opera?"]
     assert answers["abstention"] == (0.0 if opera["found"] else 100.0)
     assert answers["questions"] == 6 and answers["modes"] == {"extractive": 6}

@@ -20,7 +20,7 @@ from ..retrieval.dates import NUMBERS, WEEKDAYS
 from .citations import CITATION
 from .sentences import split_sentences
 
-__all__ = ["day_name", "relative_date", "resolve_relative"]
+__all__ = ["day_name", "relative_date", "relative_dates", "resolve_relative"]
 
 _DAYS = sorted(WEEKDAYS, key=WEEKDAYS.__getitem__)
 _NUMBERS = {**NUMBERS, "a few": 3, "a couple of": 2, "couple of": 2}
@@ -102,14 +102,17 @@ def _resolve(match: re.Match[str], when: date) -> str | None:
     return f"{count} week{plural} before {_day(when)}"
 
 
+def relative_dates(text: str, when: date) -> list[str]:
+    """The relative dates in ``text`` ("last Friday"), each resolved against ``when``
+    (the day it was written: "14 July 2023")."""
+    found = (_resolve(match, when) for match in _RELATIVE.finditer(text))
+    return [resolved for resolved in found if resolved is not None]
+
+
 def relative_date(sentence: str, when: date) -> str | None:
-    """The first relative date in ``sentence`` ("last Friday"), resolved against
-    ``when`` (the day it was written: "14 July 2023"), or ``None``."""
-    for match in _RELATIVE.finditer(sentence):
-        resolved = _resolve(match, when)
-        if resolved is not None:
-            return resolved
-    return None
+    """The first of :func:`relative_dates` in ``sentence``, or ``None``."""
+    found = relative_dates(sentence, when)
+    return found[0] if found else None
 
 
 def resolve_relative(answer: str, dates: Mapping[int, datetime | None]) -> tuple[str, int]:

@@ -24,13 +24,13 @@ from ..models.llm import LLM, Completion, ContextOverflowError, Delta, Message
 from ..records import Answer, Citation, Hit, mend_text
 from ..retrieval.filters import Filters
 from .citations import check_citations, clean_output, strip_citations, strip_links
-from .dates import resolve_relative
+from .dates import relative_dates, resolve_relative
 from .extractive import NOT_FOUND, best_evidence, describe, extractive_answer
 from .prompts import EXAMPLES, Source, Turn, answer_messages, pack_sources
 from .reasoning import check_level
 from .release import releasing
 from .roles import misplaced_value, off_topic, unfounded_premise, wrong_person
-from .support import check_support, repair_citations
+from .support import check_support, repair_citations, terms_of
 from .tools import MemoryLike, item_header, retrieve, source_terms
 
 __all__ = ["DEFAULT_MAX_TOKENS", "AskEvent", "ask_events", "finalize", "generate_answer"]
@@ -328,6 +328,17 @@ def _not_found(
     )
 
 
+def _relative_terms(source: Source) -> set[str]:
+    """The dates ``source`` says relative to its own ("next month" in a message of
+    August 2023: september, 2023), as support terms: an answer resolved against it
+    ("September 2023 [3]") rests on what the item said, not on lifelog's arithmetic."""
+    when = source.hit.item.timestamp
+    if when is None:
+        return set()
+    said = relative_dates(source.excerpt, when.date())
+    return terms_of(" ".join(said)) if said else set()
+
+
 def says_not_found(text: str) -> bool:
     lowered = " ".join(strip_citations(text).lower().replace("’", "'").split())
     return any(mark in lowered for mark in _NOT_FOUND_MARKS) and len(lowered) < 160
@@ -405,7 +416,7 @@ def _finalize(
         notes += (
             f"removed {len(check.removed)} citation(s) to items that were not retrieved: {wrong}",
         )
-    evidence = {n: source_terms(s) for n, s in sources.items()}
+    evidence = {n: source_terms(s) | _relative_terms(s) for n, s in sources.items()}
     repaired, added, moved = repair_citations(
         check.text, evidence, question=question, derived=derived
     )

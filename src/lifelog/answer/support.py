@@ -196,7 +196,7 @@ def check_support(
         ok = bool(used) and numbers_ok and support >= threshold
         checks.append(SentenceCheck(sentence, used, round(support, 2), missing, ok))
     failed = [c for c in checks if not c.ok]
-    if not failed and not told - question_terms - free:
+    if not failed and not told - question_terms:
         return SupportReport(False, tuple(checks), "the answer only restates the question")
     if not failed:
         return SupportReport(True, tuple(checks))

@@ -310,7 +310,8 @@ def _ask(
     memory: Memory, qa: QA, now: datetime | None, model: str | None, reasoning: str = "off"
 ) -> tuple[Answer, float, float | None]:
     """``Memory.ask`` as its stream of events, timed: the answer, and seconds in all and
-    to the first generated token."""
+    to its first words (answers are released only once checked, so these are the
+    checked answer's first words, not the model's first token)."""
     started = time.perf_counter()
     first: float | None = None
     answer: Answer | None = None

@@ -25,10 +25,11 @@ import json
 import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..answer.dates import resolve_relative
 from ..answer.generate import finalize, says_not_found
 from ..answer.prompts import Source, render_source
 from ..errors import UserError
@@ -36,7 +37,7 @@ from ..records import Hit
 from .locomo import QA, load_samples, questions_of
 from .metrics import answer_contains, token_f1
 
-__all__ = ["Labelled", "SupportFigures", "label", "measure", "read_labels"]
+__all__ = ["Labelled", "SupportFigures", "judge", "label", "measure", "read_labels"]
 
 RIGHT_F1 = 0.5
 WRONG_F1 = 0.2
@@ -87,17 +88,10 @@ def label(
             position = positions.get((str(row["sample_id"]), str(row["question"])))
             if position is None:
                 continue
-            if int(row["category"]) == 5:
-                right = False
-            else:
-                gold = str(row["gold"])
-                score = token_f1(draft, gold)
-                if answer_contains(draft, gold) or score >= RIGHT_F1:
-                    right = True
-                elif score < WRONG_F1:
-                    right = False
-                else:
-                    continue
+            judged = False if int(row["category"]) == 5 else judge(draft, str(row["gold"]))
+            if judged is None:
+                continue
+            right = judged
             found.append(
                 Labelled(
                     str(row["sample_id"]),
@@ -109,6 +103,16 @@ def label(
                 )
             )
     return found
+
+
+def judge(answer: str, gold: str) -> bool | None:
+    """Right (``True``), wrong (``False``) or unclear (``None``) by the module's rules."""
+    score = token_f1(answer, gold)
+    if answer_contains(answer, gold) or score >= RIGHT_F1:
+        return True
+    if score < WRONG_F1:
+        return False
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +203,16 @@ def measure(labelled: Sequence[Labelled], locomo: Path) -> SupportFigures:
                         block = render_source(number, hit, start, end)
                         sources[number] = Source(number, hit, start, end, block)
                     hits = [s.hit for s in sources.values()]
+                    if qa.category != 5:
+                        # judged as it reads once lifelog has resolved its relative dates
+                        # ("next month [3]" in a message of April is "May 2023"); that is
+                        # a rewrite, not the check being measured
+                        dated = {n: s.hit.item.timestamp for n, s in sources.items()}
+                        resolved, changed = resolve_relative(entry.draft, dated)
+                        judged = judge(resolved, qa.answer) if changed else entry.right
+                        if judged is None:
+                            continue
+                        entry = replace(entry, right=judged)
                     answer = finalize(qa.question, entry.draft, sources, hits)
                     kept = answer.mode == "generative" and answer.found
                     if entry.right:
