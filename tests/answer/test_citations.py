@@ -44,3 +44,15 @@ def test_template_tokens_are_cleaned_from_output() -> None:
     assert clean_output("<|im_start|>assistant In June [1].<|im_end|></s>") == (
         "assistant In June [1]."
     )
+
+
+def test_a_list_of_the_same_statement_is_one_statement() -> None:
+    from lifelog.answer.citations import merge_repeats
+
+    repeated = "June 2023 [1], June 2023 [2], June 2023 [3, 4]"
+    assert merge_repeats(repeated) == "June 2023 [1][2][3][4]"
+    assert merge_repeats("June 2023 [1]. June 2023 [2].") == "June 2023 [1][2]."
+    # different statements, or prose around them, stay as they are
+    assert merge_repeats("Yes [1], Oslo [2].") == "Yes [1], Oslo [2]."
+    prose = "We went in June 2023 [1], and again in June 2023 [2] with Sam."
+    assert merge_repeats(prose) == prose

@@ -23,6 +23,7 @@ __all__ = [
     "check_citations",
     "clean_output",
     "cited_numbers",
+    "merge_repeats",
     "normalise_citations",
     "strip_citations",
     "strip_links",
@@ -121,6 +122,37 @@ def check_citations(text: str, valid: Collection[int]) -> CitationCheck:
     cleaned = re.sub(r"[ \t]+([.,;:!?])", r"\1", cleaned)
     cleaned = re.sub(r"[ \t]{2,}", " ", cleaned)
     return CitationCheck(cleaned.strip(), tuple(cited_numbers(cleaned)), tuple(removed))
+
+
+_STATEMENT = re.compile(r"\s*([^\[\]\n]+?)\s*((?:\[\d{1,4}\]\s*)+)([,.;]?)")
+
+
+def merge_repeats(text: str) -> str:
+    """One statement for a small model's list of the same one ("June 2023 [1], June 2023
+    [2], June 2023 [3]" → "June 2023 [1][2][3]"); any other text as it is."""
+    text = normalise_citations(text)
+    pieces: list[tuple[str, list[str], str]] = []
+    position = 0
+    for match in _STATEMENT.finditer(text):
+        if match.start() != position:
+            return text
+        pieces.append((match.group(1), CITATION.findall(match.group(2)), match.group(3)))
+        position = match.end()
+    if text[position:].strip() or len(pieces) < 2:
+        return text
+    merged: dict[str, tuple[str, list[str], str]] = {}
+    for said, numbers, stop in pieces:
+        key = " ".join(said.lower().split())
+        if key in merged:
+            merged[key][1].extend(n for n in numbers if n not in merged[key][1])
+        else:
+            merged[key] = (said, list(numbers), stop)
+    if len(merged) == len(pieces):
+        return text
+    parts = [
+        f"{said} {''.join(f'[{n}]' for n in numbers)}" for said, numbers, _s in merged.values()
+    ]
+    return ", ".join(parts) + (pieces[-1][2] if pieces[-1][2] == "." else "")
 
 
 def clean_output(text: str) -> str:

@@ -23,7 +23,13 @@ from ..index.text import content_terms, make_snippet
 from ..models.llm import LLM, Completion, ContextOverflowError, Delta, Message
 from ..records import Answer, Citation, Hit, mend_text
 from ..retrieval.filters import Filters
-from .citations import check_citations, clean_output, strip_citations, strip_links
+from .citations import (
+    check_citations,
+    clean_output,
+    merge_repeats,
+    strip_citations,
+    strip_links,
+)
 from .dates import relative_dates, resolve_relative
 from .extractive import NOT_FOUND, best_evidence, describe, extractive_answer
 from .prompts import EXAMPLES, Source, Turn, answer_messages, pack_sources
@@ -387,7 +393,7 @@ def _finalize(
     query: str,
 ) -> Answer:
     notes = tuple(notes)
-    text = clean_output(text)
+    text = merge_repeats(clean_output(text))
 
     def fallback(why: str) -> Answer:
         answer = _extract(question, hits, query)
