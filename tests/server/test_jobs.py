@@ -34,9 +34,11 @@ def _chat_zip(tag: int) -> bytes:
 
 
 def _upload(jobs: Jobs, tag: int) -> Any:
-    job_id, folder = jobs.new_folder()
-    (folder / "chat.zip").write_bytes(_chat_zip(tag))
-    return jobs.start(job_id, folder, ["chat.zip"])
+    spool = jobs.new_spool()
+    spool.begin("chat.zip")
+    spool.write(_chat_zip(tag))
+    spool.end()
+    return jobs.start(spool)
 
 
 def test_every_snapshot_of_a_running_job_is_one_consistent_version(memory: Memory) -> None:
@@ -98,10 +100,13 @@ def test_the_event_that_ends_a_stream_carries_the_finished_job(server: str) -> N
 
 def test_a_job_that_raises_ends_failed_with_its_reason(memory: Memory, tmp_path: Path) -> None:
     jobs = Jobs(memory)
-    job_id, folder = jobs.new_folder()
-    (folder / "chat.zip").write_bytes(_chat_zip(1))
+    spool = jobs.new_spool()
+    spool.begin("chat.zip")
+    spool.write(_chat_zip(1))
+    spool.end()
+    folder = spool.folder
     memory.store.close()  # the import cannot write: the job fails, the error is shown
-    job = jobs.start(job_id, folder, ["chat.zip"])
+    job = jobs.start(spool)
     deadline = time.monotonic() + 30
     while not job.finished and time.monotonic() < deadline:
         jobs.wait(job, job.version, 0.5)

@@ -1,10 +1,13 @@
 """Ingest jobs: an uploaded export imported in the background, its progress observable.
 
-Uploads are written under ``<memory>/uploads/<job>/`` (0700), imported with
-``Memory.ingest`` in a worker thread (one import at a time: the store has one
-writer), then deleted: the store keeps every item verbatim and encrypted, so no
-plaintext copy of the export stays behind. Each job counts its changes in
-``version``; watchers (the SSE stream) wait for the next version.
+Uploads are kept encrypted under ``<memory>/uploads/<job>/`` (0700; see
+:mod:`lifelog.server.spool`), imported with ``Memory.ingest`` in a worker thread (one
+import at a time: the store has one writer) from in-memory plaintext, then deleted:
+the store keeps every item verbatim and encrypted, so no copy of the export stays
+behind. A job that a killed server left is shown at the next start as
+``interrupted`` (its spool deleted; uploading the files again finishes it, and what
+was stored is not imported twice). Each job counts its changes in ``version``;
+watchers (the SSE stream) wait for the next version.
 
 A job's fields change only under ``Jobs``' lock, together with its version, and
 watchers read it only as a :meth:`Jobs.snapshot` taken under the same lock: a
@@ -17,7 +20,6 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -27,15 +29,23 @@ from typing import TYPE_CHECKING, Any
 
 from ..index.embedding import EmbedProgress
 from ..ingest import IngestReport, Progress
+from .spool import Spool, leftovers, upload_key
 
 if TYPE_CHECKING:
     from ..memory import Memory
 
-__all__ = ["Job", "Jobs", "safe_name"]
+__all__ = ["ENDED", "Job", "Jobs", "safe_name"]
 
 log = logging.getLogger("lifelog.server")
 _UNSAFE = re.compile(r"[^\w .,()+@-]+")
 MAX_JOBS_KEPT = 50
+#: the statuses a job ends in
+ENDED = ("done", "failed", "interrupted")
+_INTERRUPTED = {
+    "receiving": "the server stopped while the files were uploading",
+    "queued": "the server stopped before this import began",
+    "running": "the server stopped during this import",
+}
 
 
 def safe_name(name: str) -> str:
@@ -49,7 +59,7 @@ def safe_name(name: str) -> str:
 class Job:
     id: str
     files: list[str]
-    status: str = "queued"  # queued | running | done | failed
+    status: str = "queued"  # queued | running | done | failed | interrupted
     created: float = field(default_factory=time.time)
     started: float | None = None
     ended: float | None = None
@@ -86,7 +96,7 @@ class Job:
 
     @property
     def finished(self) -> bool:
-        return self.status in ("done", "failed")
+        return self.status in ENDED
 
 
 def report_json(report: IngestReport) -> dict[str, Any]:
@@ -159,37 +169,40 @@ class Jobs:
         self._cond = threading.Condition()
         self._run_lock = threading.Lock()
         self._prefix = f"{int(time.time()):x}"
-        self._sweep()
+        self._key = upload_key(memory)
+        self._recover()
 
-    def _sweep(self, older_than: float = 24 * 3600) -> None:
-        """Delete uploads a crashed server left behind (a day old: never a running job's)."""
-        if not self.root.is_dir():
-            return
-        for folder in self.root.iterdir():
-            try:
-                stale = time.time() - folder.stat().st_mtime > older_than
-            except OSError:
-                continue
-            if stale:
-                shutil.rmtree(folder, ignore_errors=True)
+    def _recover(self) -> None:
+        """Delete the uploads a killed server left; show their jobs as interrupted."""
+        now = time.time()
+        for left in leftovers(self.root, self._key):
+            reason = _INTERRUPTED.get(left.stage, _INTERRUPTED["running"])
+            job = Job(left.job_id, left.files, status="interrupted", created=left.created)
+            job.ended = now
+            job.error = (
+                f"{reason}: its upload was deleted. Upload the files again to finish it"
+                " (what was already stored is kept, and is not imported twice)."
+            )
+            log.warning("ingest %s was interrupted (%s)", left.job_id, left.stage)
+            self._jobs[job.id] = job
 
-    def new_folder(self) -> tuple[str, Path]:
-        """A job id and the private folder its upload goes into."""
+    def new_spool(self) -> Spool:
+        """A new job's encrypted spool, in a private folder of its own."""
         job_id = f"job-{self._prefix}-{next(self._ids)}"
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        folder = self.root / job_id
-        folder.mkdir(mode=0o700)
-        return job_id, folder
+        return Spool(self.root / job_id, job_id, self._key)
 
-    def start(self, job_id: str, folder: Path, files: list[str]) -> Job:
-        job = Job(job_id, files)
+    def start(self, spool: Spool) -> Job:
+        """Import ``spool``'s files in the background; the spool is deleted when it ends."""
+        job = Job(spool.job_id, list(spool.names))
+        spool.stage("queued")
         with self._cond:
-            self._jobs[job_id] = job
+            self._jobs[job.id] = job
             for old in list(self._jobs.values())[:-MAX_JOBS_KEPT]:
                 if old.finished:
                     del self._jobs[old.id]
         thread = threading.Thread(
-            target=self._run, args=(job, folder), name=f"lifelog-{job_id}", daemon=True
+            target=self._run, args=(job, spool), name=f"lifelog-{job.id}", daemon=True
         )
         thread.start()
         return job
@@ -224,7 +237,7 @@ class Jobs:
             job.version += 1
             self._cond.notify_all()
 
-    def _run(self, job: Job, folder: Path) -> None:
+    def _run(self, job: Job, spool: Spool) -> None:
         def update(**fields: Any) -> None:
             self.update(job, **fields)
 
@@ -232,9 +245,11 @@ class Jobs:
         try:
             with self._run_lock:
                 update(status="running", started=time.time())
-                report = self.memory.ingest(
-                    folder, progress=_Sink(update), embed_progress=_EmbedSink(update)
-                )
+                spool.stage("running")
+                with spool.plaintext() as folder:
+                    report = self.memory.ingest(
+                        folder, progress=_Sink(update), embed_progress=_EmbedSink(update)
+                    )
                 outcome["report"] = report_json(report)
                 outcome["status"] = "done" if report.status == "done" else "failed"
                 if report.status != "done":
@@ -243,7 +258,7 @@ class Jobs:
             log.warning("ingest %s failed: %s", job.id, error)
             outcome.update(status="failed", error=str(error) or type(error).__name__)
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            spool.remove()
             if "status" not in outcome:  # not an Exception (KeyboardInterrupt, SystemExit)
                 outcome.update(status="failed", error="the import was interrupted")
             update(ended=time.time(), **outcome)

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,10 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import NotFoundError, UserError
 from ..records import Answer
 from .errors import error_body, message_for, status_for
-from .jobs import safe_name
+from .jobs import ENDED, safe_name
 from .queries import POOL, faceted, people_directory, period_counts
 from .serialize import answer_json, hit_json, item_json, item_summary, plain
 from .settings import read_settings, write_settings
+from .spool import receive_files
 from .state import FilterBody, FilterQuery, state_of
 from .streaming import iterate_in_thread, sse
 
@@ -26,7 +27,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["memory"])
 Filtered = Annotated[FilterQuery, Depends()]
-_CHUNK = 1 << 20
 
 
 @router.get("/search", summary="Search the memory, with filters and facets")
@@ -176,31 +176,47 @@ async def ask(request: Request, body: AskBody) -> Any:
     return StreamingResponse(stream(), media_type="text/event-stream")
 
 
-@router.post("/ingest", status_code=202, summary="Upload an export; imported as a background job")
-async def ingest(
-    request: Request,
-    files: Annotated[list[UploadFile], File(description="the export's file(s)")],
-) -> JSONResponse:
-    jobs = state_of(request).jobs
-    job_id, folder = await run_in_threadpool(jobs.new_folder)
-    names: list[str] = []
-    try:
-        for upload in files:
-            name = safe_name(upload.filename or "upload")
-            while name in names:
-                name = f"_{name}"
-            names.append(name)
-            with (folder / name).open("wb") as out:
-                while chunk := await upload.read(_CHUNK):
-                    await run_in_threadpool(out.write, chunk)
-    except Exception:
-        import shutil
+_UPLOAD_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["files"],
+                    "properties": {
+                        "files": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "the export's file(s)",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
 
-        shutil.rmtree(folder, ignore_errors=True)
+
+@router.post(
+    "/ingest",
+    status_code=202,
+    summary="Upload an export; imported as a background job",
+    openapi_extra=_UPLOAD_SCHEMA,
+)
+async def ingest(request: Request) -> JSONResponse:
+    """The body is read as it arrives, straight into the job's encrypted spool: no
+    plaintext copy is written (see :mod:`lifelog.server.spool`)."""
+    jobs = state_of(request).jobs
+    spool = await run_in_threadpool(jobs.new_spool)
+    try:
+        names = await receive_files(request, spool, "files", safe_name)
+        if not names:
+            raise UserError("no file was uploaded (send them in the field 'files')")
+        job = await run_in_threadpool(jobs.start, spool)
+    except BaseException:  # a refused or broken upload (or a cancelled request)
+        spool.remove()
         raise
-    if not names:
-        raise UserError("no file was uploaded")
-    job = jobs.start(job_id, folder, names)
     return JSONResponse(
         {"job": jobs.snapshot(job), "events": f"/api/jobs/{job.id}/events"},
         status_code=202,
@@ -241,7 +257,7 @@ async def job_events(request: Request, job_id: str) -> StreamingResponse:
                 seen = snapshot["version"]
                 yield sse(snapshot, "progress")
                 last = loop.time()
-                if snapshot["status"] in ("done", "failed"):
+                if snapshot["status"] in ENDED:
                     yield sse(snapshot, snapshot["status"])
                     return
             elif loop.time() - last > 15:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -329,9 +329,10 @@ def ingest_page(request: Request, job: str | None = None) -> HTMLResponse:
 
 
 @router.post("/ingest")
-async def ingest_form(request: Request, files: Annotated[list[UploadFile], File()]) -> Response:
-    """The form's upload (without JavaScript): start the job, show its page."""
-    response = await api_ingest(request, files)
+async def ingest_form(request: Request) -> Response:
+    """The form's upload (without JavaScript, field ``files``): start the job, show its
+    page. Streamed into the encrypted spool like ``POST /api/ingest``."""
+    response = await api_ingest(request)
     job_id = response.headers["location"].rsplit("/", 1)[-1]
     return RedirectResponse(link("/ingest", job=job_id), status_code=303)
 

@@ -342,7 +342,7 @@
       section.dataset.job = jobId;
       const source = new EventSource(`/api/jobs/${encodeURIComponent(jobId)}/events`);
       source.addEventListener("progress", (event) => show(JSON.parse(event.data)));
-      for (const name of ["done", "failed"]) {
+      for (const name of ["done", "failed", "interrupted"]) {
         source.addEventListener(name, (event) => {
           show(JSON.parse(event.data));
           source.close();
@@ -363,7 +363,7 @@
           if (!response.ok) continue;
           const job = await response.json();
           show(job);
-          if (job.status === "done" || job.status === "failed") return;
+          if (["done", "failed", "interrupted"].includes(job.status)) return;
         } catch (error) {
           // offline for now: try again
         }
