@@ -272,7 +272,8 @@ class Memory:
         overwritten in the database file and its write-ahead log. A re-import skips them
         (see ``ingest(include_forgotten=...)``). Returns how many were removed."""
         removed = self.store.forget(list(item_ids))
-        self._forget_derived()
+        if removed:
+            self._forget_derived()
         return removed
 
     def forget_file(self, path: str | Path) -> int:
