@@ -3,7 +3,8 @@
 64 unique strings are planted across a mailbox, a single mail, a WhatsApp chat, a
 Markdown note, a calendar and a contact card, some capitalised or in capitals. After
 an import into an encrypted memory (the default), none is in any byte under the memory
-directory, the temporary directory the processes used, or the caches they write. In a
+directory, the temporary directory the processes used, or the caches they write, and
+once they are forgotten none is in the database's pages decrypted with its key. In a
 memory made with ``--no-encryption`` every canary is on disk in the clear (which shows
 the scan sees them); after their items are forgotten through the real server (by id,
 then a clean stop) and through ``lifelog forget`` (by id and by ``--file``), none is in
@@ -18,6 +19,7 @@ last 8 of its 14 letters, which no other canary shares.
 
 from __future__ import annotations
 
+import json
 import random
 import string
 from collections.abc import Iterable, Iterator
@@ -27,10 +29,11 @@ import httpx
 import pytest
 
 from lifelog import Memory
-from lifelog.config import DB_NAME
+from lifelog.config import CONFIG_NAME, DB_NAME, KEY_NAME
 from lifelog.ingest import file_origin
 from lifelog.models.prepare import model_cache_dir
 from lifelog.store import connect
+from lifelog.store.db import Cipher
 from process_helpers import AUTH, base_env, lifelog, serving
 
 N = 64
@@ -180,6 +183,35 @@ def leaks(roots: Iterable[Path], canaries: Iterable[str]) -> set[str]:
     return found
 
 
+def decrypted_pages(home: Path) -> bytes:
+    """Every page of a key-file memory's database decrypted, as anyone holding the key
+    could (SQLCipher 4: AES-256-CBC per page, a raw key used as is, the IV in the
+    page's reserved tail; the first page begins with the salt)."""
+    modes = pytest.importorskip("cryptography.hazmat.primitives.ciphers.modes")
+    from cryptography.hazmat.primitives.ciphers import Cipher as Aes
+    from cryptography.hazmat.primitives.ciphers import algorithms
+
+    assert not (home / f"{DB_NAME}-wal").exists() or not (home / f"{DB_NAME}-wal").stat().st_size
+    key = bytes.fromhex((home / KEY_NAME).read_text().strip())
+    settings = Cipher.from_json(json.loads((home / CONFIG_NAME).read_text())["cipher"])
+    size = settings.page_size
+    mac = {"HMAC_SHA1": 20, "HMAC_SHA256": 32, "HMAC_SHA512": 64}[settings.hmac]
+    reserve = -(-(16 + mac) // 16) * 16
+    data = (home / DB_NAME).read_bytes()
+    pages = []
+    for offset in range(0, len(data), size):
+        page = data[offset : offset + size]
+        iv = page[size - reserve : size - reserve + 16]
+        decryptor = Aes(algorithms.AES(key), modes.CBC(iv)).decryptor()
+        pages.append(decryptor.update(page[16 if offset == 0 else 0 : size - reserve]))
+    return b"".join(pages)
+
+
+def traces(data: bytes, canaries: Iterable[str]) -> set[str]:
+    data = data.lower()
+    return {c for c in canaries if trace(c) in data}
+
+
 def vocabulary(home: Path) -> set[str]:
     """The word index's terms that start with ``zq`` (the memory is not encrypted; read
     only, in a temporary table)."""
@@ -220,6 +252,10 @@ def test_canaries_never_reach_the_disk_in_the_clear_and_forgetting_leaves_no_byt
     found = lifelog("search", "--memory", encrypted, canaries[0].upper(), env=env)
     assert canaries[0][-8:] in found.stdout.lower()  # stored and searchable
     assert leaks([encrypted, *watched], canaries) == set()
+    # with the key, forgotten items are no more readable than they are without it
+    assert traces(decrypted_pages(encrypted), canaries) == set(canaries)
+    lifelog("forget", "--memory", encrypted, "--file", life / "canary", env=env)
+    assert traces(decrypted_pages(encrypted), canaries) == set()
 
     # -- not encrypted: every canary is on disk until forgotten ---------------------------
     plain = tmp_path / "plain"
