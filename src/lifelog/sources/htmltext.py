@@ -17,7 +17,10 @@ densest block — paragraphs of 25+ characters score their parent (and half thei
 grandparent) by length and commas, scaled down by the share of link text, a
 readability-style heuristic — else the whole body. Inside the chosen block,
 elements whose class or id reads like furniture (``menu``, ``sidebar``,
-``cookie``, ``share`` ...) are left out too.
+``cookie``, ``share`` ...) are left out too, unless they hold most of the block's text
+(``advert-content-wrap`` around a whole story). When what is left is a small share of
+the visible text (``MIN_MAIN_SHARE``) of its block, or a line or two of the page's (a
+footer, a date line, a heading), the fuller visible text is kept instead.
 
 The text keeps block structure: paragraphs, list items as ``- ``, table rows with
 `` | `` between cells, ``pre`` verbatim, image ``alt`` text in brackets.
@@ -376,6 +379,13 @@ def _boilerplate(node: Node) -> bool:
     return bool(_BOILERPLATE.search(f"{attrs.get('class', '')} {attrs.get('id', '')}"))
 
 
+def _furniture(node: Node, within: Node) -> bool:
+    """Furniture by its class or id, and small beside the block it sits in: a wrapper
+    holding most of the block's text (``advert-content-wrap`` around a whole article) is
+    the content, whatever it is called."""
+    return _boilerplate(node) and node.size * 2 <= within.size
+
+
 def _is_article(node: Node) -> bool:
     return node.tag in ("article", "main") or node.attrs.get("role", "").lower() == "main"
 
@@ -459,7 +469,7 @@ def _render(node: Node, boilerplate: bool) -> str:
             elif tag in _BLOCK:
                 newline(wide)
             continue
-        if boilerplate and current is not node and _boilerplate(current):
+        if boilerplate and current is not node and _furniture(current, node):
             continue
         if tag == "br":
             out.append("\n")
@@ -479,6 +489,13 @@ def _render(node: Node, boilerplate: bool) -> str:
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
 
+
+#: main text holding less than this share of the visible text (menus, forms and hidden
+#: elements already left out) of its block, or of the page when it is also shorter than
+#: ``MIN_MAIN_CHARS``, is a miss (a footer, a date line, a heading alone): the fuller
+#: visible text is kept instead
+MIN_MAIN_SHARE = 0.2
+MIN_MAIN_CHARS = 150
 
 _PARAGRAPHS = frozenset(("p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "hr", "blockquote"))
 _CANDIDATES = frozenset(("p", "pre", "td", "blockquote", "li", "div", "section"))
@@ -590,4 +607,12 @@ def main_text(root: Node, first: dict[str, Node], main: bool = True) -> str:
         whole = _render(body, boilerplate=False)
         if not text or len(text) < len(whole) // 4:
             text = whole
+    inside = sum(b.size for b in blocks)
+    if len(text) < inside * MIN_MAIN_SHARE:  # the furniture filter ate the block's text
+        text = "\n\n".join(p for p in (_render(b, boilerplate=False) for b in blocks) if p)
+    if len(text) < min(body.size * MIN_MAIN_SHARE, MIN_MAIN_CHARS):  # a line or two: missed
+        fuller = _render(body, boilerplate=True)
+        if len(fuller) < body.size * MIN_MAIN_SHARE:
+            fuller = _render(body, boilerplate=False)
+        text = max(text, fuller, key=len)
     return text
