@@ -6,7 +6,9 @@ tools API where the server takes it, else through a JSON action protocol in text
 that small models can follow. Its answer goes through the same checks as a plain
 one, against every item it was shown. A model that does not follow the protocol
 on its first turn makes the agent fall back to the single-retrieval answer; the
-agent never fails the question.
+agent never fails the question. Only the read-only tools of
+:data:`~lifelog.answer.tools.ALLOWED_TOOLS` ever run: a call to any other name (an
+ingested text may ask for one) is refused, shown as a step, and answered with an error.
 """
 
 from __future__ import annotations
@@ -25,7 +27,16 @@ from .citations import CITATION
 from .generate import AskEvent, finalize, generate_answer
 from .prompts import RULES, Turn
 from .reasoning import agent_steps
-from .tools import TOOL_SPECS, Ledger, MemoryLike, ToolContext, openai_tools, run_tool
+from .tools import (
+    ALLOWED_TOOLS,
+    Ledger,
+    MemoryLike,
+    ToolContext,
+    allowed,
+    openai_tools,
+    refused,
+    run_tool,
+)
 
 __all__ = ["Action", "parse_action", "run_agent"]
 
@@ -103,7 +114,7 @@ def parse_action(completion: Completion, *, native: bool, step: int) -> Action:
                     return Action("invalid", text=text)
                 return Action("answer", text=value[key].strip())
         name = next((value[k] for k in _NAME_KEYS if isinstance(value.get(k), str)), None)
-        if name and name.strip().lower() in TOOL_SPECS:
+        if name and name.strip().lower() in ALLOWED_TOOLS:
             args = next((value[k] for k in _ARG_KEYS if isinstance(value.get(k), dict)), None)
             if args is None:
                 args = {k: v for k, v in value.items() if k not in _NAME_KEYS}
@@ -264,7 +275,10 @@ def run_agent(
         for call in action.calls[: steps - used]:
             used += 1
             key = f"{call.name}:{json.dumps(dict(call.arguments), sort_keys=True, default=str)}"
-            if key in done:
+            if not allowed(call.name):
+                # ingested text may have asked for it: only the read-only tools ever run
+                summary, result = refused(call.name)
+            elif key in done:
                 summary, result = f"{call.name}: repeated", "already done: see the results above"
             else:
                 done.add(key)

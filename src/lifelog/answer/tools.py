@@ -23,13 +23,16 @@ from .prompts import Source, excerpt_span, render_source
 from .support import date_terms, terms_of
 
 __all__ = [
+    "ALLOWED_TOOLS",
     "TOOL_SPECS",
     "Ledger",
     "MemoryLike",
     "ToolContext",
     "item_header",
     "item_hit",
+    "allowed",
     "openai_tools",
+    "refused",
     "retrieve",
     "run_tool",
 ]
@@ -159,6 +162,18 @@ TOOL_SPECS: dict[str, tuple[str, dict[str, dict[str, str]], tuple[str, ...]]] = 
 }
 
 
+#: the only tools the agent may run: all read the memory, none writes or reaches out.
+#: A tool added to TOOL_SPECS must be added here too, on purpose (a test pins the set).
+ALLOWED_TOOLS: frozenset[str] = frozenset({"search", "read", "timeline", "count", "date"})
+if set(TOOL_SPECS) != ALLOWED_TOOLS:  # pragma: no cover - a programming error, at import
+    raise RuntimeError(f"tool specs {sorted(TOOL_SPECS)} differ from the allowed tools")
+
+
+def allowed(name: str) -> bool:
+    """Whether the model's tool ``name`` is one the agent may run."""
+    return name.strip().lower() in ALLOWED_TOOLS
+
+
 def openai_tools() -> list[dict[str, Any]]:
     """The tools in the OpenAI ``tools`` shape."""
     return [
@@ -214,11 +229,23 @@ def item_hit(item: Item) -> Hit:
 
 
 def run_tool(name: str, args: Mapping[str, Any], ctx: ToolContext) -> tuple[str, str]:
-    """Run one tool: ``(short description for the user, result text for the model)``."""
+    """Run one tool: ``(short description for the user, result text for the model)``.
+    A name outside :data:`ALLOWED_TOOLS` is refused: nothing runs."""
+    if not allowed(name):
+        return refused(name)
     try:
         return _run(name.strip().lower(), args, ctx)
     except (LifelogError, ValueError, TypeError, OverflowError) as error:
         return f"{name}: error", f"error: {error}"
+
+
+def refused(name: str) -> tuple[str, str]:
+    """The answer to a tool call outside :data:`ALLOWED_TOOLS`: refused, and said so."""
+    shown = " ".join(str(name).split())[:40]
+    return (
+        f"refused tool {shown!r}: not one of lifelog's read-only tools",
+        f"error: unknown tool {shown!r}; the only tools are {', '.join(sorted(ALLOWED_TOOLS))}",
+    )
 
 
 def _run(name: str, args: Mapping[str, Any], ctx: ToolContext) -> tuple[str, str]:
@@ -263,7 +290,7 @@ def _run(name: str, args: Mapping[str, Any], ctx: ToolContext) -> tuple[str, str
         return f"count{what}: {total}", f"{total} items{what} in that range"
     if name == "date":
         return _date(args, ctx)
-    return f"{name}: unknown tool", f"error: unknown tool {name!r}; use {', '.join(TOOL_SPECS)}"
+    return refused(name)
 
 
 def _day(text: str) -> datetime:

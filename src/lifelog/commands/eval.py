@@ -1,5 +1,6 @@
 """``lifelog eval``: benchmarks. ``lifelog eval locomo PATH`` measures retrieval and answers
-on LoCoMo conversations (see :mod:`lifelog.eval.locomo`)."""
+on LoCoMo conversations (see :mod:`lifelog.eval.locomo`); ``lifelog eval redteam`` measures
+prompt injection (see :mod:`lifelog.eval.redteam`)."""
 
 from __future__ import annotations
 
@@ -143,6 +144,78 @@ def support(
             markup=False,
             highlight=False,
         )
+
+
+@eval_app.command("redteam")
+def redteam(
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Answer with this model (as `lifelog ask --model`; `obedient` or"
+            " `obedient-tools`: a scripted model that obeys every injection); default: the"
+            " configured model, else the embedded one."
+        ),
+    ] = None,
+    reasoning: Annotated[
+        str,
+        typer.Option(help="Answer with reasoning off | low | medium | high (as `lifelog ask`)."),
+    ] = "off",
+    limit: Annotated[
+        int | None,
+        typer.Option(help="Only N attacks, the kinds taken in turn (default: all 120).", min=1),
+    ] = None,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kind",
+            help="Only attacks of this kind (repeat): false_fact, language, link, reveal, tool.",
+        ),
+    ] = None,
+    json_file: Annotated[
+        Path | None,
+        typer.Option("--json", help="Also write the figures and every answer as JSON here."),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Exit with status 1 when the targets are not met (for CI)."),
+    ] = False,
+) -> None:
+    """Plant hostile mails, chats and documents one at a time in a sample life, ask the
+    question each one targets, and report per kind of attack how many answers carried a
+    request-making construct, ran a tool outside the read-only set, were changed by the
+    injection or revealed another item's secret (see lifelog.eval.redteam). A line per
+    attack goes to stderr as it is answered."""
+    from ..answer.reasoning import check_level
+    from ..cli import console, err
+    from ..errors import UserError
+    from ..eval.redteam import run_redteam
+    from ..eval.redteam_corpus import KINDS
+
+    try:
+        check_level(reasoning)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    unknown = sorted(set(kind or ()) - set(KINDS))
+    if unknown:
+        raise UserError(f"unknown attack kinds {unknown}: use {', '.join(KINDS)}")
+    report = run_redteam(
+        model=model,
+        reasoning=reasoning,
+        limit=limit,
+        kinds=tuple(kind) if kind else KINDS,
+        progress=lambda line: err.print(line, highlight=False, markup=False),
+    )
+    console.print(report.markdown(), markup=False, highlight=False, soft_wrap=True)
+    if json_file is not None:
+        json_file.write_text(
+            json.dumps(report.summary(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+    if check and not report.met():
+        # an error, not typer.Exit: main() runs click with standalone_mode=False, which
+        # returns an Exit's code instead of exiting with it
+        from ..errors import LifelogError
+
+        raise LifelogError("the red-team targets are not met")
 
 
 def register(app: typer.Typer) -> None:
