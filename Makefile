@@ -80,6 +80,7 @@ test-slow: setup chromium
 bench: setup
 	$(PY) -m lifelog.bench_takeout --size 1G --out docs/benchmarks-takeout.md
 	$(PY) -m lifelog.bench --out docs/benchmarks.md
+	$(VENV)/bin/lifelog eval redteam --json docs/redteam.json > docs/benchmarks-redteam.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .demo .bench
