@@ -42,6 +42,7 @@ BUILTIN: dict[str, str] = {
     "imessage": "lifelog.sources.imessage:ImessageSource",
     "chrome": "lifelog.sources.browser:ChromeHistorySource",
     "firefox": "lifelog.sources.browser:FirefoxHistorySource",
+    "subtitles": "lifelog.sources.subtitles:SubtitlesSource",
     "photos": "lifelog.sources.photos:PhotoSource",
     "whatsapp": "lifelog.sources.whatsapp:WhatsAppSource",
     "maildir": "lifelog.sources.email:MaildirSource",
