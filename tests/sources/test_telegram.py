@@ -327,7 +327,8 @@ def test_wrong_types_are_skipped_and_the_rest_imported(tmp_path: Path) -> None:
 def test_huge_text_is_truncated_and_noted(tmp_path: Path) -> None:
     chat = {"id": 1, "messages": [{"id": 1, "date_unixtime": "1", "text": "a" * (MAX_TEXT + 10)}]}
     items, skips = parse(write(tmp_path, chat))
-    assert skips == []
+    assert [s.position for s in skips] == ["chat 1 / message 1"]  # kept, and said so
+    assert "cut to its first 5,000,000 characters" in skips[0].reason
     assert len(items[0].text) == MAX_TEXT and items[0].metadata["truncated"] is True
 
 

@@ -31,6 +31,12 @@ from ..errors import SourceError
 from ..records import Item, Skip
 
 __all__ = [
+    "JSON_ELEMENT_COST",
+    "JSON_WINDOW_CHARS",
+    "MAX_ITEM_TEXT",
+    "MAX_JSON_DEPTH",
+    "MAX_JSON_STRING",
+    "MAX_RECORD_CHARS",
     "Origin",
     "PartDone",
     "Parsed",
@@ -46,6 +52,31 @@ __all__ = [
 Parsed = Item | Skip
 
 HEAD_BYTES = 8192
+
+# -- limits: what one record may cost, whatever the input ----------------------------
+#
+# Every reader keeps memory bounded, whatever it is given (a crafted export holding
+# one message of a gigabyte, a single JSON object of several): long texts are cut,
+# records too large even then are refused with a Skip naming the file and the record,
+# and the rest of the import goes on. The limits live here so that every reader
+# honours the same ones (docs/sources.md lists them).
+
+#: longest text one item keeps; the rest is cut and ``metadata["truncated"]`` set
+MAX_ITEM_TEXT = 5_000_000
+#: longest JSON string decoded: one character more than ``MAX_ITEM_TEXT``, so that a
+#: cut string is still seen as too long (and its item marked truncated) by the source
+MAX_JSON_STRING = MAX_ITEM_TEXT + 1
+#: the most one decoded record (a conversation, a message) may hold once its long
+#: strings are cut, in characters of JSON, each object, array and element counted as
+#: ``JSON_ELEMENT_COST`` more (about the bytes it takes in memory); larger is refused
+MAX_RECORD_CHARS = 128 * 1024 * 1024
+#: what one object, array or element costs towards ``MAX_RECORD_CHARS``
+JSON_ELEMENT_COST = 48
+#: a JSON value up to this many characters is decoded at once; a larger one is built
+#: piece by piece, its strings streamed and cut, so memory never holds it whole
+JSON_WINDOW_CHARS = 1024 * 1024
+#: JSON nested deeper than this in a record is refused (the decoder would recurse)
+MAX_JSON_DEPTH = 200
 
 
 @dataclass(frozen=True, slots=True)

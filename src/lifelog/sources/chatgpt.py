@@ -12,11 +12,17 @@ a tool (``recipient`` other than ``all``), reasoning summaries and empty
 messages are left out. Image and other non-text parts become ``[image]``-style
 placeholders.
 
-The list is decoded one conversation at a time (``JSONDecoder.raw_decode`` on
-a sliding buffer), so memory holds one conversation, not the whole export.
-A file whose top level is not valid JSON raises ``SourceError`` naming the file
-and the position of the error (conversations before that point are kept); one
-malformed conversation is reported as a ``Skip`` and the rest imported. A
+The list is decoded one conversation at a time with :class:`~lifelog.sources.
+jsonstream.JsonStream`, so memory holds one conversation, not the whole export,
+and a bounded one whatever the file holds: a message's text is cut at
+``MAX_ITEM_TEXT`` characters (``metadata["truncated"]``, and a Skip naming the
+message says so), a conversation costing more than ``MAX_RECORD_CHARS`` even then
+is one Skip (see :mod:`lifelog.sources.base`). A top-level object (one
+conversation, or ``{"conversations": [...]}``) is walked the same way, never
+read whole. A file whose top level is not valid JSON raises ``SourceError``
+naming the file and the position of the error (conversations before that point
+are kept); one malformed conversation is reported as a ``Skip`` and the rest
+imported. A
 conversation without an ``id`` gets a stable one from its content (its start time
 and its first node: ``content-<sha256>``, ``metadata["conversation_id_derived"]``),
 so a later export of it updates the same items.
@@ -37,7 +43,8 @@ from ..errors import SourceError
 from ..records import Item, Skip
 from .base import Parsed, Source, clean_text, file_uri
 from .conversations_zip import conversations_member, parse_zipped_conversations
-from .whatsapp import MAX_TEXT, open_zip
+from .jsonstream import MAX_TEXT, JsonStream, JsonStreamError, ValueSkipped, truncation_note
+from .whatsapp import open_zip
 
 __all__ = ["ChatGPTSource"]
 
@@ -45,11 +52,6 @@ __all__ = ["ChatGPTSource"]
 MAX_FILE_BYTES = 2 * 1024**3
 #: characters read from the file at a time
 READ_CHARS = 1 << 20
-#: a single conversation larger than this is refused
-MAX_CONVERSATION_CHARS = 512 * 1024 * 1024
-
-#: what may follow a complete number or literal inside a list
-_AFTER_SCALAR = frozenset(" \t\r\n,]")
 
 AUTHORS = {"user": "Me", "assistant": "ChatGPT"}
 #: content types that carry no conversation text
@@ -72,112 +74,65 @@ _PART_PLACEHOLDERS = {
 }
 
 
-class _Position:
-    """Line and column bookkeeping for error messages on a sliding buffer."""
-
-    def __init__(self) -> None:
-        self.offset = 0  # characters dropped from the front of the buffer
-        self.lines = 0  # newlines in the dropped characters
-        self.line_start = 0  # absolute offset where the current line starts
-
-    def drop(self, buffer: str, count: int) -> None:
-        newlines = buffer.count("\n", 0, count)
-        if newlines:
-            self.lines += newlines
-            self.line_start = self.offset + buffer.rfind("\n", 0, count) + 1
-        self.offset += count
-
-    def describe(self, buffer: str, index: int) -> str:
-        line = self.lines + buffer.count("\n", 0, index) + 1
-        newline = buffer.rfind("\n", 0, index)
-        start = self.offset + newline + 1 if newline >= 0 else self.line_start
-        absolute = self.offset + index
-        return f"line {line} column {absolute - start + 1} (char {absolute})"
-
-
-def _iter_array(stream: IO[str], name: str) -> Iterator[tuple[int, Any]]:
-    """Decode a top-level JSON array element by element; ``(index, value)``."""
-    decoder = json.JSONDecoder()
-    position = _Position()
-    buffer = ""
-    eof = False
-    index = 0
-
-    def more(at: int = 0) -> bool:
-        """Read more; as much as is pending after ``at`` (so retries cost O(n) in all)."""
-        nonlocal buffer, eof
-        if eof:
-            return False
-        chunk = stream.read(max(READ_CHARS, len(buffer) - at))
-        if not chunk:
-            eof = True
-            return False
-        buffer += chunk
-        return True
-
-    def fail(at: int, message: str) -> SourceError:
-        return SourceError(f"{name}: invalid JSON at {position.describe(buffer, at)}: {message}")
-
-    def skip_space(at: int) -> int:
-        while True:
-            while at < len(buffer) and buffer[at] in " \t\r\n":
-                at += 1
-            if at < len(buffer) or not more():
-                return at
-
-    at = skip_space(0)
-    if at >= len(buffer):
-        raise fail(at, "empty file")
-    if buffer[at] == "{":  # a single conversation, or {"conversations": [...]}
-        while more():
-            pass
-        try:
-            value = json.loads(buffer)
-        except json.JSONDecodeError as error:
-            raise fail(error.pos, error.msg) from None
-        if isinstance(value, dict) and isinstance(value.get("conversations"), list):
-            yield from enumerate(value["conversations"])
+def _iter_array(stream: IO[str], name: str, path: Path) -> Iterator[tuple[int, Any] | Skip]:
+    """The conversations, one at a time: ``(index, conversation)``, or a Skip for one
+    too large to read even with its long texts cut (see :class:`JsonStream`)."""
+    reader = JsonStream(stream, read_chars=READ_CHARS)
+    try:
+        first = reader.peek()
+        if not first:
+            raise JsonStreamError(reader.position(), "empty file")
+        if first == "{":  # a single conversation, or {"conversations": [...]}
+            yield from _single(reader, path)
+        elif first == "[":
+            for index in reader.items():
+                try:
+                    yield index, reader.value()
+                except ValueSkipped as error:
+                    yield _refused(path, index, error)
         else:
-            yield 0, value
+            raise JsonStreamError(reader.position(), "expected a list of conversations")
+    except JsonStreamError as error:
+        raise SourceError(f"{name}: invalid JSON at {error.position}: {error.message}") from None
+
+
+def _single(reader: JsonStream, path: Path) -> Iterator[tuple[int, Any] | Skip]:
+    """A top-level object: the conversations of its ``conversations`` list when it has
+    one, else itself as one conversation, its members sharing one record's budget."""
+    budget = reader.budget()
+    start = reader.position()
+    conversation: dict[str, Any] = {}
+    refused: ValueSkipped | None = None
+    wrapped = False
+    for key in reader.members():
+        if key == "conversations" and reader.peek() == "[":
+            wrapped = True
+            for index in reader.items():
+                try:
+                    yield index, reader.value()
+                except ValueSkipped as error:
+                    yield _refused(path, index, error)
+        elif refused is None and not wrapped:
+            try:
+                conversation[key] = reader.value(budget)
+            except ValueSkipped as error:
+                refused = error
+                conversation.clear()
+    if wrapped:
         return
-    if buffer[at] != "[":
-        raise fail(at, "expected a list of conversations")
-    at = skip_space(at + 1)
-    if at < len(buffer) and buffer[at] == "]":
-        return
-    while True:
-        if at >= len(buffer):
-            raise fail(at, "unexpected end of file (truncated?)")
-        try:
-            value, end = decoder.raw_decode(buffer, at)
-            if (
-                not eof
-                and not isinstance(value, dict | list | str)
-                and buffer[end : end + 1] not in _AFTER_SCALAR
-            ):
-                raise ValueError("value may continue")  # a number cut by a read: "0" of "0.5"
-        except ValueError as error:
-            if len(buffer) - at > MAX_CONVERSATION_CHARS:
-                raise fail(at, "conversation too large") from None
-            if more(at):
-                continue
-            if isinstance(error, json.JSONDecodeError):
-                raise fail(error.pos, error.msg) from None
-            value, end = decoder.raw_decode(buffer, at)
-        yield index, value
-        index += 1
-        at = skip_space(end)
-        if at >= len(buffer):
-            raise fail(at, "unexpected end of file (truncated?)")
-        if buffer[at] == "]":
-            return
-        if buffer[at] != ",":
-            raise fail(at, "expected ',' or ']' after a conversation")
-        at = skip_space(at + 1)
-        if at > READ_CHARS:  # drop what was consumed, keep positions right
-            position.drop(buffer, at)
-            buffer = buffer[at:]
-            at = 0
+    if refused is not None:
+        yield _refused(path, 0, ValueSkipped(start, refused.reason))
+    else:
+        yield 0, conversation
+
+
+def _refused(path: Path, index: int, error: ValueSkipped) -> Skip:
+    return Skip(
+        str(path),
+        f"conversation {index + 1}",
+        f"not read: {error.reason} even with each text cut to {MAX_TEXT:,} characters"
+        f" (the conversation starts at {error.position})",
+    )
 
 
 def _time(value: Any) -> datetime | None:
@@ -292,7 +247,11 @@ class ChatGPTSource(Source):
             yield from self._parse_stream(path, handle, str(path))
 
     def _parse_stream(self, path: Path, stream: IO[str], name: str) -> Iterator[Parsed]:
-        for index, conversation in _iter_array(stream, name):
+        for entry in _iter_array(stream, name, path):
+            if isinstance(entry, Skip):
+                yield entry
+                continue
+            index, conversation = entry
             cid = None
             if isinstance(conversation, dict):
                 cid = conversation.get("conversation_id") or conversation.get("id")
@@ -316,6 +275,7 @@ class ChatGPTSource(Source):
         title = title if isinstance(title, str) and title else None
         started = _time(conversation.get("create_time"))
         items: list[Item] = []
+        cut: list[str] = []  # the messages whose text was cut
         for node in _branch(mapping, conversation.get("current_node")):
             message = node.get("message")
             if not isinstance(message, dict):
@@ -346,6 +306,7 @@ class ChatGPTSource(Source):
             if len(text) > MAX_TEXT:
                 text = text[:MAX_TEXT]
                 metadata["truncated"] = True
+                cut.append(f"{where} / message {mid}")
             items.append(
                 Item(
                     source=self.name,
@@ -363,3 +324,5 @@ class ChatGPTSource(Source):
                 )
             )
         yield from items  # all or nothing: a conversation that breaks half-way is one Skip
+        for place in cut:
+            yield truncation_note(str(path), place)

@@ -26,9 +26,13 @@ person sent. Projects and their documents are not read.
 assistant message becomes one ``Item`` of source ``assistant`` (author
 ``"Me"`` or the model name), keyed by chat and message id.
 
-Both files are decoded one conversation at a time (bounded memory); the zip
-is read in place. A conversation that is malformed is one ``Skip``; a file
-cut short keeps every conversation before the damage.
+Both files are decoded one conversation at a time, in bounded memory whatever
+they hold: a text longer than ``MAX_ITEM_TEXT`` characters is cut (the item is
+marked ``truncated`` and a Skip naming the message says so), a conversation
+costing more than ``MAX_RECORD_CHARS`` even then is one Skip (see
+:mod:`lifelog.sources.base`); the zip is read in place. A conversation that is
+malformed is one ``Skip``; a file cut short keeps every conversation before the
+damage.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from typing import IO, Any, ClassVar
 from ..archive import check_zip_member, open_zip
 from ..errors import SourceError
 from ..records import Item, Skip
-from .base import Parsed, Source, clean_text
+from .base import MAX_RECORD_CHARS, Parsed, Source, clean_text
 from .conversations_zip import conversations_member, parse_zipped_conversations
 from .jsonstream import (
     JsonStream,
@@ -54,12 +58,13 @@ from .jsonstream import (
     iso_time,
     open_text,
     record_uri,
+    truncation_note,
 )
 
 __all__ = ["AssistantSource", "ClaudeSource"]
 
-#: one conversation larger than this (in characters of JSON) is skipped
-MAX_CONVERSATION_CHARS = 512 * 1024 * 1024
+#: one conversation costing more than this (see ``JsonStream.value``) is skipped
+MAX_CONVERSATION_CHARS = MAX_RECORD_CHARS
 #: conversations.json inside a zip may not be larger than this, uncompressed
 MAX_MEMBER_BYTES = 4 * 1024**3
 _AUTHORS = {"human": "Me", "user": "Me", "assistant": "Claude"}
@@ -173,7 +178,7 @@ class ClaudeSource(_ZipAware):
                 continue
             mid = _str(message.get("uuid")) or f"#{index + 1}"
             locator = f"conversation {cid} / message {mid}"
-            yield Item(
+            item = Item(
                 source=self.name,
                 key=f"{cid}/{mid}",
                 kind="message",
@@ -187,6 +192,9 @@ class ClaudeSource(_ZipAware):
                 locator=locator,
                 metadata=metadata,
             )
+            yield item
+            if "truncated" in metadata:
+                yield truncation_note(str(path), here)
 
     @staticmethod
     def _text(message: Mapping[str, Any], metadata: dict[str, Any]) -> str:
@@ -267,7 +275,7 @@ class AssistantSource(_ZipAware):
                 metadata["model"] = model
             mid = _str(message.get("id")) or f"#{index + 1}"
             locator = f"chat {cid} / message {mid}"
-            yield Item(
+            item = Item(
                 source=self.name,
                 key=f"{cid}/{mid}",
                 kind="message",
@@ -281,6 +289,9 @@ class AssistantSource(_ZipAware):
                 locator=locator,
                 metadata=metadata,
             )
+            yield item
+            if "truncated" in metadata:
+                yield truncation_note(str(path), here)
 
     @staticmethod
     def _time(value: Any) -> datetime | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -28,8 +29,18 @@ from typing import IO, Any
 from urllib.parse import quote
 
 from ..errors import SourceError
-from ..records import Skip
-from .base import Parsed, file_uri, to_utc
+from ..records import Item, Skip
+from .base import (
+    JSON_ELEMENT_COST,
+    JSON_WINDOW_CHARS,
+    MAX_ITEM_TEXT,
+    MAX_JSON_DEPTH,
+    MAX_JSON_STRING,
+    MAX_RECORD_CHARS,
+    Parsed,
+    file_uri,
+    to_utc,
+)
 
 __all__ = [
     "MAX_TEXT",
@@ -42,14 +53,15 @@ __all__ = [
     "iso_time",
     "open_text",
     "record_uri",
+    "truncation_note",
 ]
 
 #: longest message text kept; the rest is cut and ``metadata["truncated"]`` set
-MAX_TEXT = 5_000_000
+MAX_TEXT = MAX_ITEM_TEXT
 #: characters read from a stream at a time
 READ_CHARS = 1 << 18
-#: one JSON value (one message) larger than this is skipped, not decoded
-MAX_VALUE_CHARS = 64 * 1024 * 1024
+#: one JSON value (one message) costing more than this is skipped (see ``JsonStream.value``)
+MAX_VALUE_CHARS = MAX_RECORD_CHARS
 #: latest moment accepted as a real date (year 3000)
 _LATEST = 32503680000.0
 
@@ -58,6 +70,9 @@ _STRING_END = re.compile(r'["\\]')
 _SPACE = re.compile(r"[ \t\r\n]*")
 _NUMBER_TAIL = re.compile(r"[0-9eE+\-.]*")
 _SCALAR = re.compile(r'[^\s,\]\}\[\{":]*')
+#: the body of a JSON string up to its end, a bad escape or an escape cut by a read
+_BODY = re.compile(r'(?:[^"\\]++|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*+')
+_HIGH_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}")
 
 
 # -- shared helpers ----------------------------------------------------------------
@@ -111,6 +126,16 @@ def iso_time(value: Any) -> datetime | None:
     return to_utc(moment)
 
 
+def truncation_note(file: str, position: str) -> Skip:
+    """The Skip that says a record's text was cut (its item is kept, marked truncated)."""
+    return Skip(
+        file,
+        position,
+        f"text cut to its first {MAX_TEXT:,} characters, the limit;"
+        ' the item is kept with metadata "truncated"',
+    )
+
+
 def cap_text(text: str, metadata: dict[str, Any]) -> str:
     """``text`` cut to ``MAX_TEXT`` characters, noting the cut in ``metadata``."""
     if len(text) > MAX_TEXT:
@@ -140,16 +165,42 @@ class ValueSkipped(ValueError):
         self.reason = reason
 
 
+class _Budget:
+    """What is left of one record's ``max_value`` (see :meth:`JsonStream.value`)."""
+
+    __slots__ = ("left", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+
+class _Refused(Exception):
+    """Raised deep inside a value being built: the whole record is passed over."""
+
+    def __init__(self, reason: str, where: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.where = where
+        #: the value refused was read to its end already (so nothing is left to skip)
+        self.consumed = False
+
+
 class JsonStream:
     """A pull parser over a text stream: walks objects and arrays without building them.
 
     ``members()`` yields the keys of an object and ``items()`` the indices of an
     array; after each, the caller reads the value (``value()``, ``members()``,
     ``items()``) or leaves it, in which case it is skipped without being
-    decoded. Memory holds the value being decoded and one read buffer.
+    decoded. Memory holds the value being decoded and one read buffer, both
+    bounded whatever the input: a value over ``JSON_WINDOW_CHARS`` is built piece
+    by piece with its strings cut at ``MAX_JSON_STRING`` characters, and one that
+    would still cost more than ``max_value`` is passed over (``ValueSkipped``).
     """
 
-    def __init__(self, stream: IO[str], max_value: int = MAX_VALUE_CHARS) -> None:
+    def __init__(
+        self, stream: IO[str], max_value: int = MAX_VALUE_CHARS, read_chars: int | None = None
+    ) -> None:
         self._stream = stream
         self._buf = ""
         self._at = 0
@@ -157,14 +208,20 @@ class JsonStream:
         self._dropped = 0  # characters dropped from the front of the buffer
         self._lines = 0  # newlines in them
         self._line_start = 0  # where the line of the first kept character starts
+        self._width = 1  # bytes per character of the buffer, as Python holds it
+        self._read_chars = read_chars
         self.max_value = max_value
+        # while a value is decoded: its budget, the containers open, where it started
+        self._budget: _Budget | None = None
+        self._depth = 0
+        self._where = ""
 
     # buffer ---------------------------------------------------------------------
 
     def _more(self, want: int = 0) -> bool:
         if self._eof:
             return False
-        chunk = self._stream.read(max(READ_CHARS, want))
+        chunk = self._stream.read(max(self._read_chars or READ_CHARS, want))
         if not chunk:
             self._eof = True
             return False
@@ -178,6 +235,7 @@ class JsonStream:
             self._at = 0
         else:
             self._buf += chunk
+        self._width = 1 if self._buf.isascii() else _width(self._buf)
         return True
 
     def position(self) -> str:
@@ -214,17 +272,50 @@ class JsonStream:
             )
         self._at += 1
 
-    def value(self) -> Any:
+    def budget(self) -> _Budget:
+        """A budget of ``max_value`` to share between several ``value()`` calls that
+        make up one record (the members of an object walked with ``members()``)."""
+        return _Budget(self.max_value)
+
+    def value(self, budget: _Budget | None = None) -> Any:
         """Decode the next value; ``ValueSkipped`` (and the value passed over) when it cannot be.
 
-        A value is passed over when it is larger than ``max_value`` characters, nested
-        too deeply for the decoder, or holds a number too long to convert.
+        A string longer than ``MAX_JSON_STRING`` characters is cut to that length
+        (the source then sees its text is too long and marks the item truncated). A
+        value is passed over when it would cost more than ``max_value`` (characters
+        of JSON once long strings are cut, plus ``JSON_ELEMENT_COST`` for each
+        object, array and element), is nested too deeply, or holds a number too
+        long to convert. ``budget`` shares one ``max_value`` between several values.
         """
         if not self.peek():
             raise self._error("unexpected end of file (truncated?)")
+        outer = (self._budget, self._depth, self._where)
+        self._budget = budget or _Budget(self.max_value)
+        self._depth = 0
+        self._where = ""
+        try:
+            return self._decode()
+        except _Refused as refused:
+            where = refused.where or self._where or self.position()
+            if self._depth or not refused.consumed:
+                self.skip(self._depth)  # the rest of the value, from where it was refused
+            raise ValueSkipped(where, refused.reason) from None
+        finally:
+            self._budget, self._depth, self._where = outer
+
+    def _spend(self, cost: int) -> None:
+        budget = self._budget
+        if budget is not None:
+            budget.left -= cost
+            if budget.left < 0:
+                raise _Refused(f"larger than {budget.limit:,} characters")
+
+    def _decode(self) -> Any:
+        """The next value: at once when it fits ``JSON_WINDOW_CHARS``, else piece by piece."""
         while True:
+            start = self._at
             try:
-                value, end = _DECODER.raw_decode(self._buf, self._at)
+                value, end = _DECODER.raw_decode(self._buf, start)
                 if not self._eof and _NUMBER_TAIL.fullmatch(self._buf, end):
                     raise _MayGoOn  # the value reaches the end of what was read: "1" of "1e5"
             except (json.JSONDecodeError, _MayGoOn) as error:
@@ -232,9 +323,9 @@ class JsonStream:
                     error.pos >= len(self._buf) - 8 or error.msg.startswith("Unterminated string")
                 )
                 if cut and not self._eof:
-                    pending = len(self._buf) - self._at
-                    if pending > self.max_value:
-                        raise self._pass_over(f"larger than {self.max_value} characters") from None
+                    pending = len(self._buf) - start
+                    if pending >= JSON_WINDOW_CHARS:
+                        return self._build()
                     self._more(pending)
                     continue
                 if isinstance(error, _MayGoOn):
@@ -242,27 +333,102 @@ class JsonStream:
                 self._at = min(error.pos, len(self._buf))
                 raise self._error(f"invalid JSON: {error.msg}") from None
             except RecursionError:
-                raise self._pass_over("nested too deeply") from None
+                raise _Refused("nested too deeply", self._here()) from None
             except ValueError as error:  # e.g. an integer with more digits than Python allows
-                raise self._pass_over(str(error)) from None
-            if end - self._at > self.max_value:
-                where = self.position()
+                raise _Refused(str(error), self._here()) from None
+            buf = self._buf
+            cost = (end - start) * self._width
+            if end - start > 2:
+                cost += JSON_ELEMENT_COST * (
+                    buf.count("{", start, end)
+                    + buf.count("[", start, end)
+                    + buf.count(",", start, end)
+                )
+            try:
+                self._spend(cost)
+            except _Refused as refused:
+                refused.where = self._here()
+                refused.consumed = True
                 self._at = end
-                raise ValueSkipped(where, f"larger than {self.max_value} characters")
+                raise
             self._at = end
             return value
 
-    def _pass_over(self, reason: str) -> ValueSkipped:
-        where = self.position()
-        self.skip()
-        return ValueSkipped(where, reason)
+    def _here(self) -> str | None:
+        """Where a refused value started: the record's start when inside one being built."""
+        return None if self._depth else self.position()
 
-    def skip(self) -> None:
-        """Pass over the next value without decoding it (strings and containers streamed)."""
+    def _build(self) -> Any:
+        """The value that starts here and is larger than the window, built piece by piece."""
+        if not self._depth:
+            self._where = self.position()
+        first = self.peek()
+        if first == '"':
+            text = self._string(MAX_JSON_STRING)
+            self._spend(sys.getsizeof(text))
+            return text
+        if first not in "{[":
+            raise _Refused(f"a value of more than {JSON_WINDOW_CHARS} characters")
+        if self._depth >= MAX_JSON_DEPTH:
+            raise _Refused("nested too deeply")
+        self._depth += 1
+        built: Any
+        if first == "{":
+            built = {}
+            for key in self.members():
+                built[key] = self._decode()
+                self._spend(JSON_ELEMENT_COST)
+        else:
+            built = []
+            for _ in self.items():
+                built.append(self._decode())
+                self._spend(JSON_ELEMENT_COST)
+        self._depth -= 1
+        return built
+
+    def _string(self, limit: int) -> str:
+        """The string that starts here, streamed: its first ``limit`` characters kept."""
+        self._take('"')
+        pieces: list[str] = []
+        kept = 0
+        while True:
+            buf = self._buf
+            at = self._at
+            match = _BODY.match(buf, at)
+            end = match.end() if match else at
+            if len(buf) - end < 6 and not self._eof and _ends_in_high_surrogate(buf, at, end):
+                end -= 6  # the pair may be cut by the read: decode both halves together
+            if kept < limit and end > at:
+                piece = _DECODER.decode('"' + buf[at:end] + '"')
+                piece = piece[: limit - kept]
+                pieces.append(piece)
+                kept += len(piece)
+            self._at = end
+            if end < len(buf):
+                char = buf[end]
+                if char == '"':
+                    self._at += 1
+                    return "".join(pieces)
+                if char == "\\" and len(buf) - end < 12 and not self._eof:
+                    self._more()  # an escape cut by the read (or a pair held back)
+                    continue
+                if char == "\\" and len(buf) - end < 6:
+                    raise self._error("unexpected end of file (truncated?)")
+                if char == "\\":
+                    raise self._error("invalid JSON: Invalid \\escape")
+            if not self._more():
+                raise self._error("unexpected end of file (truncated?)")
+
+    def skip(self, depth: int = 0) -> None:
+        """Pass over the next value without decoding it (strings and containers streamed).
+
+        With ``depth``, the reader stands inside that many open containers: it passes
+        over the rest of them, to just after the outermost one's end.
+        """
         first = self.peek()
         if not first:
             raise self._error("unexpected end of file (truncated?)")
-        if first not in '{["':
+        if first not in '{["' and not depth:
             start = self._offset()
             while True:  # a number or a literal: up to the next delimiter
                 match = _SCALAR.match(self._buf, self._at)
@@ -272,7 +438,6 @@ class JsonStream:
             if self._offset() == start:
                 raise self._error(f"unexpected character {first!r}")
             return
-        depth = 0
         in_string = False
         at = self._at
         while True:
@@ -327,7 +492,7 @@ class JsonStream:
         while True:
             if self.peek() != '"':
                 raise self._error("expected a key")
-            key = self.value()
+            key = self._decode() if self._budget is not None else self.value()
             self._take(":")
             if not self.peek():
                 raise self._error("unexpected end of file (truncated?)")
@@ -373,6 +538,23 @@ class JsonStream:
                 )
 
 
+def _width(text: str) -> int:
+    """Bytes per character of ``text`` as Python holds it (1, 2 or 4)."""
+    return max(1, round((sys.getsizeof(text) - sys.getsizeof("")) / max(1, len(text))))
+
+
+def _ends_in_high_surrogate(buf: str, start: int, end: int) -> bool:
+    """Whether ``buf[start:end]`` (a string's body) ends in the escape of a high surrogate."""
+    if end - start < 6 or not _HIGH_SURROGATE.fullmatch(buf, end - 6, end):
+        return False
+    backslashes = 0  # the backslash starts an escape only after an even number of them
+    at = end - 7
+    while at >= start and buf[at] == "\\":
+        backslashes += 1
+        at -= 1
+    return backslashes % 2 == 0
+
+
 _DECODER = json.JSONDecoder(strict=False)  # control characters inside strings are kept
 
 
@@ -397,6 +579,7 @@ def each_message(
     One element too large to decode, or shaped so that ``convert`` trips on it, is a
     Skip at its place (``where(index)``) and the rest of the list is still read: the
     chat exports (Discord, Telegram, Messenger) all treat one bad message this way.
+    A message whose text was cut is followed by a Skip that says so (the item is kept).
     """
     for index in reader.items():
         place = where(index)
@@ -410,3 +593,5 @@ def each_message(
         except MALFORMED as error:
             record = Skip(str(path), place, f"malformed message: {error}")
         yield record
+        if isinstance(record, Item) and record.metadata.get("truncated"):
+            yield truncation_note(str(path), place)

@@ -22,26 +22,39 @@ has at most 50, else the author.
 
 A zip is never extracted: member names with ``..``, absolute paths or drive
 letters are refused, every member is checked for size and compression ratio
-(zip bombs), and all reads together are capped. Each daily file is small and
-read whole (up to 256 MB).
+(zip bombs), and all reads together are capped. Every file (up to 256 MB) is
+streamed and decoded one message at a time (:class:`~lifelog.sources.jsonstream.
+JsonStream`), so memory stays bounded whatever a file holds: a text is cut at
+``MAX_ITEM_TEXT`` characters (the item marked ``truncated``, a Skip naming the
+message), a message too large even then is one Skip, and a file whose JSON
+breaks keeps the messages before the break.
 """
 
 from __future__ import annotations
 
-import json
+import io
 import os
 import re
 import zipfile
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from ..archive import check_zip_member, open_zip
 from ..errors import SourceError
 from ..records import Item, Skip
 from .base import Parsed, Source, clean_text
-from .jsonstream import cap_text, epoch_time, record_uri
+from .jsonstream import (
+    JsonStream,
+    JsonStreamError,
+    ValueSkipped,
+    cap_text,
+    epoch_time,
+    record_uri,
+    truncation_note,
+)
 
 __all__ = ["SlackSource", "SlackZipSource"]
 
@@ -152,20 +165,22 @@ class _Tree:
         if self._archive is not None:
             self._archive.close()
 
-    def read(self, name: str) -> bytes:
+    @contextmanager
+    def open(self, name: str) -> Iterator[IO[str]]:
+        """``name`` as a text stream (never read whole), counted towards the caps."""
         if self._archive is None:
             target = self.path / name
-            size = target.stat().st_size
-            self._account(size)
-            with target.open("rb") as handle:
-                return handle.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES]
+            self._account(target.stat().st_size)
+            with target.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+                yield handle
+            return
         info = self._members[name]
         refused = check_zip_member(info, MAX_FILE_BYTES)
         if refused:
             raise _Refused(refused)
         self._account(info.file_size)
         with self._archive.open(info) as member:
-            return member.read(MAX_FILE_BYTES + 1)
+            yield io.TextIOWrapper(member, encoding="utf-8-sig", errors="replace", newline="")
 
     def _account(self, size: int) -> None:
         if size > MAX_FILE_BYTES:
@@ -245,39 +260,56 @@ class SlackSource(Source):
         finally:
             tree.close()
 
-    def _load(self, path: Path, tree: _Tree, name: str) -> tuple[Any, Skip | None]:
+    def _elements(
+        self, path: Path, tree: _Tree, name: str, what: str | None
+    ) -> Iterator[tuple[int, str, Any] | Skip]:
+        """``(index, where, element)`` for each element of the JSON list ``name``, decoded one at a
+        time (bounded, see :class:`JsonStream`), or a Skip: for an element too large to
+        read, for a file that is not a list (when it should be a list of ``what``), for
+        the place where the JSON breaks (the elements before it are kept)."""
         try:
-            data = tree.read(name)
-            return json.loads(data.decode("utf-8-sig", errors="replace")), None
+            with tree.open(name) as stream:
+                reader = JsonStream(stream)
+                if reader.peek() != "[":
+                    reader.skip()  # a JSON value that is not a list, or the first error
+                    if what:
+                        yield Skip(str(path), name, f"expected a list of {what}")
+                    return
+                for index in reader.items():
+                    where = f"{name} message {index + 1}"
+                    try:
+                        yield index, where, reader.value()
+                    except ValueSkipped as error:
+                        yield Skip(str(path), where, f"not read: {error}")
         except _Refused as refused:
-            return None, Skip(str(path), name, str(refused))
-        except json.JSONDecodeError as error:
-            where = f"{name} line {error.lineno} column {error.colno}"
-            return None, Skip(str(path), where, f"invalid JSON: {error.msg}")
-        except RecursionError:
-            return None, Skip(str(path), name, "JSON nested too deeply")
+            yield Skip(str(path), name, str(refused))
+        except JsonStreamError as error:
+            where = f"{name} {error.position.split(' (char ')[0]}"
+            reason = error.message
+            yield Skip(str(path), where, reason if "JSON" in reason else f"invalid JSON: {reason}")
         except (OSError, zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as error:
-            return None, Skip(str(path), name, f"cannot read: {error}")
+            yield Skip(str(path), name, f"cannot read: {error}")
 
     def _parse(self, path: Path, tree: _Tree) -> Iterator[Parsed]:
         users: dict[str, str] = {}
         channels: dict[str, _Channel] = {}  # by folder name
         names = set(tree.names)
         if "users.json" in names:
-            data, problem = self._load(path, tree, "users.json")
-            if problem:
-                yield problem
-            for user in data if isinstance(data, list) else []:
+            for entry in self._elements(path, tree, "users.json", None):
+                if isinstance(entry, Skip):
+                    yield entry
+                    continue
+                user = entry[2]
                 if isinstance(user, dict) and _str(user.get("id")):
                     users[user["id"]] = _user_name(user) or user["id"]
         for meta, kind in _KINDS.items():
             if meta not in names:
                 continue
-            data, problem = self._load(path, tree, meta)
-            if problem:
-                yield problem
-            for entry in data if isinstance(data, list) else []:
-                channel = self._channel(entry, kind, users)
+            for entry in self._elements(path, tree, meta, None):
+                if isinstance(entry, Skip):
+                    yield entry
+                    continue
+                channel = self._channel(entry[2], kind, users)
                 if channel is not None:
                     channels.setdefault(channel.folder, channel)
         by_id = {c.id: c.title.lstrip("#") for c in channels.values()}
@@ -290,21 +322,20 @@ class SlackSource(Source):
             channel = channels.get(folder) or _Channel(folder, folder, f"#{folder}", "channel")
             for day in sorted(days[folder]):
                 name = f"{folder}/{day}"
-                data, problem = self._load(path, tree, name)
-                if problem:
-                    yield problem
-                    if tree.exhausted:
-                        return
-                    continue
-                if not isinstance(data, list):
-                    yield Skip(str(path), name, "expected a list of messages")
-                    continue
-                for index, raw in enumerate(data):
-                    where = f"{name} message {index + 1}"
+                for entry in self._elements(path, tree, name, "messages"):
+                    if isinstance(entry, Skip):
+                        yield entry
+                        if tree.exhausted:
+                            return
+                        continue
+                    index, where, raw = entry
                     try:
-                        yield self._message(path, channel, users, by_id, raw, where, index)
+                        message = self._message(path, channel, users, by_id, raw, where, index)
                     except (ValueError, TypeError, AttributeError, KeyError) as error:
-                        yield Skip(str(path), where, f"malformed message: {error}")
+                        message = Skip(str(path), where, f"malformed message: {error}")
+                    yield message
+                    if isinstance(message, Item) and message.metadata.get("truncated"):
+                        yield truncation_note(str(path), where)
 
     @staticmethod
     def _channel(entry: Any, kind: str, users: Mapping[str, str]) -> _Channel | None:
