@@ -280,6 +280,31 @@ def test_answers_by_a_model(locomo_file: Path, monkeypatch: pytest.MonkeyPatch) 
     assert "| F1 | contains | abstention | kept |" in report.markdown()
 
 
+def test_packing_reports_the_evidence_a_model_would_be_shown(
+    locomo_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    models: list[AnsweringLLM] = []
+
+    def factory(settings: LLMSettings) -> AnsweringLLM:
+        models.append(AnsweringLLM())
+        return models[-1]
+
+    monkeypatch.setitem(BUILTIN_BACKENDS, "test", factory)
+    settings = {"backend": "test"}
+    asked = run_locomo(locomo_file, mode="lexical", model=None, llm_settings=settings)
+    calls = sum(len(m.calls) for m in models)
+    packed = run_locomo(
+        locomo_file, mode="lexical", model=None, llm_settings=settings, packing=True
+    )
+    assert sum(len(m.calls) for m in models) == calls  # nothing generated
+    # the same excerpts as the model was given when it answered
+    assert [r.shown for r in packed.results] == [r.shown for r in asked.results]
+    shown = packed.summary()["answers"]
+    assert shown["evidence_shown"] == asked.summary()["answers"]["evidence_shown"]
+    assert shown["evidence_shown"] is not None and 0 < shown["evidence_shown"] <= 100
+    assert set(shown["evidence_shown_by_category"]) <= {"1", "2", "3", "4"}
+
+
 def test_the_command_samples_answers_and_reports(locomo_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     args = ["eval", "locomo", str(locomo_file), "--mode", "lexical", "--json", str(out)]

@@ -71,6 +71,14 @@ def locomo(
     encryption: Annotated[
         str, typer.Option(help="Encryption of the temporary memories: none | keyfile.")
     ] = "none",
+    packing: Annotated[
+        bool,
+        typer.Option(
+            "--packing",
+            help="With answers: only pack each question's prompt for the model, without"
+            " generating, and report the evidence it would be shown (fast).",
+        ),
+    ] = False,
 ) -> None:
     """Ingest each conversation into a fresh memory, ask its questions as of the day after
     its last session, and report evidence recall@1/5/10/20 and, with answers, their token
@@ -101,6 +109,7 @@ def locomo(
         categories=tuple(category) if category else tuple(CATEGORIES),
         progress=lambda line: err.print(line, highlight=False),
         reasoning=reasoning,
+        packing=packing,
     )
     console.print(report.markdown(), markup=False, highlight=False, soft_wrap=True)
     if json_file is not None:

@@ -25,8 +25,13 @@ to the millisecond):
   (:func:`~lifelog.eval.metrics.percentile`) of the wall time of one
   ``Memory.ask`` (its retrieval included; loading the model is not: that happens
   before a conversation's first question is timed).
-- ``first_token_p50``: the median time from asking to the first generated token,
-  over the questions where one came; ``None`` when none did (extractive answers).
+- ``first_token_p50``: the median time from asking to the first words of the
+  answer, which leave only once checked.
+- ``evidence_shown``: the share of the evidence turns of the questions of categories
+  1–4 that were among the excerpts the answering model was given (the prompt of its
+  answer; ``--packing`` measures it without generating); ``evidence_shown_by_category``: the same
+  for each category. Retrieval recall counts the first ten hits; this counts what
+  the answer could rest on.
 - ``modes``: how many answers had each ``Answer.mode``; ``questions``: how many
   questions were answered; ``model``: the model's name, ``"none"`` when no model
   answered.
@@ -41,7 +46,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .metrics import mean, percentile
+from .metrics import mean, percentile, recall_at_k
 
 if TYPE_CHECKING:
     from .locomo import QuestionResult
@@ -101,16 +106,30 @@ def kept_generative(results: Iterable[QuestionResult], model: str | None) -> flo
     return _share([r.mode == "generative" and bool(r.found) for r in answered])
 
 
+def shown_recall(results: Iterable[QuestionResult], categories: Iterable[int]) -> float | None:
+    """Share (0–100) of the evidence turns that were among the excerpts the answerer was
+    given (``shown``), over answered questions of ``categories`` that have evidence."""
+    wanted = set(categories)
+    scores = [
+        recall_at_k(tuple(dia for _n, dia, _a, _b in r.shown), r.qa.evidence, len(r.shown))
+        for r in results
+        if r.qa.category in wanted and r.qa.evidence and r.shown
+    ]
+    return 100 * mean(scores) if scores else None
+
+
 def answers_summary(results: Sequence[QuestionResult], model: str | None) -> dict[str, Any]:
     """The ``"answers"`` object of the JSON report; see the module docstring."""
     answered = [r for r in results if r.answer is not None]
     categories = sorted({r.qa.category for r in answered})
     f1_by_category: dict[str, float | None] = {}
     contains_by_category: dict[str, float | None] = {}
+    shown_by_category: dict[str, float | None] = {}
     for category in categories:
         if category in ANSWERABLE:
             f1_by_category[str(category)] = _round(f1(answered, [category]))
             contains_by_category[str(category)] = _round(contains(answered, [category]))
+            shown_by_category[str(category)] = _round(shown_recall(answered, [category]))
     latencies = [r.latency_s for r in answered if r.latency_s is not None]
     first_tokens = [r.first_token_s for r in answered if r.first_token_s is not None]
     return {
@@ -118,6 +137,8 @@ def answers_summary(results: Sequence[QuestionResult], model: str | None) -> dic
         "contains": _round(contains(answered)),
         "f1_by_category": f1_by_category,
         "contains_by_category": contains_by_category,
+        "evidence_shown": _round(shown_recall(answered, ANSWERABLE)),
+        "evidence_shown_by_category": shown_by_category,
         "abstention": _round(abstention(answered)),
         "kept_generative": _round(kept_generative(answered, model)),
         "latency_p50": _round(percentile(latencies, 0.5), 3),

@@ -29,14 +29,15 @@ import random
 import re
 import tempfile
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..answer.extractive import extractive_answer
+from ..answer.extractive import NOT_FOUND, extractive_answer
 from ..errors import ModelError, UserError
+from ..models.llm import LLM, Completion, Message
 from ..records import Answer
 from ..sources.locomo import parse_session_date
 from .answers import ANSWERABLE, answers_markdown, answers_summary, question_rows
@@ -306,6 +307,49 @@ def _load_model(memory: Memory, model: str | None, note: Callable[[str], None]) 
     return None if llm is None else llm.name
 
 
+class _Packer:
+    """A model's window and tokenizer that generates nothing: the prompt is packed as
+    for the model, and the answer says nothing was found."""
+
+    def __init__(self, llm: LLM) -> None:
+        self.llm = llm
+        self.backend, self.name = llm.backend, llm.name
+        self.max_evidence_tokens = getattr(llm, "max_evidence_tokens", None)
+        self.max_source_chars = getattr(llm, "max_source_chars", 1600)
+
+    @property
+    def context_window(self) -> int:
+        return self.llm.context_window
+
+    @property
+    def supports_tools(self) -> bool:
+        return False
+
+    def count_tokens(self, text: str) -> int:
+        return self.llm.count_tokens(text)
+
+    def stream(self, messages: Sequence[Message], **_options: Any) -> Iterator[Completion]:
+        yield Completion(content=NOT_FOUND)
+
+
+def _pack(
+    memory: Memory, qa: QA, now: datetime | None, model: str | None
+) -> tuple[Answer, float, float | None]:
+    """What the answering model would be shown for ``qa`` (reasoning off), timed."""
+    from ..answer.generate import ask_events
+
+    started = time.perf_counter()
+    llm = memory.llm(model)
+    answer: Answer | None = None
+    packer = _Packer(llm) if llm is not None else None
+    for event in ask_events(memory, qa.question, llm=packer, now=now):
+        if event.answer is not None:
+            answer = event.answer
+    if answer is None:
+        answer = extractive_answer(qa.question, [])
+    return answer, time.perf_counter() - started, None
+
+
 def _ask(
     memory: Memory, qa: QA, now: datetime | None, model: str | None, reasoning: str = "off"
 ) -> tuple[Answer, float, float | None]:
@@ -341,8 +385,13 @@ def run_locomo(
     llm_settings: Mapping[str, Any] | None = None,
     progress: Callable[[str], None] | None = None,
     reasoning: str = "off",
+    packing: bool = False,
 ) -> LocomoReport:
     """Run the benchmark on the LoCoMo file at ``path``; see the module docstring.
+
+    ``packing``: each question's prompt is packed for the model but nothing is
+    generated (the answers say nothing was found); the report's ``evidence_shown`` is
+    then what the model would have been given, in seconds instead of hours.
 
     ``model`` is passed to ``Memory.ask`` (``"none"``: extractive answers; ``None``:
     the configured model). ``answers=False`` measures retrieval only. ``sample``,
@@ -419,7 +468,10 @@ def run_locomo(
                     )
                     result = QuestionResult(qa, retrieved, retrieve_ms=elapsed)
                     if answers:
-                        reply, seconds, first = _ask(memory, qa, now, model, reasoning)
+                        if packing:
+                            reply, seconds, first = _pack(memory, qa, now, model)
+                        else:
+                            reply, seconds, first = _ask(memory, qa, now, model, reasoning)
                         result = replace(
                             result,
                             answer=reply.text,
