@@ -43,6 +43,7 @@ BUILTIN: dict[str, str] = {
     "chrome": "lifelog.sources.browser:ChromeHistorySource",
     "firefox": "lifelog.sources.browser:FirefoxHistorySource",
     "subtitles": "lifelog.sources.subtitles:SubtitlesSource",
+    "kindle": "lifelog.sources.kindle:KindleSource",
     "photos": "lifelog.sources.photos:PhotoSource",
     "whatsapp": "lifelog.sources.whatsapp:WhatsAppSource",
     "maildir": "lifelog.sources.email:MaildirSource",
