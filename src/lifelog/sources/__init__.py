@@ -44,6 +44,7 @@ BUILTIN: dict[str, str] = {
     "firefox": "lifelog.sources.browser:FirefoxHistorySource",
     "subtitles": "lifelog.sources.subtitles:SubtitlesSource",
     "kindle": "lifelog.sources.kindle:KindleSource",
+    "claude_code": "lifelog.sources.claude_code:ClaudeCodeSource",
     "photos": "lifelog.sources.photos:PhotoSource",
     "whatsapp": "lifelog.sources.whatsapp:WhatsAppSource",
     "maildir": "lifelog.sources.email:MaildirSource",
