@@ -18,6 +18,12 @@ description. Frame-only visits (ads and embedded iframes: Chrome's
 
 Times: Chrome counts microseconds since 1601-01-01 UTC (the WebKit / Windows
 FILETIME epoch); Firefox counts microseconds since 1970 (PRTime).
+
+Firefox's bookmarks live in the same ``places.sqlite`` (``moz_bookmarks``): each becomes
+one ``Item`` of kind ``bookmark`` (title, address, folder path such as ``Bookmarks
+Toolbar / Recipes``, tags), dated when it was added and keyed by its ``guid``, so it
+stays one item however often it is moved or imported. Folders, separators and the
+tag entries themselves are not items.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from .sqlitecopy import SQLITE_MAGIC, read_copy, schema_has, sqlite_tables
 __all__ = [
     "ChromeHistorySource",
     "FirefoxHistorySource",
+    "firefox_bookmarks",
     "prtime",
     "search_terms",
     "webkit_time",
@@ -400,9 +407,105 @@ class ChromeHistorySource(_HistorySource):
         )
 
 
+#: Firefox's root folders (``moz_bookmarks.guid``) and the names its Library shows
+FIREFOX_ROOTS = {
+    "root________": "",
+    "menu________": "Bookmarks Menu",
+    "toolbar_____": "Bookmarks Toolbar",
+    "unfiled_____": "Other Bookmarks",
+    "mobile______": "Mobile Bookmarks",
+    "tags________": "Tags",
+}
+#: bookmarks and folders read from one database at most
+MAX_BOOKMARKS = 1_000_000
+
+
+def sqlite_names(connection: sqlite3.Connection) -> set[str]:
+    """The tables of an open database."""
+    return {
+        str(row[0])
+        for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+
+
+def _folder_path(folder: int, folders: dict[int, tuple[str, int]]) -> str:
+    names: list[str] = []
+    seen: set[int] = set()
+    while folder in folders and folder not in seen and len(names) < 64:
+        seen.add(folder)
+        title, folder = folders[folder]
+        if title:
+            names.append(title)
+    return " / ".join(reversed(names))
+
+
+def firefox_bookmarks(path: Path, connection: sqlite3.Connection) -> Iterator[Parsed]:
+    """One ``Item`` (kind ``bookmark``) per bookmark of ``places.sqlite``: its title,
+    address, folder path and tags, dated when it was added; keyed by its ``guid``."""
+    file = str(path)
+    folders: dict[int, tuple[str, int]] = {}
+    tags_root: int | None = None
+    rows = connection.execute(
+        "SELECT b.id, b.type, b.fk, b.parent, b.title, b.dateAdded, b.guid, p.url, p.title"
+        " FROM moz_bookmarks b LEFT JOIN moz_places p ON p.id = b.fk"
+        " ORDER BY b.id LIMIT ?",
+        (MAX_BOOKMARKS,),
+    ).fetchall()
+    for bid, kind, _fk, parent, title, _added, guid, _url, _ptitle in rows:
+        if _int(kind) == 2:
+            name = FIREFOX_ROOTS.get(_text(guid), _text(title).strip())
+            folders[_int(bid)] = (name[:200], _int(parent))
+            if _text(guid) == "tags________":
+                tags_root = _int(bid)
+    tags: dict[int, list[str]] = {}
+    for _bid, kind, fk, parent, *_rest in rows:
+        grand = folders.get(_int(parent), ("", -1))[1]
+        if _int(kind) == 1 and tags_root is not None and grand == tags_root:
+            tag = folders[_int(parent)][0]
+            if tag and len(tags.setdefault(_int(fk), [])) < 50:
+                tags[_int(fk)].append(tag)
+    for bid, kind, fk, parent, title, added, guid, url, place_title in rows:
+        if _int(kind) != 1 or folders.get(_int(parent), ("", -1))[1] == tags_root:
+            continue
+        url = _text(url)
+        if not url:
+            yield Skip(file, f"bookmark id {bid}", "bookmark without an address")
+            continue
+        name = clean_text(_text(title) or _text(place_title)).strip()
+        shown = url if len(url) <= MAX_URL_TEXT else url[:MAX_URL_TEXT] + "…"
+        folder = _folder_path(_int(parent), folders)
+        lines = [f"Bookmarked “{name}” — {shown}" if name else f"Bookmarked {shown}"]
+        if folder:
+            lines.append(f"Folder: {folder}")
+        found_tags = tags.get(_int(fk), [])
+        if found_tags:
+            lines.append(f"Tags: {', '.join(found_tags)}")
+        metadata: dict[str, Any] = {"browser": "Firefox", "url": url, "bookmark": True}
+        if folder:
+            metadata["folder"] = folder
+        if found_tags:
+            metadata["tags"] = found_tags
+        locator = f"bookmark id {bid}"
+        host = _host(url)
+        yield Item(
+            source="firefox",
+            key=f"bookmark/{_text(guid) or bid}",
+            kind="bookmark",
+            text="\n".join(lines),
+            timestamp=prtime(added),
+            title=name or host or shown[:200],
+            thread=f"firefox:{host}" if host else None,
+            uri=record_uri(path, locator),
+            locator=locator,
+            metadata=metadata,
+        )
+
+
 class FirefoxHistorySource(_HistorySource):
+    """Firefox history, and its bookmarks beside it (``moz_bookmarks``, same file)."""
+
     name = "firefox"
-    description = "Firefox browser history (places.sqlite), read from a copy"
+    description = "Firefox browser history and bookmarks (places.sqlite), read from a copy"
     browser = "Firefox"
     file_names = ("places.sqlite",)
     tables = ("moz_places", "moz_historyvisits")
@@ -413,6 +516,14 @@ class FirefoxHistorySource(_HistorySource):
 
     def _time(self, value: Any) -> datetime | None:
         return prtime(value)
+
+    def _grouped(self, path: Path, connection: sqlite3.Connection) -> Iterator[Parsed]:
+        yield from super()._grouped(path, connection)
+        try:
+            if "moz_bookmarks" in sqlite_names(connection):
+                yield from firefox_bookmarks(path, connection)
+        except sqlite3.Error as error:
+            yield Skip(str(path), "bookmarks", f"bookmarks damaged or unreadable: {error}")
 
     def _query(self, connection: sqlite3.Connection) -> str:
         places = _columns(connection, "moz_places")
