@@ -17,6 +17,8 @@ from ..records import Answer
 from .errors import error_body, message_for, status_for
 from .jobs import ENDED, safe_name
 from .queries import POOL, faceted, people_directory, period_counts
+from .rest_chats import SavedChat
+from .rest_chats import router as chats_router
 from .serialize import answer_json, hit_json, item_json, item_summary, plain
 from .settings import read_settings, write_settings
 from .spool import receive_files
@@ -132,6 +134,9 @@ class AskBody(BaseModel):
     history: list[dict[str, str]] = Field(default=[], max_length=20)
     filters: FilterBody | None = None
     stream: bool = True
+    #: a saved chat's id to continue (its turns are the history), or "new": the turn is
+    #: saved there, and a ``conversation`` event comes before the ``answer``
+    conversation: str | None = Field(default=None, max_length=64)
 
 
 @router.post(
@@ -145,6 +150,9 @@ async def ask(request: Request, body: AskBody) -> Any:
     text), then the ``answer`` itself: see :mod:`lifelog.answer.release`."""
     memory = state_of(request).memory
     history = [(t.get("question", ""), t.get("answer", "")) for t in body.history]
+    saved = SavedChat(memory, body.conversation) if body.conversation else None
+    if saved is not None and saved.id is not None:
+        history = await run_in_threadpool(saved.history)
     kwargs: dict[str, Any] = {
         "filters": body.filters.filters() if body.filters else None,
         "reasoning": body.reasoning,
@@ -160,12 +168,18 @@ async def ask(request: Request, body: AskBody) -> Any:
             answer = event.answer or answer
         if answer is None:
             raise UserError("no answer was produced")
+        if saved is not None:
+            kept = await run_in_threadpool(saved.save, body.question, answer)
+            return {**answer_json(answer), "conversation": kept}
         return answer_json(answer)
 
     async def stream() -> AsyncIterator[bytes]:
         try:
             async for event in iterate_in_thread(events):
                 if event.answer is not None:
+                    if saved is not None:
+                        kept = await run_in_threadpool(saved.save, body.question, event.answer)
+                        yield sse(kept, "conversation")
                     yield sse(answer_json(event.answer), "answer")
                 elif event.text:
                     yield sse({"text": event.text}, event.kind)
@@ -287,3 +301,7 @@ def put_settings(request: Request, body: SettingsBody) -> dict[str, Any]:
     memory = state_of(request).memory
     write_settings(memory, body.llm, confirm_host=body.confirm_host)
     return read_settings(memory)
+
+
+# threads and saved chats: their own module
+router.include_router(chats_router)

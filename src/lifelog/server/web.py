@@ -24,11 +24,13 @@ from markupsafe import Markup, escape
 
 from ..errors import LifelogError
 from ..records import Answer, Hit, Item
+from ..store.conversations import Conversations
 from .auth import TOKEN_FILE, login_response, safe_next
+from .cards import Card, cards_for, series_sizes
 from .errors import error_response, status_for
 from .queries import POOL, faceted, people_directory, period_counts
 from .rest import ingest as api_ingest
-from .serialize import origin_of, plain
+from .serialize import answer_json, origin_of, plain
 from .settings import FIELDS, ConfirmationNeeded, backends, read_settings, write_settings
 from .state import AppState, FilterQuery, state_of
 
@@ -73,9 +75,12 @@ def highlight(text: str, marks: Any = ()) -> Markup:
 
 def cited(answer: Answer) -> Markup:
     """The answer's text with each ``[n]`` a link to its item."""
-    import re
+    return cited_text(answer.text, {c.number: c.item.id for c in answer.citations})
 
-    targets = {c.number: c.item.id for c in answer.citations}
+
+def cited_text(text: str, targets: dict[int, str]) -> Markup:
+    """``text`` escaped, each ``[n]`` of ``targets`` a link to its item."""
+    import re
 
     def link(match: re.Match[str]) -> str:
         number = int(match.group(1))
@@ -87,7 +92,7 @@ def cited(answer: Answer) -> Markup:
             f' aria-label="source {number}">[{number}]</a>'
         )
 
-    parts = re.split(r"(\[\d+\])", answer.text)
+    parts = re.split(r"(\[\d+\])", text)
     html = "".join(
         link(m) if (m := re.fullmatch(r"\[(\d+)\]", p)) else str(escape(p)) for p in parts
     )
@@ -144,10 +149,12 @@ def chat(
     request: Request,
     q: Annotated[str, Query(max_length=20_000)] = "",
     reasoning: str = "off",
+    c: Annotated[str | None, Query(max_length=64)] = None,
 ) -> HTMLResponse:
-    """The chat. ``?q=`` only fills the form in: a GET never answers (a page elsewhere
-    could make the browser send it, with the cookie and no Origin)."""
-    return _chat_page(request, q, reasoning, None)
+    """The chat; ``?c=`` reopens a saved conversation. ``?q=`` only fills the form in: a
+    GET never answers (a page elsewhere could make the browser send it, with the cookie
+    and no Origin)."""
+    return _chat_page(request, q, reasoning, c)
 
 
 @router.post("/", response_class=HTMLResponse)
@@ -155,27 +162,63 @@ async def chat_answer(
     request: Request,
     q: Annotated[str, Form(max_length=20_000)] = "",
     reasoning: Annotated[str, Form()] = "off",
+    conversation: Annotated[str, Form(max_length=64)] = "",
 ) -> HTMLResponse:
     """The chat's answer without JavaScript (not streamed): a POST, so the guard has
-    checked its Origin (the page's script asks ``POST /api/ask`` instead)."""
-    answer = None
-    if q.strip():
-        memory = state_of(request).memory
-        level = reasoning if reasoning in ("off", "low", "medium", "high") else "off"
-        answer = await run_in_threadpool(lambda: memory.ask(q, reasoning=level))
-    return _chat_page(request, q, reasoning, answer)
+    checked its Origin (the page's script asks ``POST /api/ask`` instead). The turn is
+    saved in the conversation (a new one when none is named)."""
+    chat_id = conversation or None
+    if not q.strip():
+        return _chat_page(request, q, reasoning, chat_id)
+    memory = state_of(request).memory
+    chats = Conversations(memory.store)
+    level = reasoning if reasoning in ("off", "low", "medium", "high") else "off"
+    earlier = chats.turns(chats.get(chat_id).id, limit=6) if chat_id else []
+    history = [(t.question, t.text) for t in earlier]
+    answer = await run_in_threadpool(lambda: memory.ask(q, reasoning=level, history=history))
+
+    def save() -> str:
+        target = chat_id or chats.create().id
+        chats.add_turn(target, q, answer_json(answer))
+        return target
+
+    return _chat_page(request, "", reasoning, await run_in_threadpool(save))
 
 
-def _chat_page(request: Request, q: str, reasoning: str, answer: Answer | None) -> HTMLResponse:
+def _chat_page(request: Request, q: str, reasoning: str, chat_id: str | None) -> HTMLResponse:
+    """The chat, with the saved conversations beside it and ``chat_id``'s turns in it."""
+    chats = Conversations(state_of(request).memory.store)
+    current = None
+    turns: list[dict[str, Any]] = []
+    if chat_id:
+        try:
+            current = chats.get(chat_id)
+        except LifelogError as error:
+            status, _kind = status_for(error)
+            return page(request, "error.html", status=status, message=str(error))
+        turns = [_turn_view(t.question, dict(t.answer)) for t in chats.turns(current.id)]
     return page(
         request,
         "chat.html",
         active="chat",
         question=q,
         reasoning=reasoning,
-        answer=answer,
-        answer_html=cited(answer) if answer else None,
+        turns=turns,
+        conversation=current,
+        conversations=chats.recent(100),
     )
+
+
+def _turn_view(question: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """A saved turn as the chat page shows it: the answer's ``[n]`` linked to its items."""
+    citations = [c for c in answer.get("citations") or () if isinstance(c, dict)]
+    targets = {int(c["number"]): str(c["item_id"]) for c in citations if "number" in c}
+    return {
+        "question": question,
+        "answer": answer,
+        "citations": citations,
+        "html": cited_text(str(answer.get("text") or ""), targets),
+    }
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -242,7 +285,7 @@ def timeline(
     context: dict[str, Any] = {"active": "timeline", "extra": extra, "month": month, "day": day}
     if day:
         where.period = day
-        context["items"] = memory.timeline(where.filters(), limit=500)
+        context["cards"] = _cards(memory, memory.timeline(where.filters(), limit=500))
         context["level"] = "day"
     elif month:
         where.period = month
@@ -253,7 +296,7 @@ def timeline(
             (f"{month}-{d:02d}", d, per_day.get(f"{month}-{d:02d}", 0)) for d in range(1, days + 1)
         ]
         context["peak"] = max(per_day.values(), default=0)
-        context["items"] = memory.timeline(where.filters(), limit=200)
+        context["cards"] = _cards(memory, memory.timeline(where.filters(), limit=200))
         context["month_name"] = f"{calendar.month_name[number]} {year}"
         context["level"] = "month"
     else:
@@ -273,6 +316,11 @@ def timeline(
         context["peak"] = max(counts.values(), default=0)
         context["level"] = "all"
     return page(request, "timeline.html", **context)
+
+
+def _cards(memory: Any, items: list[Item]) -> list[Card]:
+    """A chat's messages of a day as one card, a recurring event's occurrences as one."""
+    return cards_for(items, series_sizes(memory.store, items))
 
 
 @router.get("/items/{item_id}", response_class=HTMLResponse)
@@ -422,3 +470,9 @@ def logout(request: Request) -> Response:
     response = RedirectResponse("/", status_code=303)
     response.headers["set-cookie"] = state_of(request).access.session_cookie(clear=True)
     return response
+
+
+# a message in its conversation, and the saved chats' forms: their own module
+from . import web_threads  # noqa: E402  # web_threads imports page and link from here
+
+router.include_router(web_threads.router)

@@ -42,6 +42,7 @@ BUILTIN: dict[str, str] = {
     "imessage": "lifelog.sources.imessage:ImessageSource",
     "chrome": "lifelog.sources.browser:ChromeHistorySource",
     "firefox": "lifelog.sources.browser:FirefoxHistorySource",
+    "safari": "lifelog.sources.safari:SafariHistorySource",
     "subtitles": "lifelog.sources.subtitles:SubtitlesSource",
     "kindle": "lifelog.sources.kindle:KindleSource",
     "claude_code": "lifelog.sources.claude_code:ClaudeCodeSource",

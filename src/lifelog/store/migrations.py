@@ -272,3 +272,53 @@ def m007_forgotten(conn: Connection) -> None:
     conn.execute(
         "CREATE TABLE forgotten (hash TEXT PRIMARY KEY, at REAL NOT NULL) WITHOUT ROWID"
     )
+
+
+@migration
+def m008_conversations(conn: Connection) -> None:
+    # Chats one can come back to (web and ``lifelog chat --resume``), kept in the encrypted
+    # memory. A turn keeps its answer as the API's JSON; ``conversation_sources`` names the
+    # items each answer cited, so that forgetting an item (its hash going into
+    # ``forgotten``, while its row still exists) wipes the answers that quoted it, in the
+    # same transaction: nothing forgotten stays readable in a saved chat. (CROSS JOIN keeps
+    # the few cited items the outer loop: ``items.hash`` has no index.)
+    conn.executescript(
+        """
+        CREATE TABLE conversations (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX conversations_updated ON conversations (updated_at);
+        CREATE TABLE conversation_turns (
+            conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            at REAL NOT NULL,
+            PRIMARY KEY (conversation_id, ordinal)
+        );
+        CREATE TABLE conversation_sources (
+            conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            item_id TEXT NOT NULL
+        );
+        CREATE INDEX conversation_sources_item ON conversation_sources (item_id);
+        CREATE INDEX conversation_sources_turn ON conversation_sources (conversation_id, ordinal);
+        CREATE TRIGGER conversation_items_forgotten AFTER INSERT ON forgotten BEGIN
+            UPDATE conversation_turns
+               SET answer = '{"text": "(This answer quoted an item that has since been'
+                            || ' forgotten.)", "citations": [], "notes": [], "forgotten": true}'
+             WHERE (conversation_id, ordinal) IN (
+                SELECT s.conversation_id, s.ordinal
+                  FROM conversation_sources s CROSS JOIN items i ON i.id = s.item_id
+                 WHERE i.hash = new.hash);
+            DELETE FROM conversation_sources
+             WHERE item_id IN (
+                SELECT s.item_id
+                  FROM conversation_sources s CROSS JOIN items i ON i.id = s.item_id
+                 WHERE i.hash = new.hash);
+        END;
+        """
+    )
