@@ -39,6 +39,7 @@ BUILTIN: dict[str, str] = {
     "takeout_activity": "lifelog.sources.takeout_activity:ActivitySource",
     "takeout_location": "lifelog.sources.takeout_location:LocationSource",
     "sms": "lifelog.sources.sms:SmsSource",
+    "android_sms": "lifelog.sources.android_sms:AndroidSmsSource",
     "imessage": "lifelog.sources.imessage:ImessageSource",
     "chrome": "lifelog.sources.browser:ChromeHistorySource",
     "firefox": "lifelog.sources.browser:FirefoxHistorySource",
