@@ -56,6 +56,7 @@ BUILTIN: dict[str, str] = {
     "pdf": "lifelog.sources.pdf:PdfSource",
     "epub": "lifelog.sources.epub:EpubSource",
     "docx": "lifelog.sources.docx:DocxSource",
+    "odt": "lifelog.sources.odt:OdtSource",
     "org": "lifelog.sources.org:OrgSource",
     "ical": "lifelog.sources.ical:IcalSource",
     "vcard": "lifelog.sources.vcard:VcardSource",
