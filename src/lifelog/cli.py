@@ -297,10 +297,23 @@ def search(
 def show(
     item_id: Annotated[str, typer.Argument(help="Item id (or a unique prefix).")],
     memory: MemoryOption = None,
+    thread: Annotated[
+        bool,
+        typer.Option(
+            "--thread", "-t", help="Show it in its conversation, with the messages around it."
+        ),
+    ] = False,
+    before: Annotated[int, typer.Option(help="With --thread: messages shown before it.")] = 10,
+    after: Annotated[int, typer.Option(help="With --thread: messages shown after it.")] = 10,
 ) -> None:
-    """Print a whole item and where it came from."""
+    """Print a whole item and where it came from (--thread: in its conversation)."""
     with _open(memory) as mem:
         item = mem.get(item_id)
+        if thread:
+            from .commands.threads import print_thread
+
+            print_thread(mem, item, console, before=max(0, before), after=max(0, after))
+            return
         meta = {k: v for k, v in item.metadata.items() if not k.startswith("_")}
         rows = [
             ("id", item.id),
