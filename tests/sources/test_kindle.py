@@ -109,7 +109,7 @@ def test_detection_by_content_not_name(tmp_path: Path) -> None:
     found = detect(path)
     assert found is not None and found.name == "kindle"
     other = tmp_path / "note.txt"
-    other.write_text("Groceries\n- milk | eggs\n\nnothing else\n")
+    other.write_text("Groceries\n- milk | eggs\n\nShop\n==========\nnothing else\n")
     found = detect(other)
     assert found is None or found.name != "kindle"
 

@@ -51,6 +51,8 @@ MAX_CLIPPING_CHARS = 1_000_000
 SEPARATOR = "=========="
 
 _DETAILS = re.compile(r"^\s*-\s*\S")
+#: what sniffing asks of a file's second line: ``- Your Highlight ... 12 | Added on ...``
+_DETAILS_LINE = re.compile(r"^\s*-\s*\S[^|]*\d[^|]*\|")
 _KINDS = (
     ("bookmark", re.compile(r"bookmark|marcador|lesezeichen|signet|segnalibro", re.I)),
     ("note", re.compile(r"\bnot[ea]\b|notiz", re.I)),
@@ -138,8 +140,7 @@ class KindleSource(Source):
         lines = text.splitlines()
         return (
             len(lines) >= 3
-            and bool(_DETAILS.match(lines[1]))
-            and "|" in lines[1]
+            and bool(_DETAILS_LINE.match(lines[1]))
             and any(line.strip() == SEPARATOR for line in lines[2:])
         )
 
