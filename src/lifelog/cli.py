@@ -49,6 +49,8 @@ MemoryOption = Annotated[
 
 class _State:
     memory_path: Path | None = None
+    #: the memory a command opened (see :func:`damage_said`)
+    opened: Memory | None = None
 
 
 state = _State()
@@ -61,7 +63,23 @@ def _main(memory: MemoryOption = None) -> None:
 
 def open_memory(memory: Path | None = None) -> Memory:
     """Open the memory named by ``--memory`` (on the command or on ``lifelog``)."""
-    return Memory.open(memory or state.memory_path)
+    opened = Memory.open(memory or state.memory_path)
+    state.opened = opened  # main() says which file is damaged when a read fails
+    return opened
+
+
+def damage_said(error: BaseException) -> LifelogError | None:
+    """An SQLite error that says a file is damaged, as one clear ``LifelogError``
+    (which file, where, what to do); ``None`` for any other error."""
+    from .store.db import is_damage
+
+    if not is_damage(error):
+        return None
+    if state.opened is not None:
+        return state.opened.diagnose(error)
+    from .errors import StoreError
+
+    return StoreError(f"the memory is damaged ({error}): run `lifelog check`")
 
 
 _open = open_memory
@@ -494,6 +512,10 @@ def main() -> None:
         if isinstance(error, click.ClickException):
             error.show()
             sys.exit(error.exit_code)
+        damage = damage_said(error)
+        if damage is not None:
+            err.print(f"[red]error:[/] {escape(str(damage))}")
+            sys.exit(1)
         raise
 
 

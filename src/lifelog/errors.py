@@ -9,6 +9,7 @@
     │   └── PassphraseError      missing or wrong passphrase / key file
     ├── SourceError              an export could not be read at all (records are skipped as values)
     ├── StoreError               the store is damaged or inconsistent
+    │   └── DamagedError         a file of the memory failed its checks (the key is fine)
     └── ModelError               an embedding or language model failed or is unreachable
 
 The CLI turns ``UserError`` into one clear line and exit code 2, any other
@@ -18,8 +19,11 @@ one JSON error shape.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 __all__ = [
     "ConfigError",
+    "DamagedError",
     "LifelogError",
     "ModelError",
     "NotFoundError",
@@ -56,6 +60,16 @@ class SourceError(LifelogError):
 
 class StoreError(LifelogError):
     """The store is damaged or inconsistent."""
+
+
+class DamagedError(StoreError):
+    """A file of the memory is damaged (pages that fail their check, a truncated file):
+    told apart from a wrong key, which is a :class:`PassphraseError`. ``path`` is the
+    damaged file."""
+
+    def __init__(self, message: str, *, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class ModelError(LifelogError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import secrets
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -17,20 +18,19 @@ from .answer.extractive import extractive_answer
 from .config import (
     CONFIG_NAME,
     DB_NAME,
-    KEY_NAME,
     MemoryConfig,
     default_home,
     load_config,
     save_config,
 )
-from .errors import LifelogError, NotFoundError, PassphraseError, UserError
+from .errors import DamagedError, LifelogError, NotFoundError, PassphraseError, UserError
 from .index.lexical import search_chunks
 from .index.text import content_terms, make_snippet
 from .ingest import IngestReport, Progress, file_origin, ingest_paths
 from .records import Answer, Hit, Item, mend_text
 from .retrieval.filters import Filters
-from .store import Store, create_key_file, read_key_file
-from .store.db import LEGACY_CIPHER, Cipher
+from .store import Store, create_key_file, keys, read_key_file
+from .store.db import Cipher, Keying
 
 if TYPE_CHECKING:
     from .answer.generate import AskEvent
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from .models.embeddings import Embedder
     from .models.llm import LLM
     from .people import Directory, Person
+    from .store.copies import BackupInfo
+    from .store.integrity import CheckReport
 
 __all__ = ["Memory", "Stats"]
 
@@ -57,8 +59,7 @@ class Stats:
 
 
 def _key_path(home: Path) -> Path:
-    explicit = os.environ.get("LIFELOG_KEY_FILE")
-    return Path(explicit).expanduser() if explicit else home / KEY_NAME
+    return keys.key_path(home)
 
 
 def _ask_passphrase(prompt: str, confirm: bool) -> str:
@@ -114,6 +115,8 @@ class Memory:
             raw_key=raw_key,
             cipher=Cipher(),
         )
+        store.checkpoint()  # page 1, with the salt the key check is made with, on disk
+        config.cipher = keys.keying_json(store.path, store.keying)
         save_config(home, config)
         return cls(home, store, config)
 
@@ -140,25 +143,156 @@ class Memory:
                 f"no memory at {home}: create one with `lifelog init`"
                 " (or pick another with --memory / LIFELOG_HOME)"
             ) from None
-        raw_key = None
-        if config.encryption == "keyfile":
-            raw_key = read_key_file(_key_path(home))
-        elif config.encryption == "passphrase":
+        if not (home / DB_NAME).exists():
+            raise DamagedError(
+                f"{DB_NAME} is missing from {home}: restore it from a backup"
+                " (`lifelog restore BACKUP`)",
+                path=home / DB_NAME,
+            )
+        if config.encryption == "passphrase":
             passphrase = (
                 passphrase
                 or os.environ.get("LIFELOG_PASSPHRASE")
                 or _ask_passphrase("Passphrase: ", False)
             )
-        store = Store.open(
-            home / DB_NAME,
-            passphrase=passphrase if config.encryption == "passphrase" else None,
-            raw_key=raw_key,
-            cipher=Cipher.from_json(config.cipher) if config.cipher else LEGACY_CIPHER,
-        )
+        keying = keys.keying_for(home, config, passphrase)
+        try:
+            store = Store.open_keyed(home / DB_NAME, keying)
+        except (PassphraseError, DamagedError):
+            # a `lifelog rekey` that stopped after re-encrypting, before its new key file
+            # was put in place: the new key is beside the old one
+            pending = keys.pending_key(home, config, keying)
+            if pending is None:
+                raise
+            store = Store.open_keyed(home / DB_NAME, pending)
+            keys.settle_pending_key(home)
+        if keys.needs_key_check(config, store.keying):  # made before the check, or a rekey
+            config.cipher = keys.keying_json(store.path, store.keying)
+            save_config(home, config)
+            store.keying = keys.keying_from(config, store.keying)
         return cls(home, store, config)
 
     def close(self) -> None:
         self.store.close()
+
+    # -- integrity, backups, keys --------------------------------------------------
+
+    def check(self) -> CheckReport:
+        """Check the store's pages and b-trees and that chunks, the word index, vectors
+        and people agree with the items (see :mod:`lifelog.store.integrity`)."""
+        from .store.integrity import check
+
+        return check(self.store.path, self.store.keying)
+
+    @classmethod
+    def check_at(
+        cls, path: str | Path | None = None, *, passphrase: str | None = None
+    ) -> CheckReport:
+        """:meth:`check` for the memory at ``path`` without opening it: one too damaged
+        to open is checked too. A wrong key is a ``PassphraseError``."""
+        from .store.db import diagnose
+        from .store.integrity import check
+
+        home = Path(path).expanduser() if path else default_home()
+        try:
+            config = load_config(home)
+        except FileNotFoundError:
+            raise NotFoundError(f"no memory at {home}") from None
+        if not (home / DB_NAME).exists():
+            raise DamagedError(f"{DB_NAME} is missing from {home}", path=home / DB_NAME)
+        if config.encryption == "passphrase":
+            passphrase = (
+                passphrase
+                or os.environ.get("LIFELOG_PASSPHRASE")
+                or _ask_passphrase("Passphrase: ", False)
+            )
+        keying = keys.keying_for(home, config, passphrase)
+        if keying.verdict() is False:
+            raise diagnose(home / DB_NAME, keying)
+        return check(home / DB_NAME, keying)
+
+    def repair(self) -> list[str]:
+        """Rebuild what is derived from the items (chunks, word index, vectors that
+        point nowhere, people); return what was done. Lost items need a backup."""
+        from .store.integrity import repair
+
+        return repair(self.store, self.directory.rebuild)
+
+    def backup(self, path: str | Path) -> BackupInfo:
+        """Write a consistent, encrypted copy of the memory to the new folder ``path``
+        while it stays in use (the database, checked, and ``memory.json``; never the
+        key file, which must be kept apart)."""
+        from .store.copies import backup_memory
+
+        return backup_memory(self.home, self.store, self.config, Path(path))
+
+    @classmethod
+    def restore(
+        cls,
+        backup: str | Path,
+        path: str | Path | None = None,
+        *,
+        force: bool = False,
+        passphrase: str | None = None,
+    ) -> int:
+        """Put a backup folder (:meth:`backup`) in place of the memory at ``path``;
+        return the items it holds. A memory holding items is replaced only with
+        ``force``. The backup's key: the memory's key file (or ``LIFELOG_KEY_FILE``),
+        or ``passphrase`` / ``LIFELOG_PASSPHRASE``."""
+        from .store.copies import restore_memory
+
+        home = Path(path).expanduser() if path else default_home()
+
+        def keying_of(config: MemoryConfig) -> Keying:
+            secret = None
+            if config.encryption == "passphrase":
+                secret = (
+                    passphrase
+                    or os.environ.get("LIFELOG_PASSPHRASE")
+                    or _ask_passphrase("Passphrase of the backup: ", False)
+                )
+            try:
+                return keys.keying_for(home, config, secret)
+            except PassphraseError as error:
+                raise PassphraseError(
+                    f"{error}: a backup is encrypted with the memory's key file, which it"
+                    f" does not hold; put it at {keys.key_path(home)} or set LIFELOG_KEY_FILE"
+                ) from None
+
+        return restore_memory(Path(backup), home, keying_of, force=force)
+
+    def rekey(self, passphrase: str | None = None) -> None:
+        """Change the memory's key: a new random key file (key-file memories) or the new
+        ``passphrase`` (else ``LIFELOG_NEW_PASSPHRASE``, else asked twice). The old key
+        opens it no more. Needs the memory to be open nowhere else."""
+        from .store.copies import rekey_memory
+
+        if self.config.encryption == "keyfile":
+            new = Keying(raw_key=secrets.token_hex(32), cipher=self.store.keying.cipher)
+        elif self.config.encryption == "passphrase":
+            secret = (
+                passphrase
+                or os.environ.get("LIFELOG_NEW_PASSPHRASE")
+                or _ask_passphrase("New passphrase: ", True)
+            )
+            if secret == self.store.keying.passphrase:
+                raise UserError("the new passphrase is the old one")
+            new = Keying(passphrase=secret, cipher=self.store.keying.cipher)
+        else:
+            raise UserError("this memory is not encrypted: it has no key to change")
+        rekey_memory(self.home, self.store, self.config, new)
+
+    def diagnose(self, error: BaseException) -> LifelogError:
+        """What an SQLite error met while reading means: which file is damaged and where
+        (see :func:`lifelog.store.db.diagnose`)."""
+        from .store.db import damage_error, diagnose, scan_pages
+
+        keying = self.store.keying
+        if keying.encrypted:
+            scan = scan_pages(self.store.path, keying)
+            if scan.key_ok and (scan.bad or scan.tail):
+                return damage_error(self.store.path, scan.detail())
+        return diagnose(self.store.path, keying, error)
 
     def __enter__(self) -> Memory:
         return self

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 from ..index.chunker import chunk_spans
 from ..index.text import index_text
 from ..records import Item, encode_item, mended
-from .db import CACHE_KIB, Cipher, Connection, connect
+from .db import CACHE_KIB, Cipher, Connection, Keying, connect, diagnose, is_damage
 from .migrations import migrate
 
 __all__ = ["ITEM_COLUMNS", "ItemRow", "Store", "UpsertResult", "item_from_row", "item_row"]
@@ -139,10 +139,16 @@ class Store:
     """One SQLite (SQLCipher) database inside a memory directory."""
 
     def __init__(
-        self, conn: Connection, path: Path, opener: Callable[[], Connection] | None = None
+        self,
+        conn: Connection,
+        path: Path,
+        opener: Callable[[], Connection] | None = None,
+        keying: Keying | None = None,
     ) -> None:
         self.conn = conn
         self.path = path
+        #: how the file is opened (its key): checks, backups and a rekey use it
+        self.keying = keying or Keying()
         self.lock = threading.RLock()
         #: opens another read-only connection to the same file (see :meth:`reader`)
         self._opener = opener
@@ -158,15 +164,26 @@ class Store:
         raw_key: str | None = None,
         cipher: Cipher | None = None,
     ) -> Store:
-        conn = connect(path, passphrase=passphrase, raw_key=raw_key, cipher=cipher)
-        migrate(conn)
+        """Open (or create) the database at ``path``."""
+        return cls.open_keyed(path, Keying(passphrase, raw_key, cipher or Cipher()))
+
+    @classmethod
+    def open_keyed(cls, path: Path, keying: Keying) -> Store:
+        """Open (or create) the database at ``path`` with ``keying`` (a key, and the key
+        check ``memory.json`` keeps, which tells a wrong key from a damaged file)."""
+        conn = connect(path, keying=keying)
+        try:
+            migrate(conn)
+        except BaseException as error:
+            conn.close()
+            if is_damage(error):
+                raise diagnose(path, keying, error) from error
+            raise
 
         def opener() -> Connection:
-            return connect(
-                path, passphrase=passphrase, raw_key=raw_key, cipher=cipher, readonly=True
-            )
+            return connect(path, keying=keying, readonly=True)
 
-        return cls(conn, path, opener)
+        return cls(conn, path, opener, keying)
 
     @contextmanager
     def cache(self, kib: int) -> Iterator[None]:
