@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,11 +23,12 @@ from rich.table import Table
 from rich.text import Text
 
 from .errors import LifelogError, UserError
-from .ingest import IngestReport
+from .ingest import IngestReport, Interrupted, file_origin
 from .ingest import Progress as ProgressSink
 from .memory import Memory
 from .records import Answer, Hit, Item
-from .retrieval.filters import Filters, parse_when
+from .retrieval.explain import check_range
+from .retrieval.filters import Filters, read_when
 
 app = typer.Typer(
     name="lifelog",
@@ -38,6 +40,39 @@ app = typer.Typer(
 )
 console = Console()
 err = Console(stderr=True)
+
+
+_PLAIN_TYPES = re.compile(r"(?:list\[)?(\w+)\]?(?=>)")
+_TYPE_WORDS = {"str": "text", "int": "number", "float": "number"}
+
+
+def _flags_show_no_type() -> None:
+    """typer 0.29's rich help prints a type beside every flag (``--help -h <bool>``,
+    ``--yes -y <bool>``), though a flag takes no value: flags show none, and the other
+    types are said in words (``<text>``, not ``<list[str]>``)."""
+    from typer.core import TyperArgument, TyperOption
+
+    for cls in (TyperArgument, TyperOption):
+        shown = cls.display_type_rich
+        if getattr(shown, "_lifelog", False):
+            continue
+
+        def display_type_rich(
+            self: TyperArgument | TyperOption, ctx: Any, shown: Any = shown
+        ) -> str | None:
+            if getattr(self, "is_flag", False) or getattr(self, "count", False):
+                return None
+            said = shown(self, ctx)
+            if not said:
+                return None
+            # <list[str]> is Python's spelling: a repeatable option takes <text>, repeated
+            return _PLAIN_TYPES.sub(lambda m: _TYPE_WORDS.get(m[1].lower(), m[1].lower()), said)
+
+        display_type_rich._lifelog = True  # type: ignore[attr-defined]  # patched once
+        cls.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_show_no_type()
 
 MemoryOption = Annotated[
     Path | None,
@@ -101,16 +136,21 @@ class RichProgress(ProgressSink):
         )
         self.task: TaskID | None = None
         self.items = 0
+        self.files = 0
+        self.started = 0
 
     def start(self, total_bytes: int, files: int) -> None:
+        self.files = files
         self.progress.start()
         self.task = self.progress.add_task(
             "ingest", total=max(total_bytes, 1), label=f"{files} files", items=0
         )
 
     def file(self, path: Path, source: str) -> None:
+        self.started += 1
         if self.task is not None:
-            self.progress.update(self.task, label=f"{source}: {path.name[:30]}")
+            label = f"file {self.started}/{self.files} {source}: {path.name[:30]}"
+            self.progress.update(self.task, label=label)
 
     def advance(self, nbytes: int, items: int) -> None:
         self.items += items
@@ -130,12 +170,15 @@ def _filters(
     person: list[str] | None,
     kind: list[str] | None = None,
 ) -> Filters:
-    return Filters(
-        since=parse_when(since) if since else None,
-        until=parse_when(until, end=True) if until else None,
-        sources=tuple(source or ()),
-        people=tuple(person or ()),
-        kinds=tuple(kind or ()),
+    """Filters from the options; dates as people type them ("March 2023", "last summer")."""
+    return check_range(
+        Filters(
+            since=read_when(since) if since else None,
+            until=read_when(until, end=True) if until else None,
+            sources=tuple(source or ()),
+            people=tuple(person or ()),
+            kinds=tuple(kind or ()),
+        )
     )
 
 
@@ -188,9 +231,23 @@ def print_report(report: IngestReport, out: Console) -> None:
 NEAREST = 3
 
 
+_STEP_LINE = re.compile(r"^step \d+: (.+)$")
+
+
+def _narrated(reasoning: str) -> str:
+    """The reasoning trace with the agent's steps (``step 2: read [3]``) in words."""
+    from .narrate import step_words
+
+    lines = []
+    for line in reasoning.splitlines():
+        step = _STEP_LINE.match(line.strip())
+        lines.append(f"· {step_words(step[1])}" if step else line)
+    return "\n".join(lines)
+
+
 def print_answer(answer: Answer, out: Console, *, show_reasoning: bool = False) -> None:
     if show_reasoning and answer.reasoning:
-        out.print(f"[dim italic]{escape(answer.reasoning)}[/]\n")
+        out.print(f"[dim italic]{escape(_narrated(answer.reasoning))}[/]\n")
     out.print(escape(answer.text))
     for note in answer.notes:
         out.print(f"[dim]note: {escape(note)}[/]")
@@ -261,23 +318,50 @@ def ingest(
 
     with _open(memory) as mem:
         sink = None if quiet or not err.is_terminal else RichProgress(err)
-        report = mem.ingest(
-            *paths,
-            progress=sink,
-            force=force,
-            embed=not no_embed,
-            embed_progress=embed_progress(quiet),
-            include_forgotten=include_forgotten,
-        )
+        try:
+            report = mem.ingest(
+                *paths,
+                progress=sink,
+                force=force,
+                embed=not no_embed,
+                embed_progress=embed_progress(quiet),
+                include_forgotten=include_forgotten,
+            )
+        except KeyboardInterrupt as stopped:
+            _say_ingest_stopped(stopped)
+            sys.exit(130)  # past click, which would turn Ctrl-C into a return value
         print_report(report, console)
+
+
+def _say_ingest_stopped(stopped: KeyboardInterrupt) -> None:
+    """One line for Ctrl-C during ``lifelog ingest``: what was kept, how to go on."""
+    if isinstance(stopped, Interrupted):
+        report = stopped.report
+        done = report.files_done + report.files_resumed_past
+        stored = report.added + report.updated
+        err.print(
+            f"[yellow]stopped[/] after {done:,} of {stopped.files:,} files"
+            f" ({stored:,} items stored, run {report.run_id} journaled as interrupted);"
+            " run the same command to continue"
+        )
+    else:  # after the files were stored: while their meaning was being indexed
+        err.print(
+            "[yellow]stopped[/] after every file was stored, while indexing their meaning;"
+            " run the same command to continue"
+        )
 
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="Words to look for.")],
+    query: Annotated[str, typer.Argument(help="Words to look for, or what you mean.")],
     memory: MemoryOption = None,
-    since: Annotated[str | None, typer.Option(help="From this date (YYYY[-MM[-DD]]).")] = None,
-    until: Annotated[str | None, typer.Option(help="Up to the end of this date.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="From this date: 2023, 2023-06, March 2023, last summer …"),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Up to the end of this date (same forms as --since).")
+    ] = None,
     source: Annotated[
         list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
     ] = None,
@@ -289,13 +373,37 @@ def search(
         list[str] | None, typer.Option(help="Only this kind (email, message …).")
     ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many hits.")] = 10,
+    words: Annotated[
+        bool, typer.Option("--words", help="Only items holding the words (not by meaning).")
+    ] = False,
 ) -> None:
-    """Search the memory by words, with filters: date, source, person."""
+    """Search the memory by words and by meaning, with filters: date, source, person.
+
+    Each hit says why it matched: your words, by meaning, or both."""
+    from .narrate import hit_reasons
+    from .retrieval.explain import why_nothing
+
+    filters = _filters(since, until, source, person, kind)
     with _open(memory) as mem:
-        hits = mem.search(query, _filters(since, until, source, person, kind), limit=limit)
+        if words:
+            hits = mem.search(query, filters, limit=limit)
+        else:
+            hits = mem.retrieve(query, filters=filters, limit=limit, mode="hybrid")
         if not hits:
-            console.print("no matches")
+            reasons = why_nothing(mem, filters) if not filters.empty else []
+            if reasons:
+                console.print("no matches, because:")
+                for reason in reasons:
+                    console.print(f"  - {escape(reason)}")
+            else:
+                console.print("no matches")
             raise typer.Exit(1)
+        if not words:
+            worded = sum(1 for h in hits if any(w.startswith("words #") for w in h.why))
+            err.print(
+                f"[dim]searched by words and by meaning: {worded} of {len(hits)} hold your"
+                " words (--words for those only)[/]"
+            )
         for hit in hits:
             item = hit.item
             header = Text()
@@ -308,7 +416,36 @@ def search(
             header.append(f"  {item.id}", "dim")
             console.print(header)
             console.print(_highlight(hit))
+            why = hit_reasons(hit.why) or ["your words"]
+            console.print(Text(f"matched: {', '.join(why)}", "dim"))
             console.print()
+
+
+def _plain_value(value: object, width: int = 200) -> str:
+    """A metadata value as a person reads it: lists joined, mappings as ``key: value``,
+    yes/no for flags, long text cut with an ellipsis."""
+    if isinstance(value, bool):
+        text = "yes" if value else "no"
+    elif isinstance(value, dict):
+        text = "; ".join(f"{k}: {_plain_value(v, width)}" for k, v in value.items())
+    elif isinstance(value, list | tuple | set):
+        text = ", ".join(_plain_value(v, width) for v in value)
+    else:
+        text = " ".join(str(value).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def print_metadata(meta: dict[str, object], out: Console) -> None:
+    """The metadata of an item, one field a line under a heading (none: nothing)."""
+    shown = {k: _plain_value(v) for k, v in meta.items() if v not in (None, "", [], {})}
+    if not shown:
+        return
+    out.print()
+    out.print("[bold]metadata[/]")
+    width = max(len(k) for k in shown)
+    for key, value in shown.items():
+        label = key.replace("_", " ")
+        out.print(f"  [dim]{escape(label):<{width}}[/]  {escape(value)}", soft_wrap=True)
 
 
 @app.command()
@@ -347,8 +484,7 @@ def show(
         for label, value in rows:
             if value:
                 console.print(f"[bold]{label:>7}[/] {escape(value)}")
-        if meta:
-            console.print(f"[bold]{'meta':>7}[/] [dim]{escape(str(meta))[:500]}[/]")
+        print_metadata(meta, console)
         console.print()
         console.print(escape(item.text), soft_wrap=True)
 
@@ -361,10 +497,21 @@ def ask(
     show_reasoning: Annotated[
         bool, typer.Option("--show-reasoning", help="Print the model's reasoning.")
     ] = False,
-    since: Annotated[str | None, typer.Option(help="Only evidence from this date.")] = None,
-    until: Annotated[str | None, typer.Option(help="Only evidence up to this date.")] = None,
-    source: Annotated[list[str] | None, typer.Option("--source", "-s")] = None,
-    person: Annotated[list[str] | None, typer.Option("--from", "--person", "-p")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only evidence from this date: 2023-06, March 2023, last summer …"),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only evidence up to the end of this date.")
+    ] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", "-s", help="Only evidence from this source (repeatable)."),
+    ] = None,
+    person: Annotated[
+        list[str] | None,
+        typer.Option("--from", "--person", "-p", help="Only evidence by or with this person."),
+    ] = None,
     model: Annotated[
         str | None,
         typer.Option(
@@ -413,6 +560,13 @@ def forget(
     if not item_ids and file is None and query is None:
         raise UserError("say what to forget: item ids, --file PATH or --query WORDS")
     with _open(memory) as mem:
+        if file is not None and not mem.store.ids_by_origin(
+            file_origin(file.expanduser().resolve())
+        ):
+            raise UserError(
+                f"nothing in the memory came from {file}: it was never ingested, or was"
+                " forgotten already (`lifelog runs` lists the imports)"
+            )
         removed = 0
         if item_ids:
             ids = [mem.get(i).id for i in item_ids]
@@ -491,10 +645,24 @@ def _register_extra_commands() -> None:
 _register_extra_commands()
 
 
+def _show_usage_error(error: Exception) -> None:
+    """A usage error (``--limit abc``, an unknown command) as typer shows it."""
+    try:
+        from typer import rich_utils
+
+        rich_utils.rich_format_error(error)  # type: ignore[arg-type]  # typer's own click
+    except Exception:  # noqa: BLE001 - any failure to format falls back to one line
+        show = getattr(error, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"[red]error:[/] {escape(str(error))}")
+
+
 def main() -> None:
     """Entry point: one place turns lifelog's errors into one line and an exit code."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except LifelogError as error:
         err.print(f"[red]error:[/] {escape(str(error))}")
         sys.exit(2 if isinstance(error, UserError) else 1)
@@ -509,14 +677,20 @@ def main() -> None:
     except Exception as error:  # click's own usage errors
         import click
 
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
+        if isinstance(error, click.ClickException | typer.TyperException):
+            _show_usage_error(error)  # typer's own click: a usage error, not a traceback
+            sys.exit(int(getattr(error, "exit_code", 2)))
         damage = damage_said(error)
         if damage is not None:
             err.print(f"[red]error:[/] {escape(str(damage))}")
             sys.exit(1)
         raise
+    # without standalone mode click returns an exit code instead of exiting (typer.Exit,
+    # and Ctrl-C as 130): it must reach the shell
+    if isinstance(code, int) and not isinstance(code, bool) and code:
+        if code == 130:
+            err.print("[yellow]interrupted[/]: run the same command again to continue")
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -115,6 +115,17 @@ class Progress:
     def finish(self) -> None: ...
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during an import. The run is journaled as interrupted; ``report`` holds
+    what it committed (``files_done`` files, its counts) and ``files`` how many files
+    the run was given. The next run of the same import goes on after them."""
+
+    def __init__(self, report: IngestReport, files: int) -> None:
+        super().__init__()
+        self.report = report
+        self.files = files
+
+
 @dataclass(slots=True)
 class _Work:
     """What one commit writes: items by origin, skipped records, journal rows, and the
@@ -453,7 +464,12 @@ def ingest_paths(
             report.status = "interrupted"
             if pending:  # files read to their end: kept, so that the next run skips them
                 _commit_pending(store, report, pending, on_batch)
-            raise
+            # the files this run journaled (Ctrl-C may land before a finished file is counted)
+            with store.lock:
+                rows = store.conn.execute("SELECT path FROM files WHERE run_id = ?", (run_id,))
+                journaled = {str(path) for (path,) in rows}
+            report.files_done = sum(1 for unit in units if unit.origin in journaled)
+            raise Interrupted(report, len(units)) from None
         finally:
             report.seconds = time.perf_counter() - started
             progress.finish()

@@ -63,8 +63,13 @@ class _Sender:
 
 
 def _run(units: list[WorkUnit], connection: Any) -> None:
+    import signal
+
     from .sources import get_source
 
+    # Ctrl-C reaches the whole process group: the main process stops the import (and
+    # this worker); the worker itself must not print a traceback of its own
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _grow_pipe(connection)
     out = _Sender(connection)
 

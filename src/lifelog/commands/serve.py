@@ -41,6 +41,7 @@ def serve(
     from ..server.app import create_app
     from ..server.auth import TOKEN_FILE, load_token
 
+    _check_port(host, port)
     with open_memory(memory) as mem:
         token, created = load_token(mem.home)
         configured = mem.config.settings.get("server", {}).get("allowed_hosts", [])
@@ -73,6 +74,25 @@ def serve(
             access_log=False,
             timeout_graceful_shutdown=5,  # open event streams must not hold Ctrl-C up
         )
+
+
+def _check_port(host: str, port: int) -> None:
+    """A ``UserError`` when ``host:port`` cannot be listened on (another server holds
+    it), before anything is printed: uvicorn would log a traceback-like line and exit."""
+    import errno
+    import socket
+
+    from ..errors import UserError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise UserError(f"port {port} is in use (try --port)") from None
+            raise UserError(f"cannot listen on {host}:{port}: {error.strerror}") from None
 
 
 def mcp(

@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import UserError
 from ..records import mend_text
 
-__all__ = ["Filters", "parse_when"]
+__all__ = ["DATE_EXAMPLES", "Filters", "parse_when", "read_when"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,3 +117,39 @@ def parse_when(text: str, *, end: bool = False) -> datetime:
             f"invalid date {text!r}: use YYYY, YYYY-MM, YYYY-MM-DD or an ISO timestamp"
         ) from error
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+#: what a date filter accepts, as said to a person who typed something else
+DATE_EXAMPLES = "2023, 2023-06, 2023-06-14, March 2023, 14 June 2023, last summer or 2 weeks ago"
+#: words that may join or surround time expressions without meaning anything themselves
+_JOINERS = re.compile(r"(?i)\b(?:from|since|until|till|to|through|and|in|on|during|the)\b|[-–—,.]")
+
+
+def read_when(text: str, *, end: bool = False, now: datetime | None = None) -> datetime:
+    """A date filter as people type it: what :func:`parse_when` reads, or words such
+    as ``March 2023``, ``14 June 2023``, ``last summer`` or ``2 weeks ago``, resolved
+    against ``now`` (default: the present) by :mod:`lifelog.retrieval.timeexpr`.
+
+    The start of the period named (its end, exclusive, with ``end=True``); several
+    periods (``March 2023 to June 2023``) are read as the span that holds them all.
+    A ``UserError`` names the text and what is accepted when nothing in it is a time.
+    """
+    from .timeexpr import parse_time
+
+    value = " ".join(text.split())
+    if not value:
+        raise UserError(f"a date filter is empty: use {DATE_EXAMPLES}")
+    if _PARTIAL.match(value):  # 2023-13 is told what is wrong with it
+        return parse_when(value, end=end)
+    try:
+        return parse_when(value, end=end)
+    except UserError:
+        pass
+    # "from March 2023" is March 2023; a bare "June" is read as "in June" (the last one)
+    words = " ".join(_JOINERS.sub(" ", value).split())
+    for attempt in (words, f"in {words}"):
+        found = parse_time(attempt, now or datetime.now(UTC))
+        window = found.window()
+        if window is not None and not _JOINERS.sub(" ", found.rest).strip():
+            return window[1] if end else window[0]
+    raise UserError(f"cannot read the date {value!r}: use {DATE_EXAMPLES}")

@@ -13,7 +13,9 @@ The :mod:`lifelog.errors` tree maps onto statuses here, in one place::
     any other exception  500 server_error  (no internals in the message)
 
 Framework errors (401, 403, 404, 405, 422 validation ...) are reshaped the same
-way. The shape is a subset of OpenAI's, so OpenAI clients read its ``message``.
+way. A browser asking for a page of the web UI (``Accept: text/html``, outside
+``/api``, ``/v1`` and ``/mcp``) gets the same message as a page instead: no raw JSON.
+The shape is a subset of OpenAI's, so OpenAI clients read its ``message``.
 MCP answers inside ``/mcp`` keep JSON-RPC's own error shape, as the protocol requires.
 """
 
@@ -39,7 +41,7 @@ from ..errors import (
     UserError,
 )
 
-__all__ = ["error_body", "error_response", "install_error_handlers", "status_for"]
+__all__ = ["error_body", "error_response", "install_error_handlers", "status_for", "wants_page"]
 
 log = logging.getLogger("lifelog.server")
 
@@ -105,27 +107,62 @@ def _validation_message(errors: Sequence[Any]) -> str:
     return "; ".join(parts) + more
 
 
+_NOT_PAGES = ("/api/", "/v1/", "/mcp", "/static/")
+
+
+def wants_page(request: Request) -> bool:
+    """Whether ``request`` is a browser's, for a page of the web UI."""
+    path = request.url.path
+    if any(path == p.rstrip("/") or path.startswith(p) for p in _NOT_PAGES):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _answer(
+    request: Request,
+    status: int,
+    kind: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    if wants_page(request):
+        from .web import error_page  # the web UI's templates (it imports this module)
+
+        try:
+            response = error_page(request, status, message)
+        except Exception:  # noqa: BLE001 - a page that cannot render falls back to JSON
+            log.exception("the error page for %s failed", request.url.path)
+        else:
+            for name, value in (headers or {}).items():
+                response.headers[name] = value
+            return response
+    return error_response(status, kind, message, headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def on_lifelog(request: Request, exc: Exception) -> Response:
         status, kind = status_for(exc)
         if status >= 500:
             log.error("%s %s failed: %s", request.method, request.url.path, exc)
-        return error_response(status, kind, message_for(exc))
+        return _answer(request, status, kind, message_for(exc))
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         status = exc.status_code
         kind = _BY_STATUS.get(status, "server_error" if status >= 500 else "invalid_request")
         detail = exc.detail if isinstance(exc.detail, str) else kind.replace("_", " ")
-        return error_response(status, kind, detail, exc.headers)
+        if status == 404 and detail == "Not Found" and wants_page(request):
+            detail = f"there is no page {request.url.path}"
+        return _answer(request, status, kind, detail, exc.headers)
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        return error_response(422, "validation_error", _validation_message(exc.errors()))
+        message = _validation_message(exc.errors())
+        return _answer(request, 422, "validation_error", message)
 
     async def on_any(request: Request, exc: Exception) -> Response:
         log.exception("%s %s failed", request.method, request.url.path, exc_info=exc)
-        return error_response(500, "server_error", message_for(exc))
+        return _answer(request, 500, "server_error", message_for(exc))
 
     app.add_exception_handler(LifelogError, on_lifelog)
     app.add_exception_handler(HTTPException, on_http)

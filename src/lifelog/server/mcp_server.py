@@ -13,12 +13,15 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import anyio
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import ToolAnnotations
 from starlette.routing import BaseRoute
 
 from .. import __version__
-from ..records import Item
+from ..errors import LifelogError
+from ..records import Hit, Item
+from .errors import message_for
 from .queries import build_filters, period_counts
 from .serialize import answer_json, item_json
 
@@ -64,7 +67,13 @@ def build_mcp(memory: Memory) -> MCPServer[Any]:
     )
 
     async def off_loop(call: Callable[[], T]) -> T:
-        return await anyio.to_thread.run_sync(call)
+        """``call()`` in a worker thread; lifelog's own errors (an unknown id, a date
+        that cannot be read) reach the client with their message, as the tool's error
+        (anything else stays a generic "Error executing tool", its text in the log)."""
+        try:
+            return await anyio.to_thread.run_sync(call)
+        except LifelogError as error:
+            raise ToolError(message_for(error)) from error
 
     @server.tool(annotations=_READ_ONLY)
     async def search_memory(
@@ -80,10 +89,14 @@ def build_mcp(memory: Memory) -> MCPServer[Any]:
         Dates are YYYY, YYYY-MM, YYYY-MM-DD or ISO; sources are e.g. mbox, whatsapp,
         notes; people are names or addresses. Returns the best items with snippets.
         """
-        filters = build_filters(
-            since=since, until=until, sources=sources or (), people=people or ()
-        )
-        hits = await off_loop(lambda: memory.search(query, filters, limit=max(1, min(limit, 50))))
+
+        def run() -> list[Hit]:
+            filters = build_filters(
+                since=since, until=until, sources=sources or (), people=people or ()
+            )
+            return memory.search(query, filters, limit=max(1, min(limit, 50)))
+
+        hits = await off_loop(run)
         return {"query": query, "hits": [_brief(h.item, h.snippet) for h in hits]}
 
     @server.tool(annotations=_READ_ONLY)
@@ -103,11 +116,11 @@ def build_mcp(memory: Memory) -> MCPServer[Any]:
         offset: int = 0,
     ) -> dict[str, Any]:
         """What happened when: item counts per year, month or day, and items in time order."""
-        filters = build_filters(
-            since=since, until=until, sources=sources or (), people=people or ()
-        )
 
         def run() -> dict[str, Any]:
+            filters = build_filters(
+                since=since, until=until, sources=sources or (), people=people or ()
+            )
             buckets = period_counts(memory, filters, granularity)
             items = memory.timeline(filters, limit=max(0, min(limit, 200)), offset=offset)
             return {

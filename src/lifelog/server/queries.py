@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
 from ..records import Hit
-from ..retrieval.filters import Filters, parse_when
+from ..retrieval.explain import check_range
+from ..retrieval.filters import Filters, parse_when, read_when
 
 if TYPE_CHECKING:
     from ..memory import Memory
@@ -43,9 +44,11 @@ def build_filters(
     period: str | None = None,
 ) -> Filters:
     """Filters from request parameters; ``period`` is ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``
-    and narrows ``since``/``until`` to it."""
-    start = parse_when(since) if since else None
-    end = parse_when(until, end=True) if until else None
+    and narrows ``since``/``until`` to it. Dates are read as people type them
+    (``March 2023``, ``last summer``: :func:`~lifelog.retrieval.filters.read_when`); a
+    date that cannot be read, or a range with no time in it, is a ``UserError``."""
+    start = read_when(since) if since and since.strip() else None
+    end = read_when(until, end=True) if until and until.strip() else None
     if period:
         p_start, p_end = parse_when(period), parse_when(period, end=True)
         start = max(start, p_start) if start else p_start
@@ -53,7 +56,9 @@ def build_filters(
     clean = [
         tuple(v.strip() for v in values if v and v.strip()) for values in (sources, people, kinds)
     ]
-    return Filters(since=start, until=end, sources=clean[0], people=clean[1], kinds=clean[2])
+    return check_range(
+        Filters(since=start, until=end, sources=clean[0], people=clean[1], kinds=clean[2])
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,16 +144,24 @@ def facets_for_filters(memory: Memory, filters: Filters, limit: int = 12) -> Fac
     }
 
 
-def faceted(memory: Memory, query: str, filters_without: Callable[[str | None], Filters]) -> Facets:
+def faceted(
+    memory: Memory,
+    query: str,
+    filters_without: Callable[[str | None], Filters],
+    search: Callable[[str, Filters], list[Hit]] | None = None,
+) -> Facets:
     """Facet counts where each facet ignores its own filter (the others still apply), so
-    choosing ``source: mbox`` keeps the other sources on offer with their counts."""
+    choosing ``source: mbox`` keeps the other sources on offer with their counts.
+    ``search(query, filters)`` finds the hits counted (default: by words, the best
+    :data:`POOL`)."""
+    find = search or (lambda words, filters: memory.search(words, filters, limit=POOL))
     cache: dict[Filters, Facets] = {}
     out: Facets = {}
     for name in FACETS:
         filters = filters_without(name)
         if filters not in cache:
             if query.strip():
-                cache[filters] = facets_for_hits(memory.search(query, filters, limit=POOL))
+                cache[filters] = facets_for_hits(find(query, filters))
             else:
                 cache[filters] = facets_for_filters(memory, filters)
         out[name] = cache[filters][name]

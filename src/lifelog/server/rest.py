@@ -13,7 +13,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import NotFoundError, UserError
-from ..records import Answer
+from ..narrate import progress_words, step_words
+from ..records import Answer, Hit
+from ..retrieval.filters import Filters
 from .errors import error_body, message_for, status_for
 from .jobs import ENDED, safe_name
 from .queries import POOL, faceted, people_directory, period_counts
@@ -37,17 +39,29 @@ def search(
     where: Filtered,
     q: Annotated[str, Query(description="words to look for (empty: browse by filters)")] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    mode: Annotated[
+        Literal["words", "hybrid"],
+        Query(description="words: items holding the words; hybrid: by meaning too"),
+    ] = "words",
 ) -> dict[str, Any]:
     """Facets count each value under the other filters, so a chosen value keeps its
-    alternatives; with words, hits and counts cover the best 200 results."""
+    alternatives; with words, hits and counts cover the best 200 results. With
+    ``mode=hybrid`` hits are found by meaning too, as questions are, and each hit's
+    ``why`` says how it matched (``words #n``, ``meaning #n`` …)."""
     memory = state_of(request).memory
     filters = where.filters()
-    facets = faceted(memory, q, where.filters)
+
+    def find(words: str, within: Filters) -> list[Hit]:
+        if mode == "hybrid":
+            return memory.retrieve(words, filters=within, limit=max(limit, POOL))
+        return memory.search(words, within, limit=max(limit, POOL))
+
+    facets = faceted(memory, q, where.filters, find)
     if q.strip():
-        pool = memory.search(q, filters, limit=max(limit, POOL))
+        pool = find(q, filters)
         return {
             "query": q,
-            "hits": [hit_json(h) for h in pool[:limit]],
+            "hits": [{**hit_json(h), "why": list(h.why)} for h in pool[:limit]],
             "facets": facets,
             "total": len(pool),
         }
@@ -145,9 +159,11 @@ class AskBody(BaseModel):
     " answer)",
 )
 async def ask(request: Request, body: AskBody) -> Any:
-    """While the model writes, ``progress`` events say so; its draft is never sent. The
-    ``token`` events are the checked answer in pieces (put together, the ``answer``'s
-    text), then the ``answer`` itself: see :mod:`lifelog.answer.release`."""
+    """While the model writes, ``progress`` events say so; its draft is never sent.
+    ``step`` and ``progress`` events also carry a ``label``, the same in plain words
+    (:mod:`lifelog.narrate`). The ``token`` events are the checked answer in pieces
+    (put together, the ``answer``'s text), then the ``answer`` itself: see
+    :mod:`lifelog.answer.release`."""
     memory = state_of(request).memory
     history = [(t.get("question", ""), t.get("answer", "")) for t in body.history]
     saved = SavedChat(memory, body.conversation) if body.conversation else None
@@ -181,6 +197,8 @@ async def ask(request: Request, body: AskBody) -> Any:
                         kept = await run_in_threadpool(saved.save, body.question, event.answer)
                         yield sse(kept, "conversation")
                     yield sse(answer_json(event.answer), "answer")
+                elif event.kind in ("step", "progress") and event.text:
+                    yield sse(_labelled(event.kind, event.text), event.kind)
                 elif event.text:
                     yield sse({"text": event.text}, event.kind)
         except Exception as error:  # the status line is sent: report it in the stream
@@ -188,6 +206,12 @@ async def ask(request: Request, body: AskBody) -> Any:
             yield sse(error_body(kind, message_for(error)), "error")
 
     return StreamingResponse(stream(), media_type="text/event-stream")
+
+
+def _labelled(kind: str, text: str) -> dict[str, str]:
+    """A step or progress event's data: its text, and a label a person reads."""
+    label = step_words(text) if kind == "step" else progress_words(text)
+    return {"text": text, "label": label}
 
 
 _UPLOAD_SCHEMA = {

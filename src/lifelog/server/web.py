@@ -23,12 +23,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from ..errors import LifelogError
-from ..records import Answer, Hit, Item
+from ..records import Answer, Item
 from ..store.conversations import Conversations
 from .auth import TOKEN_FILE, login_response, safe_next
 from .cards import Card, cards_for, series_sizes
 from .errors import error_response, status_for
-from .queries import POOL, faceted, people_directory, period_counts
+from .queries import people_directory, period_counts
 from .rest import ingest as api_ingest
 from .serialize import answer_json, origin_of, plain
 from .settings import FIELDS, ConfirmationNeeded, backends, read_settings, write_settings
@@ -219,58 +219,6 @@ def _turn_view(question: str, answer: dict[str, Any]) -> dict[str, Any]:
         "citations": citations,
         "html": cited_text(str(answer.get("text") or ""), targets),
     }
-
-
-@router.get("/search", response_class=HTMLResponse)
-def search(
-    request: Request,
-    where: Filtered,
-    q: str = "",
-    limit: Annotated[int, Query(ge=1, le=200)] = 30,
-) -> HTMLResponse:
-    memory = state_of(request).memory
-    filters = where.filters()
-    hits: list[Hit] = []
-    items: list[Item] = []
-    facets = faceted(memory, q, where.filters)
-    if q.strip():
-        pool = memory.search(q, filters, limit=POOL)
-        hits, total = pool[:limit], len(pool)
-    else:
-        items = memory.timeline(filters, limit=limit)
-        total = memory.count(filters)
-    year = where.period[:4] if where.period else None
-    current = {"q": q, "source": where.sources, "person": where.people, "year": year}
-    current.update({"kind": where.kinds, "since": where.since, "until": where.until})
-    return page(
-        request,
-        "search.html",
-        active="search",
-        q=q,
-        hits=hits,
-        items=items,
-        facets=facets,
-        total=total,
-        current=current,
-        toggle=_toggler(current),
-    )
-
-
-def _toggler(current: dict[str, Any]) -> Any:
-    """``toggle(name, value)``: the search URL with that facet value added or removed."""
-
-    def toggle(name: str, value: str) -> str:
-        params = {k: (list(v) if isinstance(v, list) else v) for k, v in current.items()}
-        if name == "year":
-            params["year"] = None if params.get("year") == value else value
-        else:
-            values = list(params.get(name) or [])
-            params[name] = (
-                [v for v in values if v != value] if value in values else [*values, value]
-            )
-        return link("/search", **params)
-
-    return toggle
 
 
 @router.get("/timeline", response_class=HTMLResponse)
@@ -471,6 +419,17 @@ def logout(request: Request) -> Response:
     response.headers["set-cookie"] = state_of(request).access.session_cookie(clear=True)
     return response
 
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """An error as a page of the UI (for a browser), not as JSON: what went wrong and
+    where to go on. :mod:`lifelog.server.errors` calls it for requests of pages."""
+    return page(request, "error.html", status=status, message=message, status_code=status)
+
+
+# the search page lives in its own module; its routes join this router
+from . import web_search  # noqa: E402  # web_search imports page and link from here
+
+router.include_router(web_search.router)
 
 # a message in its conversation, and the saved chats' forms: their own module
 from . import web_threads  # noqa: E402  # web_threads imports page and link from here

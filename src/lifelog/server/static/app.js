@@ -32,6 +32,18 @@
     }
   });
 
+  // -- small screens: the header's menu folds away behind a button ------------------
+  const menu = $("#menu-toggle");
+  if (menu) {
+    const header = menu.closest("header");
+    menu.hidden = false;
+    header.classList.add("foldable");
+    menu.addEventListener("click", () => {
+      const open = header.classList.toggle("open");
+      menu.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
   // -- the item dialog: citations open their item ---------------------------------
   const dialog = $("#item-dialog");
 
@@ -185,12 +197,12 @@
       busy = true;
       button.disabled = true;
       $("#chat-empty")?.remove();
-      const steps = el("ol", { class: "steps" });
       const thought = el("pre");
-      const details = el("details", { class: "reasoning", hidden: true }, el("summary", { text: "Reasoning" }), steps, thought);
+      const details = el("details", { class: "reasoning", hidden: true }, el("summary", { text: "Reasoning" }), thought);
       details.open = showReasoning.checked;
       const answerText = el("p", { class: "answer-text" });
-      const answerBox = el("div", { class: "answer", "aria-live": "polite", "aria-busy": "true" }, details, answerText);
+      const progress = answerProgress();
+      const answerBox = el("div", { class: "answer", "aria-live": "polite", "aria-busy": "true" }, progress.node, details, answerText);
       const turn = el("li", { class: "turn" }, el("p", { class: "question", text }), answerBox);
       conversation.append(turn);
       turn.scrollIntoView({ block: "end", behavior: "smooth" });
@@ -203,7 +215,13 @@
           method: "POST",
           credentials: "same-origin",
           headers: { "content-type": "application/json", accept: "text/event-stream" },
-          body: JSON.stringify({ question: text, reasoning: reasoning.value, history: history.slice(-6) }),
+          body: JSON.stringify({
+            question: text,
+            reasoning: reasoning.value,
+            history: history.slice(-6),
+            // the saved conversation to continue, or "new" (conversations.js follows it)
+            conversation: form.elements.namedItem("conversation")?.value || "new",
+          }),
         });
         if (!response.ok || !response.body) {
           const body = await response.json().catch(() => ({}));
@@ -217,8 +235,11 @@
             details.hidden = false;
             thought.textContent += data.text;
           } else if (event === "step") {
-            details.hidden = false;
-            steps.append(el("li", { text: data.text }));
+            progress.step(data.label || data.text);
+          } else if (event === "progress") {
+            progress.writing(data.label || data.text);
+          } else if (event === "conversation") {
+            document.dispatchEvent(new CustomEvent("lifelog:conversation", { detail: data }));
           } else if (event === "answer") {
             final = data;
           } else if (event === "error") {
@@ -226,9 +247,11 @@
           }
         }
         if (!final) throw new Error("the answer stream ended early");
-        if (final.reasoning && !thought.textContent) {
+        progress.done();
+        const trace = withoutSteps(final.reasoning || "");
+        if (trace && !thought.textContent) {
           details.hidden = false;
-          thought.textContent = final.reasoning;
+          thought.textContent = trace;
         }
         renderText(answerText, final.text, final.citations);
         answerBox.dataset.mode = final.mode;
@@ -236,6 +259,7 @@
         history.push({ question: text, answer: final.text });
         status.textContent = `Answer ready, ${final.citations.length} source${final.citations.length === 1 ? "" : "s"}`;
       } catch (error) {
+        progress.done();
         answerText.replaceChildren(el("span", { class: "error", role: "alert", text: String(error.message || error) }));
         status.textContent = "The answer failed";
       } finally {
@@ -245,6 +269,43 @@
         question.focus();
       }
     }
+  }
+
+  // -- what the answer is doing: searching, each step once, writing, then a summary ------
+  function answerProgress() {
+    const list = el("ol", { class: "progress-steps", "aria-label": "What lifelog is doing" });
+    const now = el("li", { class: "progress-now", text: "Searching your memory…" });
+    list.append(now);
+    const node = el("div", { class: "progress" }, list);
+    const seen = new Set();
+    let count = 0;
+    return {
+      node,
+      step(text) {
+        if (!text || seen.has(text)) return; // each step once
+        seen.add(text);
+        count += 1;
+        list.insertBefore(el("li", { class: "progress-step", text }), now);
+        now.textContent = "Thinking about what it found…";
+      },
+      writing(text) {
+        now.textContent = text;
+      },
+      done() {
+        now.remove();
+        if (!count) {
+          node.remove();
+          return;
+        }
+        const summary = el("summary", { text: `How this answer was found: ${count} step${count === 1 ? "" : "s"}` });
+        node.replaceChildren(el("details", { class: "progress-done" }, summary, list));
+      },
+    };
+  }
+
+  // the trace an answer carries repeats the steps already shown ("step 2: read [3]")
+  function withoutSteps(trace) {
+    return trace.split("\n").filter((line) => !/^step \d+: /.test(line.trim())).join("\n").trim();
   }
 
   async function* readEvents(stream) {
