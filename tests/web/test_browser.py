@@ -186,7 +186,9 @@ def test_import_an_export_and_watch_it_progress(page: Any) -> None:
     assert "2 added" in page.locator("#job-report").inner_text()
     assert page.locator("#job-progress").get_attribute("value") in ("1", "1.0")
     shot(page, "ingest")
-    page.goto("/search?q=cardamom")
+    page.goto("/search?q=cardamom")  # by words and by meaning: the new item comes first
+    assert "cardamom" in page.locator(".hit").first.inner_text()
+    page.goto("/search?q=cardamom&mode=words")
     assert page.locator(".hit").count() == 1
 
 
