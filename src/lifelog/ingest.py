@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -34,7 +35,7 @@ from .sources import detect
 from .sources.base import PartDone, Source
 from .store import Store
 from .store.db import INGEST_CACHE_KIB, is_sqlite_error
-from .store.store import ItemRow
+from .store.store import ItemRow, UpsertResult
 
 __all__ = ["IngestReport", "Progress", "SourceCounts", "file_origin", "ingest_paths", "plan"]
 
@@ -168,26 +169,43 @@ class _Work:
 def _commit(
     store: Store, report: IngestReport, work: _Work, on_batch: Callable[[], object] | None
 ) -> None:
-    """Write ``work``: the items in one transaction, then the skipped records and the
-    journal rows of the files (and parts) finished, and add up the counts."""
-    results = store.upsert_many(
-        [(origin, items) for origin, items, _counts in work.groups],
-        run_id=report.run_id,
-        include_forgotten=report.include_forgotten,
-    )
-    files = work.files
-    # a file all of whose items were forgotten is not journaled (nor its name kept): the
-    # next import reads it again and says again that it skipped them
-    touched = {
-        origin
-        for (origin, _items, _counts), result in zip(work.groups, results, strict=True)
-        if result.forgotten
-    }
-    with store.lock, store.conn:
+    """Write ``work`` in one transaction: the items, the skipped records, the journal
+    rows of the files (and parts) finished and the run's counts, so that a run killed
+    at any point has journaled exactly what it committed; then add up the counts."""
+
+    def journal(results: list[UpsertResult]) -> None:
+        files = work.files
+        # a file all of whose items were forgotten is not journaled (nor its name kept):
+        # the next import reads it again and says again that it skipped them
+        touched = {
+            origin
+            for (origin, _items, _counts), result in zip(work.groups, results, strict=True)
+            if result.forgotten
+        }
         _record_skips(store, report.run_id, work.skips)
         if touched:
             files = [row for row in files if row[0] not in touched or _holds_items(store, row[0])]
         store.conn.executemany(_FILE_ROW, files)
+        store.conn.execute(
+            "UPDATE runs SET added = added + ?, updated = updated + ?,"
+            " unchanged = unchanged + ?, skipped = skipped + ? WHERE id = ?",
+            (
+                sum(r.added for r in results),
+                sum(r.updated for r in results),
+                sum(r.unchanged for r in results),
+                len(work.skips),
+                report.run_id,
+            ),
+        )
+        crash_point()  # tests: killed with everything written, before the commit
+
+    results = store.upsert_many(
+        [(origin, items) for origin, items, _counts in work.groups],
+        run_id=report.run_id,
+        include_forgotten=report.include_forgotten,
+        then=journal,
+    )
+    crash_point()  # tests: killed right after the commit
     for (_origin, _items, counts), result in zip(work.groups, results, strict=True):
         for target in (report, counts):
             target.added += result.added
@@ -202,6 +220,22 @@ def _commit(
         report.skipped.extend(work.skips[:room])
     if on_batch is not None:
         on_batch()
+        crash_point()
+
+
+#: tests only: ``LIFELOG_TEST_KILL_AT=N`` kills the importing process (SIGKILL) at the Nth
+#: of the points where a crash is most telling (inside a commit, right after it, after
+#: the people read what it stored); see tests/test_crash.py
+_KILL_AT = int(os.environ.get("LIFELOG_TEST_KILL_AT") or 0)
+_points = 0
+
+
+def crash_point() -> None:
+    global _points
+    if _KILL_AT:
+        _points += 1
+        if _points == _KILL_AT:
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _holds_items(store: Store, origin: object) -> bool:

@@ -251,13 +251,19 @@ class Store:
         *,
         run_id: int | None,
         include_forgotten: bool = False,
+        then: Callable[[list[UpsertResult]], object] | None = None,
     ) -> list[UpsertResult]:
         """:meth:`upsert` for several ``(origin, items)`` groups (many small files) in one
-        transaction: a commit costs ~0.1 ms, as much as storing a short note."""
+        transaction: a commit costs ~0.1 ms, as much as storing a short note. ``then``
+        is given the results inside that transaction (an import journals them there)."""
         now = time.time()
         batches = [(origin, *self._rows(items)) for origin, items in groups]
+        results = [result for _origin, _batch, result in batches]
         if not any(batch for _origin, batch, _result in batches):
-            return [result for _origin, _batch, result in batches]
+            if then is not None:
+                with self.writing():
+                    then(results)
+            return results
         with self.writing():
             # one row read when nothing was ever forgotten (almost always)
             check = self.conn.execute("SELECT 1 FROM forgotten LIMIT 1").fetchone() is not None
@@ -267,7 +273,9 @@ class Store:
                     self._upsert(batch, origin, run_id, now, result, skip_forgotten=forgotten)
                     if check and include_forgotten:
                         self._unforget([row.digest for row in batch.values()])
-        return [result for _origin, _batch, result in batches]
+            if then is not None:
+                then(results)
+        return results
 
     @staticmethod
     def _rows(items: Iterable[Item | ItemRow]) -> tuple[dict[str, ItemRow], UpsertResult]:
