@@ -253,7 +253,13 @@ def test_new_memories_use_16k_pages_and_hmac_sha256_recorded_in_their_config(
         mem.store.upsert([make_item("k", "sixteen")], origin=None, run_id=None)
         assert int(mem.store.conn.execute("PRAGMA page_size").fetchone()[0]) == 16384
     config = json.loads((home / "memory.json").read_text())
-    assert config["cipher"] == {"page_size": 16384, "hmac": "HMAC_SHA256"}
+    cipher = config["cipher"]
+    assert {k: cipher[k] for k in ("page_size", "hmac")} == {
+        "page_size": 16384,
+        "hmac": "HMAC_SHA256",
+    }
+    # and the salt and key check that tell a wrong key from damage (tests/test_integrity.py)
+    assert len(cipher["salt"]) == 32 and len(cipher["key_check"]) == 32
     key = read_key_file(home / "key")
     with pytest.raises(PassphraseError):  # the settings are part of reading the file
         connect(home / "lifelog.db", raw_key=key, cipher=LEGACY_CIPHER)
@@ -277,7 +283,11 @@ def test_a_memory_made_before_cipher_settings_opens_with_sqlciphers_defaults(
         assert int(mem.store.conn.execute("PRAGMA page_size").fetchone()[0]) == 4096
         assert mem.search("2026")[0].item.text == "made in 2026"
         mem.store.upsert([make_item("k2", "added later")], origin=None, run_id=None)
-    assert "cipher" not in json.loads((home / "memory.json").read_text())
+    # its settings (SQLCipher's defaults) are written down, with its key check
+    cipher = json.loads((home / "memory.json").read_text())["cipher"]
+    assert (cipher["page_size"], cipher["hmac"]) == (4096, "HMAC_SHA512") and cipher["key_check"]
+    with Memory.open(home) as mem:
+        assert int(mem.store.conn.execute("PRAGMA page_size").fetchone()[0]) == 4096
 
 
 def test_cipher_settings_are_checked() -> None:
