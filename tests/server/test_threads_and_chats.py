@@ -227,7 +227,9 @@ def test_the_chat_without_javascript_keeps_the_conversation(client: TestClient) 
 
 def test_an_ask_with_an_unknown_conversation_is_refused(client: TestClient) -> None:
     answer = client.post(
-        "/api/ask", json={"question": CAMPING, "conversation": "nope", "stream": False}, headers=AUTH
+        "/api/ask",
+        json={"question": CAMPING, "conversation": "nope", "stream": False},
+        headers=AUTH,
     )
     assert answer.status_code == 404 and answer.json()["error"]["type"] == "not_found"
 
@@ -250,3 +252,28 @@ def test_forgetting_a_cited_item_wipes_the_answers_that_quoted_it(
     assert first.question == CAMPING and second.text == "nothing"
     raw = memory.store.conn.execute("SELECT group_concat(answer) FROM conversation_turns")
     assert quoted not in raw.fetchone()[0]
+
+
+def test_browsing_without_words_starts_at_the_newest_items(client: TestClient) -> None:
+    html = client.get("/search", params={"source": "whatsapp"}, headers=AUTH).text
+    stamps = re.findall(r'<li class="hit">.*?<time>([^<]+)</time>', html, re.S)
+    assert len(stamps) > 5 and stamps == sorted(stamps, reverse=True)
+    memory = client.app.state.lifelog.memory  # type: ignore[attr-defined]
+    newest = memory.store.conn.execute(
+        "SELECT max(ts) FROM items WHERE source = 'whatsapp'"
+    ).fetchone()[0]
+    assert stamps[0] == f"{datetime.fromtimestamp(newest, UTC):%Y-%m-%d %H:%M}"
+
+
+def test_a_card_offers_its_conversation_only_when_there_is_one(client: TestClient) -> None:
+    memory = client.app.state.lifelog.memory  # type: ignore[attr-defined]
+    alone, day = memory.store.conn.execute(
+        "SELECT i.id, strftime('%Y-%m-%d', i.ts, 'unixepoch') FROM items i WHERE i.thread IS NOT"
+        " NULL AND (SELECT count(*) FROM items j WHERE j.thread = i.thread) = 1 LIMIT 1"
+    ).fetchone()
+    html = client.get("/timeline", params={"day": day}, headers=AUTH).text
+    assert f'href="/items/{alone}"' in html and f'href="/thread/{alone}"' not in html
+    busy = _thread_ids(memory, PRIYA)[3]
+    one_day = memory.get(busy).timestamp
+    html = client.get("/timeline", params={"day": f"{one_day:%Y-%m-%d}"}, headers=AUTH).text
+    assert "/thread/" in html

@@ -86,7 +86,7 @@ def test_a_search_hit_opens_its_thread(browser: Any, server: str) -> None:
         if earlier.count():  # add the earlier messages in place, the page stays
             first = page.locator("li.msg").first.get_attribute("id")
             earlier.click()
-            page.wait_for_function(f"document.querySelectorAll('li.msg').length > {shown}")
+            page.locator("li.msg").nth(shown).wait_for(timeout=WAIT)  # one more than before
             assert page.url.endswith(f"/thread/{opened}")
             ids = page.locator("li.msg").evaluate_all("(els) => els.map((e) => e.id)")
             assert len(ids) == len(set(ids)), "no message twice"
@@ -199,3 +199,21 @@ def test_a_past_chat_is_reopened_after_a_restart(
             page.click(".chat-actions button.danger")
             page.wait_for_url(re.compile(r"/$"), timeout=WAIT)
             assert page.locator("#chat-list li a").all_inner_texts() == ["Who is Priya Shah?"]
+
+
+def test_conversation_pages_fit_a_phone(browser: Any, server: str, web_memory: Memory) -> None:
+    from lifelog.store.conversations import Conversations
+
+    chats = Conversations(web_memory.store)
+    talk = chats.create("A very long name for a conversation about camping " * 3)
+    answer = {"text": "In Peneda-Gerês [1].", "citations": [], "notes": []}
+    chats.add_turn(talk.id, "Where did we go camping in 2023, and with whom exactly?", answer)
+    item = web_memory.search("Peneda camping", limit=1)[0].item
+    try:
+        with signed_in(browser, server, width=390) as page:
+            for path in (f"/?c={talk.id}", f"/thread/{item.id}", "/timeline?month=2023-06"):
+                page.goto(path)
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= 390, (path, width)
+    finally:
+        chats.delete(talk.id)

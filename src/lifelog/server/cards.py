@@ -36,6 +36,9 @@ class Card:
     items: list[Item] = field(default_factory=list)
     #: "weekly, 530 times" for a series
     repeats: str = ""
+    #: how many items the first item's thread holds (when counted): a thread of one
+    #: is not offered as a conversation
+    thread_size: int = 0
 
     @property
     def first(self) -> Item:
@@ -112,13 +115,14 @@ def _rule(item: Item) -> str | None:
 
 
 def series_sizes(store: Store, items: Sequence[Item]) -> dict[str, int]:
-    """How many occurrences each recurring event among ``items`` has in the memory."""
-    return thread_sizes(store, {i.thread for i in items if i.thread and _rule(i)})
+    """How many items each thread among ``items`` holds in the memory (a recurring
+    event's occurrences, a conversation's messages)."""
+    return thread_sizes(store, {i.thread for i in items if i.thread})
 
 
 def cards_for(items: Sequence[Item], sizes: Mapping[str, int] | None = None) -> list[Card]:
-    """``items`` (in time order) as cards; ``sizes`` counts each series' occurrences in
-    the whole memory (else those among ``items``)."""
+    """``items`` (in time order) as cards; ``sizes`` counts the items of each thread in
+    the whole memory (else a series counts those among ``items``)."""
     cards: list[Card] = []
     open_threads: dict[tuple[str, str], Card] = {}
     series: dict[str, Card] = {}
@@ -142,6 +146,7 @@ def cards_for(items: Sequence[Item], sizes: Mapping[str, int] | None = None) -> 
             continue
         cards.append(Card("item", [item]))
     for card in cards:
+        card.thread_size = (sizes or {}).get(card.first.thread or "", 0)
         if card.kind == "thread" and len(card.items) == 1:
             card.kind = "item"
         elif card.kind == "series":
