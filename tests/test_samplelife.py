@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from lifelog.answer.extractive import stem
+from lifelog.index.sentences import stem
 from lifelog.index.text import content_terms, tokens
 from lifelog.samplelife import (
     DEMO_QUESTIONS,

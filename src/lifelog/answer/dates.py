@@ -16,9 +16,9 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
+from ..index.sentences import split_sentences
 from ..retrieval.dates import NUMBERS, WEEKDAYS
 from .citations import CITATION
-from .sentences import split_sentences
 
 __all__ = ["day_name", "relative_date", "relative_dates", "resolve_relative"]
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..index.sentences import split_sentences, stem
 from ..index.text import content_terms, tokens
 from ..records import Answer, Citation, Hit
 from .facts import short_fact
-from .sentences import split_sentences, stem
 
-__all__ = ["NOT_FOUND", "extractive_answer", "split_sentences", "stem"]
+__all__ = ["NOT_FOUND", "extractive_answer"]
 
 NOT_FOUND = "I don't find this in your memory."
 MIN_COVERAGE = 0.5

@@ -16,10 +16,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..index.sentences import split_sentences, stem
 from ..index.text import content_terms, tokens
 from ..records import Hit
 from .extractive import NOT_FOUND
-from .sentences import split_sentences, stem
 
 __all__ = [
     "Source",

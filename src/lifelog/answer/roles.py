@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
+from ..index.sentences import split_sentences, stem
 from ..index.text import STOPWORDS, tokens
 from ..retrieval.dates import MONTHS, WEEKDAYS
-from .sentences import split_sentences, stem
 
 __all__ = [
     "asked_role",

@@ -22,9 +22,9 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..index.sentences import split_sentences, stem
 from ..index.text import STOPWORDS, tokens
 from .citations import CITATION
-from .sentences import split_sentences, stem
 
 __all__ = [
     "MIN_SUPPORT",

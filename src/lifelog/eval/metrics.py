@@ -20,7 +20,7 @@ import string
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from ..answer.sentences import stem
+from ..index.sentences import stem
 
 __all__ = [
     "answer_contains",

@@ -57,8 +57,8 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import TypeVar
 
-from ..answer.extractive import stem
 from ..index.lexical import bm25_chunks
+from ..index.sentences import stem
 from ..index.text import normalise
 from ..store import Store
 from .filters import Filters
