@@ -269,9 +269,7 @@ def m007_forgotten(conn: Connection) -> None:
     # What was forgotten, by content hash only (``items.hash``: blake2b of every field,
     # nothing of the content readable from it), so that re-importing the same export
     # does not silently bring it back (``lifelog ingest --include-forgotten`` does).
-    conn.execute(
-        "CREATE TABLE forgotten (hash TEXT PRIMARY KEY, at REAL NOT NULL) WITHOUT ROWID"
-    )
+    conn.execute("CREATE TABLE forgotten (hash TEXT PRIMARY KEY, at REAL NOT NULL) WITHOUT ROWID")
 
 
 @migration
