@@ -293,7 +293,7 @@ def test_tar_streams_are_bounded_to_the_declared_size(tmp_path: Path) -> None:
 
 
 def test_the_zip_helpers_are_still_importable_from_whatsapp() -> None:
-    from lifelog.sources import whatsapp
+    from lifelog.sources.chat import whatsapp
 
     assert whatsapp.check_zip_member is archive_module.check_zip_member
     assert whatsapp.open_zip is archive_module.open_zip

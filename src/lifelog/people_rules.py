@@ -6,7 +6,7 @@ source's metadata. :func:`mentions` turns them into :class:`Mention` values: the
 one record ties to one person, with the display name it uses and the strings that
 stand for that person in the item's ``people`` column (what person filters match).
 Keys are normalised: ``email`` (lower case), ``phone`` (``+`` and digits, as
-:func:`~lifelog.sources.vcard.normalize_phone`), ``handle`` (a service's own user
+:func:`~lifelog.sources.contacts.vcard.normalize_phone`), ``handle`` (a service's own user
 id: ``telegram:user123``, ``slack:U1``, ``discord:42``) and ``name`` (case-folded,
 spaces collapsed, ``Smith, Alice`` read as ``alice smith``). A name that is really
 an address or a number (an unsaved WhatsApp contact, an SMS without a contact) is
@@ -54,7 +54,7 @@ from functools import lru_cache
 from typing import Any
 
 from .records import Item
-from .sources.vcard import normalize_email, normalize_phone
+from .sources.contacts.vcard import normalize_email, normalize_phone
 
 __all__ = [
     "INPUT_KEYS",

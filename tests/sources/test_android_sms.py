@@ -9,7 +9,7 @@ from pathlib import Path
 from source_helpers import assert_parses_or_names_file, split_records
 
 from lifelog.sources import detect
-from lifelog.sources.android_sms import AndroidSmsSource
+from lifelog.sources.chat.android_sms import AndroidSmsSource
 
 SOURCE = AndroidSmsSource()
 

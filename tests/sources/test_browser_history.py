@@ -22,7 +22,7 @@ from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
 from lifelog.sources import detect, sqlitecopy
 from lifelog.sources.base import read_head
-from lifelog.sources.browser import (
+from lifelog.sources.web.browser import (
     ChromeHistorySource,
     FirefoxHistorySource,
     prtime,

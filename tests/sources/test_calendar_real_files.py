@@ -7,7 +7,7 @@ from pathlib import Path
 
 from source_helpers import split_records
 
-from lifelog.sources.ical import IcalSource
+from lifelog.sources.calendar.ical import IcalSource
 
 DATA = Path(__file__).parent / "data" / "calendar"
 ICAL = IcalSource()

@@ -17,9 +17,9 @@ from source_helpers import corrupt_zip_member, split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
-from lifelog.sources import chatgpt
+from lifelog.sources.assistants import chatgpt
+from lifelog.sources.assistants.chatgpt import ChatGPTSource
 from lifelog.sources.base import read_head
-from lifelog.sources.chatgpt import ChatGPTSource
 
 SOURCE = ChatGPTSource()
 T0 = 1_700_000_000.0

@@ -18,9 +18,9 @@ from source_helpers import corrupt_zip_member, parse_bytes_or_names_file, split_
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
 from lifelog.sources import detect
+from lifelog.sources.assistants.chatgpt import ChatGPTSource
+from lifelog.sources.assistants.claude import AssistantSource, ClaudeSource
 from lifelog.sources.base import read_head
-from lifelog.sources.chatgpt import ChatGPTSource
-from lifelog.sources.claude import AssistantSource, ClaudeSource
 
 CLAUDE = ClaudeSource()
 ASSISTANT = AssistantSource()

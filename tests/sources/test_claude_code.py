@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from source_helpers import parse_bytes_or_names_file, split_records
 
 from lifelog.records import Item, Skip
-from lifelog.sources import claude_code, detect
-from lifelog.sources.claude_code import ClaudeCodeSource
+from lifelog.sources import detect
+from lifelog.sources.assistants import claude_code
+from lifelog.sources.assistants.claude_code import ClaudeCodeSource
 
 SOURCE = ClaudeCodeSource()
 RECORDS = Path(__file__).parent / "data" / "claude_code" / "records.jsonl"

@@ -15,8 +15,8 @@ from test_browser_history import make_chrome, make_firefox
 from test_imessage import sample_db
 
 from lifelog.sources import detect
-from lifelog.sources.chatgpt import ChatGPTSource
-from lifelog.sources.docx import DocxSource
+from lifelog.sources.assistants.chatgpt import ChatGPTSource
+from lifelog.sources.documents.docx import DocxSource
 
 DATA = Path(__file__).parent / "data" / "documents"
 

@@ -16,8 +16,8 @@ from source_helpers import parse_bytes_or_names_file, split_records
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
 from lifelog.sources.base import read_head
-from lifelog.sources.discord import DiscordSource
-from lifelog.sources.telegram import TelegramSource
+from lifelog.sources.chat.discord import DiscordSource
+from lifelog.sources.chat.telegram import TelegramSource
 
 SOURCE = DiscordSource()
 

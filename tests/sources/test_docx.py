@@ -17,8 +17,8 @@ from source_helpers import records_of, split_records
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
 from lifelog.sources import detect
-from lifelog.sources import docx as docx_source
-from lifelog.sources.docx import DocxSource
+from lifelog.sources.documents import docx as docx_source
+from lifelog.sources.documents.docx import DocxSource
 
 SOURCE = DocxSource()
 

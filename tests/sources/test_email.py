@@ -17,9 +17,9 @@ from source_helpers import records_of
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
 from lifelog.sources import detect
-from lifelog.sources import email_mbox as mbox_module
 from lifelog.sources.base import Parsed, file_uri, read_head
-from lifelog.sources.email import EmlSource, MaildirSource, MboxSource
+from lifelog.sources.mail import mbox as mbox_module
+from lifelog.sources.mail.email import EmlSource, MaildirSource, MboxSource
 
 MBOX, EML, MAILDIR = MboxSource(), EmlSource(), MaildirSource()
 
@@ -131,7 +131,7 @@ def test_own_addresses_make_mail_sent(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_sent_folders_and_labels(tmp_path: Path) -> None:
-    from lifelog.sources.email_item import is_sent_folder
+    from lifelog.sources.mail.item import is_sent_folder
 
     for name in (
         "Sent",
@@ -286,14 +286,14 @@ def test_truncated_mbox_keeps_what_parses(tmp_path: Path) -> None:
 def test_one_broken_message_is_skipped_and_the_rest_imported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lifelog.sources.email_mime import Body, Headers, extract_body
+    from lifelog.sources.mail.mime import Body, Headers, extract_body
 
     def flaky(headers: Headers, body: bytes) -> Body:
         if b"explode" in body:
             raise ValueError("boom")
         return extract_body(headers, body)
 
-    monkeypatch.setattr("lifelog.sources.email_item.extract_body", flaky)
+    monkeypatch.setattr("lifelog.sources.mail.item.extract_body", flaky)
     data = mbox(
         mail("one"), mail("two", "explode", message_id="<m2@x>"), mail("three", message_id="<m3@x>")
     )

@@ -15,9 +15,10 @@ from source_helpers import records_of, split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
-from lifelog.sources import detect, epub
+from lifelog.sources import detect
 from lifelog.sources.base import read_head
-from lifelog.sources.epub import EpubSource
+from lifelog.sources.documents import epub
+from lifelog.sources.documents.epub import EpubSource
 
 SOURCE = EpubSource()
 CONTAINER = (

@@ -9,7 +9,7 @@ from pathlib import Path
 from source_helpers import split_records
 from test_browser_history import FIREFOX_SCHEMA, make_firefox, pr
 
-from lifelog.sources.browser import FirefoxHistorySource
+from lifelog.sources.web.browser import FirefoxHistorySource
 
 SOURCE = FirefoxHistorySource()
 ADDED = datetime(2023, 3, 4, 5, 6, 7, tzinfo=UTC)

@@ -16,8 +16,8 @@ from source_helpers import records_of, split_records
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
 from lifelog.sources import detect
-from lifelog.sources.html import HtmlSource, parse_page
 from lifelog.sources.htmltext import decode_html, html_to_text
+from lifelog.sources.web.html import HtmlSource, parse_page
 
 SOURCE = HtmlSource()
 

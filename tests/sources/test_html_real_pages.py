@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from lifelog.records import Item
-from lifelog.sources.html import HtmlSource, parse_page
+from lifelog.sources.web.html import HtmlSource, parse_page
 
 sys.path.insert(0, str(Path(__file__).parent / "data" / "web"))
 from measure_main_text import score  # noqa: E402  (the corpus scorer, beside its pages)

@@ -18,8 +18,8 @@ from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
 from lifelog.sources import detect
 from lifelog.sources.base import read_head
-from lifelog.sources.ical import IcalSource
-from lifelog.sources.ical_rrule import RuleError, expand, parse_rule
+from lifelog.sources.calendar.ical import IcalSource
+from lifelog.sources.calendar.rrule import RuleError, expand, parse_rule
 
 SOURCE = IcalSource()
 

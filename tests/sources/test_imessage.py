@@ -18,7 +18,7 @@ from source_helpers import records_of, split_records
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
 from lifelog.sources.base import read_head
-from lifelog.sources.imessage import ImessageSource, apple_time, typedstream_text
+from lifelog.sources.chat.imessage import ImessageSource, apple_time, typedstream_text
 
 SOURCE = ImessageSource()
 

@@ -11,7 +11,7 @@ from source_helpers import parse_bytes_or_names_file, split_records
 
 from lifelog.records import Item, Skip
 from lifelog.sources import detect
-from lifelog.sources.kindle import KindleSource, parse_added, parse_details
+from lifelog.sources.media.kindle import KindleSource, parse_added, parse_details
 
 SOURCE = KindleSource()
 DATA = Path(__file__).parent / "data" / "kindle"

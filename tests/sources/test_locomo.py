@@ -16,9 +16,9 @@ from source_helpers import assert_parses_or_names_file, split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
+from lifelog.sources.assistants.chatgpt import ChatGPTSource
 from lifelog.sources.base import read_head
-from lifelog.sources.chatgpt import ChatGPTSource
-from lifelog.sources.locomo import LocomoSource, parse_session_date
+from lifelog.sources.chat.locomo import LocomoSource, parse_session_date
 
 SOURCE = LocomoSource()
 REPO = Path(__file__).resolve().parents[2]

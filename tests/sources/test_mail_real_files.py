@@ -13,7 +13,7 @@ import pytest
 from source_helpers import split_records
 
 from lifelog.sources import detect
-from lifelog.sources.email import EmlSource, MboxSource
+from lifelog.sources.mail.email import EmlSource, MboxSource
 
 DATA = Path(__file__).parent / "data" / "mail"
 MBOX, EML = MboxSource(), EmlSource()

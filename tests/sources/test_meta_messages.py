@@ -18,7 +18,7 @@ from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
 from lifelog.sources import detect
 from lifelog.sources.base import read_head
-from lifelog.sources.meta_messages import InstagramSource, MessengerSource, fix_mojibake
+from lifelog.sources.chat.meta_messages import InstagramSource, MessengerSource, fix_mojibake
 
 MESSENGER = MessengerSource()
 INSTAGRAM = InstagramSource()

@@ -13,9 +13,9 @@ from source_helpers import split_records
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
-from lifelog.sources import notes
 from lifelog.sources.base import read_head
-from lifelog.sources.notes import NotesSource, parse_front_matter, parse_note_date
+from lifelog.sources.notes import notes
+from lifelog.sources.notes.notes import NotesSource, parse_front_matter, parse_note_date
 
 SOURCE = NotesSource()
 

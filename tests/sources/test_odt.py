@@ -10,8 +10,9 @@ import pytest
 from source_helpers import assert_parses_or_names_file, split_records
 
 from lifelog.records import Item, Skip
-from lifelog.sources import detect, odt
-from lifelog.sources.odt import OdtSource
+from lifelog.sources import detect
+from lifelog.sources.documents import odt
+from lifelog.sources.documents.odt import OdtSource
 
 SOURCE = OdtSource()
 DATA = Path(__file__).parent / "data" / "odt"

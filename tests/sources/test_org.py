@@ -14,7 +14,7 @@ from source_helpers import records_of, split_records
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
 from lifelog.sources import detect
-from lifelog.sources.org import OrgSource, parse_org_timestamp
+from lifelog.sources.notes.org import OrgSource, parse_org_timestamp
 
 SOURCE = OrgSource()
 

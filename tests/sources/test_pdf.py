@@ -17,7 +17,7 @@ from source_helpers import assert_parses_or_names_file, split_records
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
 from lifelog.sources import detect
-from lifelog.sources.pdf import PdfSource, page_ranges, tesseract
+from lifelog.sources.documents.pdf import PdfSource, page_ranges, tesseract
 
 SOURCE = PdfSource()
 

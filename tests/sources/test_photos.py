@@ -21,8 +21,9 @@ from PIL.TiffImagePlugin import IFDRational
 
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
-from lifelog.sources import detect, photos
-from lifelog.sources.photos import PhotoSource, gps_position
+from lifelog.sources import detect
+from lifelog.sources.photos import photos
+from lifelog.sources.photos.photos import PhotoSource, gps_position
 
 HAS_TESSERACT = shutil.which("tesseract") is not None
 needs_tesseract = pytest.mark.skipif(not HAS_TESSERACT, reason="tesseract is not installed")

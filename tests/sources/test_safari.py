@@ -9,7 +9,7 @@ from pathlib import Path
 from source_helpers import assert_parses_or_names_file, split_records
 
 from lifelog.sources import detect
-from lifelog.sources.safari import SafariHistorySource, core_data_time
+from lifelog.sources.web.safari import SafariHistorySource, core_data_time
 
 SOURCE = SafariHistorySource()
 BASE = datetime(2024, 5, 2, 9, 14, tzinfo=UTC)

@@ -19,9 +19,9 @@ from source_helpers import records_of, split_records
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
 from lifelog.sources import detect
-from lifelog.sources import slack as slack_module
 from lifelog.sources.base import read_head
-from lifelog.sources.slack import SlackSource, SlackZipSource
+from lifelog.sources.chat import slack as slack_module
+from lifelog.sources.chat.slack import SlackSource, SlackZipSource
 
 SOURCE = SlackSource()
 ZIP_SOURCE = SlackZipSource()

@@ -15,7 +15,7 @@ from source_helpers import parse_bytes_or_names_file, split_records
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
 from lifelog.sources.base import read_head
-from lifelog.sources.sms import SmsSource
+from lifelog.sources.chat.sms import SmsSource
 
 SOURCE = SmsSource()
 

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 from source_helpers import parse_bytes_or_names_file, split_records
 
 from lifelog.records import Item, Skip
-from lifelog.sources import detect, subtitles
-from lifelog.sources.subtitles import MAX_PASSAGE_SECONDS, SubtitlesSource, parse_timing
+from lifelog.sources import detect
+from lifelog.sources.media import subtitles
+from lifelog.sources.media.subtitles import MAX_PASSAGE_SECONDS, SubtitlesSource, parse_timing
 
 SOURCE = SubtitlesSource()
 DATA = Path(__file__).parent / "data" / "subtitles"

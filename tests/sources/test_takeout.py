@@ -20,9 +20,9 @@ from lifelog.records import Item, Skip
 from lifelog.samplelife.clock import epoch
 from lifelog.samplelife.takeout import write_takeout
 from lifelog.sources import detect
-from lifelog.sources.takeout import KeepSource, TakeoutChromeSource
-from lifelog.sources.takeout_activity import ActivitySource, YoutubeSource, html_date
-from lifelog.sources.takeout_location import LocationSource
+from lifelog.sources.takeout.activity import ActivitySource, YoutubeSource, html_date
+from lifelog.sources.takeout.location import LocationSource
+from lifelog.sources.takeout.takeout import KeepSource, TakeoutChromeSource
 
 CHROME = TakeoutChromeSource()
 KEEP = KeepSource()
@@ -285,7 +285,7 @@ def test_html_dates() -> None:
 def test_an_over_long_html_record_is_skipped_and_the_next_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import lifelog.sources.takeout_activity as activity
+    import lifelog.sources.takeout.activity as activity
 
     monkeypatch.setattr(activity, "MAX_RECORD_CHARS", 2000)
     monkeypatch.setattr(activity, "READ_CHARS", 512)

@@ -23,8 +23,8 @@ from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
 from lifelog.sources import detect, jsonstream
 from lifelog.sources.base import read_head
+from lifelog.sources.chat.telegram import TelegramSource
 from lifelog.sources.jsonstream import MAX_TEXT, JsonStream, JsonStreamError, ValueSkipped
-from lifelog.sources.telegram import TelegramSource
 
 SOURCE = TelegramSource()
 

@@ -16,7 +16,7 @@ from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
 from lifelog.sources import detect
 from lifelog.sources.base import read_head
-from lifelog.sources.vcard import VcardSource, normalize_email, normalize_phone
+from lifelog.sources.contacts.vcard import VcardSource, normalize_email, normalize_phone
 
 SOURCE = VcardSource()
 

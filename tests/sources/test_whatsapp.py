@@ -17,7 +17,7 @@ from source_helpers import corrupt_zip_member, records_of, split_records
 from lifelog.errors import SourceError
 from lifelog.records import Item, Skip
 from lifelog.sources.base import read_head
-from lifelog.sources.whatsapp import WhatsAppSource, check_zip_member
+from lifelog.sources.chat.whatsapp import WhatsAppSource, check_zip_member
 
 SOURCE = WhatsAppSource()
 

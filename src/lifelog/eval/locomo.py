@@ -39,7 +39,7 @@ from ..answer.extractive import NOT_FOUND, extractive_answer
 from ..errors import ModelError, UserError
 from ..models.llm import LLM, Completion, Message
 from ..records import Answer
-from ..sources.locomo import parse_session_date
+from ..sources.chat.locomo import parse_session_date
 from .answers import ANSWERABLE, answers_markdown, answers_summary, question_rows
 from .answers import abstention as abstention_share
 from .answers import contains as contains_share

@@ -1,7 +1,7 @@
 """A Google Takeout-like zip of Sam Rivera's life, of a chosen size, for tests and the bench.
 
 ``write_takeout(path, size=...)`` writes ``Takeout/...`` members in the formats
-Google writes (see :mod:`lifelog.sources.takeout`): Gmail's mbox with
+Google writes (see :mod:`lifelog.sources.takeout.takeout`): Gmail's mbox with
 ``X-Gmail-Labels`` and ``X-GM-THRID``, Chrome's ``BrowserHistory.json``, Keep
 notes (``.json`` with an ``.html`` copy each), a Calendar ``.ics``, Contacts
 ``.vcf``, YouTube watch and search history, Location History ``Records.json``

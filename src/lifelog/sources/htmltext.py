@@ -1,6 +1,6 @@
 """HTML to text: a linear-time, forgiving parser and a main-content extractor.
 
-Shared by the saved-web-page source (:mod:`lifelog.sources.html`) and the EPUB
+Shared by the saved-web-page source (:mod:`lifelog.sources.web.html`) and the EPUB
 source. The page is tokenized by our own scanner (the standard library's
 ``HTMLParser`` rescans the rest of the input at every unclosed construct, which
 is quadratic on hostile pages) into a small tree: implied end tags (``p``, ``li``,

@@ -33,11 +33,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from ..errors import SourceError
 
-__all__ = ["MAX_IN_MEMORY", "SQLITE_MAGIC", "read_copy", "schema_has", "sqlite_tables"]
+__all__ = [
+    "MAX_IN_MEMORY",
+    "SQLITE_MAGIC",
+    "int_value",
+    "read_copy",
+    "schema_has",
+    "sqlite_names",
+    "sqlite_tables",
+    "table_columns",
+    "text_value",
+]
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 #: databases up to this size (with their journal; none pending) are copied into memory only
@@ -211,3 +222,33 @@ def _tables(path: str, size: int, mtime_ns: int) -> frozenset[str] | None:
     finally:
         connection.close()
     return frozenset(str(row[0]) for row in rows if isinstance(row[0], str))
+
+
+# -- reading rows of an open copy (shared by the browser and phone databases) ------------
+
+
+def text_value(value: Any) -> str:
+    """A TEXT (or BLOB) column as text; anything else as ``""``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return ""
+
+
+def int_value(value: Any) -> int:
+    """An INTEGER column as an int; anything else (NULL, text, a bool) as 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def table_columns(connection: sqlite3.Connection, table: str) -> set[str]:
+    """The column names of ``table`` in an open database."""
+    return {str(row[1]) for row in connection.execute(f"PRAGMA table_info({table})")}
+
+
+def sqlite_names(connection: sqlite3.Connection) -> set[str]:
+    """The tables of an open database."""
+    return {
+        str(row[0])
+        for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }

@@ -17,8 +17,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from lifelog.sources.html import parse_page
 from lifelog.sources.htmltext import decode_html
+from lifelog.sources.web.html import parse_page
 
 _WORD = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
