@@ -254,7 +254,7 @@ def test_canaries_never_reach_the_disk_in_the_clear_and_forgetting_leaves_no_byt
     assert leaks([encrypted, *watched], canaries) == set()
     # with the key, forgotten items are no more readable than they are without it
     assert traces(decrypted_pages(encrypted), canaries) == set(canaries)
-    lifelog("forget", "--memory", encrypted, "--file", life / "canary", env=env)
+    lifelog("forget", "--memory", encrypted, "-y", "--file", life / "canary", env=env)
     assert traces(decrypted_pages(encrypted), canaries) == set()
 
     # -- not encrypted: every canary is on disk until forgotten ---------------------------
@@ -291,7 +291,7 @@ def test_canaries_never_reach_the_disk_in_the_clear_and_forgetting_leaves_no_byt
     # through the command line: by id and by --file
     by_id = [*ids["trip.md"], *ids["letter.eml"], *ids["contacts.vcf"]]
     done = lifelog(
-        "forget", "--memory", plain, *by_id, "--file", life / "canary" / "mail.mbox", env=env
+        "forget", "--memory", plain, "-y", *by_id, "--file", life / "canary" / "mail.mbox", env=env
     )
     assert f"forgot {sum(len(v) for v in ids.values()) - len(through_server)} items" in done.stdout
     assert leaks([plain, *watched], canaries) == set()

@@ -560,13 +560,15 @@ def forget(
     if not item_ids and file is None and query is None:
         raise UserError("say what to forget: item ids, --file PATH or --query WORDS")
     with _open(memory) as mem:
-        if file is not None and not mem.store.ids_by_origin(
-            file_origin(file.expanduser().resolve())
-        ):
-            raise UserError(
-                f"nothing in the memory came from {file}: it was never ingested, or was"
-                " forgotten already (`lifelog runs` lists the imports)"
-            )
+        from_file: list[str] = []
+        if file is not None:
+            from_file = mem.store.ids_by_origin(file_origin(file.expanduser().resolve()))
+            if not from_file:
+                raise UserError(
+                    f"nothing in the memory came from {file}: it was never ingested, or was"
+                    " forgotten already (`lifelog runs` lists the imports)"
+                )
+            _show_and_confirm(mem, from_file, f"from {file}", yes, "--file")
         removed = 0
         if item_ids:
             ids = [mem.get(i).id for i in item_ids]
@@ -578,14 +580,7 @@ def forget(
             if not ids:
                 console.print("nothing matches")
             else:
-                for item in list(mem.store.get_many(ids[:10]).values()):
-                    console.print(f"  {_when(item)} {item.source} {escape(item.text[:70])!r}")
-                if len(ids) > 10:
-                    console.print(f"  … and {len(ids) - 10} more")
-                if not yes:
-                    if not sys.stdin.isatty():
-                        raise UserError("forget --query needs --yes when not run interactively")
-                    typer.confirm(f"Forget these {len(ids)} items?", abort=True)
+                _show_and_confirm(mem, ids, "", yes, "--query")
                 removed += mem.forget(ids)
         console.print(f"forgot {removed} items")
         if removed:
@@ -593,6 +588,19 @@ def forget(
                 "[dim]a re-import skips them (`lifelog ingest --include-forgotten` brings"
                 " them back)[/]"
             )
+
+
+def _show_and_confirm(mem: Memory, ids: list[str], where: str, yes: bool, option: str) -> None:
+    """List (the first of) the items about to be forgotten and ask, in a terminal."""
+    for item in list(mem.store.get_many(ids[:10]).values()):
+        console.print(f"  {_when(item)} {item.source} {escape(item.text[:70])!r}")
+    if len(ids) > 10:
+        console.print(f"  … and {len(ids) - 10} more")
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UserError(f"forget {option} needs --yes when not run interactively")
+    typer.confirm(f"Forget these {len(ids)} items{' ' + where if where else ''}?", abort=True)
 
 
 @app.command()

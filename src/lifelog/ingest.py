@@ -15,6 +15,11 @@ A file made of parts (an archive, read member by member by
 :mod:`lifelog.sources.archive`) also records each part it finished as
 ``<path>/<part>``, so a run killed in the middle of a large archive goes on
 after the last finished member; its counts go to the source of each member.
+
+``labels`` name files that have no lasting path of their own (an upload, read
+through a link to memory): a unit whose path is labelled is recorded under its
+label (its items' origin and the start of their uri, its skips, the journal, the
+run's paths), so that no passing path is kept.
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ import os
 import signal
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import NotFoundError, SourceError, UserError
@@ -262,11 +267,13 @@ class Unit:
     source: Source
     size: int
     mtime: float
+    #: what the store records instead of the path (see ``labels`` in the module docstring)
+    label: str | None = None
 
     @property
     def origin(self) -> str:
         """The name the store keeps for this file (see :func:`file_origin`)."""
-        return file_origin(self.path)
+        return self.label if self.label is not None else file_origin(self.path)
 
 
 def file_origin(path: Path) -> str:
@@ -430,15 +437,22 @@ def ingest_paths(
     on_batch: Callable[[], object] | None = None,
     parallel: bool | None = None,
     include_forgotten: bool = False,
+    labels: Mapping[str, str] | None = None,
 ) -> IngestReport:
     """Ingest files and folders into ``store``; see the module docstring.
 
     ``include_forgotten`` stores items forgotten earlier again; files already imported
-    are then read again (as with ``force``), since they may hold such items."""
+    are then read again (as with ``force``), since they may hold such items. ``labels``
+    (path -> label) name the paths that are not to be kept."""
     progress = progress or Progress()
     force = force or include_forgotten
     path_list = [str(Path(p).expanduser()) for p in paths]
     units, unknown = plan(Path(p) for p in path_list)
+    labels = labels or {}
+    if labels:
+        units = [replace(u, label=labels.get(str(u.path))) for u in units]
+        path_list = [labels.get(p, p) for p in path_list]
+        unknown = [labels.get(p, p) for p in unknown]
     run_id = _start_run(store, path_list)
     report = IngestReport(
         run_id=run_id,
@@ -475,11 +489,13 @@ def ingest_paths(
             for index, unit in enumerate(todo):
                 counts = report.by_source[unit.source.name]
                 progress.file(unit.path, unit.source.name)
-                records = (
+                records: Iterator[Item | ItemRow | Skip | PartDone] = (
                     unit_records(messages, index)
                     if messages is not None
                     else unit.source.parse_resuming(unit.path, done[index])
                 )
+                if unit.label is not None:
+                    records = _relabelled(unit, records)
                 unit_started = time.perf_counter()
                 _ingest_unit(store, unit, records, report, counts, progress, on_batch, pending)
                 if pending and pending.full:
@@ -509,6 +525,23 @@ def ingest_paths(
             progress.finish()
             _finish_run(store, report)
     return report
+
+
+def _relabelled(
+    unit: Unit, records: Iterator[Item | ItemRow | Skip | PartDone]
+) -> Iterator[Item | ItemRow | Skip | PartDone]:
+    """``records`` with ``unit``'s path replaced by its label in uris and skips."""
+    label = unit.label or ""
+    uri = unit.path.resolve().as_uri()
+    path = str(unit.path)
+    for record in records:
+        if isinstance(record, ItemRow) and record.uri and record.uri.startswith(uri):
+            record = record._replace(uri=label + record.uri[len(uri) :])
+        elif isinstance(record, Item) and record.uri and record.uri.startswith(uri):
+            record = replace(record, uri=label + record.uri[len(uri) :])
+        elif isinstance(record, Skip) and record.file.startswith(path):
+            record = replace(record, file=label + record.file[len(path) :])
+        yield record
 
 
 def _ingest_unit(
@@ -566,6 +599,11 @@ def _ingest_unit(
         flushed = True
         batch, skips, chars, parts = [], [], 0, []
 
+    where = unit.label or str(unit.path)
+
+    def told(reason: str) -> str:  # a labelled unit's path is not to be kept
+        return reason.replace(str(unit.path), where) if unit.label else reason
+
     failed = False
     try:
         for record in records:
@@ -596,10 +634,10 @@ def _ingest_unit(
                 unreported = 0
     except SourceError as error:
         failed = True
-        skips.append(Skip(str(unit.path), "file", str(error)))
+        skips.append(Skip(where, "file", told(str(error))))
     except (OSError, ValueError, UnicodeError, MemoryError, RecursionError) as error:
         failed = True
-        skips.append(Skip(str(unit.path), "file", f"{type(error).__name__}: {error}"))
+        skips.append(Skip(where, "file", told(f"{type(error).__name__}: {error}")))
     except Exception as error:  # noqa: BLE001 - a bug in one source must not end the import
         failed = True
         what = (
@@ -607,7 +645,7 @@ def _ingest_unit(
             if is_sqlite_error(error)
             else f"internal error in source {unit.source.name}"
         )
-        skips.append(Skip(str(unit.path), "file", f"{what}: {type(error).__name__}: {error}"))
+        skips.append(Skip(where, "file", told(f"{what}: {type(error).__name__}: {error}")))
     progress.advance(unreported + max(0, unit.size - seen_bytes), len(batch))
     # a file that failed is not marked done, so the next run tries it again
     flush(final=not failed)

@@ -7,7 +7,7 @@ import os
 import secrets
 import sys
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -315,8 +315,12 @@ class Memory:
         embed: bool = True,
         embed_progress: EmbedProgress | None = None,
         include_forgotten: bool = False,
+        labels: Mapping[str, str] | None = None,
     ) -> IngestReport:
         """Import exports (files, folders); see :mod:`lifelog.ingest`.
+
+        ``labels`` (path -> label) are recorded instead of paths that do not last (an
+        upload read through a link, see :mod:`lifelog.server.jobs`).
 
         Items forgotten earlier are skipped (``IngestReport.forgotten`` counts them)
         unless ``include_forgotten``, which brings them back (and reads again files
@@ -338,6 +342,7 @@ class Memory:
             force=force,
             on_batch=self.directory.read_new,
             include_forgotten=include_forgotten,
+            labels=labels,
         )
         if embed:
             self._embed_after_ingest(embed_progress)

@@ -6,8 +6,16 @@ import at a time: the store has one writer) from in-memory plaintext, then delet
 the store keeps every item verbatim and encrypted, so no copy of the export stays
 behind. A job that a killed server left is shown at the next start as
 ``interrupted`` (its spool deleted; uploading the files again finishes it, and what
-was stored is not imported twice). Each job counts its changes in ``version``;
-watchers (the SSE stream) wait for the next version.
+was stored is not imported twice).
+
+An uploaded file with the very bytes of a file imported before from disk (found
+through the import journal, and still there) is imported from that file instead:
+its items keep their original path (``lifelog forget --file`` finds them) and
+the job reports them unchanged. Any other upload is recorded as ``upload:<name>``,
+so no path of the job's folder is kept in the store or shown.
+
+Each job counts its changes in ``version``; watchers (the SSE stream) wait for the
+next version.
 
 A job's fields change only under ``Jobs``' lock, together with its version, and
 watchers read it only as a :meth:`Jobs.snapshot` taken under the same lock: a
@@ -17,6 +25,7 @@ reports "done" with the figures of a moment before.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import re
@@ -99,7 +108,31 @@ class Job:
         return self.status in ENDED
 
 
-def report_json(report: IngestReport) -> dict[str, Any]:
+def _sha256(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def imported_copy(memory: Memory, size: int, digest: str) -> Path | None:
+    """The file imported from disk earlier (in the journal, still there) whose bytes
+    are ``size`` long and hash to ``digest``; ``None`` when there is none."""
+    store = memory.store
+    with store.lock:
+        rows = store.conn.execute("SELECT path FROM files WHERE size = ?", (size,)).fetchall()
+    for (name,) in rows:
+        path = Path(name)
+        try:
+            if path.is_absolute() and path.is_file() and _sha256(path) == digest:
+                return path
+        except OSError:
+            continue
+    return None
+
+
+def report_json(report: IngestReport, known: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "run_id": report.run_id,
         "added": report.added,
@@ -117,6 +150,8 @@ def report_json(report: IngestReport) -> dict[str, Any]:
         },
         "seconds": round(report.seconds, 3),
         "status": report.status,
+        # uploads found to be files imported before from disk: name -> that file
+        "known": [{"file": name, "path": path} for name, path in sorted((known or {}).items())],
     }
 
 
@@ -237,6 +272,26 @@ class Jobs:
             job.version += 1
             self._cond.notify_all()
 
+    def _plan(
+        self, spool: Spool, folder: Path
+    ) -> tuple[list[Path], dict[str, str], dict[str, str]]:
+        """What to import for ``spool``: the paths, the labels of the uploads (see the
+        module docstring) and the uploads known as files imported before (name -> path)."""
+        folder = folder.resolve()
+        known: dict[str, str] = {}
+        labels: dict[str, str] = {str(folder): "upload"}
+        for n, name in enumerate(spool.names):
+            original = imported_copy(self.memory, *spool.digest(n))
+            if original is not None:
+                known[name] = str(original)
+                (folder / name).unlink()  # read from the original instead
+            else:
+                labels[str(folder / name)] = f"upload:{name}"
+        paths = [Path(p) for p in known.values()]
+        if len(known) < len(spool.names):
+            paths.insert(0, folder)
+        return paths, labels, known
+
     def _run(self, job: Job, spool: Spool) -> None:
         def update(**fields: Any) -> None:
             self.update(job, **fields)
@@ -247,10 +302,16 @@ class Jobs:
                 update(status="running", started=time.time())
                 spool.stage("running")
                 with spool.plaintext() as folder:
+                    paths, labels, known = self._plan(spool, folder)
                     report = self.memory.ingest(
-                        folder, progress=_Sink(update), embed_progress=_EmbedSink(update)
+                        *paths,
+                        progress=_Sink(update),
+                        embed_progress=_EmbedSink(update),
+                        # a file imported before is read again, to report it unchanged
+                        force=bool(known),
+                        labels=labels,
                     )
-                outcome["report"] = report_json(report)
+                outcome["report"] = report_json(report, known)
                 outcome["status"] = "done" if report.status == "done" else "failed"
                 if report.status != "done":
                     outcome["error"] = f"the import ended as {report.status!r}"

@@ -171,7 +171,7 @@ class Spool:
             for n, name in enumerate(self.names):
                 target = folder / name
                 if memfd is not None:
-                    fd = memfd(f"lifelog-upload-{n}", 0)
+                    fd = memfd(name, 0)  # its link reads /memfd:<name>: no job, no spool
                     descriptors.append(fd)
                     for piece in self._pieces(n):
                         _write_all(fd, piece)
@@ -187,6 +187,15 @@ class Spool:
             shutil.rmtree(folder, ignore_errors=True)
             for fd in descriptors:
                 os.close(fd)
+
+    def digest(self, n: int) -> tuple[int, str]:
+        """The size and SHA-256 (hex) of uploaded file ``n``."""
+        sha = hashlib.sha256()
+        size = 0
+        for piece in self._pieces(n):
+            sha.update(piece)
+            size += len(piece)
+        return size, sha.hexdigest()
 
     def remove(self) -> None:
         """Delete the spool (its job ended, or never started)."""

@@ -395,6 +395,10 @@
         if (r.unrecognised.length) {
           report.append(el("p", { class: "meta", text: `Not in a known format: ${r.unrecognised.join(", ")}` }));
         }
+        if (r.known && r.known.length) {
+          const files = r.known.map((k) => `${k.file} (${k.path})`).join(", ");
+          report.append(el("p", { class: "meta", id: "job-known", text: `Imported before from disk, read there again: ${files}` }));
+        }
       }
     }
 
