@@ -48,6 +48,8 @@ __all__ = ["ENDED", "Job", "Jobs", "safe_name"]
 log = logging.getLogger("lifelog.server")
 _UNSAFE = re.compile(r"[^\w .,()+@-]+")
 MAX_JOBS_KEPT = 50
+#: how the store names an upload not imported before from disk (``upload:<name>``)
+UPLOAD = "upload:"
 #: the statuses a job ends in
 ENDED = ("done", "failed", "interrupted")
 _INTERRUPTED = {
@@ -132,6 +134,11 @@ def imported_copy(memory: Memory, size: int, digest: str) -> Path | None:
     return None
 
 
+def _name(path: str) -> str:
+    """A file as a report names it: an upload's name, else the file name."""
+    return path.removeprefix(UPLOAD) if path.startswith(UPLOAD) else Path(path).name
+
+
 def report_json(report: IngestReport, known: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "run_id": report.run_id,
@@ -140,10 +147,10 @@ def report_json(report: IngestReport, known: dict[str, str] | None = None) -> di
         "unchanged": report.unchanged,
         "skipped": report.skipped_count,
         "skips": [
-            {"file": Path(s.file).name, "position": s.position, "reason": s.reason}
+            {"file": _name(s.file), "position": s.position, "reason": s.reason}
             for s in report.skipped[:50]
         ],
-        "unrecognised": [Path(p).name for p in report.unrecognised[:20]],
+        "unrecognised": [_name(p) for p in report.unrecognised[:20]],
         "by_source": {
             name: {"files": c.files, "added": c.added, "updated": c.updated, "skipped": c.skipped}
             for name, c in sorted(report.by_source.items())
@@ -286,7 +293,7 @@ class Jobs:
                 known[name] = str(original)
                 (folder / name).unlink()  # read from the original instead
             else:
-                labels[str(folder / name)] = f"upload:{name}"
+                labels[str(folder / name)] = f"{UPLOAD}{name}"
         paths = [Path(p) for p in known.values()]
         if len(known) < len(spool.names):
             paths.insert(0, folder)

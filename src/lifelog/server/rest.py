@@ -16,6 +16,7 @@ from ..errors import NotFoundError, UserError
 from ..narrate import progress_words, step_words
 from ..records import Answer, Hit
 from ..retrieval.filters import Filters
+from ..watch import save_watched, watched
 from .errors import error_body, message_for, status_for
 from .jobs import ENDED, safe_name
 from .queries import POOL, faceted, people_directory, period_counts
@@ -325,6 +326,22 @@ def put_settings(request: Request, body: SettingsBody) -> dict[str, Any]:
     memory = state_of(request).memory
     write_settings(memory, body.llm, confirm_host=body.confirm_host)
     return read_settings(memory)
+
+
+class WatchBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    #: full paths of folders and export files (``lifelog watch`` imports them as they change)
+    paths: list[str]
+
+
+@router.get("/settings/watch", summary="The watched folders")
+def get_watched(request: Request) -> dict[str, Any]:
+    return {"paths": watched(state_of(request).memory)}
+
+
+@router.put("/settings/watch", summary="Change the watched folders")
+def put_watched(request: Request, body: WatchBody) -> dict[str, Any]:
+    return {"paths": save_watched(state_of(request).memory, body.paths)}
 
 
 # threads and saved chats: their own module

@@ -25,6 +25,7 @@ from markupsafe import Markup, escape
 from ..errors import LifelogError
 from ..records import Answer, Item
 from ..store.conversations import Conversations
+from ..watch import save_watched, watched
 from .auth import TOKEN_FILE, login_response, safe_next
 from .cards import Card, cards_for, series_sizes
 from .errors import error_response, status_for
@@ -358,6 +359,7 @@ def _settings_page(
         token_hint=state.access.token[-4:],
         token_file=_token_file(state),
         stats=state.memory.stats(),
+        watched=watched(state.memory),
     )
 
 
@@ -377,6 +379,19 @@ async def settings_form(request: Request) -> Response:
         )
     except ConfirmationNeeded as needed:
         return _settings_page(request, confirm={"host": needed.host, "values": strings})
+    except LifelogError as error:
+        return RedirectResponse(link("/settings", error=str(error)), status_code=303)
+    return RedirectResponse("/settings?saved=1", status_code=303)
+
+
+@router.post("/settings/watch")
+async def watch_form(request: Request) -> Response:
+    """Save the watched folders, one path a line (``lifelog watch`` imports them)."""
+    form = await request.form()
+    text = form.get("paths")
+    lines = text.splitlines() if isinstance(text, str) else []
+    try:
+        save_watched(state_of(request).memory, lines)
     except LifelogError as error:
         return RedirectResponse(link("/settings", error=str(error)), status_code=303)
     return RedirectResponse("/settings?saved=1", status_code=303)
