@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 
 #: name -> "module:Class"; order matters: the first source whose sniff matches wins.
 BUILTIN: dict[str, str] = {
+    # first: their sniffs are exact (a JSON array opening with "vcard"/"vcalendar", an xCard
+    # namespace), and other JSON and XML readers must not claim them
+    "jcard": "lifelog.sources.contacts.jcard:JcardSource",
+    "xcard": "lifelog.sources.contacts.xcard:XcardSource",
+    "jcal": "lifelog.sources.calendar.jcal:JcalSource",
     "locomo": "lifelog.sources.chat.locomo:LocomoSource",
     "claude": "lifelog.sources.assistants.claude:ClaudeSource",
     "chatgpt": "lifelog.sources.assistants.chatgpt:ChatGPTSource",

@@ -209,7 +209,9 @@ def _left_out_words(left_out: dict[str, int]) -> list[tuple[int, str]]:
 class IcalSource(Source):
     name = "ical"
     description = "iCalendar (.ics) events, to-dos and journals; recurring events expanded"
-    extensions = (".ics", ".ical", ".icalendar")
+    extensions: ClassVar[tuple[str, ...]] = (".ics", ".ical", ".icalendar")
+    #: ``metadata["format"]`` of the items (jCal is read through this class too)
+    form: ClassVar[str] = "ical"
 
     supports_stream: ClassVar[bool] = True
 
@@ -502,7 +504,7 @@ class IcalSource(Source):
             lines.extend(["", description])
         text = clean_text("\n".join(lines))
         metadata: dict[str, Any] = {
-            "format": "ical",
+            "format": self.form,
             "file": path.name,
             "component": component.name,
         }

@@ -248,7 +248,9 @@ def _types(prop: _Property, labels: dict[str, str]) -> str:
 class VcardSource(Source):
     name = "vcard"
     description = "vCard contacts (.vcf 2.1/3.0/4.0): names, addresses, numbers"
-    extensions = (".vcf", ".vcard")
+    extensions: ClassVar[tuple[str, ...]] = (".vcf", ".vcard")
+    #: ``metadata["format"]`` of the items (the JSON and XML forms read through this class)
+    form: ClassVar[str] = "vcard"
 
     supports_stream: ClassVar[bool] = True
 
@@ -310,7 +312,7 @@ class VcardSource(Source):
         self, path: Path | Origin, card: _Card, ordinal: int, seen: dict[str, int]
     ) -> Iterator[Parsed]:
         file = str(path)
-        position = f"card {ordinal} (line {card.line})"
+        position = f"card {ordinal} (line {card.line})" if card.line else f"card {ordinal}"
         version = card.version
         labels = {
             p.group: (_LABEL.sub(r"\1", _unescape(p.value, version)).strip().lower())
@@ -330,7 +332,7 @@ class VcardSource(Source):
             return None
 
         lines: list[str] = []
-        metadata: dict[str, Any] = {"format": "vcard", "file": path.name, "version": version}
+        metadata: dict[str, Any] = {"format": self.form, "file": path.name, "version": version}
         fn = first("FN")
         names = _components(values["N"][0].value, version) if "N" in values else []
         if names and len(names) < 5:
