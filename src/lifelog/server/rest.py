@@ -27,6 +27,7 @@ from .settings import read_settings, write_settings
 from .spool import receive_files
 from .state import FilterBody, FilterQuery, state_of
 from .streaming import iterate_in_thread, sse
+from .web_answers import answer_html, distinct_citations
 
 __all__ = ["router"]
 
@@ -197,7 +198,7 @@ async def ask(request: Request, body: AskBody) -> Any:
                     if saved is not None:
                         kept = await run_in_threadpool(saved.save, body.question, event.answer)
                         yield sse(kept, "conversation")
-                    yield sse(answer_json(event.answer), "answer")
+                    yield sse(_shown(answer_json(event.answer)), "answer")
                 elif event.kind in ("step", "progress") and event.text:
                     yield sse(_labelled(event.kind, event.text), event.kind)
                 elif event.text:
@@ -307,6 +308,17 @@ async def job_events(request: Request, job_id: str) -> StreamingResponse:
             await run_in_threadpool(jobs.wait, job, seen, 0.5)
 
     return StreamingResponse(stream(), media_type="text/event-stream")
+
+
+def _shown(answer: dict[str, Any]) -> dict[str, Any]:
+    """The streamed answer, with what the web shows: ``html`` (safe Markdown, citations as
+    cards) and ``sources`` (the citations, each quote once); see
+    :mod:`lifelog.server.web_answers`."""
+    return {
+        **answer,
+        "html": str(answer_html(answer["text"], answer["citations"])),
+        "sources": distinct_citations(answer["citations"]),
+    }
 
 
 class SettingsBody(BaseModel):

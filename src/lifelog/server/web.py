@@ -23,7 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from ..errors import LifelogError
-from ..records import Answer, Item
+from ..records import Item
 from ..store.conversations import Conversations
 from ..watch import save_watched, watched
 from .auth import TOKEN_FILE, login_response, safe_next
@@ -34,6 +34,7 @@ from .rest import ingest as api_ingest
 from .serialize import answer_json, origin_of, plain
 from .settings import FIELDS, ConfirmationNeeded, backends, read_settings, write_settings
 from .state import AppState, FilterQuery, state_of
+from .web_answers import answer_html, distinct_citations
 
 __all__ = ["login_page", "router", "templates"]
 
@@ -72,32 +73,6 @@ def highlight(text: str, marks: Any = ()) -> Markup:
         at = end
     out.append(str(escape(text[at:])))
     return Markup("".join(out))
-
-
-def cited(answer: Answer) -> Markup:
-    """The answer's text with each ``[n]`` a link to its item."""
-    return cited_text(answer.text, {c.number: c.item.id for c in answer.citations})
-
-
-def cited_text(text: str, targets: dict[int, str]) -> Markup:
-    """``text`` escaped, each ``[n]`` of ``targets`` a link to its item."""
-    import re
-
-    def link(match: re.Match[str]) -> str:
-        number = int(match.group(1))
-        if number not in targets:
-            return str(escape(match.group(0)))
-        item_id = targets[number]
-        return (
-            f'<a class="cite" href="/items/{item_id}" data-item="{item_id}"'
-            f' aria-label="source {number}">[{number}]</a>'
-        )
-
-    parts = re.split(r"(\[\d+\])", text)
-    html = "".join(
-        link(m) if (m := re.fullmatch(r"\[(\d+)\]", p)) else str(escape(p)) for p in parts
-    )
-    return Markup(html)
 
 
 templates.filters["when"] = when
@@ -211,14 +186,14 @@ def _chat_page(request: Request, q: str, reasoning: str, chat_id: str | None) ->
 
 
 def _turn_view(question: str, answer: dict[str, Any]) -> dict[str, Any]:
-    """A saved turn as the chat page shows it: the answer's ``[n]`` linked to its items."""
+    """A saved turn as the chat page shows it: safe Markdown, each ``[n]`` a link to its
+    item with a card, each quote once (:mod:`lifelog.server.web_answers`)."""
     citations = [c for c in answer.get("citations") or () if isinstance(c, dict)]
-    targets = {int(c["number"]): str(c["item_id"]) for c in citations if "number" in c}
     return {
         "question": question,
         "answer": answer,
-        "citations": citations,
-        "html": cited_text(str(answer.get("text") or ""), targets),
+        "citations": distinct_citations(citations),
+        "html": answer_html(str(answer.get("text") or ""), citations),
     }
 
 

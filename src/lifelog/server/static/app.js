@@ -73,10 +73,21 @@
     dialog.addEventListener("close", () => opener && opener.focus(), { once: true });
   }
 
+  // a citation's card shows on hover and focus (CSS); a tap shows it first, a second opens
+  let touched = false;
+  document.addEventListener("pointerdown", (event) => { touched = event.pointerType === "touch"; });
   document.addEventListener("click", (event) => {
     const link = event.target instanceof Element ? event.target.closest("a.cite[data-item]") : null;
+    for (const open of document.querySelectorAll(".cite-wrap.open")) {
+      if (!link || open !== link.parentElement) open.classList.remove("open");
+    }
     if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
     event.preventDefault();
+    const wrap = link.parentElement;
+    if (touched && wrap && wrap.classList.contains("cite-wrap") && !wrap.classList.contains("open")) {
+      wrap.classList.add("open");
+      return;
+    }
     openItem(link.dataset.item, link);
   });
 
@@ -200,7 +211,7 @@
       const thought = el("pre");
       const details = el("details", { class: "reasoning", hidden: true }, el("summary", { text: "Reasoning" }), thought);
       details.open = showReasoning.checked;
-      const answerText = el("p", { class: "answer-text" });
+      const answerText = el("div", { class: "answer-text" });
       const progress = answerProgress();
       const answerBox = el("div", { class: "answer", "aria-live": "polite", "aria-busy": "true" }, progress.node, details, answerText);
       const turn = el("li", { class: "turn" }, el("p", { class: "question", text }), answerBox);
@@ -253,9 +264,17 @@
           details.hidden = false;
           thought.textContent = trace;
         }
-        renderText(answerText, final.text, final.citations);
+        if (typeof final.html === "string") {
+          // Safe Markdown rendered by the server from inert, escaped text (web_answers.py):
+          // no image, no raw HTML, links only to the memory's own items.
+          const parsed = new DOMParser().parseFromString(final.html, "text/html");
+          answerText.replaceChildren(...parsed.body.childNodes);
+          answerText.classList.add("md");
+        } else {
+          renderText(answerText, final.text, final.citations);
+        }
         answerBox.dataset.mode = final.mode;
-        answerBox.append(renderCitations(final));
+        answerBox.append(renderCitations({ ...final, citations: final.sources || final.citations }));
         history.push({ question: text, answer: final.text });
         status.textContent = `Answer ready, ${final.citations.length} source${final.citations.length === 1 ? "" : "s"}`;
       } catch (error) {
