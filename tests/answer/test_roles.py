@@ -135,3 +135,11 @@ def test_advice_given_is_the_speakers_even_in_the_second_person() -> None:
     said = [("Tim", "Make sure they align with your values and brand.", ("Tim", "John"))]
     answer = "Make sure they align with your values and brand."
     assert wrong_person(question, said, {"John", "Tim"}, answer=answer) is None
+
+
+def test_a_question_opening_with_its_auxiliary_names_its_subject() -> None:
+    people = {"Caroline", "Melanie"}
+    question = "Did Caroline make the black and white bowl in the photo?"
+    assert asked_subject(question, people) == "Caroline"
+    caption = [("Melanie", "[shared a photo: a bowl with a black and white design]", people)]
+    assert wrong_person(question, caption, people) is not None

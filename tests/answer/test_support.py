@@ -134,3 +134,23 @@ def test_repair_never_cites_an_invention_nor_touches_a_supported_citation() -> N
 def test_relative_time_words_need_no_evidence_of_their_own() -> None:
     report = check_support("The weekend before 19 June 2023 [1].", EVIDENCE)
     assert report.ok, report.reason
+
+
+def test_what_an_answer_adds_to_the_question_must_be_in_its_evidence() -> None:
+    kitchen = {1: terms_of("Home log: painted the kitchen walls sage green this weekend.")}
+    question = "What colour did I paint the kitchen?"
+    # two of its three words are the question's: the third, the answer, is not there
+    lie = check_support("The kitchen was painted purple [1].", kitchen, question=question)
+    assert not lie.ok and "purple" in (lie.reason or "")
+    assert check_support("The kitchen was painted sage green [1].", kitchen, question=question).ok
+
+
+def test_a_claim_cited_to_everything_retrieved_is_not_supported() -> None:
+    many = {
+        n: terms_of(f"Message {n}: the store looks great, the shelves are full.")
+        for n in range(1, 9)
+    }
+    listed = "The store looks great [1][2][3][4][5][6][7][8]."
+    report = check_support(listed, many, question="How is Jon's store doing?")
+    assert not report.ok and "8 items at once" in (report.reason or "")
+    assert check_support("The store looks great [1][2].", many, question="How?").ok

@@ -305,6 +305,39 @@ def test_packing_reports_the_evidence_a_model_would_be_shown(
     assert set(shown["evidence_shown_by_category"]) <= {"1", "2", "3", "4"}
 
 
+def test_recorded_drafts_are_checked_again_without_generating(
+    locomo_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    models: list[AnsweringLLM] = []
+
+    def factory(settings: LLMSettings) -> AnsweringLLM:
+        models.append(AnsweringLLM())
+        return models[-1]
+
+    monkeypatch.setitem(BUILTIN_BACKENDS, "test", factory)
+    settings = {"backend": "test"}
+    asked = run_locomo(locomo_file, mode="lexical", model=None, llm_settings=settings)
+    rows = asked.summary()["per_question"]
+    drafts = {(r["sample_id"], r["question"]): r["draft"] for r in rows if r["draft"]}
+    calls = sum(len(m.calls) for m in models)
+    again = run_locomo(
+        locomo_file, mode="lexical", model=None, llm_settings=settings, replay=drafts
+    )
+    assert sum(len(m.calls) for m in models) == calls  # nothing generated
+    assert [r["answer"] for r in again.summary()["per_question"]] == [r["answer"] for r in rows]
+    # a draft changed by hand is checked as the model's: an invention is not kept
+    lisbon = next(k for k in drafts if k[1] == "When did Tom's brother move to Lisbon?")
+    changed = run_locomo(
+        locomo_file,
+        mode="lexical",
+        model=None,
+        llm_settings=settings,
+        replay={**drafts, lisbon: "He sailed to Antarctica [1]."},
+    )
+    row = by_question(changed.summary()["per_question"])[lisbon[1]]
+    assert "Antarctica" not in row["answer"] and row["draft"] == "He sailed to Antarctica [1]."
+
+
 def test_the_command_samples_answers_and_reports(locomo_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     args = ["eval", "locomo", str(locomo_file), "--mode", "lexical", "--json", str(out)]

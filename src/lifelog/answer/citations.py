@@ -35,6 +35,7 @@ _GROUP = re.compile(
     re.I,
 )
 _RANGE = re.compile(r"(\d+)\s*[-–]\s*(\d+)")
+_BETWEEN = re.compile(r"(?<=\d)\]\s*(?:,|and|,\s*and)?\s*\[(?=\d{1,4}\])")
 _AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,4}\])+)")
 _SPECIAL = re.compile(r"<\|[^|<>]{0,40}\|>|</?s>")
 _IMAGE_MD = re.compile(r"!\[[^\]\n]{0,300}\]\([^)\n]{0,2000}\)")
@@ -85,6 +86,7 @@ def normalise_citations(text: str) -> str:
         return "".join(f"[{n}]" for n in numbers)
 
     text = _GROUP.sub(expand, text)
+    text = _BETWEEN.sub("][", text)  # "[1], [2] and [3]" are one run of citations
     return _AFTER_STOP.sub(lambda m: f"{m.group(2).rstrip()}{m.group(1)}", text)
 
 

@@ -15,12 +15,15 @@ from ..index.sentences import split_sentences, stem
 from ..index.text import content_terms, tokens
 from ..records import Answer, Citation, Hit
 from .facts import short_fact
+from .injection import evidence_text
 
 __all__ = ["NOT_FOUND", "extractive_answer"]
 
 NOT_FOUND = "I don't find this in your memory."
 MIN_COVERAGE = 0.5
 MAX_QUOTES = 3
+#: how much less a sentence counts when its item also instructs a model
+SUSPECT_PENALTY = 0.5
 
 #: words that give a question its form ("how much", "what kind of"), not its topic
 _QUESTION_FORM = frozenset("much many long often kind type sort".split())
@@ -54,7 +57,10 @@ def best_evidence(question: str, hits: list[Hit], limit: int = MAX_QUOTES) -> li
         return []
     found: list[Evidence] = []
     for rank, hit in enumerate(hits[:20]):
-        text = hit.item.text
+        # an item that instructs a model is quoted only before its instructions, and
+        # only where nothing else answers
+        text = evidence_text(hit.item.text)
+        suspect = SUSPECT_PENALTY if len(text) < len(hit.item.text) else 0.0
         context = {stem(t) for t in tokens((hit.item.title or "") + " " + (hit.item.author or ""))}
         for start, end in split_sentences(text):
             words = {stem(t) for t in tokens(text[start:end])}
@@ -66,7 +72,7 @@ def best_evidence(question: str, hits: list[Hit], limit: int = MAX_QUOTES) -> li
             if matched == 0:
                 continue
             length_penalty = 0.1 if end - start > 400 else 0.0
-            score = coverage - 0.01 * rank - length_penalty
+            score = coverage - 0.01 * rank - length_penalty - suspect
             found.append(Evidence(hit, start, end, coverage, score))
     found.sort(key=lambda e: e.score, reverse=True)
     chosen: list[Evidence] = []

@@ -313,6 +313,17 @@ def _clear_quotes(question: str, hits: Sequence[Hit], query: str) -> Answer | No
     return answer if answer.found else None
 
 
+def _quotes_elsewhere(question: str, answer: Answer, hits: Sequence[Hit]) -> str | None:
+    """Why the quotes an extractive answer leads with are about another person than the
+    question's subject (:func:`~.roles.wrong_person`), or ``None``."""
+    if not answer.found or not answer.citations:
+        return None
+    top = answer.citations[0]
+    people = {h.item.author for h in hits if h.item.author}
+    said = [(top.item.author, top.snippet, top.item.participants)]
+    return wrong_person(question, said, people)
+
+
 def _only_asks(text: str) -> bool:
     """An answer that is a question (a small model quoting a message that asked one)."""
     bare = strip_citations(text).strip()
@@ -397,6 +408,10 @@ def _finalize(
 
     def fallback(why: str) -> Answer:
         answer = _extract(question, hits, query)
+        elsewhere = _quotes_elsewhere(question, answer, hits)
+        if elsewhere:
+            why = f"{why}; the closest quotes are about someone else ({elsewhere})"
+            return _not_found(question, hits, (*notes, why), reasoning)
         return _with_notes(answer, *notes, why, mode="extractive-fallback", reasoning=reasoning)
 
     if not text:

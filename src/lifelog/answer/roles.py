@@ -38,7 +38,10 @@ __all__ = [
     "wrong_person",
 ]
 
-_AUX = r"(?:did|does|do|is|was|were|has|have|had|will|would|can|could|might|should|may|must|am|are)"
+_AUX = (
+    r"(?i:did|does|do|is|was|were|has|have|had|will|would|can|could|might|should|may|must|am"
+    r"|are)"
+)
 _ROLE = re.compile(
     r"\bwhat(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the|my|your|his|her|their|our|its)\s+"
     r"((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*)\s*(?:\b(?:for|of|to|at|in|on|that|which|with)\b|\?|$)",
@@ -50,7 +53,7 @@ _VALUE = re.compile(r"\d")
 #: by Joanna"), before a gerund ("John wanting"), or opening the question
 _SUBJECT = (
     rf"\b{_AUX}\s+{{name}}\b(?!\s+and\b)|\b{{name}}(?:'s|’s)\s"
-    r"|\b(?:that|which|who|where|when)\s+{name}\s+[a-z]|\bby\s+{name}\b"
+    r"|\b(?i:that|which|who|where|when)\s+{name}\s+[a-z]|\b(?i:by)\s+{name}\b"
     r"|\b{name}\s+[a-z]+ing\b|^\s*{name}\b"
 )
 

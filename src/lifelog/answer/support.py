@@ -10,7 +10,9 @@ up in the text of the sources it cites (with their dates, authors and titles):
   or a tool's result): numbers are where small models invent;
 - at least :data:`MIN_SUPPORT` of the sentence's content words must appear in the
   cited evidence; words taken from the question get no credit unless the
-  evidence has them too (restating the question is not evidence).
+  evidence has them too (restating the question is not evidence); and at least
+  :data:`MIN_NEW_SUPPORT` of the words it adds to the question (its answer: "the
+  kitchen was painted *purple*") must appear there too.
 
 A failed check makes the caller fall back to the extractive answer, saying why.
 """
@@ -38,13 +40,18 @@ __all__ = [
 ]
 
 MIN_SUPPORT = 0.6
+#: the most sources one sentence may cite (more is a list of everything retrieved)
+MAX_CITED = 5
+#: of the words a sentence adds to the question, the share its evidence must hold
+MIN_NEW_SUPPORT = 0.75
 
 # words an answer uses about its sources rather than about the life in them
 _ANSWER_WORDS = frozenset(
     """according source sources mention mentioned mentions user users record records
     memory evidence message messages said says wrote writes told tell talked talks also
     yes no based indicate indicates indicated seem seems appear appears note noted one
-    first time day date week weekend month year last next ago earlier later around""".split()
+    first time day date week weekend month year last next ago earlier later around item
+    items thing things entry entries""".split()
 )
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _MONTHS = (
@@ -193,7 +200,13 @@ def check_support(
             pool |= evidence.get(number, set())
         told.update(_norm(w) for w in words)
         support, numbers_ok, missing = _sentence_support(words, pool, question_terms)
-        ok = bool(used) and numbers_ok and support >= threshold
+        # a claim cited to everything retrieved rests on the lot, not on what says it
+        ok = bool(used) and len(used) <= MAX_CITED and numbers_ok and support >= threshold
+        told_new = [w for w in words if _norm(w) not in question_terms]
+        if ok and told_new:
+            # what the sentence adds to the question is the answer: most of it must be there
+            found_new = sum(1 for w in told_new if _norm(w) in pool)
+            ok = found_new / len(told_new) >= MIN_NEW_SUPPORT
         checks.append(SentenceCheck(sentence, used, round(support, 2), missing, ok))
     failed = [c for c in checks if not c.ok]
     if not failed and not told - question_terms:
@@ -203,6 +216,11 @@ def check_support(
     first = failed[0]
     if not first.citations:
         why = f"“{_short(first.sentence)}” cites no source"
+    elif len(first.citations) > MAX_CITED:
+        why = (
+            f"“{_short(first.sentence)}” cites {len(first.citations)} items at once,"
+            " none of which says it alone"
+        )
     else:
         if names:
             cited = "; ".join(names.get(n, f"[{n}]") for n in first.citations)
@@ -286,7 +304,7 @@ def repair_citations(
         words = _content(sentence)
         if not words or {_norm(w) for w in words} <= question_terms:
             continue  # a restated question is no claim to cite
-        if cites:
+        if cites and len(cites) <= MAX_CITED:
             pool = set(free).union(*(evidence.get(n, set()) for n in cites))
             support, numbers_ok, _missing = _sentence_support(words, pool, question_terms)
             if numbers_ok and support >= threshold:

@@ -19,6 +19,7 @@ from ..errors import LifelogError
 from ..index.text import make_snippet
 from ..records import Hit, Item
 from ..retrieval.filters import Filters, parse_when
+from .injection import evidence_text
 from .prompts import Source, excerpt_span, render_source
 from .support import date_terms, terms_of
 
@@ -103,7 +104,8 @@ def item_header(item: Item) -> str:
 
 def source_terms(source: Source) -> set[str]:
     item = source.hit.item
-    return terms_of(source.excerpt + " " + item_header(item)) | date_terms(item.timestamp)
+    said = evidence_text(source.excerpt)  # an instruction to a model is no evidence
+    return terms_of(said + " " + item_header(item)) | date_terms(item.timestamp)
 
 
 @dataclass

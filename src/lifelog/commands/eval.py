@@ -79,6 +79,16 @@ def locomo(
             " generating, and report the evidence it would be shown (fast).",
         ),
     ] = False,
+    replay: Annotated[
+        Path | None,
+        typer.Option(
+            help="With answers: take each model answer from this earlier `--json` report"
+            " (its drafts) and check it again with today's checks, without generating"
+            " (valid while the prompt is unchanged).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Ingest each conversation into a fresh memory, ask its questions as of the day after
     its last session, and report evidence recall@1/5/10/20 and, with answers, their token
@@ -110,10 +120,26 @@ def locomo(
         progress=lambda line: err.print(line, highlight=False),
         reasoning=reasoning,
         packing=packing,
+        replay=_drafts(replay) if replay is not None else None,
     )
     console.print(report.markdown(), markup=False, highlight=False, soft_wrap=True)
     if json_file is not None:
         json_file.write_text(json.dumps(report.summary(), indent=2) + "\n", encoding="utf-8")
+
+
+def _drafts(report: Path) -> dict[tuple[str, str], str]:
+    """(sample id, question) → the model's draft, from an `eval locomo --json` report."""
+    from ..errors import UserError
+
+    try:
+        rows = json.loads(report.read_text(encoding="utf-8")).get("per_question") or []
+    except (OSError, ValueError, AttributeError) as error:
+        raise UserError(f"{report}: not an `eval locomo --json` report ({error})") from None
+    return {
+        (str(r["sample_id"]), str(r["question"])): str(r["draft"])
+        for r in rows
+        if isinstance(r, dict) and isinstance(r.get("draft"), str) and "sample_id" in r
+    }
 
 
 @eval_app.command("support")

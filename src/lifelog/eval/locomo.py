@@ -308,11 +308,12 @@ def _load_model(memory: Memory, model: str | None, note: Callable[[str], None]) 
 
 
 class _Packer:
-    """A model's window and tokenizer that generates nothing: the prompt is packed as
-    for the model, and the answer says nothing was found."""
+    """A model's window and tokenizer that generates nothing of its own: the prompt is
+    packed as for the model, and the answer is ``reply`` (by default: nothing found)."""
 
-    def __init__(self, llm: LLM) -> None:
+    def __init__(self, llm: LLM, reply: str = NOT_FOUND) -> None:
         self.llm = llm
+        self.reply = reply
         self.backend, self.name = llm.backend, llm.name
         self.max_evidence_tokens = getattr(llm, "max_evidence_tokens", None)
         self.max_source_chars = getattr(llm, "max_source_chars", 1600)
@@ -329,19 +330,20 @@ class _Packer:
         return self.llm.count_tokens(text)
 
     def stream(self, messages: Sequence[Message], **_options: Any) -> Iterator[Completion]:
-        yield Completion(content=NOT_FOUND)
+        yield Completion(content=self.reply)
 
 
 def _pack(
-    memory: Memory, qa: QA, now: datetime | None, model: str | None
+    memory: Memory, qa: QA, now: datetime | None, model: str | None, draft: str = NOT_FOUND
 ) -> tuple[Answer, float, float | None]:
-    """What the answering model would be shown for ``qa`` (reasoning off), timed."""
+    """What the answering model would be shown for ``qa`` (reasoning off), timed; the
+    answer is ``draft`` as the model's, checked as lifelog checks it now."""
     from ..answer.generate import ask_events
 
     started = time.perf_counter()
     llm = memory.llm(model)
     answer: Answer | None = None
-    packer = _Packer(llm) if llm is not None else None
+    packer = _Packer(llm, draft) if llm is not None else None
     for event in ask_events(memory, qa.question, llm=packer, now=now):
         if event.answer is not None:
             answer = event.answer
@@ -386,12 +388,16 @@ def run_locomo(
     progress: Callable[[str], None] | None = None,
     reasoning: str = "off",
     packing: bool = False,
+    replay: Mapping[tuple[str, str], str] | None = None,
 ) -> LocomoReport:
     """Run the benchmark on the LoCoMo file at ``path``; see the module docstring.
 
     ``packing``: each question's prompt is packed for the model but nothing is
     generated (the answers say nothing was found); the report's ``evidence_shown`` is
     then what the model would have been given, in seconds instead of hours.
+    ``replay`` maps (sample id, question) to a model's recorded draft (the ``draft``
+    of an earlier report's rows): each is checked again by today's checks, on the
+    same prompt, without generating; valid while the prompt has not changed.
 
     ``model`` is passed to ``Memory.ask`` (``"none"``: extractive answers; ``None``:
     the configured model). ``answers=False`` measures retrieval only. ``sample``,
@@ -468,7 +474,10 @@ def run_locomo(
                     )
                     result = QuestionResult(qa, retrieved, retrieve_ms=elapsed)
                     if answers:
-                        if packing:
+                        recorded = (replay or {}).get((sample_id, qa.question))
+                        if recorded is not None:
+                            reply, seconds, first = _pack(memory, qa, now, model, recorded)
+                        elif packing or replay is not None:
                             reply, seconds, first = _pack(memory, qa, now, model)
                         else:
                             reply, seconds, first = _ask(memory, qa, now, model, reasoning)
