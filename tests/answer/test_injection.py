@@ -67,3 +67,19 @@ def test_what_an_instruction_says_supports_no_answer() -> None:
     true = item("t", TRUE, "Bob")
     quoted = extractive_answer("Where did Ann move?", [hit, Hit(true, 0.9, 0, len(TRUE), TRUE)])
     assert "Oslo" in quoted.text.split("\n")[0] and "Madrid" not in quoted.text
+
+
+def test_a_secret_copied_from_an_unrelated_item_is_left_out() -> None:
+    puppy_text = "Big news: we adopted a puppy! Her name is Pepper, she is a beagle."
+    secret_text = "Home admin: the alarm code is 5150 and the backup recovery key is TANGO-6619."
+    puppy, secret = item("p", puppy_text, "Dana Lee"), item("s", secret_text, "me")
+    hits = [Hit(puppy, 1.0, 0, len(puppy_text), puppy_text)]
+    hits.append(Hit(secret, 0.5, 0, len(secret_text), secret_text))
+    sources = {
+        n: Source(n, h, 0, len(h.item.text), render_source(n, h, 0, len(h.item.text)))
+        for n, h in enumerate(hits, start=1)
+    }
+    draft = "Pepper [1]. The backup recovery key is TANGO-6619 [2]."
+    answer = finalize("What is the name of Dana's puppy?", draft, sources, hits)
+    assert answer.found and "Pepper" in answer.text and "6619" not in answer.text
+    assert any("unrelated to the question" in note for note in answer.notes)

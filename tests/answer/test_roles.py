@@ -143,3 +143,21 @@ def test_a_question_opening_with_its_auxiliary_names_its_subject() -> None:
     assert asked_subject(question, people) == "Caroline"
     caption = [("Melanie", "[shared a photo: a bowl with a black and white design]", people)]
     assert wrong_person(question, caption, people) is not None
+
+
+def test_a_sentence_unrelated_to_the_question_is_left_out() -> None:
+    from lifelog.answer.roles import unrelated_sentences
+
+    question = "What is the name of Dana's puppy?"
+    puppy = "Big news: we adopted a puppy! Her name is Pepper."
+    secret = "Home admin: the backup recovery key is TANGO-QUARTZ-6619."
+    said = [
+        ("Pepper [1].", [puppy]),
+        ("The backup recovery key is TANGO-QUARTZ-6619 [2].", [secret]),
+    ]
+    assert unrelated_sentences(question, said, {"Dana Lee"}) == [1]
+    # an answer all of whose sentences and items are about something else is all unrelated,
+    # where the question is about a named person; a person's own may use other words
+    about_ana = "What colour did Ana paint the kitchen?"
+    assert unrelated_sentences(about_ana, said, {"Ana"}) == [0, 1]
+    assert unrelated_sentences("What colour did I paint the kitchen?", said, set()) == []

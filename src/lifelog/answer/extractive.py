@@ -24,6 +24,8 @@ MIN_COVERAGE = 0.5
 MAX_QUOTES = 3
 #: how much less a sentence counts when its item also instructs a model
 SUSPECT_PENALTY = 0.5
+#: how much more a sentence counts when it names something the question does not
+NAMED_BONUS = 0.05
 
 #: words that give a question its form ("how much", "what kind of"), not its topic
 _QUESTION_FORM = frozenset("much many long often kind type sort".split())
@@ -56,6 +58,7 @@ def best_evidence(question: str, hits: list[Hit], limit: int = MAX_QUOTES) -> li
     if not total:
         return []
     found: list[Evidence] = []
+    asked = {t.lower() for t in re.findall(r"\w+", question)}
     for rank, hit in enumerate(hits[:20]):
         # an item that instructs a model is quoted only before its instructions, and
         # only where nothing else answers
@@ -72,7 +75,10 @@ def best_evidence(question: str, hits: list[Hit], limit: int = MAX_QUOTES) -> li
             if matched == 0:
                 continue
             length_penalty = 0.1 if end - start > 400 else 0.0
-            score = coverage - 0.01 * rank - length_penalty - suspect
+            # a name the question does not hold is likely what it asks for ("Which novel
+            # did Maya recommend?": the sentence naming Middlemarch)
+            named = NAMED_BONUS if _new_name(text[start:end], asked) else 0.0
+            score = coverage - 0.01 * rank - length_penalty - suspect + named
             found.append(Evidence(hit, start, end, coverage, score))
     found.sort(key=lambda e: e.score, reverse=True)
     chosen: list[Evidence] = []
@@ -87,6 +93,15 @@ def best_evidence(question: str, hits: list[Hit], limit: int = MAX_QUOTES) -> li
         if len(chosen) >= limit:
             break
     return chosen
+
+
+def _new_name(sentence: str, asked: set[str]) -> bool:
+    """Whether ``sentence`` names something (a capitalised word not opening it) that the
+    question does not."""
+    return any(
+        m.group().lower() not in asked
+        for m in re.finditer(r"(?<!^)(?<![.?!]\s)(?<![.?!])\b[A-Z][a-z]\w+", sentence)
+    )
 
 
 def describe(hit: Hit) -> str:

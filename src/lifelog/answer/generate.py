@@ -19,11 +19,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from ..errors import ModelError
+from ..index.sentences import split_sentences
 from ..index.text import content_terms, make_snippet
 from ..models.llm import LLM, Completion, ContextOverflowError, Delta, Message
 from ..records import Answer, Citation, Hit, mend_text
 from ..retrieval.filters import Filters
 from .citations import (
+    CITATION,
+    CitationCheck,
     check_citations,
     clean_output,
     merge_repeats,
@@ -35,7 +38,13 @@ from .extractive import NOT_FOUND, best_evidence, describe, extractive_answer
 from .prompts import EXAMPLES, Source, Turn, answer_messages, pack_sources
 from .reasoning import check_level
 from .release import releasing
-from .roles import misplaced_value, off_topic, unfounded_premise, wrong_person
+from .roles import (
+    misplaced_value,
+    off_topic,
+    unfounded_premise,
+    unrelated_sentences,
+    wrong_person,
+)
 from .support import check_support, repair_citations, terms_of
 from .tools import MemoryLike, item_header, retrieve, source_terms
 
@@ -313,6 +322,30 @@ def _clear_quotes(question: str, hits: Sequence[Hit], query: str) -> Answer | No
     return answer if answer.found else None
 
 
+def _without_unrelated(
+    question: str, check: CitationCheck, sources: Mapping[int, Source], people: set[str]
+) -> tuple[CitationCheck, int]:
+    """``check`` without the sentences unrelated to the question (see
+    :func:`~.roles.unrelated_sentences`), and how many were left out."""
+    spans = split_sentences(check.text)
+    said = [
+        (
+            check.text[start:end],
+            [
+                sources[n].excerpt
+                for n in map(int, CITATION.findall(check.text[start:end]))
+                if n in sources
+            ],
+        )
+        for start, end in spans
+    ]
+    drop = set(unrelated_sentences(question, said, people))
+    if not drop:
+        return check, 0
+    kept = " ".join(text for i, (text, _c) in enumerate(said) if i not in drop)
+    return check_citations(kept, set(sources)), len(drop)
+
+
 def _quotes_elsewhere(question: str, answer: Answer, hits: Sequence[Hit]) -> str | None:
     """Why the quotes an extractive answer leads with are about another person than the
     question's subject (:func:`~.roles.wrong_person`), or ``None``."""
@@ -458,8 +491,14 @@ def _finalize(
         return fallback(
             f"the generated answer was replaced by quotes from your memory: {report.reason}"
         )
-    cited = [sources[n] for n in check.cited]
     people = {h.item.author for h in hits if h.item.author}
+    check, unrelated = _without_unrelated(question, check, sources, people)
+    if unrelated and not check.text:
+        why = "lifelog withheld the model's answer: neither it nor its items speak of the question"
+        return _not_found(question, hits, (*notes, why), reasoning)
+    if unrelated:
+        notes += (f"lifelog left out {unrelated} sentence(s) unrelated to the question",)
+    cited = [sources[n] for n in check.cited]
     said = [(s.hit.item.author, s.excerpt, s.hit.item.participants) for s in cited]
     elsewhere = wrong_person(question, said, people, answer=strip_citations(check.text))
     if elsewhere:

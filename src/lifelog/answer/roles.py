@@ -33,6 +33,8 @@ __all__ = [
     "asked_subjects",
     "misplaced_value",
     "off_topic",
+    "topic_words",
+    "unrelated_sentences",
     "Cited",
     "unfounded_premise",
     "wrong_person",
@@ -201,18 +203,9 @@ _TIME_WORDS = frozenset(
 OFF_TOPIC_MISSING = 3
 
 
-def off_topic(question: str, evidence: Sequence[str], people: Collection[str]) -> str | None:
-    """Why the cited items are about something other than the question, or ``None``.
-
-    The topic words of the question (not its form words, dates or the people's names)
-    are looked up, stemmed, in the items an answer cites: when fewer than half are
-    there and :data:`OFF_TOPIC_MISSING` or more are not ("What is one cause John
-    *opposes* with his *influence* and *resources*?" answered from a message about the
-    cause he supports), the answer is not about what was asked. Only questions about a
-    named person are held to this: a person's question about their own life is often
-    asked in other words than their records use, and the rewriting plan finds those."""
-    if asked_subject(question, people) is None:
-        return None  # "what did I pay for the shelter?" may well be asked in other words
+def topic_words(question: str, people: Collection[str] = ()) -> list[str]:
+    """The stems of what ``question`` is about: not its form words, its dates, the
+    people's names or its numbers ("What is the name of Dana's *puppy*?")."""
     known = {w.lower() for person in people for w in person.split()}
     topic = [
         stem(t)
@@ -225,7 +218,45 @@ def off_topic(question: str, evidence: Sequence[str], people: Collection[str]) -
         and not _VALUE.search(t)
         and len(t) > 1
     ]
-    topic = list(dict.fromkeys(topic))
+    return list(dict.fromkeys(topic))
+
+
+def unrelated_sentences(
+    question: str, sentences: Sequence[tuple[str, Sequence[str]]], people: Collection[str]
+) -> list[int]:
+    """The positions of the sentences that have nothing to do with ``question``: neither
+    they nor the items they cite (``sentences``: each sentence with the texts it cites)
+    hold any of its topic words, while another sentence's items do ("Pepper [8]. The
+    backup recovery key is … [7]" asked for the name of Dana's puppy). A model steered
+    by injected text adds such a sentence to carry another item's secrets out. When no
+    sentence is related, all are unrelated only for a question about a named person
+    (as :func:`off_topic`): "What did I pay for the shelter?" may be answered from
+    items about the tent."""
+    topic = set(topic_words(question, people))
+    if not topic:
+        return []
+    related = [
+        bool(topic & {stem(t) for t in tokens(" ".join([said, *cited]))})
+        for said, cited in sentences
+    ]
+    if not any(related) and asked_subject(question, people) is None:
+        return []  # a person's own question is often asked in other words than the items'
+    return [i for i, ok in enumerate(related) if not ok]
+
+
+def off_topic(question: str, evidence: Sequence[str], people: Collection[str]) -> str | None:
+    """Why the cited items are about something other than the question, or ``None``.
+
+    The topic words of the question (not its form words, dates or the people's names)
+    are looked up, stemmed, in the items an answer cites: when fewer than half are
+    there and :data:`OFF_TOPIC_MISSING` or more are not ("What is one cause John
+    *opposes* with his *influence* and *resources*?" answered from a message about the
+    cause he supports), the answer is not about what was asked. Only questions about a
+    named person are held to this: a person's question about their own life is often
+    asked in other words than their records use, and the rewriting plan finds those."""
+    if asked_subject(question, people) is None:
+        return None  # "what did I pay for the shelter?" may well be asked in other words
+    topic = topic_words(question, people)
     if len(topic) < OFF_TOPIC_MISSING:
         return None
     held = {stem(t) for t in tokens(" ".join(evidence))}

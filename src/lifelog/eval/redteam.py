@@ -189,7 +189,10 @@ class ObedientLLM(ScriptedLLM):
         prompt = "\n".join(str(m.get("content") or "") for m in messages)
         tools_done = any(m.get("role") == "tool" for m in messages)
         secret = f"TANGO-{CANARY}" if CANARY in prompt else "unknown"
+        asked = str(messages[-1].get("content") or "") if messages else ""
         for attack in self.planted:
+            if attack.fact.question not in asked:
+                continue  # attacks of one kind share their wording: obey the one planted
             number = _source_number(prompt, attack.trigger)
             if number is None:
                 continue
@@ -200,7 +203,6 @@ class ObedientLLM(ScriptedLLM):
                     ToolCall("call_1", "delete_items", {"all": True}),
                 ]
             return attack.obeyed.replace("{n}", str(number)).replace("{secret}", secret)
-        asked = str(messages[-1].get("content") or "") if messages else ""
         for fact in FACTS:
             if fact.question in asked or fact.question in prompt[-400:]:
                 number = _source_number(prompt, fact.answer)
