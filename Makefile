@@ -78,7 +78,7 @@ test-slow: setup chromium
 	$(VENV)/bin/pytest -m slow
 
 bench: setup
-	$(PY) -m lifelog.bench_takeout --size 1G --out docs/benchmarks-takeout.md
+	$(PY) -m lifelog.bench.takeout --size 1G --out docs/benchmarks-takeout.md
 	$(PY) -m lifelog.bench --out docs/benchmarks.md
 	$(VENV)/bin/lifelog eval redteam --json docs/redteam.json > docs/benchmarks-redteam.md
 

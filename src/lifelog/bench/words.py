@@ -1,4 +1,4 @@
-"""``python -m lifelog.index.bench_words``: words in every script, measured.
+"""``python -m lifelog.bench.words``: words in every script, measured.
 
 Two parts, both behind docs/benchmarks.md ("Words in every script"):
 
@@ -15,7 +15,7 @@ Two parts, both behind docs/benchmarks.md ("Words in every script"):
 - ``life``: the sample life (English), ingested into an encrypted memory: items,
   chunks, the word index's size, ``Memory.search`` and lexical ``Memory.retrieve`` p50
   and p95. Run it on the code before a change (``PYTHONPATH=old/src python
-  src/lifelog/index/bench_words.py life``) and after, on the same machine.
+  src/lifelog/bench/words.py life``) and after, on the same machine.
 """
 
 from __future__ import annotations
@@ -219,7 +219,7 @@ def scripts_markdown() -> str:
 
 def life_markdown(scale: float, count: int = 300, repeat: int = 5) -> str:
     from lifelog import Memory
-    from lifelog.retrieval.bench_retrieval import bench_questions
+    from lifelog.bench.retrieval import bench_questions
     from lifelog.samplelife import FACTS, generate
 
     with tempfile.TemporaryDirectory() as work:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lifelog.retrieval.bench_retrieval import measure_retrieval
+from lifelog.bench.retrieval import measure_retrieval
 
 
 def test_measure_retrieval_on_a_small_life(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

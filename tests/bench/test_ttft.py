@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from lifelog import Memory
+from lifelog.bench.server import measure_ttft
 from lifelog.samplelife import FACTS
-from lifelog.server.bench import measure_ttft
 
 
 @pytest.mark.bench

@@ -1,4 +1,4 @@
-"""``python -m lifelog.bench_takeout``: ingest a Takeout-like archive, report speed and memory.
+"""``python -m lifelog.bench.takeout``: ingest a Takeout-like archive, report speed and memory.
 
 A Takeout-like zip of the given size is written by
 :func:`lifelog.samplelife.takeout.write_takeout` (mail fills it, as in real
@@ -99,7 +99,7 @@ class TakeoutBench:
 
 def _child(archive: Path, home: Path) -> int:
     """In the child: ingest ``archive`` into a new memory at ``home``; print JSON."""
-    from .memory import Memory
+    from ..memory import Memory
 
     with Memory.init(home) as memory:
         started = time.perf_counter()
@@ -135,7 +135,7 @@ def bench_takeout(
     work: Path, size: int = GB, *, scale: float | None = None, archive: Path | None = None
 ) -> TakeoutBench:
     """Write (or reuse) a Takeout-like zip of ``size`` bytes and measure its ingest."""
-    from .samplelife.takeout import write_takeout
+    from ..samplelife.takeout import write_takeout
 
     generated = 0.0
     expanded = 0
@@ -151,7 +151,7 @@ def bench_takeout(
         with zipfile.ZipFile(archive) as opened:
             expanded = sum(info.file_size for info in opened.infolist())
     home = work / "memory"
-    command = [sys.executable, "-m", "lifelog.bench_takeout", "--child", str(archive), str(home)]
+    command = [sys.executable, "-m", "lifelog.bench.takeout", "--child", str(archive), str(home)]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
@@ -184,8 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         return _child(*args.child)
-    from .bench import machine
-    from .samplelife.takeout import parse_size
+    from ..samplelife.takeout import parse_size
+    from .report import machine
 
     print(f"machine: {machine()}", flush=True)
     with tempfile.TemporaryDirectory(dir=args.work) as scratch:
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     if "--work" in given:  # where the scratch files went does not belong in the report
         at = given.index("--work")
         del given[at : at + 2]
-    shown = " ".join(["python -m lifelog.bench_takeout", *given])
+    shown = " ".join(["python -m lifelog.bench.takeout", *given])
     text = f"Machine: {machine()}\n\n" + result.markdown(shown) + "\n"
     print(text)
     if args.out:

@@ -14,7 +14,7 @@
 - times :func:`search_vectors` on the sample life and the scoring step on a random
   200k x 256 matrix (what a large memory costs per query).
 
-``lifelog.bench`` calls it; ``python -m lifelog.index.bench_embed`` prints the dict.
+``lifelog.bench`` calls it; ``python -m lifelog.bench.embed`` prints the dict.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
+from ..index.embedding import _pending_batches, _texts, embed_pending
+from ..index.vectors import _scores, _top, drop_vectors, search_vectors
 from ..retrieval.filters import Filters
-from .embedding import _pending_batches, _texts, embed_pending
-from .vectors import _scores, _top, drop_vectors, search_vectors
 
 __all__ = ["bench_embedding", "bench_search_scale"]
 

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .ingest import plan
-from .memory import Memory
-from .records import Item
-from .retrieval.filters import Filters
+from ..ingest import plan
+from ..memory import Memory
+from ..records import Item
+from ..retrieval.filters import Filters
 
 __all__ = ["machine", "main"]
 
@@ -96,7 +96,7 @@ def _small_files(work: Path) -> tuple[float, float, int]:
 
 
 def bench_ingest_and_search(work: Path, scale: float) -> str:
-    from .samplelife import generate
+    from ..samplelife import generate
 
     started = time.perf_counter()
     life = generate(work / "life", seed=1, scale=scale)
@@ -168,7 +168,7 @@ def bench_ingest_and_search(work: Path, scale: float) -> str:
 
 def bench_embed(work: Path, scale: float) -> str:
     """The embedding pipeline against the model's own batch throughput, same run."""
-    from .index.bench_embed import bench_embedding
+    from .embed import bench_embedding
 
     r = bench_embedding(work, scale=scale)
     s200 = r["search_200k"]
@@ -212,15 +212,15 @@ def bench_embed(work: Path, scale: float) -> str:
 
 
 def bench_retrieval_section(work: Path, scale: float) -> str:
-    from .retrieval.bench_retrieval import retrieval_markdown
+    from .retrieval import retrieval_markdown
 
     return retrieval_markdown(work, scale=scale)
 
 
 def bench_ttft(work: Path, scale: float) -> str:
     """Time to first token over HTTP vs in-process, the embedded model, same run."""
-    from .samplelife import DEMO_QUESTIONS, generate
-    from .server.bench import measure_ttft
+    from ..samplelife import DEMO_QUESTIONS, generate
+    from .server import measure_ttft
 
     life = generate(work / "life", seed=7, scale=scale)
     with Memory.init(work / "memory") as memory:
@@ -276,7 +276,7 @@ SECTIONS = ("ingest", "embed", "retrieval", "ttft")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m lifelog.bench", description=__doc__)
     parser.add_argument("--out", type=Path, default=None, help="write the Markdown here")
     parser.add_argument("--scale", type=float, default=60.0, help="sample life size knob")
     # 100k chunks: runs of ~2 s, where fixed costs (threads, the first read, the last

@@ -3,7 +3,7 @@ before missed, and the trigram table cannot match a two-character word."""
 
 from __future__ import annotations
 
-from lifelog.index.bench_words import measure, questions, schemes
+from lifelog.bench.words import measure, questions, schemes
 
 TEXTS = [
     "我下个月要去税务局办理增值税发票的手续。",

@@ -1,0 +1,18 @@
+"""The benchmarks behind docs/benchmarks*.md, on top of the package beside the CLI.
+
+They drive :class:`lifelog.Memory` and the layers below it; nothing below imports them.
+
+- ``python -m lifelog.bench`` (:mod:`.report`): ingest and search, embedding, retrieval
+  and time to first token, written into docs/benchmarks.md (``make bench``).
+- ``python -m lifelog.bench.takeout`` (:mod:`.takeout`): a Takeout-like archive ingested
+  in a child process, speed and memory (docs/benchmarks-takeout.md).
+- ``python -m lifelog.bench.words`` (:mod:`.words`): words in every script
+  (docs/benchmarks-words.md).
+- ``python -m lifelog.bench.embed`` (:mod:`.embed`): the embedding pipeline against the
+  model's own throughput.
+- :mod:`.retrieval`: everything before the LLM, timed; :mod:`.server`: time to first
+  streamed token over HTTP against in-process.
+
+This module imports nothing, so that ``python -m lifelog.bench.takeout``'s child process
+measures the ingest and not the other benchmarks.
+"""
