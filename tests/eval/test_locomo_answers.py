@@ -246,14 +246,21 @@ class AnsweringLLM(ScriptedLLM):
         return super().stream(messages, **options)
 
 
-def test_answers_by_a_model(locomo_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    models: list[AnsweringLLM] = []
+@pytest.fixture
+def models(monkeypatch: pytest.MonkeyPatch) -> list[AnsweringLLM]:
+    """The ``test`` model backend, answering with :class:`AnsweringLLM`: each model it
+    made, in order (one per memory)."""
+    made: list[AnsweringLLM] = []
 
     def factory(settings: LLMSettings) -> AnsweringLLM:
-        models.append(AnsweringLLM())
-        return models[-1]
+        made.append(AnsweringLLM())
+        return made[-1]
 
     monkeypatch.setitem(BUILTIN_BACKENDS, "test", factory)
+    return made
+
+
+def test_answers_by_a_model(locomo_file: Path, models: list[AnsweringLLM]) -> None:
     report = run_locomo(locomo_file, mode="lexical", model=None, llm_settings={"backend": "test"})
     assert len(models) == 2  # one memory a conversation, its model loaded once
     rows = by_question(report.summary()["per_question"])
@@ -281,15 +288,8 @@ def test_answers_by_a_model(locomo_file: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_packing_reports_the_evidence_a_model_would_be_shown(
-    locomo_file: Path, monkeypatch: pytest.MonkeyPatch
+    locomo_file: Path, models: list[AnsweringLLM]
 ) -> None:
-    models: list[AnsweringLLM] = []
-
-    def factory(settings: LLMSettings) -> AnsweringLLM:
-        models.append(AnsweringLLM())
-        return models[-1]
-
-    monkeypatch.setitem(BUILTIN_BACKENDS, "test", factory)
     settings = {"backend": "test"}
     asked = run_locomo(locomo_file, mode="lexical", model=None, llm_settings=settings)
     calls = sum(len(m.calls) for m in models)
@@ -306,15 +306,8 @@ def test_packing_reports_the_evidence_a_model_would_be_shown(
 
 
 def test_recorded_drafts_are_checked_again_without_generating(
-    locomo_file: Path, monkeypatch: pytest.MonkeyPatch
+    locomo_file: Path, models: list[AnsweringLLM]
 ) -> None:
-    models: list[AnsweringLLM] = []
-
-    def factory(settings: LLMSettings) -> AnsweringLLM:
-        models.append(AnsweringLLM())
-        return models[-1]
-
-    monkeypatch.setitem(BUILTIN_BACKENDS, "test", factory)
     settings = {"backend": "test"}
     asked = run_locomo(locomo_file, mode="lexical", model=None, llm_settings=settings)
     rows = asked.summary()["per_question"]
