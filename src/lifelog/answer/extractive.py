@@ -25,7 +25,7 @@ MAX_QUOTES = 3
 #: how much less a sentence counts when its item also instructs a model
 SUSPECT_PENALTY = 0.5
 #: how much more a sentence counts when it names something the question does not
-NAMED_BONUS = 0.05
+NAMED_BONUS = 0.15
 
 #: words that give a question its form ("how much", "what kind of"), not its topic
 _QUESTION_FORM = frozenset("much many long often kind type sort".split())
