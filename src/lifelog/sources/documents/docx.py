@@ -33,7 +33,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +42,10 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from ...archive import check_zip_member, open_zip
-from ...records import Item, Skip
+from ...records import Skip
 from ..base import MAX_ITEM_TEXT as MAX_TEXT
-from ..base import Parsed, Source, clean_text, file_uri, to_utc
+from ..base import Parsed, Source, clean_text, to_utc
+from .item import document_item
 
 __all__ = ["DocxSource"]
 
@@ -226,28 +227,15 @@ class DocxSource(Source):
         metadata: dict[str, Any] = {"format": "docx", "file": path.name}
         if not isinstance(source, str):
             metadata["strict"] = True
-        if headings:
-            metadata["headings"] = [[level, title] for level, title in headings]
-        for key in ("subject", "keywords", "last_modified_by", "category"):
-            if key in properties:
-                metadata[key] = properties[key]
-        if len(text) > MAX_TEXT:
-            text = text[:MAX_TEXT]
-            metadata["truncated"] = True
-        try:
-            mtime: datetime | None = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-        except OSError:
-            mtime = None
-        first_heading = next((t for level, t in headings if level <= 1), None)
-        yield Item(
-            source=self.name,
-            key=path.name,
-            kind="document",
-            text=text,
-            timestamp=properties.get("created") or properties.get("modified") or mtime,
-            author=properties.get("author"),
-            title=properties.get("title") or first_heading or path.stem,
-            uri=file_uri(path),
-            locator=path.name,
+        kept = ("subject", "keywords", "last_modified_by", "category")
+        yield document_item(
+            self.name,
+            path,
+            text,
             metadata=metadata,
+            headings=headings,
+            details={key: properties[key] for key in kept if key in properties},
+            timestamp=properties.get("created") or properties.get("modified"),
+            author=properties.get("author"),
+            title=properties.get("title"),
         )

@@ -26,15 +26,15 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 from ...archive import ZIP_ERRORS, check_zip_member, open_zip
-from ...records import Item, Skip
-from ..base import Parsed, Source, clean_text, file_uri
+from ...records import Skip
+from ..base import Parsed, Source, clean_text
 from ..jsonstream import MAX_TEXT, iso_time
+from .item import document_item
 
 __all__ = ["OdtSource", "odt_text"]
 
@@ -231,29 +231,15 @@ class OdtSource(Source):
         if not text.strip():
             yield Skip(file, "document", "the document has no text")
             return
-        metadata: dict[str, Any] = {"format": "odt", "file": path.name}
-        if headings:
-            metadata["headings"] = [[level, title] for level, title in headings]
-        for key in ("subject", "description", "keywords", "language"):
-            if key in meta:
-                metadata[key] = meta[key]
-        if len(text) > MAX_TEXT:
-            text = text[:MAX_TEXT]
-            metadata["truncated"] = True
-        try:
-            mtime: datetime | None = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-        except OSError:
-            mtime = None
-        first_heading = next((t for level, t in headings if level <= 1), None)
-        yield Item(
-            source=self.name,
-            key=path.name,
-            kind="document",
-            text=text,
-            timestamp=meta.get("created") or meta.get("modified") or mtime,
+        kept = ("subject", "description", "keywords", "language")
+        yield document_item(
+            self.name,
+            path,
+            text,
+            metadata={"format": "odt", "file": path.name},
+            headings=headings,
+            details={key: meta[key] for key in kept if key in meta},
+            timestamp=meta.get("created") or meta.get("modified"),
             author=meta.get("author") or meta.get("initial_creator"),
-            title=meta.get("title") or first_heading or path.stem,
-            uri=file_uri(path),
-            locator=path.name,
-            metadata=metadata,
+            title=meta.get("title"),
         )
