@@ -22,7 +22,7 @@ from ..errors import ModelError
 from ..index.sentences import split_sentences
 from ..index.text import content_terms, make_snippet
 from ..models.llm import LLM, Completion, ContextOverflowError, Delta, Message
-from ..records import Answer, Citation, Hit, mend_text
+from ..records import Answer, Citation, Hit, Item, mend_text
 from ..retrieval.filters import Filters
 from .citations import (
     CITATION,
@@ -314,9 +314,7 @@ def _clear_quotes(question: str, hits: Sequence[Hit], query: str) -> Answer | No
     if not best or best[0].coverage < CLEAR_COVERAGE:
         return None
     top = best[0]
-    people = {h.item.author for h in hits if h.item.author}
-    quote = top.hit.item.text[top.start : top.end]
-    if wrong_person(question, [(top.hit.item.author, quote, top.hit.item.participants)], people):
+    if _someone_else(question, top.hit.item, top.hit.item.text[top.start : top.end], hits):
         return None
     answer = _extract(question, hits, query)
     return answer if answer.found else None
@@ -352,9 +350,18 @@ def _quotes_elsewhere(question: str, answer: Answer, hits: Sequence[Hit]) -> str
     if not answer.found or not answer.citations:
         return None
     top = answer.citations[0]
-    people = {h.item.author for h in hits if h.item.author}
-    said = [(top.item.author, top.snippet, top.item.participants)]
-    return wrong_person(question, said, people)
+    return _someone_else(question, top.item, top.snippet, hits)
+
+
+def _someone_else(question: str, item: Item, quote: str, hits: Sequence[Hit]) -> str | None:
+    """Why ``quote`` of ``item`` is about another person than the question's subject
+    (:func:`~.roles.wrong_person`), or ``None``."""
+    return wrong_person(question, [(item.author, quote, item.participants)], _authors(hits))
+
+
+def _authors(hits: Sequence[Hit]) -> set[str]:
+    """The people who wrote the retrieved items: who a question may be about."""
+    return {h.item.author for h in hits if h.item.author}
 
 
 def _only_asks(text: str) -> bool:
@@ -491,7 +498,7 @@ def _finalize(
         return fallback(
             f"the generated answer was replaced by quotes from your memory: {report.reason}"
         )
-    people = {h.item.author for h in hits if h.item.author}
+    people = _authors(hits)
     check, unrelated = _without_unrelated(question, check, sources, people)
     if unrelated and not check.text:
         why = "lifelog withheld the model's answer: neither it nor its items speak of the question"
