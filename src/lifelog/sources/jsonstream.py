@@ -155,6 +155,10 @@ class JsonStreamError(ValueError):
         self.position = position
         self.message = message
 
+    def skip(self, name: str) -> Skip:
+        """What ``name`` says for it: the records before it are kept, the rest unread."""
+        return Skip(name, self.position, f"{self.message}; the rest is not read")
+
 
 class ValueSkipped(ValueError):
     """One value could not be decoded (too large, too deep ...); it was passed over."""

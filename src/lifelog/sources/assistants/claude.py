@@ -90,7 +90,7 @@ def _iter_conversations(path: Path, stream: IO[str], name: str) -> Iterator[tupl
             except ValueSkipped as error:
                 yield Skip(str(path), where, str(error))
     except JsonStreamError as error:
-        yield Skip(str(path), error.position, f"{error.message}; the rest is not read")
+        yield error.skip(str(path))
 
 
 class _ZipAware(Source):

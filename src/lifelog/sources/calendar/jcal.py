@@ -102,7 +102,7 @@ class JcalSource(IcalSource):
             try:
                 yield from self._root(path, reader)
             except JsonStreamError as error:
-                yield Skip(str(path), error.position, f"{error.message}; the rest is not read")
+                yield error.skip(str(path))
 
     def _root(self, path: Path, reader: JsonStream) -> Iterator[Parsed]:
         single = wrapped = False

@@ -141,7 +141,7 @@ class _MetaMessages(Source):
                         lambda raw, where: self._message(path, raw, thread, where),
                     )
             except JsonStreamError as error:
-                yield Skip(str(path), error.position, f"{error.message}; the rest is not read")
+                yield error.skip(str(path))
 
     @staticmethod
     def _thread_id(

@@ -212,7 +212,7 @@ class TelegramSource(Source):
             try:
                 yield from self._chat(path, reader, _Chat(index=0), _Owner(), top=True)
             except JsonStreamError as error:
-                yield Skip(str(path), error.position, f"{error.message}; the rest is not read")
+                yield error.skip(str(path))
             except ValueSkipped as error:
                 yield Skip(str(path), error.position, str(error))
 

@@ -158,7 +158,7 @@ class JcardSource(VcardSource):
             try:
                 yield from self._cards(path, reader)
             except JsonStreamError as error:
-                yield Skip(str(path), error.position, f"{error.message}; the rest is not read")
+                yield error.skip(str(path))
 
     def _cards(self, path: Path, reader: JsonStream) -> Iterator[Parsed]:
         single = False

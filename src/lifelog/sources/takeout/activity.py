@@ -312,7 +312,7 @@ def _json_records(text: IO[str], name: str) -> Iterator[_Record | Skip]:
                 continue
             yield _json_record(value, name, position)
     except JsonStreamError as error:
-        yield Skip(name, error.position, f"{error.message}; the rest is not read")
+        yield error.skip(name)
 
 
 # -- HTML -------------------------------------------------------------------------------

@@ -214,7 +214,7 @@ class LocationSource(TakeoutSource):
                 elif key == "timelineObjects":
                     yield from self._timeline(reader, name, origin_uri)
         except JsonStreamError as error:
-            yield Skip(name, error.position, f"{error.message}; the rest is not read")
+            yield error.skip(name)
         if problems["fixes"]:
             yield Skip(
                 name,

@@ -122,7 +122,7 @@ class TakeoutChromeSource(TakeoutSource):
                         continue
                     yield self._visit(name, position, record, origin_uri)
         except JsonStreamError as error:
-            yield Skip(name, error.position, f"{error.message}; the rest is not read")
+            yield error.skip(name)
 
     def _visit(self, name: str, position: str, record: Any, origin_uri: str) -> Parsed:
         if not isinstance(record, dict):
