@@ -20,13 +20,13 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 from rich.table import Table
-from rich.text import Text
 
+from .commands import MemoryOption
 from .errors import LifelogError, UserError
 from .ingest import IngestReport, Interrupted, file_origin
 from .ingest import Progress as ProgressSink
 from .memory import Memory
-from .records import Answer, Hit, Item
+from .records import Answer, Item
 from .retrieval.explain import check_range
 from .retrieval.filters import Filters, read_when
 
@@ -73,13 +73,6 @@ def _flags_show_no_type() -> None:
 
 
 _flags_show_no_type()
-
-MemoryOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--memory", "-m", help="Memory directory (default: $LIFELOG_HOME or the XDG data dir)."
-    ),
-]
 
 
 class _State:
@@ -163,7 +156,7 @@ class RichProgress(ProgressSink):
         self.progress.stop()
 
 
-def _filters(
+def read_filters(
     since: str | None,
     until: str | None,
     source: list[str] | None,
@@ -182,15 +175,8 @@ def _filters(
     )
 
 
-def _when(item: Item) -> str:
+def when_written(item: Item) -> str:
     return item.timestamp.strftime("%Y-%m-%d %H:%M") if item.timestamp else "undated"
-
-
-def _highlight(hit: Hit) -> Text:
-    text = Text(hit.snippet.replace("\n", " "))
-    for start, end in hit.marks:
-        text.stylize("bold yellow", start, end)
-    return text
 
 
 def print_report(report: IngestReport, out: Console) -> None:
@@ -256,7 +242,7 @@ def print_answer(answer: Answer, out: Console, *, show_reasoning: bool = False) 
         who = f", {item.author}" if item.author else ""
         title = f" — {item.title}" if item.title else ""
         out.print(
-            f"[cyan][{citation.number}][/] {_when(item)} {item.source}{escape(who)}"
+            f"[cyan][{citation.number}][/] {when_written(item)} {item.source}{escape(who)}"
             f"{escape(title)}  [dim]{item.id}[/]"
         )
     if not answer.found and answer.hits:
@@ -266,7 +252,7 @@ def print_answer(answer: Answer, out: Console, *, show_reasoning: bool = False) 
             who = f", {item.author}" if item.author else ""
             snippet = " ".join(hit.snippet.split())[:140]
             out.print(
-                f"[dim]-[/] {_when(item)} {item.source}{escape(who)}: “{escape(snippet)}”"
+                f"[dim]-[/] {when_written(item)} {item.source}{escape(who)}: “{escape(snippet)}”"
                 f"  [dim]{item.id}[/]"
             )
 
@@ -352,144 +338,6 @@ def _say_ingest_stopped(stopped: KeyboardInterrupt) -> None:
 
 
 @app.command()
-def search(
-    query: Annotated[str, typer.Argument(help="Words to look for, or what you mean.")],
-    memory: MemoryOption = None,
-    since: Annotated[
-        str | None,
-        typer.Option(help="From this date: 2023, 2023-06, March 2023, last summer …"),
-    ] = None,
-    until: Annotated[
-        str | None, typer.Option(help="Up to the end of this date (same forms as --since).")
-    ] = None,
-    source: Annotated[
-        list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
-    ] = None,
-    person: Annotated[
-        list[str] | None,
-        typer.Option("--from", "--person", "-p", help="Only items by or with this person."),
-    ] = None,
-    kind: Annotated[
-        list[str] | None, typer.Option(help="Only this kind (email, message …).")
-    ] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many hits.")] = 10,
-    words: Annotated[
-        bool, typer.Option("--words", help="Only items holding the words (not by meaning).")
-    ] = False,
-) -> None:
-    """Search the memory by words and by meaning, with filters: date, source, person.
-
-    Each hit says why it matched: your words, by meaning, or both."""
-    from .narrate import hit_reasons
-    from .retrieval.explain import why_nothing
-
-    filters = _filters(since, until, source, person, kind)
-    with _open(memory) as mem:
-        if words:
-            hits = mem.search(query, filters, limit=limit)
-        else:
-            hits = mem.retrieve(query, filters=filters, limit=limit, mode="hybrid")
-        if not hits:
-            reasons = why_nothing(mem, filters) if not filters.empty else []
-            if reasons:
-                console.print("no matches, because:")
-                for reason in reasons:
-                    console.print(f"  - {escape(reason)}")
-            else:
-                console.print("no matches")
-            raise typer.Exit(1)
-        if not words:
-            worded = sum(1 for h in hits if any(w.startswith("words #") for w in h.why))
-            err.print(
-                f"[dim]searched by words and by meaning: {worded} of {len(hits)} hold your"
-                " words (--words for those only)[/]"
-            )
-        for hit in hits:
-            item = hit.item
-            header = Text()
-            header.append(_when(item), "green")
-            header.append(f"  {item.source}", "magenta")
-            if item.author:
-                header.append(f"  {item.author}", "bold")
-            if item.title:
-                header.append(f"  {item.title[:60]}", "italic")
-            header.append(f"  {item.id}", "dim")
-            console.print(header)
-            console.print(_highlight(hit))
-            why = hit_reasons(hit.why) or ["your words"]
-            console.print(Text(f"matched: {', '.join(why)}", "dim"))
-            console.print()
-
-
-def _plain_value(value: object, width: int = 200) -> str:
-    """A metadata value as a person reads it: lists joined, mappings as ``key: value``,
-    yes/no for flags, long text cut with an ellipsis."""
-    if isinstance(value, bool):
-        text = "yes" if value else "no"
-    elif isinstance(value, dict):
-        text = "; ".join(f"{k}: {_plain_value(v, width)}" for k, v in value.items())
-    elif isinstance(value, list | tuple | set):
-        text = ", ".join(_plain_value(v, width) for v in value)
-    else:
-        text = " ".join(str(value).split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def print_metadata(meta: dict[str, object], out: Console) -> None:
-    """The metadata of an item, one field a line under a heading (none: nothing)."""
-    shown = {k: _plain_value(v) for k, v in meta.items() if v not in (None, "", [], {})}
-    if not shown:
-        return
-    out.print()
-    out.print("[bold]metadata[/]")
-    width = max(len(k) for k in shown)
-    for key, value in shown.items():
-        label = key.replace("_", " ")
-        out.print(f"  [dim]{escape(label):<{width}}[/]  {escape(value)}", soft_wrap=True)
-
-
-@app.command()
-def show(
-    item_id: Annotated[str, typer.Argument(help="Item id (or a unique prefix).")],
-    memory: MemoryOption = None,
-    thread: Annotated[
-        bool,
-        typer.Option(
-            "--thread", "-t", help="Show it in its conversation, with the messages around it."
-        ),
-    ] = False,
-    before: Annotated[int, typer.Option(help="With --thread: messages shown before it.")] = 10,
-    after: Annotated[int, typer.Option(help="With --thread: messages shown after it.")] = 10,
-) -> None:
-    """Print a whole item and where it came from (--thread: in its conversation)."""
-    with _open(memory) as mem:
-        item = mem.get(item_id)
-        if thread:
-            from .commands.threads import print_thread
-
-            print_thread(mem, item, console, before=max(0, before), after=max(0, after))
-            return
-        meta = {k: v for k, v in item.metadata.items() if not k.startswith("_")}
-        rows = [
-            ("id", item.id),
-            ("date", _when(item)),
-            ("source", f"{item.source} ({item.kind})"),
-            ("from", item.author or ""),
-            ("with", ", ".join(item.participants)),
-            ("title", item.title or ""),
-            ("thread", item.thread or ""),
-            ("file", str(meta.pop("origin", ""))),
-            ("where", item.locator or ""),
-        ]
-        for label, value in rows:
-            if value:
-                console.print(f"[bold]{label:>7}[/] {escape(value)}")
-        print_metadata(meta, console)
-        console.print()
-        console.print(escape(item.text), soft_wrap=True)
-
-
-@app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="A question about your life.")],
     memory: MemoryOption = None,
@@ -531,7 +379,7 @@ def ask(
             mem,
             question,
             console,
-            filters=_filters(since, until, source, person),
+            filters=read_filters(since, until, source, person),
             reasoning=reasoning,
             model=model,
             show_reasoning=show_reasoning,
@@ -593,7 +441,7 @@ def forget(
 def _show_and_confirm(mem: Memory, ids: list[str], where: str, yes: bool, option: str) -> None:
     """List (the first of) the items about to be forgotten and ask, in a terminal."""
     for item in list(mem.store.get_many(ids[:10]).values()):
-        console.print(f"  {_when(item)} {item.source} {escape(item.text[:70])!r}")
+        console.print(f"  {when_written(item)} {item.source} {escape(item.text[:70])!r}")
     if len(ids) > 10:
         console.print(f"  … and {len(ids) - 10} more")
     if yes:

@@ -11,10 +11,20 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import warnings
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
-__all__ = ["register_all"]
+__all__ = ["MemoryOption", "register_all"]
+
+#: the ``--memory`` option every command that opens a memory takes
+MemoryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--memory", "-m", help="Memory directory (default: $LIFELOG_HOME or the XDG data dir)."
+    ),
+]
 
 
 def register_all(app: typer.Typer) -> None:
