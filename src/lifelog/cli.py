@@ -550,4 +550,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # ``python -m lifelog.cli``: run the module the command modules import, not this copy
+    # of it, so that they and the global options share one state
+    from lifelog.cli import main as run
+
+    run()
