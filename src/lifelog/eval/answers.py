@@ -194,6 +194,7 @@ def question_rows(results: Iterable[QuestionResult], ks: Iterable[int]) -> list[
                 "gold": r.qa.answer,
                 "answer": r.answer,
                 "draft": r.draft,
+                "notes": list(r.notes),
                 "shown": [list(s) for s in r.shown],
                 "mode": r.mode,
                 "found": r.found,

@@ -96,6 +96,8 @@ class QuestionResult:
     #: (number, dialogue id, start, end) of each excerpt (for the support check's labels)
     draft: str | None = None
     shown: tuple[tuple[int, str, int, int], ...] = ()
+    #: the answer's notes: what lifelog changed, and why an answer was withheld
+    notes: tuple[str, ...] = ()
 
     def recall(self, k: int) -> float:
         return recall_at_k(self.retrieved, self.qa.evidence, k)
@@ -489,6 +491,7 @@ def run_locomo(
                             latency_s=seconds,
                             first_token_s=first,
                             draft=reply.draft,
+                            notes=tuple(reply.notes),
                             shown=tuple(
                                 (c.number, str(c.item.metadata.get("dia_id", "")), c.start, c.end)
                                 for c in reply.shown
