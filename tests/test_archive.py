@@ -161,7 +161,28 @@ def test_nested_archives_are_not_opened(tmp_path: Path) -> None:
     assert all("archive inside an archive" in s.reason for s in skips)
 
 
-def test_members_needing_a_real_file_and_unknown_ones_are_reported(tmp_path: Path) -> None:
+def test_damaged_members_needing_a_real_file_and_unknown_ones_are_reported(
+    tmp_path: Path,
+) -> None:
+    members = {"doc.pdf": b"%PDF-1.4\n", "photo.xyz": b"?", "other.bin": b"\0", "a.vcf": VCF}
+    path = write_zip(tmp_path / "mixed.zip", members)
+    items, skips = records(path)
+    assert [i.source for i in items] == ["vcard"]
+    pdf = next(s for s in skips if s.file.endswith("doc.pdf"))  # read in memory, and damaged
+    assert pdf.file == f"{path}/doc.pdf" and "lifelog-member-" not in pdf.reason
+    summary = next(s for s in skips if s.position == "members")
+    assert summary.file == str(path) and "2 member(s)" in summary.reason
+
+
+@pytest.fixture
+def no_memfd(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A system without memfd_create: members needing a real file are reported."""
+    monkeypatch.setattr("lifelog.sources.archive.can_hold", lambda: False)
+
+
+def test_without_memfd_members_needing_a_real_file_are_reported(
+    tmp_path: Path, no_memfd: None
+) -> None:
     members = {"doc.pdf": b"%PDF-1.4\n", "photo.xyz": b"?", "other.bin": b"\0", "a.vcf": VCF}
     path = write_zip(tmp_path / "mixed.zip", members)
     items, skips = records(path)
@@ -181,7 +202,9 @@ def test_a_zip_of_nothing_lifelog_reads_is_left_alone(tmp_path: Path) -> None:
     assert found is not None and found.name == "archive"  # claimed, so the error is shown
 
 
-def test_many_members_needing_a_real_file_are_counted_not_listed(tmp_path: Path) -> None:
+def test_many_members_needing_a_real_file_are_counted_not_listed(
+    tmp_path: Path, no_memfd: None
+) -> None:
     members = {f"Drive/doc{n:02d}.pdf": b"%PDF-1.4\n" for n in range(25)}
     path = write_zip(tmp_path / "drive.zip", members)
     _, skips = records(path)

@@ -11,9 +11,13 @@ or spooled to disk, so no plaintext of the export lands outside the encrypted
 memory.
 
 - A member in a format whose source needs a real file (PDF, SQLite databases,
-  EPUB, DOCX, photos ...) is reported with a ``Skip`` naming the archive and the
-  member (the first ``NAMED_SKIPS`` of each format; the rest are counted in one):
-  extract it and import it on its own.
+  EPUB, DOCX, JSON chat exports read twice ...) is copied into an anonymous
+  in-memory file and read through a link named like it (see :mod:`.held`: up to
+  ``MAX_HELD_BYTES``; nothing lands on disk), so every reader works inside an
+  archive with the same detection and keys as on the extracted file. A larger one,
+  or any where the system has no ``memfd_create``, is reported with a ``Skip``
+  naming the archive and the member (the first ``NAMED_SKIPS`` of each format; the
+  rest are counted in one): extract it and import it on its own.
 - A member that is itself an archive is not opened (no nesting).
 - Members in no known format are counted in one ``Skip`` for the archive.
 - Items point at ``file:///abs/archive.zip/member#locator``; their keys come
@@ -36,6 +40,7 @@ from ..archive import open_zip as _open_zip
 from ..errors import SourceError
 from ..records import Skip
 from .base import HEAD_BYTES, Parsed, PartDone, Source
+from .held import MAX_HELD_BYTES, can_hold, held_file, relabelled, too_large, worth_holding
 
 __all__ = ["ArchiveSource"]
 
@@ -46,6 +51,9 @@ _MEMBER_ERRORS: tuple[type[Exception], ...] = (
     UnicodeError,
     RecursionError,
 )
+
+#: what holding a member in memory may raise besides (too large: ValueError)
+_HELD_ERRORS: tuple[type[Exception], ...] = (*_MEMBER_ERRORS, ValueError)
 
 #: members passed over without a word (an archive's own index pages)
 PASSED_OVER = frozenset({"archive_browser.html"})
@@ -113,6 +121,7 @@ class ArchiveSource(Source):
         self, path: Path, done: Mapping[str, tuple[int, float]]
     ) -> Iterator[Parsed | PartDone]:
         streaming, files = _sources()
+        suffixes = frozenset(suffix for source in files for suffix in source.extensions)
         unknown: list[str] = []
         unknown_count = 0
         held_back: dict[str, int] = {}  # source name -> members it would read from a file
@@ -152,27 +161,43 @@ class ArchiveSource(Source):
                     yield Skip(label, "member", f"cannot read: {_why(error)}")
                     continue
                 source = _detect(streaming, label, head)
-                if source is None:
-                    needs = _file_source(files, member)
-                    if needs is not None:
-                        held_back[needs.name] = held_back.get(needs.name, 0) + 1
-                        if held_back[needs.name] <= NAMED_SKIPS:
+                if source is not None:
+                    finished = yield from _read_member(source, label, path, member, stream)
+                    if finished:
+                        yield PartDone(member.name, member.size, member.mtime, source.name)
+                    continue
+                needs = _file_source(files, member)
+                if can_hold() and worth_holding(member.name, head, suffixes):
+                    if member.size > MAX_HELD_BYTES:
+                        stream.close()
+                        if needs is not None:
                             yield Skip(
-                                label,
-                                "member",
-                                f"a {needs.name} file is not read inside an archive (it needs"
-                                " a real file, and lifelog never extracts one to disk):"
-                                " extract it and import it on its own",
+                                label, "member", f"a {needs.name} file of {too_large(member.size)}"
                             )
+                            continue
                     else:
-                        unknown_count += 1
-                        if len(unknown) < SAMPLE_NAMES:
-                            unknown.append(member.name)
+                        read = yield from _read_held(files, label, path, member, stream, head)
+                        if read is not None:
+                            if read[1]:
+                                yield PartDone(member.name, member.size, member.mtime, read[0])
+                            continue
+                        needs = None  # held and sniffed: no source reads it
+                elif needs is not None:
+                    held_back[needs.name] = held_back.get(needs.name, 0) + 1
+                    if held_back[needs.name] <= NAMED_SKIPS:
+                        yield Skip(
+                            label,
+                            "member",
+                            f"a {needs.name} file is not read inside an archive (it needs"
+                            " a real file, and this system cannot hold it in memory):"
+                            " extract it and import it on its own",
+                        )
                     stream.close()
                     continue
-                finished = yield from _read_member(source, label, path, member, stream)
-                if finished:
-                    yield PartDone(member.name, member.size, member.mtime, source.name)
+                stream.close()
+                unknown_count += 1
+                if len(unknown) < SAMPLE_NAMES:
+                    unknown.append(member.name)
         for name, count in held_back.items():
             if count > NAMED_SKIPS:
                 yield Skip(
@@ -194,6 +219,18 @@ def _detect(streaming: list[Source], label: str, head: bytes) -> Source | None:
     for source in streaming:
         try:
             if source.sniff_stream(label, head):
+                return source
+        except Exception:  # noqa: BLE001 - a faulty sniffer must not end the archive
+            continue
+    return None
+
+
+def _detect_file(files: list[Source], link: Path, head: bytes) -> Source | None:
+    for source in files:
+        if source.name == ArchiveSource.name:
+            continue
+        try:
+            if source.sniff(link, head):
                 return source
         except Exception:  # noqa: BLE001 - a faulty sniffer must not end the archive
             continue
@@ -233,3 +270,32 @@ def _read_member(
         )
         return False
     return True
+
+
+def _read_held(
+    files: list[Source], label: str, path: Path, member: Member, stream: BinaryIO, head: bytes
+) -> Generator[Parsed, None, tuple[str, bool] | None]:
+    """Read a member with the file-only source that knows it, through an in-memory copy
+    (:mod:`.held`). Return ``(source name, read to its end)``, or None when no source
+    knows it."""
+    name = ""
+    named = ""  # the link's path, which a message must not show
+    try:
+        with stream, held_file(member.name, stream, member.size, member.mtime) as link:
+            named = str(link)
+            source = _detect_file(files, link, head)
+            if source is None:
+                return None
+            name = source.name
+            uri = member_uri(path, member.name)
+            yield from relabelled(source.parse(link), link, label, uri)
+    except _HELD_ERRORS as error:
+        why = _why(error)
+        yield Skip(label, "member", f"cannot read: {why.replace(named, label) if named else why}")
+        return (name, False)
+    except Exception as error:  # noqa: BLE001 - a bug in one source must not end the archive
+        why = f"{type(error).__name__}: {error}"
+        why = why.replace(named, label) if named else why
+        yield Skip(label, "member", f"internal error in source {name}: {why}")
+        return (name, False)
+    return (name, True)

@@ -44,6 +44,7 @@ from ...records import Item, Skip
 from ..base import Parsed, Source, clean_text, file_uri
 from ..chat.whatsapp import MAX_TEXT, WhatsAppSource
 from ..dates import parse_note_date
+from ..held import held_member
 
 __all__ = ["NotesSource", "parse_front_matter", "parse_note_date"]
 
@@ -229,6 +230,8 @@ def _as_list(value: str | list[str] | None) -> list[str]:
 
 def _vault_key(path: Path) -> str | None:
     """The path relative to an enclosing Obsidian vault, if there is one."""
+    if held_member(path) is not None:  # inside an archive: its folders are the member's
+        return None
     try:
         resolved = path.resolve()
     except OSError:
@@ -243,8 +246,9 @@ def _vault_key(path: Path) -> str | None:
 
 def _loose_key(path: Path) -> str:
     """The file name under its two enclosing folders (fewer near the root)."""
+    member = held_member(path)
     try:
-        parts = path.resolve().parts
+        parts = member.parts if member is not None else path.resolve().parts
     except OSError:
         parts = path.parts
     return "/".join(p for p in parts[-3:] if p not in ("/", ""))
