@@ -36,6 +36,8 @@ BUILTIN: dict[str, str] = {
     "jcard": "lifelog.sources.contacts.jcard:JcardSource",
     "xcard": "lifelog.sources.contacts.xcard:XcardSource",
     "jcal": "lifelog.sources.calendar.jcal:JcalSource",
+    # exact sniffs too: signal-export's data.json lines, its chat.md (before notes)
+    "signal": "lifelog.sources.chat.signal:SignalSource",
     "locomo": "lifelog.sources.chat.locomo:LocomoSource",
     "claude": "lifelog.sources.assistants.claude:ClaudeSource",
     "chatgpt": "lifelog.sources.assistants.chatgpt:ChatGPTSource",
@@ -54,6 +56,7 @@ BUILTIN: dict[str, str] = {
     "sms": "lifelog.sources.chat.sms:SmsSource",
     "android_sms": "lifelog.sources.chat.android_sms:AndroidSmsSource",
     "imessage": "lifelog.sources.chat.imessage:ImessageSource",
+    "signal_desktop": "lifelog.sources.chat.signal:SignalDesktopSource",
     "chrome": "lifelog.sources.web.browser:ChromeHistorySource",
     "firefox": "lifelog.sources.web.browser:FirefoxHistorySource",
     "safari": "lifelog.sources.web.safari:SafariHistorySource",
