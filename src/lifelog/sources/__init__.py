@@ -2,7 +2,7 @@
 
 The formats live in a folder per family (``mail/``, ``chat/``, ``assistants/``,
 ``documents/``, ``notes/``, ``calendar/``, ``contacts/``, ``web/``, ``takeout/``,
-``photos/``, ``media/``), each folder with the helpers only it uses. At the top stay
+``photos/``, ``media/``, ``social/``), each folder with the helpers only it uses. At the top stay
 the base classes (``base``), the archive container source (``archive``) and the
 low-level helpers several families share (``jsonstream``, ``sqlitecopy``,
 ``htmltext``, ``dates``). A new format is one module in its family folder, one line
@@ -38,6 +38,7 @@ BUILTIN: dict[str, str] = {
     "jcal": "lifelog.sources.calendar.jcal:JcalSource",
     # exact sniffs too: signal-export's data.json lines, its chat.md (before notes)
     "signal": "lifelog.sources.chat.signal:SignalSource",
+    "twitter": "lifelog.sources.social.twitter:TwitterSource",
     "locomo": "lifelog.sources.chat.locomo:LocomoSource",
     "claude": "lifelog.sources.assistants.claude:ClaudeSource",
     "chatgpt": "lifelog.sources.assistants.chatgpt:ChatGPTSource",

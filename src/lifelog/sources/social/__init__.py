@@ -1,0 +1,1 @@
+"""Social networks' own archives: Twitter / X, Mastodon, Reddit."""
