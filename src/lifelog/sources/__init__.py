@@ -39,6 +39,7 @@ BUILTIN: dict[str, str] = {
     # exact sniffs too: signal-export's data.json lines, its chat.md (before notes)
     "signal": "lifelog.sources.chat.signal:SignalSource",
     "twitter": "lifelog.sources.social.twitter:TwitterSource",
+    "mastodon": "lifelog.sources.social.mastodon:MastodonSource",
     "locomo": "lifelog.sources.chat.locomo:LocomoSource",
     "claude": "lifelog.sources.assistants.claude:ClaudeSource",
     "chatgpt": "lifelog.sources.assistants.chatgpt:ChatGPTSource",
