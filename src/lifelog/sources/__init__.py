@@ -40,6 +40,7 @@ BUILTIN: dict[str, str] = {
     "signal": "lifelog.sources.chat.signal:SignalSource",
     "twitter": "lifelog.sources.social.twitter:TwitterSource",
     "mastodon": "lifelog.sources.social.mastodon:MastodonSource",
+    "reddit": "lifelog.sources.social.reddit:RedditSource",
     "locomo": "lifelog.sources.chat.locomo:LocomoSource",
     "claude": "lifelog.sources.assistants.claude:ClaudeSource",
     "chatgpt": "lifelog.sources.assistants.chatgpt:ChatGPTSource",
