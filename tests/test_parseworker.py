@@ -85,3 +85,70 @@ def test_the_inbox_holds_a_bounded_number_of_bytes(monkeypatch: pytest.MonkeyPat
         assert inbox.held <= 10_000 + 1_000
     assert len(got) == 40 and sent.wait(5) and inbox.held == 0
     inbox.stop()
+
+
+def _notes(folder: Path, count: int) -> list[Path]:
+    folder.mkdir()
+    paths = []
+    for number in range(count):
+        path = folder / f"note{number:03d}.md"
+        path.write_text(f"# Note {number}\n\nthe word marker{number} and more words\n")
+        paths.append(path)
+    return paths
+
+
+def test_several_workers_store_what_one_process_stores_once_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Units taken by whichever worker is free come back in order: the same items,
+    chunks and journal as parsing in-process, none twice."""
+    life = generate(tmp_path / "life", seed=5, scale=0.3)
+    _notes(life.root / "more-notes", 40)
+    monkeypatch.setenv("LIFELOG_PARSE_WORKERS", "3")
+    with (
+        Memory.init(tmp_path / "a", encryption="none") as a,
+        Memory.init(tmp_path / "b", encryption="none") as b,
+    ):
+        one = ingest_paths(a.store, [life.root], parallel=False)
+        three = ingest_paths(b.store, [life.root], parallel=True)
+        assert (one.added, one.files_done) == (three.added, three.files_done)
+        assert _rows(a) == _rows(b)
+        ids = [row[0] for row in _rows(b)]
+        assert len(ids) == len(set(ids)) == one.added
+        for query in ("SELECT count(*) FROM chunks", "SELECT path, items FROM files ORDER BY 1"):
+            assert a.store.conn.execute(query).fetchall() == b.store.conn.execute(query).fetchall()
+        fts = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH 'marker17'"
+        assert b.store.conn.execute(fts).fetchone() == (1,)
+
+
+def test_a_file_that_fails_in_one_worker_is_named_and_the_rest_go_on(tmp_path: Path) -> None:
+    folder = tmp_path / "notes"
+    paths = _notes(folder, 12)
+    broken = folder / "broken.mbox"
+    broken.write_bytes(b"From x\n")  # detected as a mailbox, removed before it is read
+    units = [(str(p), "notes", {}) for p in paths[:6]]
+    units += [(str(broken) + ".gone", "mbox", {})]
+    units += [(str(p), "notes", {}) for p in paths[6:]]
+    messages = parse_in_worker(units, workers=2)
+    titles = []
+    for index in range(len(units)):
+        try:
+            titles += [r.title for r in unit_records(messages, index) if isinstance(r, ItemRow)]
+        except SourceError as error:
+            assert index == 6 and "broken.mbox.gone" in str(error)
+    assert titles == [f"Note {n}" for n in range(12)]
+    assert list(messages) == []
+
+
+def test_the_writer_is_handed_the_word_index_rows_ready(tmp_path: Path) -> None:
+    """The worker chunks and spells the text (``with_words``); the store writes what
+    it would have made itself."""
+    (tmp_path / "long.md").write_text("# Über Café\n\n" + "Straße und Fluss. " * 800)
+    messages = parse_in_worker([(str(tmp_path / "long.md"), "notes", {})])
+    rows = [r for r in unit_records(messages, 0) if isinstance(r, ItemRow)]
+    assert len(rows) == 1 and rows[0].words is not None
+    title, _people, spans = rows[0].words
+    assert title == "uber cafe" and len(spans) > 1
+    assert spans[0][0] == 0 and spans[-1][1] == len(rows[0].text)
+    assert "strasse" in spans[0][2]
+    list(messages)

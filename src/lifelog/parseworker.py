@@ -1,12 +1,15 @@
-"""Parsing in a second process, so that parsing and indexing use both cores.
+"""Parsing in worker processes, one per core, so that parsing and indexing use every core.
 
-The worker parses units one after another and sends their records, pickled by
-the parsing thread itself, through a pipe whose kernel buffer (``PIPE_BYTES``)
-bounds what is in flight: a full pipe makes the worker wait, so memory stays
-bounded. (A ``multiprocessing.Queue`` was measured here to overlap the two
-processes poorly: its feeder thread contends for the worker's GIL.)
+Each worker takes the next unit (file, folder or archive) no worker has taken yet,
+parses it, and sends its records, pickled by the parsing thread itself, through
+a pipe of its own whose kernel buffer (``PIPE_BYTES``) bounds what is in flight:
+a full pipe makes the worker wait, so memory stays bounded. (A
+``multiprocessing.Queue`` was measured here to overlap the processes poorly: its
+feeder thread contends for the worker's GIL.) The one writer, the main process,
+takes the units back in their order (:func:`parse_in_worker`).
 Items travel as :class:`~lifelog.store.store.ItemRow` tuples, encoded (JSON,
-content hash, people) in the worker. The main process only stores and indexes.
+content hash, people) and cut into the word index's chunks and spellings
+(:func:`~lifelog.store.store.with_words`) in the worker: the writer only writes.
 Small imports stay in-process: starting a process costs more than it saves.
 """
 
@@ -18,15 +21,16 @@ import os
 import pickle
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import SourceError
 from .records import Item, Skip
 from .sources.base import PartDone
-from .store.store import ItemRow, item_row
+from .store.store import ItemRow, item_row, with_words
 
-__all__ = ["PARALLEL_MIN_BYTES", "Message", "parse_in_worker", "unit_records"]
+__all__ = ["PARALLEL_MIN_BYTES", "Message", "parse_in_worker", "unit_records", "workers_for"]
 
 #: below this many bytes to parse, parsing stays in the main process
 PARALLEL_MIN_BYTES = int(os.environ.get("LIFELOG_PARALLEL_MIN_BYTES", str(16 * 1024 * 1024)))
@@ -62,7 +66,7 @@ class _Sender:
         self.connection.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _run(units: list[WorkUnit], connection: Any) -> None:
+def _run(units: list[WorkUnit], connection: Any, taken: Any) -> None:
     import signal
 
     from .sources import get_source
@@ -73,7 +77,13 @@ def _run(units: list[WorkUnit], connection: Any) -> None:
     _grow_pipe(connection)
     out = _Sender(connection)
 
-    for index, (path, name, done) in enumerate(units):
+    while True:
+        with taken.get_lock():  # the next unit no worker has taken yet
+            index = int(taken.value)
+            taken.value = index + 1
+        if index >= len(units):
+            break
+        path, name, done = units[index]
         batch: list[ItemRow | Skip | PartDone] = []
         chars = 0
         error: str | None = None
@@ -82,7 +92,7 @@ def _run(units: list[WorkUnit], connection: Any) -> None:
             for record in source.parse_resuming(Path(path), done):
                 if isinstance(record, Item):
                     chars += len(record.text)
-                    batch.append(item_row(record))
+                    batch.append(with_words(item_row(record)))
                 else:
                     batch.append(record)
                 if len(batch) >= BATCH or chars >= BATCH_CHARS:
@@ -100,48 +110,151 @@ def _run(units: list[WorkUnit], connection: Any) -> None:
     out.put(("end", -1, None))
 
 
-def parse_in_worker(units: list[WorkUnit]) -> Iterator[Message]:
-    """Yield the worker's messages in order; the worker is stopped when the caller stops.
+def workers_for(units: int) -> int:
+    """How many parsing processes: one per core (``LIFELOG_PARSE_WORKERS`` overrides),
+    no more than there are units."""
+    wanted = int(os.environ.get("LIFELOG_PARSE_WORKERS") or 0) or (os.cpu_count() or 1)
+    return max(1, min(wanted, units))
 
-    ``units`` are ``(path, source name, parts done)``, parsed in that order.
+
+def parse_in_worker(units: list[WorkUnit], workers: int | None = None) -> Iterator[Message]:
+    """Yield the workers' messages, unit after unit in the order of ``units``; the
+    workers are stopped when the caller stops.
+
+    ``units`` are ``(path, source name, parts done)``. ``workers`` processes (default
+    :func:`workers_for`) each take the next unit no one has taken, so a large file
+    does not hold up the small ones behind it; each sends its units' records in the
+    order it read them, through a pipe of its own, so one unit's records all come
+    from one pipe, in order, and the units can be put back in order by looking at
+    the first message waiting in each pipe.
     """
+    count = workers if workers is not None else workers_for(len(units))
     context = mp.get_context("spawn")
-    reader, writer = context.Pipe(duplex=False)
-    process = context.Process(target=_run, args=(units, writer), daemon=True)
-    process.start()
-    writer.close()  # the worker holds the only writing end: its exit ends the stream
-    inbox = _Inbox(reader)
+    taken = context.Value("q", 0)
+    ready = threading.Condition()
+    streams: list[_Stream] = []
     try:
-        while True:
-            raw = inbox.get()
-            if raw is None:
-                process.join(timeout=5)
-                raise SourceError(f"the parsing process died (exit code {process.exitcode})")
+        for _ in range(count):
+            reader, writer = context.Pipe(duplex=False)
+            process = context.Process(target=_run, args=(units, writer, taken), daemon=True)
+            process.start()
+            writer.close()  # the worker holds the only writing end: its exit ends the stream
+            inbox = _Inbox(reader, ready, max(INBOX_BYTES // count, BATCH_CHARS * 4))
+            streams.append(_Stream(process, reader, inbox))
+        for index in range(len(units)):
+            yield from _unit_messages(streams, ready, index)
+    finally:
+        for stream in streams:
+            stream.close()
+
+
+@dataclass(slots=True)
+class _Stream:
+    """One parsing process, its pipe and the message read but not yet handed on."""
+
+    process: Any
+    reader: Any
+    inbox: _Inbox
+    head: Message | None = None
+    #: the worker said it has no more units ("end"), or its pipe closed without it
+    ended: bool = False
+    died: bool = False
+
+    def peek(self) -> Message | None:
+        """The first message waiting, without waiting for one (``None``: none yet)."""
+        if self.head is None and not self.ended:
+            raw = self.inbox.get_nowait()
+            if raw is _EMPTY:
+                return None
+            if raw is None:  # the pipe closed before the worker said "end"
+                self.ended = self.died = True
+                return None
+            assert isinstance(raw, bytes)
             message: Message = pickle.loads(raw)
             if message[0] == "end":
-                break
-            yield message
-    finally:
-        inbox.stop()
-        if process.is_alive():
-            process.terminate()
-        process.join(timeout=5)
-        reader.close()
+                self.ended = True
+                return None
+            self.head = message
+        return self.head
+
+    def take(self) -> Message:
+        assert self.head is not None
+        message, self.head = self.head, None
+        return message
+
+    def exit_code(self) -> object:
+        self.process.join(timeout=5)
+        return self.process.exitcode
+
+    def close(self) -> None:
+        self.inbox.stop()
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join(timeout=5)
+        self.reader.close()
+
+
+def _unit_messages(
+    streams: list[_Stream], ready: threading.Condition, index: int
+) -> Iterator[Message]:
+    """The messages of unit ``index``, up to its ``done``. A unit taken by a worker that
+    died is answered with a ``done`` naming the death, and the next units go on."""
+    owner = _owner(streams, ready, index)
+    while owner is not None:
+        with ready:
+            while (message := owner.peek()) is None and not owner.ended:
+                ready.wait(1.0)
+            if message is not None:
+                owner.take()
+        if message is None:  # its worker died part-way through the unit
+            break
+        if message[1] != index:
+            raise SourceError(f"parsing process out of step (unit {message[1]}, expected {index})")
+        yield message
+        if message[0] == "done":
+            return
+    dead = next((s for s in streams if s.died), None)
+    code = dead.exit_code() if dead is not None else None
+    yield ("done", index, f"the parsing process died (exit code {code}) while reading it")
+
+
+def _owner(streams: list[_Stream], ready: threading.Condition, index: int) -> _Stream | None:
+    """The worker whose next message is of unit ``index``; ``None`` when the unit was
+    lost with a worker that died (every live one has gone past it, or finished)."""
+    with ready:
+        while True:
+            heads = [(stream, stream.peek()) for stream in streams]
+            for stream, head in heads:
+                if head is not None and head[1] == index:
+                    return stream
+            if all(s.ended or (head is not None and head[1] > index) for s, head in heads):
+                if any(s.died for s in streams):
+                    return None
+                raise SourceError(f"parsing process out of step (unit {index} never came)")
+            ready.wait(1.0)
+
+
+_EMPTY = object()
 
 
 class _Inbox:
-    """Drains the pipe in a thread while the main thread stores and indexes.
+    """Drains one worker's pipe in a thread while the main thread stores and indexes.
 
     Without it the worker fills the pipe during each long transaction and waits,
     then the main thread waits for the worker: the two processes take turns
-    instead of working at once. At most ``INBOX_BYTES`` wait here (and one more batch).
+    instead of working at once. At most ``limit`` bytes (default ``INBOX_BYTES``)
+    wait here (and one more batch). Several inboxes may share one condition, so
+    that the main thread can wait for whichever worker sends next.
     """
 
-    def __init__(self, reader: Any) -> None:
+    def __init__(
+        self, reader: Any, ready: threading.Condition | None = None, limit: int | None = None
+    ) -> None:
         self.reader = reader
         self.messages: collections.deque[bytes | None] = collections.deque()
         self.held = 0  # bytes in ``messages``
-        self.ready = threading.Condition()
+        self.limit = limit if limit is not None else INBOX_BYTES
+        self.ready = ready or threading.Condition()
         self.stopped = False
         self.thread = threading.Thread(target=self._drain, name="lifelog-parse-inbox", daemon=True)
         self.thread.start()
@@ -153,7 +266,7 @@ class _Inbox:
             except (EOFError, OSError):
                 raw = None
             with self.ready:
-                while self.held >= INBOX_BYTES and not self.stopped:
+                while self.held >= self.limit and not self.stopped:
                     self.ready.wait(0.5)
                 if self.stopped:
                     return
@@ -167,10 +280,18 @@ class _Inbox:
         with self.ready:
             while not self.messages:
                 self.ready.wait(1.0)
-            raw = self.messages.popleft()
-            self.held -= len(raw) if raw is not None else 0
-            self.ready.notify_all()
-            return raw
+            return self._pop()
+
+    def get_nowait(self) -> bytes | None | object:
+        """The next message, ``None`` at the end, ``_EMPTY`` when none waits."""
+        with self.ready:
+            return self._pop() if self.messages else _EMPTY
+
+    def _pop(self) -> bytes | None:
+        raw = self.messages.popleft()
+        self.held -= len(raw) if raw is not None else 0
+        self.ready.notify_all()
+        return raw
 
     def stop(self) -> None:
         with self.ready:
