@@ -41,6 +41,7 @@ BUILTIN: dict[str, str] = {
     "twitter": "lifelog.sources.social.twitter:TwitterSource",
     "mastodon": "lifelog.sources.social.mastodon:MastodonSource",
     "reddit": "lifelog.sources.social.reddit:RedditSource",
+    "google_photos": "lifelog.sources.photos.google_photos:GooglePhotosSource",
     "locomo": "lifelog.sources.chat.locomo:LocomoSource",
     "claude": "lifelog.sources.assistants.claude:ClaudeSource",
     "chatgpt": "lifelog.sources.assistants.chatgpt:ChatGPTSource",

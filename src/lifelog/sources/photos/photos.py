@@ -10,7 +10,10 @@ tags, ``UserComment``). A photo without any EXIF date is dated by a date in its
 file name (``IMG_20230619_140321.jpg``, ``Screenshot_2024-05-02-…``), else by its
 file's modification time, flagged ``metadata["time_source"] = "file mtime"``.
 Images inside a zip or tar archive (a Google Photos Takeout) are read from the
-stream into memory (``parse_stream``), never extracted to disk.
+stream into memory (``parse_stream``), never extracted to disk. A photo on disk with a
+Google Photos sidecar beside it (``IMG_0007.jpg.json``, see :mod:`.google_photos`) takes
+from it the time taken and the place when its EXIF has none, and the description and
+the people named in Google Photos.
 
 Text in the image (a screenshot, a receipt, a sign, a whiteboard) is read with
 OCR when the ``tesseract`` program is installed; lifelog runs it as a
@@ -59,6 +62,7 @@ from ...errors import SourceError
 from ...records import Item, Skip
 from ..base import Parsed, Source, clean_text, file_uri
 from .exif import exif_ifds, exif_text, exif_time, gps_position, number
+from .google_photos import Sidecar, sidecar_for
 from .heif import HeifError, heif_metadata, is_heif
 
 __all__ = [
@@ -235,6 +239,7 @@ class _Where:
     uri: str
     key: str
     modified: datetime | None  # the file's mtime; None for an archive member
+    sidecar: Sidecar | None = None  # Google Photos' JSON beside the file, if any
 
 
 class PhotoSource(Source):
@@ -266,7 +271,10 @@ class PhotoSource(Source):
         except OSError as error:
             raise SourceError(f"{path}: cannot read: {error}") from error
         modified = datetime.fromtimestamp(stat.st_mtime, UTC)
-        where = _Where(str(path), path.name, path.parent.name, file_uri(path), key, modified)
+        sidecar = sidecar_for(path)
+        where = _Where(
+            str(path), path.name, path.parent.name, file_uri(path), key, modified, sidecar
+        )
         with handle:
             yield from self._read(where, handle)
 
@@ -417,6 +425,9 @@ class PhotoSource(Source):
         info: Mapping[str, Any],
     ) -> Item:
         when, how, local = exif_time(ifd0, sub, gps)
+        google = where.sidecar
+        if when is None and google is not None and google.taken is not None:
+            when, how = google.taken, "Google Photos"
         if when is None:
             when, how = name_time(where.name), "file name (taken as UTC)"
         if when is None:
@@ -432,11 +443,17 @@ class PhotoSource(Source):
             sentence += f", date unknown (file modified {when:%Y-%m-%d %H:%M} UTC)"
         elif how.startswith("file name"):
             sentence += f", taken {when:%Y-%m-%d %H:%M} (date from the file name)"
+        elif how == "Google Photos":
+            sentence += f", taken {when:%Y-%m-%d %H:%M} UTC (date from Google Photos)"
         elif how == "exif" and local:
             sentence += f", taken {local[:16]} (UTC{local[19:]})"
         else:
             sentence += f", taken {when:%Y-%m-%d %H:%M} UTC"
         position = gps_position(gps)
+        if position is None and google is not None and google.latitude is not None:
+            assert google.longitude is not None
+            position = (google.latitude, google.longitude, google.altitude)
+            metadata["place_source"] = "Google Photos"
         if position is not None:
             lat, lon, alt = position
             metadata.update(latitude=lat, longitude=lon)
@@ -470,6 +487,18 @@ class PhotoSource(Source):
             text = exif_text(value)
             if text.lower() not in _JUNK_DESCRIPTIONS:
                 lines.append(f"{label}: {text}")
+        people: tuple[str, ...] = ()
+        if google is not None:
+            metadata["google_photos"] = True
+            if google.description:
+                metadata["description"] = google.description[:10_000]
+                lines.append(f"Description: {google.description[:100_000]}")
+            if google.people:
+                people = google.people
+                metadata["people"] = list(people)
+                lines.append("People: " + ", ".join(people))
+            if google.url:
+                metadata["url"] = google.url
         if ocr:
             lines.append("Text in the image:\n" + clean_text(ocr))
         return Item(
@@ -478,6 +507,7 @@ class PhotoSource(Source):
             kind="photo",
             text="\n".join(lines),
             timestamp=when,
+            participants=people,
             author=metadata.get("artist"),
             title=where.name,
             uri=where.uri,
