@@ -42,6 +42,8 @@ BUILTIN: dict[str, str] = {
     "mastodon": "lifelog.sources.social.mastodon:MastodonSource",
     "reddit": "lifelog.sources.social.reddit:RedditSource",
     "google_photos": "lifelog.sources.photos.google_photos:GooglePhotosSource",
+    # before takeout_activity, which would keep only each Gemini record's title
+    "gemini": "lifelog.sources.assistants.gemini:GeminiSource",
     "locomo": "lifelog.sources.chat.locomo:LocomoSource",
     "claude": "lifelog.sources.assistants.claude:ClaudeSource",
     "chatgpt": "lifelog.sources.assistants.chatgpt:ChatGPTSource",

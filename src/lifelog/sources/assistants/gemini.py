@@ -1,0 +1,181 @@
+"""Gemini (formerly Bard): the conversations in Google Takeout's "My Activity".
+
+Takeout → My Activity → Gemini Apps gives ``My Activity/Gemini Apps/MyActivity.json``, a
+list of activity records, newest first. A conversation turn looks like::
+
+    {"header": "Gemini Apps", "title": "Prompted what should I pack for Jeju?",
+     "time": "2024-05-01T10:00:00.123Z", "products": ["Gemini Apps"],
+     "activityControls": ["Gemini Apps Activity"],
+     "details": [{"name": "https://gemini.google.com/app/d83053a82f419e50", ...}],
+     "safeHtmlItem": [{"html": "<p>Pack a rain jacket ...</p>"}],
+     "attachedFiles": ["itinerary.pdf"], "subtitles": [{"name": "...", "url": "..."}]}
+
+The header is written in the account's language ("Gemini Apps", "Додатки Gemini",
+"Bard" before 2024). Each turn becomes two items (source ``gemini``, kind ``message``):
+what you asked (author ``Me``: the title without its ``Prompted`` prefix, with the names
+of attached files) and Gemini's answer (author ``Gemini``: the HTML chunks of
+``safeHtmlItem`` turned into text, the pages it cited after them), threaded by the
+conversation's address when the record gives one, else by the day. Other Gemini
+activity ("Created a Gem", "Used an extension") is one item each (kind ``activity``).
+Keys are the record's time and role, so a newer Takeout adds only new turns.
+
+Before this reader, the generic My Activity reader kept only each record's title: the
+answer was lost. HTML exports (``MyActivity.html``) are still read by that reader.
+The list is streamed (:mod:`..jsonstream`): one record in memory; one that cannot be
+read is one ``Skip``; malformed JSON ends the file with one ``Skip`` at its line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+from typing import Any, BinaryIO, ClassVar
+
+from ...errors import SourceError
+from ...records import Item, Skip
+from ..base import Parsed, clean_text
+from ..htmltext import html_to_text
+from ..jsonstream import JsonStream, JsonStreamError, ValueSkipped, cap_text, iso_time
+from ..takeout.takeout import TakeoutSource, json_head, locate, text_of
+
+__all__ = ["GeminiSource"]
+
+_HEADER = re.compile(rb'"header"\s*:\s*"[^"]{0,80}(?:Gemini|Bard)', re.I)
+_PROMPTED = re.compile(r"^(?:Prompted|Asked Gemini|Asked Bard)[:\s]\s*", re.I)
+_CONVERSATION = re.compile(r"https://(?:gemini|bard)\.google\.com/\S+")
+#: HTML of one answer turned into text at most
+MAX_HTML = 4_000_000
+MAX_LIST = 50
+
+
+def _strings(value: Any, key: str = "") -> list[str]:
+    found: list[str] = []
+    for entry in value[:MAX_LIST] if isinstance(value, list) else []:
+        raw = entry.get(key) if isinstance(entry, dict) and key else entry
+        if isinstance(raw, str) and raw.strip():
+            found.append(clean_text(raw).strip()[:2000])
+    return found
+
+
+class GeminiSource(TakeoutSource):
+    name: ClassVar[str] = "gemini"
+    description: ClassVar[str] = "Gemini (Bard) conversations from Google Takeout My Activity"
+    extensions: ClassVar[tuple[str, ...]] = (".json",)
+
+    def sniff_stream(self, name: str, head: bytes) -> bool:
+        path = PurePosixPath(name)
+        if path.suffix.lower() != ".json" or not json_head(head).startswith(b"["):
+            return False
+        if _HEADER.search(head) or b'"Gemini Apps Activity"' in head:
+            return True
+        folder = path.parent.name.lower()
+        return ("gemini" in folder or folder == "bard") and b'"safeHtmlItem"' in head
+
+    def parse_stream(self, name: str, stream: BinaryIO, origin_uri: str) -> Iterator[Parsed]:
+        reader = JsonStream(text_of(stream))
+        if reader.peek() != "[":
+            raise SourceError(f"{name}: expected a JSON list of Gemini activity records")
+        try:
+            for index in reader.items():
+                position = f"record {index + 1}"
+                try:
+                    value = reader.value()
+                except ValueSkipped as error:
+                    yield Skip(name, position, str(error))
+                    continue
+                try:
+                    yield from self._record(name, position, value, origin_uri)
+                except (ValueError, TypeError, AttributeError, KeyError) as error:
+                    yield Skip(name, position, f"malformed record: {error}")
+        except JsonStreamError as error:
+            yield error.skip(name)
+
+    def _record(self, name: str, position: str, value: Any, origin: str) -> Iterator[Parsed]:
+        if not isinstance(value, dict):
+            yield Skip(name, position, "not a JSON object")
+            return
+        moment = iso_time(value.get("time"))
+        raw_title = value.get("title")
+        title = clean_text(raw_title).strip() if isinstance(raw_title, str) else ""
+        if moment is None or not title:
+            yield Skip(name, position, "record without a readable time or title")
+            return
+        stamp = moment.isoformat(timespec="milliseconds")
+        details = _strings(value.get("details"), "url") + _strings(value.get("details"), "name")
+        conversation = next((d for d in details if _CONVERSATION.match(d)), "")
+        thread = f"gemini:{conversation or moment.date().isoformat()}"
+        header = value.get("header") if isinstance(value.get("header"), str) else "Gemini"
+        chunks = [
+            chunk["html"]
+            for chunk in (value.get("safeHtmlItem") or [])[:MAX_LIST]
+            if isinstance(chunk, dict) and isinstance(chunk.get("html"), str)
+        ]
+        answer = "\n\n".join(
+            html_to_text(chunk[:MAX_HTML])[1] if "<" in chunk else chunk for chunk in chunks
+        ).strip()
+        attached = _strings(value.get("attachedFiles"))
+        sources = [
+            url for url in _strings(value.get("subtitles"), "url") if not url.startswith("file:")
+        ]
+        metadata: dict[str, Any] = {"header": str(header)[:200]}
+        if conversation:
+            metadata["conversation"] = conversation
+        prompted = _PROMPTED.match(title)
+        if prompted is None and not answer:  # other activity: a Gem made, an extension used
+            locator = f"activity at {stamp}"
+            yield Item(
+                source=self.name,
+                key=f"{stamp}|activity|{title[:200]}",
+                kind="activity",
+                text=cap_text(title, metadata),
+                timestamp=moment,
+                author="Me",
+                title=title[:300],
+                thread=thread,
+                uri=locate(origin, locator),
+                locator=locator,
+                metadata=metadata,
+            )
+            return
+        prompt = title[prompted.end() :] if prompted else title
+        if attached:
+            metadata["attachments"] = attached
+            prompt = "\n".join([prompt, *(f"[attached: {a}]" for a in attached)])
+        short = prompt.splitlines()[0][:120] if prompt else "Gemini"
+        locator = f"prompt at {stamp}"
+        yield Item(
+            source=self.name,
+            key=f"{stamp}|prompt",
+            kind="message",
+            text=cap_text(prompt, dict(metadata)),
+            timestamp=moment,
+            author="Me",
+            participants=("Me", "Gemini"),
+            title=short,
+            thread=thread,
+            uri=locate(origin, locator),
+            locator=locator,
+            metadata=dict(metadata),
+        )
+        if not answer:
+            return
+        reply_meta = {k: v for k, v in metadata.items() if k != "attachments"}
+        if sources:
+            reply_meta["sources"] = sources
+            answer += "\n\nSources:\n" + "\n".join(sources)
+        locator = f"answer at {stamp}"
+        yield Item(
+            source=self.name,
+            key=f"{stamp}|answer",
+            kind="message",
+            text=cap_text(clean_text(answer), reply_meta),
+            timestamp=moment,
+            author="Gemini",
+            participants=("Me", "Gemini"),
+            title=short,
+            thread=thread,
+            uri=locate(origin, locator),
+            locator=locator,
+            metadata=reply_meta,
+        )
