@@ -36,6 +36,7 @@ BUILTIN: dict[str, str] = {
     "jcard": "lifelog.sources.contacts.jcard:JcardSource",
     "xcard": "lifelog.sources.contacts.xcard:XcardSource",
     "jcal": "lifelog.sources.calendar.jcal:JcalSource",
+    "xcal": "lifelog.sources.calendar.xcal:XcalSource",
     # exact sniffs too: signal-export's data.json lines, its chat.md (before notes)
     "signal": "lifelog.sources.chat.signal:SignalSource",
     "twitter": "lifelog.sources.social.twitter:TwitterSource",
