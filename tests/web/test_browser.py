@@ -26,6 +26,9 @@ SHOTS = Path(
     os.environ.get("LIFELOG_SCREENSHOTS") or Path(tempfile.gettempdir()) / "lifelog-screenshots"
 )
 WAIT = 15_000
+#: an answer streams from the model after retrieval: on a loaded 2-core CI machine it has
+#: taken longer than a page (these tests check what it shows; make bench times it)
+ANSWER_WAIT = 60_000
 
 
 @pytest.fixture
@@ -85,7 +88,7 @@ def test_ask_a_question_and_open_a_citation(page: Any) -> None:
     assert unlabeled_controls(page) == []
     page.fill("#question", CAMPING)
     page.keyboard.press("Enter")
-    done = page.wait_for_selector('.answer[aria-busy="false"]', timeout=WAIT)
+    done = page.wait_for_selector('.answer[aria-busy="false"]', timeout=ANSWER_WAIT)
     text = done.query_selector(".answer-text")
     assert "Peneda-Gerês" in text.inner_text()
     assert done.get_attribute("aria-live") == "polite"
@@ -112,7 +115,7 @@ def test_reasoning_is_shown_on_demand(page: Any, web_memory: Memory) -> None:
         page.select_option("#reasoning", "low")
         page.fill("#question", CAMPING)
         page.click("#ask-button")
-        page.wait_for_selector('.answer[aria-busy="false"]', timeout=WAIT)
+        page.wait_for_selector('.answer[aria-busy="false"]', timeout=ANSWER_WAIT)
         details = page.locator("details.reasoning")
         assert details.get_attribute("open") is None, "hidden until asked for"
         assert "Peneda-Gerês" in page.locator(".answer-text").inner_text()
