@@ -75,6 +75,7 @@ BUILTIN: dict[str, str] = {
     "maildir": "lifelog.sources.mail.email:MaildirSource",
     "mbox": "lifelog.sources.mail.email:MboxSource",
     "eml": "lifelog.sources.mail.email:EmlSource",
+    "outlook_msg": "lifelog.sources.mail.outlook_msg:OutlookMsgSource",
     "notes": "lifelog.sources.notes.notes:NotesSource",
     "pdf": "lifelog.sources.documents.pdf:PdfSource",
     "epub": "lifelog.sources.documents.epub:EpubSource",
