@@ -73,6 +73,20 @@ def _ask_passphrase(prompt: str, confirm: bool) -> str:
     return first
 
 
+def _memory_class(cls: type[Memory], config: MemoryConfig) -> type[Memory]:
+    """The backend ``memory.json`` chooses (``settings.backend.kind``): ``embedded`` (the
+    default) or ``ray`` (items sharded over a Ray cluster, :mod:`lifelog.distributed`)."""
+    kind = (config.settings.get("backend") or {}).get("kind", "embedded")
+    if kind == "embedded":
+        return cls
+    if kind == "ray":
+        # imported only when chosen: Ray is an optional extra (lifelog[distributed])
+        from .distributed.memory import RayMemory
+
+        return RayMemory
+    raise UserError(f"memory.json: unknown backend {kind!r} (embedded or ray)")
+
+
 class Memory:
     """A person's memory: one directory, one encrypted store, its indexes."""
 
@@ -170,7 +184,7 @@ class Memory:
             config.cipher = keys.keying_json(store.path, store.keying)
             save_config(home, config)
             store.keying = keys.keying_from(config, store.keying)
-        return cls(home, store, config)
+        return _memory_class(cls, config)(home, store, config)
 
     def close(self) -> None:
         self.store.close()

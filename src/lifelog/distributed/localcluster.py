@@ -1,0 +1,225 @@
+"""A real Ray cluster on one machine, for the tests and the measurements: a head and
+worker nodes, each its own ``ray start --block`` process group, on loopback.
+
+Each worker can be pinned to CPU cores (``sched_setaffinity``, inherited by every
+process the node starts), so that a worker is really limited to what it is given and
+throughput per worker can be measured on a small machine. :meth:`LocalCluster.kill`
+ends a node as a power cut would (SIGKILL to its whole process group); the head then
+declares it dead within about two seconds (its health checks are made frequent here).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+__all__ = ["LocalCluster", "Node"]
+
+#: how often the head checks its nodes, and after how many misses one is dead
+HEALTH = {
+    "RAY_health_check_initial_delay_ms": "1000",
+    "RAY_health_check_period_ms": "500",
+    "RAY_health_check_timeout_ms": "500",
+    "RAY_health_check_failure_threshold": "3",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(slots=True)
+class Node:
+    name: str
+    process: subprocess.Popen[bytes]
+    cores: tuple[int, ...] | None
+    log: Path
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+@dataclass
+class LocalCluster:
+    """``with LocalCluster(workers=2) as cluster: ... cluster.address``"""
+
+    workers: int = 2
+    #: logical CPUs each worker offers Ray (actors of shards take one each)
+    worker_cpus: int = 2
+    #: cores each worker is pinned to, in turn (``None``: not pinned)
+    pin: Sequence[Sequence[int]] | None = None
+    object_store_mb: int = 80
+    nodes: dict[str, Node] = field(default_factory=dict)
+    killed: set[str] = field(default_factory=set)
+    _connected: bool = False
+
+    def __post_init__(self) -> None:
+        # short: Ray's Unix socket paths must stay under 108 bytes
+        self.tmp = Path(tempfile.mkdtemp(prefix="llray-", dir="/tmp"))
+        self.port = _free_port()
+        self.address = f"127.0.0.1:{self.port}"
+        self._ray = str(Path(sys.executable).with_name("ray"))
+
+    def __enter__(self) -> LocalCluster:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _launch(self, name: str, args: list[str], cores: Sequence[int] | None) -> Node:
+        log = self.tmp / f"{name}.log"
+        env = {**os.environ, **HEALTH, "RAY_USAGE_STATS_ENABLED": "0"}
+        pinned = tuple(cores) if cores else None
+
+        def pin() -> None:  # in the child, before exec: every process of the node inherits it
+            if pinned:
+                os.sched_setaffinity(0, pinned)
+
+        ports = [
+            f"--{flag}={_free_port()}"
+            for flag in (
+                "node-manager-port",
+                "object-manager-port",
+                "dashboard-agent-listen-port",
+                "dashboard-agent-grpc-port",
+                "runtime-env-agent-port",
+                "metrics-export-port",
+            )
+        ]
+        with open(log, "wb") as out:
+            process = subprocess.Popen(
+                [self._ray, "start", "--block", "--disable-usage-stats", *ports, *args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+                preexec_fn=pin,
+            )
+        node = Node(name, process, pinned, log)
+        self.nodes[name] = node
+        return node
+
+    def start(self) -> None:
+        self._launch(
+            "head",
+            [
+                "--head",
+                f"--port={self.port}",
+                "--node-ip-address=127.0.0.1",
+                "--num-cpus=0",  # the head holds no shard
+                "--include-dashboard=false",
+                f"--object-store-memory={self.object_store_mb * 2**20}",
+                f"--temp-dir={self.tmp / 'ray'}",
+            ],
+            None,
+        )
+        for n in range(self.workers):
+            self.add_worker(n)
+        self.wait_for(self.workers + 1)
+
+    def add_worker(self, n: int) -> Node:
+        cores = self.pin[n % len(self.pin)] if self.pin else None
+        return self._launch(
+            f"worker-{n}",
+            [
+                f"--address={self.address}",
+                "--node-ip-address=127.0.0.1",
+                f"--num-cpus={self.worker_cpus}",
+                f"--object-store-memory={self.object_store_mb * 2**20}",
+                f"--resources={json.dumps({'lifelog_node_' + str(n): 1})}",
+            ],
+            cores,
+        )
+
+    def connect(self) -> None:
+        """Join this process to the cluster as its driver (once)."""
+        import ray
+
+        if not ray.is_initialized():
+            ray.init(
+                address=self.address,
+                namespace="lifelog",
+                logging_level=logging.ERROR,
+                log_to_driver=False,
+            )
+            self._connected = True
+
+    def alive_nodes(self) -> list[str]:
+        """The node ids Ray holds alive."""
+        import ray
+
+        self.connect()
+        nodes: list[dict[str, Any]] = ray.nodes()  # type: ignore[no-untyped-call]  # untyped in Ray
+        return [str(n["NodeID"]) for n in nodes if n["Alive"]]
+
+    def wait_for(self, nodes: int, timeout: float = 120.0) -> None:
+        """Until exactly ``nodes`` nodes are alive (head included)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            dead = [
+                n.name for n in self.nodes.values() if not n.alive and n.name not in self.killed
+            ]
+            if dead:
+                raise RuntimeError(f"ray nodes exited: {dead}; see {self.tmp}")
+            if len(self.alive_nodes()) == nodes:
+                return
+            time.sleep(0.3)
+        raise TimeoutError(f"{nodes} ray nodes not alive after {timeout:.0f} s; see {self.tmp}")
+
+    def kill(self, name: str) -> None:
+        """End node ``name`` at once, every process of it (SIGKILL to its group)."""
+        node = self.nodes[name]
+        try:
+            os.killpg(node.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        node.process.wait(timeout=30)
+        self.killed.add(name)
+
+    def stop(self) -> None:
+        """Every node, workers first; then the temporary folder."""
+        if self._connected:
+            import ray
+
+            ray.shutdown()
+            self._connected = False
+        for name in sorted(self.nodes, key=lambda n: n == "head"):
+            node = self.nodes[name]
+            if node.alive:
+                try:
+                    os.killpg(node.process.pid, signal.SIGTERM)
+                    node.process.wait(timeout=5 if name == "head" else 2)
+                except (ProcessLookupError, subprocess.TimeoutExpired):
+                    pass
+            try:
+                os.killpg(node.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            try:
+                node.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                pass
+        shutil.rmtree(self.tmp, ignore_errors=True)

@@ -1,0 +1,309 @@
+"""``RayMemory``: a :class:`~lifelog.Memory` whose items lie in shards on a Ray cluster.
+
+Chosen in ``memory.json`` (see :func:`use_ray`)::
+
+    "settings": {"backend": {"kind": "ray", "address": "10.0.0.5:6379", "shards": 8,
+                             "id": "…", "root": "/srv/lifelog-shards"}}
+
+The memory folder on the owner's machine keeps its own encrypted store (its key file or
+passphrase, as ever) and the settings; the items live in the shards. Everything the
+CLI, the HTTP API, MCP and the web UI call — ingest, search, retrieve, ask, get,
+timeline, count, stats, forget — works as on one machine: reads go to every shard at
+once and are merged (:mod:`lifelog.distributed.plan`); writes go to the shards that
+hold what they change; ``forget`` goes to every shard. ``ask`` runs the answer layer
+here, on the merged hits, so an answer is built exactly as on one machine from the
+same evidence.
+
+A read that some shard could not answer is returned with what the others found and a
+notice: :attr:`RayMemory.last_partial`, a ``PartialResultWarning``, and for ``ask`` a
+note on the answer (``Answer.notes``) — never a silent gap.
+"""
+
+from __future__ import annotations
+
+import secrets
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..config import load_config, save_config
+from ..errors import NotFoundError, UserError
+from ..ingest import IngestReport, Progress, plan
+from ..memory import Memory, Stats
+from ..records import Answer, Hit, Item, mend_text
+from ..retrieval.filters import Filters
+from .keys import owner_secret
+from .plan import Partial, ShardFile, merge_hits, merge_items, merge_reports, place_files
+
+if TYPE_CHECKING:
+    from ..answer.generate import AskEvent
+    from ..index.vectors import EmbedProgress
+    from ..store import Store
+    from .cluster import Cluster
+
+__all__ = ["PartialResultWarning", "RayMemory", "use_ray"]
+
+
+class PartialResultWarning(UserWarning):
+    """Some shards did not answer: the results lack what they hold."""
+
+
+def use_ray(
+    path: str | Path,
+    address: str,
+    *,
+    shards: int = 2,
+    root: str | Path | None = None,
+    query_timeout: float = 30.0,
+) -> dict[str, Any]:
+    """Make the memory at ``path`` a distributed one on the Ray cluster at ``address``
+    (before anything is ingested into it). ``root``: where the nodes keep the shards
+    (default ``<memory>/shards``, which suits a cluster on one machine)."""
+    home = Path(path).expanduser()
+    config = load_config(home)
+    backend = dict(config.settings.get("backend") or {})
+    backend.update(
+        kind="ray",
+        address=address,
+        shards=int(shards),
+        root=str(Path(root) if root else home / "shards"),
+        query_timeout=float(query_timeout),
+    )
+    backend.setdefault("id", secrets.token_hex(8))
+    config.settings["backend"] = backend
+    save_config(home, config)
+    return backend
+
+
+class RayMemory(Memory):
+    """A memory whose items are sharded over a Ray cluster (see the module docstring)."""
+
+    def __init__(self, home: Path, store: Store, config: Any) -> None:
+        super().__init__(home, store, config)
+        backend = dict(config.settings.get("backend") or {})
+        if backend.get("kind") != "ray" or not backend.get("address") or not backend.get("id"):
+            raise UserError(
+                "memory.json's settings.backend must name kind 'ray', an address and an id"
+                " (see lifelog.distributed.use_ray)"
+            )
+        self.backend = backend
+        self._cluster: Cluster | None = None
+        #: the shards that did not answer the last read (``Partial.complete`` when all did)
+        self.last_partial = Partial(int(backend.get("shards", 2)))
+        #: while an answer is made: every shard that missed one of its searches
+        self._missed: dict[int, str] | None = None
+
+    @property
+    def cluster(self) -> Cluster:
+        """The connection to the shards, made on first use."""
+        if self._cluster is None:
+            from .cluster import Cluster, ClusterSettings
+
+            keying = self.store.keying
+            settings = ClusterSettings(
+                address=str(self.backend["address"]),
+                memory_id=str(self.backend["id"]),
+                shards=int(self.backend.get("shards", 2)),
+                root=str(self.backend.get("root") or self.home / "shards"),
+                actor_cpus=float(self.backend.get("actor_cpus", 1.0)),
+                query_timeout=float(self.backend.get("query_timeout", 30.0)),
+                ingest_timeout=float(self.backend.get("ingest_timeout", 600.0)),
+            )
+            secret = owner_secret(
+                raw_key=keying.raw_key, passphrase=keying.passphrase, memory_id=settings.memory_id
+            )
+            self._cluster = Cluster(settings, secret, dict(self.config.settings))
+        return self._cluster
+
+    def close(self) -> None:
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+        super().close()
+
+    def _read(self, method: str, *args: Any) -> dict[int, Any]:
+        results, partial = self.cluster.ask(method, *args)
+        self.last_partial = partial
+        if self._missed is not None:
+            for n, reason in zip(partial.missing, partial.reasons, strict=False):
+                self._missed.setdefault(n, reason)
+        elif not partial.complete:
+            warnings.warn(partial.notice(), PartialResultWarning, stacklevel=3)
+        return results
+
+    # -- writing -------------------------------------------------------------------
+
+    def ingest(
+        self,
+        *paths: str | Path,
+        progress: Progress | None = None,
+        force: bool = False,
+        embed: bool = True,
+        embed_progress: EmbedProgress | None = None,
+        include_forgotten: bool = False,
+        labels: Mapping[str, str] | None = None,
+    ) -> IngestReport:
+        """Each file (or folder a source reads whole) goes whole to one shard
+        (:func:`~lifelog.distributed.plan.place_files`), and the shards ingest at once,
+        each where its store lies. ``paths`` must be readable on the nodes (shared
+        storage); ``labels`` are not supported (an upload is read by the owner's node)."""
+        if not paths:
+            raise UserError("nothing to ingest: give one or more files or folders")
+        if labels:
+            raise UserError(
+                "a distributed memory cannot take uploads: ingest a path on shared storage"
+            )
+        units, unknown = plan(Path(p) for p in paths)
+        files = [ShardFile(str(u.path), u.size) for u in units]
+        cluster = self.cluster
+        everything = [f.path for f in files]
+        held_by = cluster.tell("held", everything)
+        held = {path: n for n, found in held_by.items() for path in found}
+        loads = cluster.tell("bytes_held")
+        placed = place_files(
+            files, cluster.settings.shards, held, [loads[n] for n in sorted(loads)]
+        )
+        reports = cluster.fan(
+            lambda n: cluster.call(
+                n,
+                "ingest",
+                placed[n],
+                force,
+                embed,
+                include_forgotten,
+                retry=True,
+                timeout=cluster.settings.ingest_timeout,
+            ),
+            retry=True,
+            shards=sorted(placed),
+        )[0]
+        report = merge_reports(list(reports.values()), [str(Path(p)) for p in paths])
+        report.unrecognised.extend(unknown)
+        return report
+
+    def embed_pending(self, progress: EmbedProgress | None = None, batch: int = 256) -> int:
+        return sum(self.cluster.tell("embed_pending").values())
+
+    def forget(self, item_ids: Sequence[str]) -> int:
+        """Forget on every shard (an item may lie on more than one)."""
+        ids = list(item_ids)
+        return sum(self.cluster.tell("forget", ids).values()) if ids else 0
+
+    def forget_file(self, path: str | Path) -> int:
+        resolved = str(Path(path).expanduser().resolve())
+        return sum(self.cluster.tell("forget_file", resolved).values())
+
+    # -- reading -------------------------------------------------------------------
+
+    def get(self, item_id: str) -> Item:
+        found: Item | None
+        for found in self._read("get", item_id).values():
+            if found is not None:
+                return found
+        matches = sorted(
+            {i for ids in self._read("ids_by_prefix", item_id, 2).values() for i in ids}
+        )
+        if len(item_id) >= 4 and len(matches) == 1:
+            for found in self._read("get", matches[0]).values():
+                if found is not None:
+                    return found
+        if len(item_id) >= 4 and len(matches) > 1:
+            raise UserError(f"item id prefix {item_id!r} is ambiguous")
+        raise NotFoundError(f"no item {item_id!r} in this memory")
+
+    def search(self, query: str, filters: Filters | None = None, *, limit: int = 10) -> list[Hit]:
+        found = self._read("search", mend_text(query), filters or Filters(), limit)
+        return merge_hits(found.values(), limit)
+
+    def retrieve(
+        self,
+        question: str,
+        *,
+        filters: Filters | None = None,
+        now: datetime | None = None,
+        limit: int = 10,
+        mode: str = "hybrid",
+    ) -> list[Hit]:
+        found = self._read("retrieve", question, filters or Filters(), now, limit, mode)
+        return merge_hits(found.values(), limit)
+
+    def timeline(
+        self, filters: Filters | None = None, *, limit: int = 100, offset: int = 0
+    ) -> list[Item]:
+        found = self._read("timeline", filters or Filters(), limit + offset)
+        return merge_items(found.values(), limit, offset)
+
+    def count(self, filters: Filters | None = None, query: str | None = None) -> int:
+        return sum(self._read("count", filters or Filters(), query).values())
+
+    def query_ids(
+        self, query: str, filters: Filters | None = None, limit: int = 1000
+    ) -> Iterable[str]:
+        return [hit.item.id for hit in self.search(query, filters, limit=limit)]
+
+    def resolve_filters(self, filters: Filters) -> Filters:
+        return filters  # each shard widens names with its own people directory
+
+    def stats(self) -> Stats:
+        parts = list(self._read("stats").values())
+        merged = Stats(path=str(self.home), encryption=self.config.encryption, items=0, chunks=0)
+        for part in parts:
+            merged.items += part.items
+            merged.chunks += part.chunks
+            merged.runs += part.runs
+            merged.db_bytes += part.db_bytes
+            for source, n in part.by_source.items():
+                merged.by_source[source] = merged.by_source.get(source, 0) + n
+            for kind, n in part.by_kind.items():
+                merged.by_kind[kind] = merged.by_kind.get(kind, 0) + n
+            if part.first is not None and (merged.first is None or part.first < merged.first):
+                merged.first = part.first
+            if part.last is not None and (merged.last is None or part.last > merged.last):
+                merged.last = part.last
+        return merged
+
+    def item_ids(self) -> dict[int, list[str]]:
+        """Shard -> the item ids it holds (every shard must answer)."""
+        return self.cluster.tell("item_ids")
+
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        filters: Filters | None = None,
+        reasoning: str = "off",
+        now: datetime | None = None,
+        model: str | None = None,
+        history: Sequence[Answer | tuple[str, str]] = (),
+        max_tokens: int | None = None,
+    ) -> Iterator[AskEvent]:
+        """As on one machine, on the merged hits; a shard that did not answer any of the
+        searches the answer made is named in the answer's notes."""
+        shards = int(self.backend.get("shards", 2))
+        missed: dict[int, str] = {}
+        self._missed = missed
+        try:
+            for event in super().ask_stream(
+                question,
+                filters=filters,
+                reasoning=reasoning,
+                now=now,
+                model=model,
+                history=history,
+                max_tokens=max_tokens,
+            ):
+                if event.answer is not None and missed:
+                    partial = Partial(shards, tuple(sorted(missed)), tuple(missed.values()))
+                    note = partial.notice()
+                    warnings.warn(note, PartialResultWarning, stacklevel=2)
+                    event = replace(
+                        event, answer=replace(event.answer, notes=(*event.answer.notes, note))
+                    )
+                yield event
+        finally:
+            self._missed = None
+            if missed:
+                self.last_partial = Partial(shards, tuple(sorted(missed)), tuple(missed.values()))

@@ -1,0 +1,181 @@
+"""One shard: a memory store of its own on the node that holds it, opened with a key
+that reached the node sealed (:mod:`lifelog.distributed.keys`).
+
+:class:`Shard` is plain Python; :mod:`lifelog.distributed.cluster` runs it as a Ray
+actor. Every method below is what the owner's process may ask of a shard: the shard's
+whole embedded pipeline (ingest: parse, dedup, chunk, store, embed; hybrid retrieval;
+forgetting) runs where its data lies, and only hits, items and counts travel back.
+
+A shard directory is an ordinary lifelog memory folder (``memory.json`` and the
+SQLCipher database ``lifelog.db``) but with no key file: the key lives only in the
+actor's memory, for as long as the owner's session keeps it open. An actor that was
+restarted (its node died, it moved to another) starts locked and asks for its key again
+(:class:`ShardLocked`).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..config import DB_NAME, MemoryConfig, load_config, save_config
+from ..ingest import IngestReport, file_origin
+from ..memory import Memory, Stats
+from ..records import Hit, Item
+from ..retrieval.filters import Filters
+from ..store import Store, keys
+from ..store.db import Cipher, Keying
+from .keys import Unwrapper, WrappedKey
+
+__all__ = ["Shard", "ShardInfo", "ShardLocked", "shard_home"]
+
+
+class ShardLocked(RuntimeError):
+    """The shard has no key yet (a new or restarted actor): send it one."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShardInfo:
+    shard: int
+    node: str
+    host: str
+    pid: int
+    path: str
+
+
+def shard_home(root: Path, memory_id: str, shard: int) -> Path:
+    return root / memory_id / f"shard-{shard:03d}"
+
+
+class Shard:
+    """A shard of one person's memory, held by one process."""
+
+    def __init__(self, memory_id: str, shard: int, root: str) -> None:
+        self.memory_id = memory_id
+        self.shard = shard
+        self.home = shard_home(Path(root), memory_id, shard)
+        self._unwrapper = Unwrapper()
+        self._memory: Memory | None = None
+
+    def public_key(self) -> bytes:
+        """The public half of this process's key pair, for sealing the shard key."""
+        return self._unwrapper.public
+
+    def unlock(self, wrapped: WrappedKey, settings: dict[str, Any]) -> ShardInfo:
+        """Open (or create) the shard's store with the sealed key ``wrapped``."""
+        if wrapped.shard != self.shard:
+            raise ValueError(f"a key for shard {wrapped.shard} sent to shard {self.shard}")
+        if self._memory is not None:
+            self._memory.close()
+            self._memory = None
+        raw_key = self._unwrapper.unwrap(wrapped)
+        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            config = load_config(self.home)
+        except FileNotFoundError:
+            config = MemoryConfig(encryption="keyfile", cipher=Cipher().as_json())
+            store = Store.open(self.home / DB_NAME, raw_key=raw_key, cipher=Cipher())
+            store.checkpoint()
+            config.cipher = keys.keying_json(store.path, store.keying)
+        else:
+            keying = keys.keying_from(config, Keying(raw_key=raw_key))
+            store = Store.open_keyed(self.home / DB_NAME, keying)
+        # the owner's model settings, so that every shard embeds as the owner's memory would
+        config.settings = {k: v for k, v in settings.items() if k != "backend"}
+        save_config(self.home, config)
+        self._memory = Memory(self.home, store, config)
+        return self.info()
+
+    def info(self) -> ShardInfo:
+        try:
+            import ray
+
+            node = ray.get_runtime_context().get_node_id() if ray.is_initialized() else ""
+        except ImportError:  # run without Ray (the unit tests)
+            node = ""
+        return ShardInfo(self.shard, node, socket.gethostname(), os.getpid(), str(self.home))
+
+    def close(self) -> None:
+        if self._memory is not None:
+            self._memory.close()
+            self._memory = None
+
+    @property
+    def memory(self) -> Memory:
+        if self._memory is None:
+            raise ShardLocked(f"shard {self.shard} is locked: it has not been sent its key")
+        return self._memory
+
+    # -- writing -------------------------------------------------------------------
+
+    def held(self, paths: list[str]) -> list[str]:
+        """Which of ``paths`` this shard's import journal holds."""
+        store = self.memory.store
+        origins = {file_origin(Path(p)): p for p in paths}
+        found: list[str] = []
+        with store.lock:
+            for origin, path in origins.items():
+                row = store.conn.execute(
+                    "SELECT 1 FROM files WHERE path = ? OR path LIKE ? LIMIT 1",
+                    (origin, origin.replace("%", r"\%") + "/%"),
+                ).fetchone()
+                if row is not None:
+                    found.append(path)
+        return found
+
+    def bytes_held(self) -> int:
+        store = self.memory.store
+        with store.lock:
+            row = store.conn.execute("SELECT coalesce(sum(size), 0) FROM files").fetchone()
+        return int(row[0])
+
+    def ingest(
+        self, paths: list[str], force: bool, embed: bool, include_forgotten: bool
+    ) -> IngestReport:
+        return self.memory.ingest(
+            *paths, force=force, embed=embed, include_forgotten=include_forgotten
+        )
+
+    def embed_pending(self) -> int:
+        return self.memory.embed_pending()
+
+    def forget(self, item_ids: list[str]) -> int:
+        return self.memory.forget(item_ids)
+
+    def forget_file(self, path: str) -> int:
+        return self.memory.forget_file(path)
+
+    # -- reading -------------------------------------------------------------------
+
+    def retrieve(
+        self, question: str, filters: Filters, now: datetime | None, limit: int, mode: str
+    ) -> list[Hit]:
+        return self.memory.retrieve(question, filters=filters, now=now, limit=limit, mode=mode)
+
+    def search(self, query: str, filters: Filters, limit: int) -> list[Hit]:
+        return self.memory.search(query, filters, limit=limit)
+
+    def get(self, item_id: str) -> Item | None:
+        return self.memory.store.get(item_id)
+
+    def ids_by_prefix(self, prefix: str, limit: int) -> list[str]:
+        return self.memory.store.ids_by_prefix(prefix, limit)
+
+    def timeline(self, filters: Filters, limit: int) -> list[Item]:
+        return self.memory.timeline(filters, limit=limit)
+
+    def count(self, filters: Filters, query: str | None) -> int:
+        return self.memory.count(filters, query)
+
+    def stats(self) -> Stats:
+        return self.memory.stats()
+
+    def item_ids(self) -> list[str]:
+        """Every item id this shard holds (for checks: nothing lost, nothing twice)."""
+        store = self.memory.store
+        with store.lock:
+            return [str(r[0]) for r in store.conn.execute("SELECT id FROM items ORDER BY id")]
