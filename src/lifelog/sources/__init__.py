@@ -80,6 +80,7 @@ BUILTIN: dict[str, str] = {
     "pdf": "lifelog.sources.documents.pdf:PdfSource",
     "epub": "lifelog.sources.documents.epub:EpubSource",
     "docx": "lifelog.sources.documents.docx:DocxSource",
+    "doc": "lifelog.sources.documents.doc:DocSource",
     "odt": "lifelog.sources.documents.odt:OdtSource",
     "org": "lifelog.sources.notes.org:OrgSource",
     "ical": "lifelog.sources.calendar.ical:IcalSource",
