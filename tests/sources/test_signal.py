@@ -8,13 +8,16 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from source_helpers import assert_parses_or_names_file, split_records
 
-from lifelog.records import Skip
+from lifelog.errors import SourceError
+from lifelog.records import Item, Skip
 from lifelog.sources import detect
-from lifelog.sources.chat.signal import SignalDesktopSource, SignalSource
+from lifelog.sources.chat.signal import SignalSource
+from lifelog.sources.chat.signal_desktop import SignalDesktopSource
 
 SOURCE = SignalSource()
 DESKTOP = SignalDesktopSource()
@@ -174,6 +177,56 @@ def test_damaged_desktop_database(tmp_path: Path) -> None:
     broken = tmp_path / "broken.sqlite"
     broken.write_bytes(bytes(data))
     assert_parses_or_names_file(DESKTOP, broken)
+
+
+def make_encrypted(folder: Path, key: str) -> Path:
+    """Signal Desktop's folder: config.json with its key and sql/db.sqlite encrypted by
+    SQLCipher with Signal's settings (a raw 256-bit key, 4096-byte pages)."""
+    import sqlcipher3
+
+    plain = make_desktop(folder / "plain.sqlite")
+    (folder / "sql").mkdir()
+    path = folder / "sql" / "db.sqlite"
+    connection = sqlcipher3.connect(str(plain))
+    connection.execute(f"ATTACH DATABASE '{path}' AS signal KEY \"x'{key}'\"")
+    connection.execute("PRAGMA signal.cipher_page_size = 4096")
+    connection.execute("SELECT sqlcipher_export('signal')")
+    connection.execute("DETACH DATABASE signal")
+    connection.close()
+    plain.unlink()
+    (folder / "config.json").write_text(json.dumps({"key": key}), encoding="utf-8")
+    return path
+
+
+def test_encrypted_desktop_database_with_the_key_in_config_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LIFELOG_SIGNAL_KEY", raising=False)
+    key = "5f" * 32
+    path = make_encrypted(tmp_path, key)
+    assert not path.read_bytes().startswith(b"SQLite format 3")
+    found = detect(path)
+    assert found is not None and found.name == "signal_desktop"
+    items, _ = split_records(DESKTOP, path)
+    plain, _ = split_records(DESKTOP, make_desktop(tmp_path / "copy.sqlite"))
+    assert [(i.id, i.text) for i in items] == [(i.id, i.text) for i in plain]
+    assert "Ты где? 어디야?" in items[0].text
+
+
+def test_encrypted_database_without_or_with_a_wrong_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LIFELOG_SIGNAL_KEY", raising=False)
+    key = "a1" * 32
+    path = make_encrypted(tmp_path, key)
+    (tmp_path / "config.json").write_text('{"encryptedKey": "763130..."}', encoding="utf-8")
+    with pytest.raises(SourceError, match="LIFELOG_SIGNAL_KEY"):
+        list(DESKTOP.parse(path))
+    monkeypatch.setenv("LIFELOG_SIGNAL_KEY", "b2" * 32)
+    with pytest.raises(SourceError, match="wrong key"):
+        list(DESKTOP.parse(path))
+    monkeypatch.setenv("LIFELOG_SIGNAL_KEY", key)
+    assert len([r for r in DESKTOP.parse(path) if isinstance(r, Item)]) == 4
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -64,7 +64,7 @@ BUILTIN: dict[str, str] = {
     "android_sms": "lifelog.sources.chat.android_sms:AndroidSmsSource",
     "apple_notes": "lifelog.sources.notes.apple_notes:AppleNotesSource",
     "imessage": "lifelog.sources.chat.imessage:ImessageSource",
-    "signal_desktop": "lifelog.sources.chat.signal:SignalDesktopSource",
+    "signal_desktop": "lifelog.sources.chat.signal_desktop:SignalDesktopSource",
     "chrome": "lifelog.sources.web.browser:ChromeHistorySource",
     "firefox": "lifelog.sources.web.browser:FirefoxHistorySource",
     "safari": "lifelog.sources.web.safari:SafariHistorySource",
