@@ -455,46 +455,84 @@ class Store:
         re-import skips them), the journal forgets the files all of whose items are
         gone (their ``files`` rows, archive parts included, and logged errors), and the
         word index's segments are merged, which drops the forgotten rows' words (a
-        contentless FTS5 table only marks a row deleted). ``files`` names origins (files
-        or folders) forgotten as a whole: their journal rows go even when they held no
-        item, and the ingest runs that named them no longer do. Derived data outside the
-        store's core (people, vectors) and the write-ahead log are the caller's:
-        ``Memory.forget`` refreshes them and calls :meth:`checkpoint`.
+        contentless FTS5 table only marks a row deleted; FTS5's ``secure-delete`` is
+        not open to a ``contentless_delete`` table, and 'optimize' is the only merge
+        that is sure to reach every segment holding one: it rewrites the whole index).
+        ``files`` names origins (files or folders) forgotten as a whole: their journal
+        rows go even when they held no item, and the ingest runs that named them no
+        longer do. Derived data outside the store's core (people, vectors) and the
+        write-ahead log are the caller's: ``Memory.forget`` refreshes them and calls
+        :meth:`checkpoint`.
+
+        Each step is one statement over all the items (their rowids in a temporary
+        table): statements over 500 ids at a time ran the tables' row triggers at
+        ~70 µs a row: 100,000 of 300,000 items took 19 s, and take 7 s set-based
+        (docs/benchmarks-scale-ingest.md).
         """
-        removed = 0
         with self.writing():
-            origins: set[str] = set()
-            now = time.time()
-            for offset in range(0, len(item_ids), 500):
-                part = list(item_ids[offset : offset + 500])
-                marks = ",".join("?" * len(part))
-                rows = self.conn.execute(
-                    f"SELECT rowid, hash, origin FROM items WHERE id IN ({marks})", part
-                ).fetchall()
-                if not rows:
-                    continue
-                self.conn.executemany(
-                    "INSERT OR IGNORE INTO forgotten (hash, at) VALUES (?, ?)",
-                    [(r[1], now) for r in rows],
+            conn = self.conn
+            items, chunks = self._gather(item_ids)
+            conn.execute(
+                f"INSERT OR IGNORE INTO forgotten (hash, at) SELECT hash, ? FROM items"
+                f" WHERE rowid IN {items}",
+                (time.time(),),
+            )
+            origins = {
+                str(origin)
+                for (origin,) in conn.execute(
+                    f"SELECT DISTINCT origin FROM items WHERE rowid IN {items}"
+                    " AND origin IS NOT NULL"
                 )
-                origins.update(r[2] for r in rows if r[2] is not None)
-                rowids = [r[0] for r in rows]
-                self._drop_chunks(rowids)
-                removed += self.conn.execute(
-                    f"DELETE FROM items WHERE rowid IN ({','.join('?' * len(rowids))})", rowids
-                ).rowcount
+            }
+            self._drop_gathered(chunks)
+            removed = int(conn.execute(f"DELETE FROM items WHERE rowid IN {items}").rowcount)
             for origin in files:
                 self._forget_journal(origin)
                 self._forget_run_paths(origin)
             for origin in sorted(origins - set(files)):
-                left = self.conn.execute(
+                left = conn.execute(
                     "SELECT 1 FROM items WHERE origin = ? LIMIT 1", (origin,)
                 ).fetchone()
                 if left is None:
                     self._forget_journal(origin)
+            conn.execute(f"DROP TABLE {items}")
+            conn.execute(f"DROP TABLE {chunks}")
             if removed:
-                self.conn.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('optimize')")
+                conn.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('optimize')")
         return removed
+
+    def _gather(self, item_ids: Sequence[str]) -> tuple[str, str]:
+        """Temporary tables of the rowids of the items ``item_ids`` and of their chunks
+        (inside the caller's transaction); returns their names."""
+        conn = self.conn
+        ids, items, chunks = "temp.forget_ids", "temp.forget_items", "temp.forget_chunks"
+        for table, column in (
+            (ids, "id TEXT"),
+            (items, "rowid INTEGER"),
+            (chunks, "rowid INTEGER"),
+        ):
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+            conn.execute(f"CREATE TABLE {table} ({column} PRIMARY KEY)")
+        conn.executemany(f"INSERT OR IGNORE INTO {ids} (id) VALUES (?)", [(i,) for i in item_ids])
+        conn.execute(
+            f"INSERT INTO {items} (rowid) SELECT i.rowid FROM {ids} f JOIN items i ON i.id = f.id"
+        )
+        conn.execute(
+            f"INSERT INTO {chunks} (rowid) SELECT rowid FROM chunks WHERE item_rowid IN {items}"
+        )
+        conn.execute(f"DROP TABLE {ids}")
+        return items, chunks
+
+    def _drop_gathered(self, chunks: str) -> None:
+        """Delete the chunks listed in the temporary table ``chunks`` and their index
+        entries (the delete hooks are given their rowids first)."""
+        if self.delete_hooks:
+            chunk_ids = [int(r[0]) for r in self.conn.execute(f"SELECT rowid FROM {chunks}")]
+            for hook in self.delete_hooks:
+                hook(chunk_ids)
+        self.conn.execute(f"DELETE FROM chunk_vectors WHERE chunk_rowid IN {chunks}")
+        self.conn.execute(f"DELETE FROM chunks_fts WHERE rowid IN {chunks}")
+        self.conn.execute(f"DELETE FROM chunks WHERE rowid IN {chunks}")
 
     def _forget_journal(self, origin: str) -> None:
         """Drop the journal rows of a file or folder: done, its parts, errors logged."""
