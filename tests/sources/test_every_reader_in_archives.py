@@ -8,6 +8,7 @@ import os
 import tarfile
 import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from test_android_sms import make_db
@@ -38,6 +39,22 @@ OURS = {
     "calendar/all.jcal.json": DATA / "calendar" / "icalendar_all_components.jcal.json",
     "contacts/author.xml": DATA / "contacts" / "rfc6351_author.xml",
     "contacts/vcard.json": DATA / "contacts" / "icaljs_vcard.json",
+    # the readers added for issue 11's second half
+    "signal/Семья 가족/data.json": DATA / "signal" / "Семья 가족" / "data.json",
+    "signal/Семья 가족/chat.md": DATA / "signal" / "Семья 가족" / "chat.md",
+    "twitter/data/tweets.js": DATA / "twitter" / "data" / "tweets.js",
+    "twitter/data/direct-messages.js": DATA / "twitter" / "data" / "direct-messages.js",
+    "mastodon/outbox.json": DATA / "mastodon" / "outbox.json",
+    "reddit/comments.csv": DATA / "reddit" / "comments.csv",
+    "My Activity/Gemini Apps/MyActivity.json": (
+        DATA / "gemini" / "My Activity" / "Gemini Apps" / "MyActivity.json"
+    ),
+    "calendar/rfc6321_example2.xml": DATA / "calendar" / "rfc6321_example2.xml",
+    "Google Photos/2016/2016-12-22-오전-07-59-17.jpg.json": (
+        DATA / "google_photos" / "2016-12-22-오전-07-59-17.jpg.json"
+    ),
+    "mail/korean_russian_attachment.msg": DATA / "msg" / "korean_russian_attachment.msg",
+    "docs/family_trip.doc": DATA / "doc" / "family_trip.doc",
 }
 THEIRS = {
     "Telegram/result.json": SAMPLES / "telegram" / "single_chat_minimal.json",
@@ -102,7 +119,7 @@ def test_every_file_reader_reads_its_member_as_the_extracted_file(
     for name in files:
         source, expected = _direct(extracted / name)
         assert parts.get(name) == source, (name, skips)
-        uri = archive.resolve().as_uri() + "/" + name.replace(" ", "%20")
+        uri = archive.resolve().as_uri() + "/" + quote(name, safe="/")
         got = [i for i in items if i.uri and i.uri.split("#")[0] == uri]
         assert expected, name
         assert [i.id for i in got] == [i.id for i in expected], name
