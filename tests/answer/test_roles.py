@@ -7,7 +7,10 @@ from lifelog.answer.roles import (
     asked_subject,
     misplaced_value,
     off_topic,
+    only_asked,
+    topic_words,
     unfounded_premise,
+    unsaid_polarity,
     wrong_person,
 )
 
@@ -99,6 +102,43 @@ def test_items_about_something_else_than_the_question_are_off_topic() -> None:
     assert off_topic("What is John's favorite style?", ["Contemporary is my style"], people) is None
     on = ["I use my influence and resources for youth sports; it is a cause I believe in."]
     assert off_topic(question, on, people) is None
+
+
+def test_the_verbs_a_question_is_put_in_are_not_its_topic() -> None:
+    """ "mention", "make", "host" … say how a question is asked: the item that answers
+    "What type of ice cream does Joanna mention that Nate makes?" need not repeat them."""
+    people = {"Joanna", "Nate"}
+    question = "What type of ice cream does Joanna mention that Nate makes and is delicious?"
+    assert topic_words(question, people) == ["ice", "cream", "deliciou"]
+    said = ["Coconut milk ice cream is at the top of my list. It's so smooth and creamy."]
+    assert off_topic(question, said, people) is None
+    # the words that carry the topic still count: sugar and baking are not in the item
+    swapped = "What substitution does Nate suggest for sugar in dairy-free baking?"
+    butter = ["You can use dairy-free margarine or coconut oil instead of butter."]
+    assert off_topic(swapped, butter, people) is not None
+
+
+def test_an_item_that_only_asks_does_not_state_the_answer() -> None:
+    answer = "The colors and patterns were chosen to remind her of art."
+    asked = ["That bowl is awesome, Mel! What gave you the idea for all the colors and patterns?"]
+    assert only_asked(answer, asked) == "the items it cites only ask about it"
+    told = ["I chose the colors and patterns to catch the eye and make people smile."]
+    assert only_asked(answer, told) is None
+    assert only_asked(answer, [*asked, *told]) is None, "one item that says it is enough"
+    # a question that shares none of the answer's words is no evidence either way
+    assert only_asked("A guinea pig named Oscar.", ["How are you?"]) is None
+
+
+def test_an_answer_that_turns_its_item_around_is_caught() -> None:
+    explore = ["We're planning to take a team trip next month to explore a new city."]
+    reason = unsaid_polarity("The team trip is planned to avoid the city.", explore)
+    assert reason == "the items it cites do not say “avoid”"
+    assert unsaid_polarity("They never went on the trip.", explore) is not None
+    assert unsaid_polarity("They plan to explore a new city.", explore) is None
+    # said in the item, in another form: supported
+    skipped = ["We didn't go in the end: the storm cancelled it."]
+    assert unsaid_polarity("They did not go; the trip was cancelled.", skipped) is None
+    assert unsaid_polarity("Он не пошёл.", ["Он пошёл в кино."]) is None  # words it does not know
 
 
 def test_a_question_with_two_subjects_accepts_either_persons_words() -> None:

@@ -41,8 +41,10 @@ from .release import releasing
 from .roles import (
     misplaced_value,
     off_topic,
+    only_asked,
     unfounded_premise,
     unrelated_sentences,
+    unsaid_polarity,
     wrong_person,
 )
 from .support import check_support, repair_citations, terms_of
@@ -513,7 +515,12 @@ def _finalize(
             question, hits, (*notes, f"lifelog withheld the model's answer: {elsewhere}"), reasoning
         )
     held = [item_header(s.hit.item) + " " + s.excerpt for s in cited]
-    premise = unfounded_premise(question, held, people) or off_topic(question, held, people)
+    premise = (
+        unfounded_premise(question, held, people)
+        or off_topic(question, held, people)
+        or only_asked(strip_citations(check.text), [s.excerpt for s in cited])
+        or unsaid_polarity(strip_citations(check.text), [s.excerpt for s in cited])
+    )
     if premise or _only_asks(check.text):
         why = premise or "the model answered with a question"
         return _not_found(

@@ -29,6 +29,8 @@ from ..retrieval.dates import MONTHS, WEEKDAYS
 
 __all__ = [
     "asked_role",
+    "only_asked",
+    "unsaid_polarity",
     "asked_subject",
     "asked_subjects",
     "misplaced_value",
@@ -191,6 +193,19 @@ _FORM_WORDS = frozenset(
     start started different many much long often get got make made like would likely
     could might""".split()
 )
+#: verbs that carry how a question is put, not what it is about ("What type of ice cream
+#: does Joanna *mention* that Nate *makes*?" is about ice cream): compared as stems, so
+#: every form of them is left out of the topic
+_LIGHT_VERBS = frozenset(
+    stem(word)
+    for word in """mention mentioned mentions make makes making plan plans planned planning
+    go goes going went part use uses used using choose chose chosen give gives gave given
+    find finds found enjoy enjoys enjoyed affect affected affects handle handles handled
+    begin begins beginning began prompt prompted receive received suggest suggests
+    suggested say says said tell tells told think thinks thought want wants wanted try
+    tries tried take takes took keep keeps kept show shows showed describe describes
+    described decide decided happen happened include includes included""".split()
+)
 #: words that place a question in time ("last week", "this year"): items hold dates,
 #: not these words
 _TIME_WORDS = frozenset(
@@ -214,6 +229,7 @@ def topic_words(question: str, people: Collection[str] = ()) -> list[str]:
         and t not in _FORM_WORDS
         and t not in _CALENDAR
         and t not in _TIME_WORDS
+        and stem(t) not in _LIGHT_VERBS
         and not _names_someone(t, known)
         and not _VALUE.search(t)
         and len(t) > 1
@@ -263,7 +279,58 @@ def off_topic(question: str, evidence: Sequence[str], people: Collection[str]) -
     missing = [t for t in topic if t not in held]
     if len(missing) >= OFF_TOPIC_MISSING and len(missing) * 2 > len(topic):
         found = len(topic) - len(missing)
-        return f"the items it cites hold {found} of the question's {len(topic)} topic words"
+        return (
+            f"the items it cites hold {found} of the question's {len(topic)} topic words"
+            f" (not {', '.join(missing)})"
+        )
+    return None
+
+
+def only_asked(answer: str, evidence: Sequence[str]) -> str | None:
+    """Why the cited ``evidence`` does not state ``answer``, or ``None``: every sentence
+    of it that shares the answer's words is a question ("What gave you the idea for all
+    the colors and patterns?" asked, never answered, cannot support why the colours
+    were chosen). A question states nothing; an item that also says it is enough."""
+    said = {stem(t) for t in tokens(answer) if t not in STOPWORDS and len(t) > 2}
+    if not said or not evidence:
+        return None
+    asked = 0
+    for text in evidence:
+        sharing = [
+            text[a:b].rstrip().rstrip("\"'”’)]").endswith("?")
+            for a, b in split_sentences(text)
+            if said & {stem(t) for t in tokens(text[a:b])}
+        ]
+        if not sharing or not all(sharing):
+            return None
+        asked += 1
+    return "the items it cites only ask about it" if asked else None
+
+
+#: words that turn a statement around: an answer holding one says the opposite of an item
+#: that does not ("planned to *avoid* the city" from "planning to explore a new city")
+_NEGATIONS = frozenset("not no never nothing nobody none neither nor cannot without".split())
+_REVERSALS = frozenset(
+    stem(word)
+    for word in """avoid avoided avoids stop stopped stops quit quits hate hated hates
+    dislike disliked dislikes refuse refused refuses oppose opposed opposes reject
+    rejected rejects fail failed fails lose lost loses cancel cancelled canceled cancels
+    against unable""".split()
+)
+
+
+def unsaid_polarity(answer: str, evidence: Sequence[str]) -> str | None:
+    """Why ``answer`` says the opposite of the cited ``evidence``, or ``None``: it holds
+    a negation or a reversing verb (avoid, oppose, quit …) that no cited item holds.
+    Word overlap alone counts "avoid the city" as supported by "explore a new city"."""
+    words = tokens(answer.replace("n't", " not"))
+    held = tokens(" ".join(evidence).replace("n't", " not"))
+    if any(w in _NEGATIONS for w in words) and not any(w in _NEGATIONS for w in held):
+        return "the items it cites say nothing negative about it"
+    stems = {stem(w) for w in held}
+    turned = [w for w in words if stem(w) in _REVERSALS and stem(w) not in stems]
+    if turned:
+        return f"the items it cites do not say “{turned[0]}”"
     return None
 
 
