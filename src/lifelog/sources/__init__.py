@@ -62,6 +62,7 @@ BUILTIN: dict[str, str] = {
     "takeout_location": "lifelog.sources.takeout.location:LocationSource",
     "sms": "lifelog.sources.chat.sms:SmsSource",
     "android_sms": "lifelog.sources.chat.android_sms:AndroidSmsSource",
+    "android_calls": "lifelog.sources.chat.android_calls:AndroidCallsSource",
     "apple_notes": "lifelog.sources.notes.apple_notes:AppleNotesSource",
     "imessage": "lifelog.sources.chat.imessage:ImessageSource",
     "signal_desktop": "lifelog.sources.chat.signal_desktop:SignalDesktopSource",
