@@ -61,6 +61,15 @@ def test_likes_and_files_not_read() -> None:
     assert detect(DATA / "account.js") is None
 
 
+def test_long_posts_and_bookmarks() -> None:
+    (note,) = [r for r in SOURCE.parse(DATA / "note-tweet.js") if isinstance(r, Item)]
+    assert note.kind == "post" and note.metadata["long_post"] is True
+    assert len(note.text) > 280 and "这是一篇长文。" in note.text
+    assert note.timestamp == datetime(2026, 2, 18, 7, 0, tzinfo=UTC)
+    (mark,) = [r for r in SOURCE.parse(DATA / "bookmark.js") if isinstance(r, Item)]
+    assert mark.kind == "bookmark" and mark.text == "Рецепт борща"
+
+
 def test_the_archive_zip_gives_the_same_posts(tmp_path: Path) -> None:
     archive = tmp_path / "twitter-2026-02-20-abc.zip"
     with zipfile.ZipFile(archive, "w") as out:
@@ -69,7 +78,8 @@ def test_the_archive_zip_gives_the_same_posts(tmp_path: Path) -> None:
         out.writestr("Your archive.html", "<html></html>")
     records = list(ArchiveSource().parse(archive))
     items = [r for r in records if isinstance(r, Item)]
-    direct = [r for n in ("tweets.js", "direct-messages.js", "like.js")
+    names = ("tweets.js", "direct-messages.js", "like.js", "note-tweet.js", "bookmark.js")
+    direct = [r for n in names
               for r in SOURCE.parse(DATA / n) if isinstance(r, Item)]  # fmt: skip
     assert sorted(i.id for i in items if i.source == "twitter") == sorted(i.id for i in direct)
 

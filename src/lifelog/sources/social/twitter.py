@@ -19,9 +19,11 @@ author ``Me``, keyed by the tweet id, a reply threaded under the tweet it answer
 ``direct-messages.js`` and ``direct-messages-group.js``, one item per message (kind
 ``message``, threaded per conversation, keyed by the message id; the sender is ``Me``
 when it is the account's own id, read from ``account.js`` beside the file when there is
-one, else the sender's numeric id, as the archive gives no names); ``like.js``, one item
-per liked post (kind ``like``, keyed by the tweet id, with its text and link; the
-archive gives no date for a like). Texts are kept as posted, with ``&amp;``, ``&lt;`` and
+one, else the sender's numeric id, as the archive gives no names); ``like.js`` and ``bookmark.js``,
+one item per liked or bookmarked post (kind ``like`` / ``bookmark``, keyed by the tweet
+id, with its text and link; dated only when the archive says when); ``note-tweet.js``,
+the whole text of long posts (over 280 characters: ``tweets.js`` cuts them), one item
+each (kind ``post``). Texts are kept as posted, with ``&amp;``, ``&lt;`` and
 ``&gt;`` decoded and ``t.co`` links expanded to the addresses they stand for. The other
 files (followers, blocks, ads, devices ...) are not read.
 
@@ -60,8 +62,9 @@ _PREFIX_CHARS = 200
 _ASSIGNMENT = re.compile(rb"^\s*window\.YTD\.([a-z_]+)\.part\d+\s*=\s*\[")
 _POSTS = {"tweets", "tweet", "deleted_tweets"}
 _DMS = {"direct_messages", "direct_messages_group"}
-_LIKES = {"like"}
-_READ = _POSTS | _DMS | _LIKES
+_LIKES = {"like", "bookmark"}
+_NOTES = {"note_tweet"}
+_READ = _POSTS | _DMS | _LIKES | _NOTES
 _ACCOUNT_BYTES = 1 << 20
 
 
@@ -167,7 +170,9 @@ class TwitterSource(Source):
         if not isinstance(raw, dict):
             return Skip(str(path), where, f"expected an object, got {type(raw).__name__}")
         if kind in _LIKES:
-            return self._like(path, raw.get("like"), where)
+            return self._like(path, kind, raw.get(kind), where)
+        if kind in _NOTES:
+            return self._note(path, raw.get("noteTweet"), where, username)
         tweet = raw.get("tweet", raw)
         if not isinstance(tweet, dict):
             return Skip(str(path), where, "'tweet' is not an object")
@@ -217,27 +222,59 @@ class TwitterSource(Source):
             metadata=metadata,
         )
 
-    def _like(self, path: Path, like: Any, where: str) -> Parsed:
+    def _like(self, path: Path, kind: str, like: Any, where: str) -> Parsed:
         if not isinstance(like, dict):
-            return Skip(str(path), where, "'like' is not an object")
+            return Skip(str(path), where, f"'{kind}' is not an object")
         tweet_id = _str(like.get("tweetId"))
         text = html.unescape(_str(like.get("fullText")))
         if not tweet_id or not text.strip():
-            return Skip(str(path), where, "like without a post id or text")
+            return Skip(str(path), where, f"{kind} without a post id or text")
         metadata: dict[str, Any] = {"tweet_id": tweet_id}
         if _str(like.get("expandedUrl")):
             metadata["url"] = _str(like.get("expandedUrl"))[:2000]
-        locator = f"like {tweet_id}"
+        locator = f"{kind} {tweet_id}"
         return Item(
             source=self.name,
-            key=f"like/{tweet_id}",
-            kind="like",
+            key=f"{kind}/{tweet_id}",
+            kind=kind,
             text=cap_text(clean_text(text), metadata),
-            timestamp=None,
+            timestamp=iso_time(like.get("likedAt") or like.get("bookmarkedAt")),
             author=None,
             participants=("Me",),
-            title="Liked on Twitter",
+            title="Liked on Twitter" if kind == "like" else "Bookmarked on Twitter",
             thread=f"twitter:{tweet_id}",
+            uri=record_uri(path, locator),
+            locator=locator,
+            metadata=metadata,
+        )
+
+    def _note(self, path: Path, note: Any, where: str, username: str) -> Parsed:
+        """A long post (over 280 characters): its whole text, which tweets.js cuts."""
+        if not isinstance(note, dict):
+            return Skip(str(path), where, "'noteTweet' is not an object")
+        note_id = _str(note.get("noteTweetId"))
+        body = note.get("core") or note.get("noteTweetResults") or {}
+        text = html.unescape(_str(body.get("text"))) if isinstance(body, dict) else ""
+        if not note_id or not text.strip():
+            return Skip(str(path), where, "long post without an id or text")
+        if isinstance(body, dict):
+            text = _expand(text, body.get("urls"))
+        metadata: dict[str, Any] = {"note_tweet_id": note_id, "long_post": True}
+        if _str(note.get("tweetId")):
+            metadata["tweet_id"] = _str(note.get("tweetId"))
+        if username:
+            metadata["account"] = username
+        locator = f"long post {note_id}"
+        return Item(
+            source=self.name,
+            key=f"note/{note_id}",
+            kind="post",
+            text=cap_text(clean_text(text), metadata),
+            timestamp=iso_time(note.get("createdAt")),
+            author="Me",
+            participants=("Me",),
+            title=f"@{username}" if username else "Twitter",
+            thread=f"twitter:{metadata.get('tweet_id') or note_id}",
             uri=record_uri(path, locator),
             locator=locator,
             metadata=metadata,

@@ -167,6 +167,41 @@ LIKES = [
         }
     }
 ]
+NOTES = [
+    {
+        "noteTweet": {
+            "noteTweetId": "1790000000000000001",
+            "updatedAt": "2026-02-18T07:00:00.000Z",
+            "lifecycle": {
+                "value": "updated",
+                "name": "Updated",
+                "originalName": "updated",
+                "annotations": {},
+            },
+            "createdAt": "2026-02-18T07:00:00.000Z",
+            "core": {
+                "styletags": [],
+                "urls": [],
+                "text": (
+                    "긴 글입니다. " * 30 + "Длинный пост о поездке в Пусан. "
+                    "رحلة طويلة. 長い投稿です。这是一篇长文。"
+                ),
+                "mentions": [],
+                "cashtags": [],
+                "hashtags": [],
+            },
+        }
+    }
+]
+BOOKMARKS = [
+    {
+        "bookmark": {
+            "tweetId": "1888888888888888888",
+            "fullText": "Рецепт борща",
+            "expandedUrl": "https://twitter.com/i/web/status/1888888888888888888",
+        }
+    }
+]
 ACCOUNT = [
     {
         "account": {
@@ -191,3 +226,5 @@ if __name__ == "__main__":
     write("direct-messages.js", "direct_messages", DMS)
     write("like.js", "like", LIKES)
     write("account.js", "account", ACCOUNT)
+    write("note-tweet.js", "note_tweet", NOTES)
+    write("bookmark.js", "bookmark", BOOKMARKS)
