@@ -43,10 +43,13 @@ def test_a_file_a_shard_holds_stays_there() -> None:
 def test_merged_hits_are_best_first_one_per_item_whatever_the_shard_order() -> None:
     one = [_hit(1, 3.0), _hit(2, 1.0)]
     two = [_hit(3, 2.0), _hit(1, 0.5)]  # item 1 held twice (two overlapping exports)
-    merged = merge_hits([one, two], 10)
+    merged = merge_hits({0: one, 1: two}, 10)
     assert [h.item.id for h in merged] == ["id001", "id003", "id002"]
-    assert merge_hits([two, one], 10) == merged
-    assert len(merge_hits([one, two], 2)) == 2
+    assert merge_hits({1: two, 0: one}, 10) == merged
+    assert len(merge_hits({0: one, 1: two}, 2)) == 2
+    # equal scores keep each shard's order, shard by shard
+    ties = {1: [_hit(9, 1.0), _hit(4, 1.0)], 0: [_hit(7, 1.0), _hit(5, 1.0)]}
+    assert [h.item.id for h in merge_hits(ties, 10)] == ["id007", "id005", "id009", "id004"]
 
 
 def test_merged_timeline_is_in_time_order() -> None:

@@ -44,6 +44,47 @@ def _free_port() -> int:
         return port
 
 
+def _processes() -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, process group) of every process."""
+    found: dict[int, tuple[int, int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                found[int(entry.name)] = (int(fields[1]), int(fields[2]))
+            except (OSError, ValueError, IndexError):
+                continue  # a process that ended meanwhile
+    return found
+
+
+def node_processes(root: int) -> list[int]:
+    """The processes of the node ``ray start`` (pid ``root``) runs: its process group and
+    every descendant (Ray starts some workers in sessions of their own)."""
+    table = _processes()
+    mine = {pid for pid, (_parent, group) in table.items() if group == root} | {root}
+    grew = True
+    while grew:
+        more = {pid for pid, (parent, _group) in table.items() if parent in mine} - mine
+        mine |= more
+        grew = bool(more)
+    return sorted(pid for pid in mine if pid in table)
+
+
+def _pin_group(group: int, cores: Sequence[int]) -> None:
+    """Pin every thread of every process in process group ``group`` to ``cores``."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != group:  # the fields after the name: state, ppid, pgrp
+                continue
+            for task in (entry / "task").iterdir():
+                os.sched_setaffinity(int(task.name), cores)
+        except (OSError, ValueError, IndexError):
+            continue  # a process that ended meanwhile
+
+
 @dataclass(slots=True)
 class Node:
     name: str
@@ -93,11 +134,6 @@ class LocalCluster:
         log = self.tmp / f"{name}.log"
         env = {**os.environ, **HEALTH, "RAY_USAGE_STATS_ENABLED": "0"}
         pinned = tuple(cores) if cores else None
-
-        def pin() -> None:  # in the child, before exec: every process of the node inherits it
-            if pinned:
-                os.sched_setaffinity(0, pinned)
-
         ports = [
             f"--{flag}={_free_port()}"
             for flag in (
@@ -116,7 +152,6 @@ class LocalCluster:
                 stderr=subprocess.STDOUT,
                 env=env,
                 start_new_session=True,
-                preexec_fn=pin,
             )
         node = Node(name, process, pinned, log)
         self.nodes[name] = node
@@ -136,13 +171,18 @@ class LocalCluster:
             ],
             None,
         )
+        self.wait_for(1)
         for n in range(self.workers):
             self.add_worker(n)
-        self.wait_for(self.workers + 1)
 
     def add_worker(self, n: int) -> Node:
+        """Start worker ``n`` and wait until it has joined; then pin it to its cores.
+
+        A node is pinned once it runs (every thread of every process of its group; the
+        workers its raylet starts later inherit it): Ray gives a node 30 s to register,
+        which a node started on one busy core can miss."""
         cores = self.pin[n % len(self.pin)] if self.pin else None
-        return self._launch(
+        node = self._launch(
             f"worker-{n}",
             [
                 f"--address={self.address}",
@@ -153,6 +193,10 @@ class LocalCluster:
             ],
             cores,
         )
+        self.wait_for(len(self.nodes) - len(self.killed))
+        if node.cores:
+            _pin_group(node.process.pid, node.cores)
+        return node
 
     def connect(self) -> None:
         """Join this process to the cluster as its driver (once)."""
@@ -175,6 +219,21 @@ class LocalCluster:
         nodes: list[dict[str, Any]] = ray.nodes()  # type: ignore[no-untyped-call]  # untyped in Ray
         return [str(n["NodeID"]) for n in nodes if n["Alive"]]
 
+    def name_of(self, node_id: str) -> str:
+        """Which of this cluster's nodes Ray knows as ``node_id`` (``head``, ``worker-N``)."""
+        import ray
+
+        self.connect()
+        nodes: list[dict[str, Any]] = ray.nodes()  # type: ignore[no-untyped-call]  # untyped in Ray
+        for node in nodes:
+            if node["NodeID"] == node_id:
+                resource: str
+                for resource in node["Resources"]:
+                    if resource.startswith("lifelog_node_"):
+                        return "worker-" + resource.removeprefix("lifelog_node_")
+                return "head"
+        raise KeyError(node_id)
+
     def wait_for(self, nodes: int, timeout: float = 120.0) -> None:
         """Until exactly ``nodes`` nodes are alive (head included)."""
         deadline = time.monotonic() + timeout
@@ -192,10 +251,11 @@ class LocalCluster:
     def kill(self, name: str) -> None:
         """End node ``name`` at once, every process of it (SIGKILL to its group)."""
         node = self.nodes[name]
-        try:
-            os.killpg(node.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        for pid in node_processes(node.process.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         node.process.wait(timeout=30)
         self.killed.add(name)
 
@@ -208,16 +268,18 @@ class LocalCluster:
             self._connected = False
         for name in sorted(self.nodes, key=lambda n: n == "head"):
             node = self.nodes[name]
+            processes = node_processes(node.process.pid) if node.alive else []
             if node.alive:
                 try:
                     os.killpg(node.process.pid, signal.SIGTERM)
                     node.process.wait(timeout=5 if name == "head" else 2)
                 except (ProcessLookupError, subprocess.TimeoutExpired):
                     pass
-            try:
-                os.killpg(node.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            for pid in processes:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             try:
                 node.process.wait(timeout=15)
             except subprocess.TimeoutExpired:

@@ -58,10 +58,13 @@ def use_ray(
     shards: int = 2,
     root: str | Path | None = None,
     query_timeout: float = 30.0,
+    actor_cpus: float = 1.0,
 ) -> dict[str, Any]:
     """Make the memory at ``path`` a distributed one on the Ray cluster at ``address``
     (before anything is ingested into it). ``root``: where the nodes keep the shards
-    (default ``<memory>/shards``, which suits a cluster on one machine)."""
+    (default ``<memory>/shards``, which suits a cluster on one machine). ``actor_cpus``:
+    the CPUs Ray sets aside for each shard (a shard can fail over only to a node with
+    that much room)."""
     home = Path(path).expanduser()
     config = load_config(home)
     backend = dict(config.settings.get("backend") or {})
@@ -71,6 +74,7 @@ def use_ray(
         shards=int(shards),
         root=str(Path(root) if root else home / "shards"),
         query_timeout=float(query_timeout),
+        actor_cpus=float(actor_cpus),
     )
     backend.setdefault("id", secrets.token_hex(8))
     config.settings["backend"] = backend
@@ -216,7 +220,7 @@ class RayMemory(Memory):
 
     def search(self, query: str, filters: Filters | None = None, *, limit: int = 10) -> list[Hit]:
         found = self._read("search", mend_text(query), filters or Filters(), limit)
-        return merge_hits(found.values(), limit)
+        return merge_hits(found, limit)
 
     def retrieve(
         self,
@@ -228,7 +232,7 @@ class RayMemory(Memory):
         mode: str = "hybrid",
     ) -> list[Hit]:
         found = self._read("retrieve", question, filters or Filters(), now, limit, mode)
-        return merge_hits(found.values(), limit)
+        return merge_hits(found, limit)
 
     def timeline(
         self, filters: Filters | None = None, *, limit: int = 100, offset: int = 0
@@ -264,6 +268,10 @@ class RayMemory(Memory):
             if part.last is not None and (merged.last is None or part.last > merged.last):
                 merged.last = part.last
         return merged
+
+    def text_chars(self) -> int:
+        """Characters of text indexed on all shards (every shard must answer)."""
+        return sum(self.cluster.tell("text_chars").values())
 
     def item_ids(self) -> dict[int, list[str]]:
         """Shard -> the item ids it holds (every shard must answer)."""

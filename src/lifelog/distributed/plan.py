@@ -11,8 +11,9 @@ evenly and work on a job ends at about the same time.
 
 **Merging.** Each shard answers with its own best hits; they are merged by score, one
 hit per item (an item held twice, from two overlapping exports placed on two shards,
-is shown once), ties broken by item id so that the order never depends on which shard
-answered first.
+is shown once). Equal scores keep each shard's own order (the shard's tie-break), shard
+by shard, so that the order never depends on which shard answered first and a memory
+of one shard ranks exactly as the embedded backend does.
 """
 
 from __future__ import annotations
@@ -68,14 +69,16 @@ def place_files(
     return {n: paths for n, paths in placed.items() if paths}
 
 
-def merge_hits(per_shard: Iterable[Sequence[Hit]], limit: int) -> list[Hit]:
-    """The best ``limit`` hits of all shards, one per item."""
+def merge_hits(per_shard: Mapping[int, Sequence[Hit]], limit: int) -> list[Hit]:
+    """The best ``limit`` hits of all shards (shard -> its hits, best first), one per item."""
     everything = sorted(
-        (hit for hits in per_shard for hit in hits), key=lambda h: (-h.score, h.item.id)
+        (-hit.score, shard, rank, hit)
+        for shard, hits in per_shard.items()
+        for rank, hit in enumerate(hits)
     )
     merged: list[Hit] = []
     seen: set[str] = set()
-    for hit in everything:
+    for *_key, hit in everything:
         if hit.item.id in seen:
             continue
         seen.add(hit.item.id)

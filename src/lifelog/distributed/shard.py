@@ -174,6 +174,15 @@ class Shard:
     def stats(self) -> Stats:
         return self.memory.stats()
 
+    def text_chars(self) -> int:
+        """Characters of text this shard has indexed (its chunks' spans)."""
+        store = self.memory.store
+        with store.lock:
+            row = store.conn.execute(
+                'SELECT coalesce(sum("end" - start), 0) FROM chunks'
+            ).fetchone()
+        return int(row[0])
+
     def item_ids(self) -> list[str]:
         """Every item id this shard holds (for checks: nothing lost, nothing twice)."""
         store = self.memory.store

@@ -1,0 +1,220 @@
+"""``python -m lifelog.distributed.bench``: ingest+embed throughput and query latency of
+the distributed backend with 1 and 2 CPU-limited workers, on Ray and, for comparison,
+on Dask distributed; prints a Markdown table (docs/scale.md quotes it).
+
+The workload is ``--lives`` sample lives (seeds 1, 2, ...) of ``--scale`` each, so
+that there are several large mailboxes to place (a file goes whole to one shard). Each
+worker is pinned to one core; the head (Ray's GCS, Dask's scheduler) and this driver
+are not. The same :class:`~lifelog.distributed.shard.Shard` does the work on both
+engines: only scheduling, data movement and failure handling differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..ingest import plan
+from ..memory import Memory
+from ..samplelife import generate
+from .keys import shard_key, wrap_key
+from .plan import ShardFile, place_files
+from .shard import Shard
+
+SECRET = bytes(range(32))
+
+
+@dataclass(slots=True)
+class Run:
+    engine: str
+    workers: int
+    startup_s: float
+    ingest_s: float
+    items: int
+    mb: float
+    query_ms: list[float]
+    db_bytes: int = 0
+    chars: int = 0
+
+    def row(self) -> str:
+        p50 = statistics.median(self.query_ms)
+        p95 = sorted(self.query_ms)[max(0, int(len(self.query_ms) * 0.95) - 1)]
+        return (
+            f"| {self.engine} | {self.workers} | {self.startup_s:.1f} | {self.ingest_s:.1f} |"
+            f" {self.items / self.ingest_s:,.0f} | {self.mb / self.ingest_s:.2f} |"
+            f" {p50:.0f} | {p95:.0f} |"
+        )
+
+
+def workload(root: Path, lives: int, scale: float) -> tuple[Path, list[str], float]:
+    data = root / "lives"
+    for seed in range(1, lives + 1):
+        generate(data / f"life-{seed}", seed=seed, scale=scale)
+    questions = [fact.question for fact in generate(root / "facts", scale=0.01).facts]
+    units, _ = plan([data])
+    return data, questions, sum(u.size for u in units) / 1e6
+
+
+def _latencies(ask: Callable[[str], object], questions: list[str]) -> list[float]:
+    """Milliseconds per question, each asked three times (after one warm-up round)."""
+    for question in questions:
+        ask(question)
+    times: list[float] = []
+    for question in questions * 3:
+        started = time.perf_counter()
+        ask(question)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def ray_run(data: Path, questions: list[str], workers: int, tmp: Path, mb: float) -> Run:
+    from .localcluster import LocalCluster
+    from .memory import RayMemory, use_ray
+
+    started = time.perf_counter()
+    cluster = LocalCluster(workers=workers, worker_cpus=1, pin=[[n] for n in range(workers)])
+    with cluster:
+        startup = time.perf_counter() - started
+        home = tmp / f"ray-{workers}"
+        Memory.init(home).close()
+        use_ray(home, cluster.address, shards=workers)
+        memory = Memory.open(home)
+        assert isinstance(memory, RayMemory)
+        memory.cluster.infos  # noqa: B018 - connect before timing
+        started = time.perf_counter()
+        report = memory.ingest(data)
+        ingest = time.perf_counter() - started
+        latencies = _latencies(memory.retrieve, questions)
+        size, chars = memory.stats().db_bytes, memory.text_chars()
+        memory.close()
+    return Run("Ray", workers, startup, ingest, report.added, mb, latencies, size, chars)
+
+
+def _dask_ingest(memory_id: str, n: int, root: str, paths: list[str]) -> int:
+    shard = Shard(memory_id, n, root)
+    shard.unlock(wrap_key(shard_key(SECRET, memory_id, n), shard.public_key(), n), {})
+    try:
+        return shard.ingest(paths, False, True, False).added
+    finally:
+        shard.close()
+
+
+def dask_run(data: Path, questions: list[str], workers: int, tmp: Path, mb: float) -> Run:
+    from dask.distributed import Client, LocalCluster
+
+    started = time.perf_counter()
+    with (
+        LocalCluster(  # type: ignore[no-untyped-call]  # untyped in Dask
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            host="127.0.0.1",
+        ) as cluster,
+        Client(cluster) as client,  # type: ignore[no-untyped-call]  # untyped in Dask
+    ):
+        addresses = sorted(client.scheduler_info()["workers"])
+        for core, address in enumerate(addresses):
+            pid = client.run(os.getpid, workers=[address])[address]
+            _pin_pid(pid, [core])
+        startup = time.perf_counter() - started
+        units, _ = plan([data])
+        placed = place_files([ShardFile(str(u.path), u.size) for u in units], workers)
+        root = str(tmp / f"dask-{workers}")
+        started = time.perf_counter()
+        futures = [
+            client.submit(_dask_ingest, "bench", n, root, paths, workers=[addresses[n]], pure=False)
+            for n, paths in placed.items()
+        ]
+        items = sum(client.gather(futures))
+        ingest = time.perf_counter() - started
+        # sharded search with Dask actors (not restarted when their worker dies)
+        actors = [
+            client.submit(Shard, "bench", n, root, actor=True, workers=[addresses[n]]).result()
+            for n in range(workers)
+        ]
+        for n, actor in enumerate(actors):
+            actor.unlock(
+                wrap_key(shard_key(SECRET, "bench", n), actor.public_key().result(), n), {}
+            ).result()
+
+        def fan(question: str) -> None:
+            from ..retrieval.filters import Filters
+
+            futures = [a.retrieve(question, Filters(), None, 10, "hybrid") for a in actors]
+            for future in futures:
+                future.result()
+
+        latencies = _latencies(fan, questions)
+        for actor in actors:
+            actor.close().result()
+    return Run("Dask", workers, startup, ingest, items, mb, latencies)
+
+
+def _pin_pid(pid: int, cores: list[int]) -> None:
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            os.sched_setaffinity(int(task.name), cores)
+        except OSError:
+            pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lifelog.distributed.bench")
+    parser.add_argument("--lives", type=int, default=2)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--engines", default="ray,dask")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("LIFELOG_LLM_MODEL", "none")
+    with tempfile.TemporaryDirectory(prefix="llbench-") as name:
+        tmp = Path(name)
+        data, questions, mb = workload(tmp, args.lives, args.scale)
+        embedded = Memory.init(tmp / "embedded")
+        started = time.perf_counter()
+        report = embedded.ingest(data)
+        local = time.perf_counter() - started
+        embedded.close()
+        runs: list[Run] = []
+        for engine in args.engines.split(","):
+            for workers in (1, 2):
+                run = (ray_run if engine == "ray" else dask_run)(data, questions, workers, tmp, mb)
+                runs.append(run)
+                print(run.row(), file=sys.stderr, flush=True)
+    load = os.getloadavg()
+    print(
+        f"workload: {args.lives} sample lives at scale {args.scale}: {mb:.1f} MB,"
+        f" {report.added:,} items; embedded backend (no cluster, 2 cores):"
+        f" {local:.1f} s, {report.added / local:,.0f} items/s; load average at the end"
+        f" {load[0]:.1f} (other work on this machine)\n"
+    )
+    print(
+        "| engine | workers (1 core each) | cluster start s | ingest+embed s | items/s"
+        " | MB/s | query p50 ms | query p95 ms |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for run in runs:
+        print(run.row())
+    for run in runs:
+        if run.chars:
+            tokens = run.chars / 4  # about four characters a token (English, BPE)
+            print(
+                f"\nstorage ({run.engine}, {run.workers} shards): {run.db_bytes / 1e6:.1f} MB of"
+                f" encrypted shards for {run.chars / 1e6:.1f} M characters indexed"
+                f" (~{tokens / 1e6:.2f} M tokens): {run.db_bytes / tokens:.1f} bytes a token"
+            )
+    for engine in sorted({r.engine for r in runs}):
+        mine = {r.workers: r for r in runs if r.engine == engine}
+        if 1 in mine and 2 in mine:
+            print(f"\n{engine}: 2 workers / 1 worker = {mine[1].ingest_s / mine[2].ingest_s:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

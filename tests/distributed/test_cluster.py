@@ -1,0 +1,229 @@
+"""A real Ray cluster on loopback: a head and two workers, each a ``ray start`` process
+group of its own, each worker pinned to one core. The short form runs in ``make test``;
+the long form (``make test-slow``) runs the same steps on a larger sample life.
+
+Steps, on one cluster: a sample life is ingested through it; with one shard, hits and
+answers are those of the embedded backend, exactly; with two, every item is held once,
+counts, timelines and the items a search finds are the embedded backend's, and
+forgetting reaches every shard. A shard's worker killed during a search gives a partial
+result that says so (and only items the live shard holds); the shard then fails over
+to the surviving worker and the next search is whole again. A worker killed in the
+middle of an ingest: the job completes, nothing lost, nothing twice.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import warnings
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("ray")
+
+from lifelog import Memory  # noqa: E402 - after the skip: Ray is an optional extra
+from lifelog.distributed.localcluster import LocalCluster  # noqa: E402
+from lifelog.distributed.memory import PartialResultWarning, RayMemory, use_ray  # noqa: E402
+from lifelog.retrieval.filters import Filters  # noqa: E402
+from lifelog.samplelife import SampleLife, generate  # noqa: E402
+
+PIN = [[0], [1]] if len(os.sched_getaffinity(0)) >= 2 else None
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[LocalCluster]:
+    with LocalCluster(workers=2, worker_cpus=1, pin=PIN) as running:
+        yield running
+
+
+def _distributed(
+    home: Path, address: str, shards: int, timeout: float = 60.0, cpus: float = 1.0
+) -> RayMemory:
+    Memory.init(home).close()
+    use_ray(home, address, shards=shards, query_timeout=timeout, actor_cpus=cpus)
+    memory = Memory.open(home)
+    assert isinstance(memory, RayMemory)
+    return memory
+
+
+def _overlapping_mail(folder: Path) -> None:
+    """One mail in two mailboxes (two exports of the same account), each mailbox padded
+    with a long mail of its own to be the largest file, so that they go to two shards."""
+    largest = max(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    mail = (
+        "From sam@example.org Mon Mar  4 10:00:00 2024\n"
+        "From: Sam Rivera <sam@example.org>\nTo: Ana <ana@example.org>\n"
+        "Subject: The quince jam recipe\nMessage-ID: <quince-1@example.org>\n"
+        "Date: Mon, 4 Mar 2024 10:00:00 +0000\n\n"
+        "Grandmother's quince jam: two kilos of quinces, lemon, a slow afternoon.\n\n"
+    )
+    for name in ("takeout.mbox", "backup.mbox"):
+        padding = (
+            f"From sam@example.org Tue Mar  5 10:00:00 2024\nFrom: Sam <sam@example.org>\n"
+            f"Subject: Notes kept in {name}\nMessage-ID: <{name}@example.org>\n"
+            "Date: Tue, 5 Mar 2024 10:00:00 +0000\n\n"
+        )
+        line = f"A line of the notes kept in {name}, about the garden and the weather.\n"
+        padding += line * (largest // len(line) + 1)
+        (folder / name).write_text(mail + padding + "\n")
+
+
+def _ids(memory: Memory) -> list[str]:
+    with memory.store.lock:
+        return [r[0] for r in memory.store.conn.execute("SELECT id FROM items")]
+
+
+def run_cluster_steps(cluster: LocalCluster, tmp: Path, scale: float) -> dict[str, Any]:
+    life: SampleLife = generate(tmp / "life", scale=scale)
+    _overlapping_mail(tmp / "life")
+    embedded = Memory.init(tmp / "embedded")
+    embedded.ingest(tmp / "life")
+    expected = sorted(_ids(embedded))
+    questions = [fact.question for fact in life.facts]
+    figures: dict[str, Any] = {"items": len(expected)}
+
+    # one shard: the embedded pipeline through the cluster, exactly
+    one = _distributed(tmp / "one", cluster.address, shards=1)
+    one.ingest(tmp / "life")
+    for question in questions:
+        assert [h.item.id for h in one.retrieve(question)] == [
+            h.item.id for h in embedded.retrieve(question)
+        ], question
+        mine, theirs = one.ask(question), embedded.ask(question)
+        assert (mine.text, [c.item.id for c in mine.citations]) == (
+            theirs.text,
+            [c.item.id for c in theirs.citations],
+        ), question
+    one.close()
+
+    # two shards, each on its own worker
+    # two shards, a whole CPU each: one per worker, and no room to fail over to
+    memory = _distributed(tmp / "two", cluster.address, shards=2, timeout=5.0)
+    started = time.perf_counter()
+    report = memory.ingest(tmp / "life")
+    figures["ingest_s"] = time.perf_counter() - started
+    hosts = {n: cluster.name_of(info.node) for n, info in memory.cluster.infos.items()}
+    assert sorted(hosts.values()) == ["worker-0", "worker-1"], hosts
+    held = memory.item_ids()
+    assert all(held.values()), "both shards hold items"
+    twice = [i for i, n in Counter(i for ids in held.values() for i in ids).items() if n > 1]
+    assert len(twice) == 1  # the mail both mailboxes hold, one copy on each shard
+    assert sorted({i for ids in held.values() for i in ids}) == expected
+    assert report.added == len(expected) + 1
+
+    assert memory.stats().items == len(expected) + 1
+    whole = Filters()
+    timeline = memory.timeline(whole, limit=100_000)
+    in_order = sorted(embedded.timeline(whole, limit=100_000), key=lambda i: (i.timestamp, i.id))
+    assert [i.id for i in timeline] == [i.id for i in in_order]  # equal times: by id
+    for question in questions:
+        words = question.rstrip("?")
+        assert memory.count(whole, words) == embedded.count(whole, words), question
+        assert {h.item.id for h in memory.search(words, limit=2000)} == {
+            h.item.id for h in embedded.search(words, limit=2000)
+        }, question
+        assert memory.get(embedded.retrieve(question)[0].item.id).id
+
+    # forgetting reaches every shard, the copy on each
+    quince = memory.search("quince jam")
+    assert len(quince) == 1
+    assert memory.forget([quince[0].item.id]) == 2
+    assert memory.search("quince jam") == []
+
+    # a shard's worker killed during a search: the shard cannot answer (no other worker
+    # has room for it), so the result is partial and says so
+    question = questions[0]
+    before = [h.item.id for h in memory.retrieve(question)]
+    victim = hosts[1]
+    survivor_ids = set(held[0])
+    results: list[Any] = []
+    searching = threading.Thread(
+        target=lambda: results.append(_retrieve_warned(memory, question)), daemon=True
+    )
+    cluster.kill(victim)
+    searching.start()
+    searching.join(120)
+    hits, warned = results[0]
+    assert memory.last_partial.missing == (1,)
+    assert "partial result: 1 of 2 shards did not answer (shard 1)" in warned
+    assert {h.item.id for h in hits} <= survivor_ids  # only what the live shard holds
+    with pytest.warns(PartialResultWarning):
+        answer = memory.ask(question)
+    assert any(note.startswith("partial result") for note in answer.notes), answer.notes
+    # ... then a worker joins, shard 1 fails over to it, and searches are whole again
+    started = time.perf_counter()
+    cluster.add_worker(2)
+    deadline = started + 90
+    while True:
+        hits, warned = _retrieve_warned(memory, question)
+        if memory.last_partial.complete:
+            break
+        assert time.perf_counter() < deadline, "shard 1 did not fail over"
+        time.sleep(0.5)
+    figures["failover_s"] = time.perf_counter() - started
+    assert [h.item.id for h in hits] == before and not warned
+    assert cluster.name_of(memory.cluster.infos[1].node) != victim
+    memory.close()
+
+    # a worker killed in the middle of an ingest: its shard fails over to the other worker
+    # (half a CPU each: room for both), the job completes, nothing lost or twice
+    late = _distributed(tmp / "late", cluster.address, shards=2, cpus=0.5)
+    late.cluster.infos  # noqa: B018 - connect (and place the shards) before the ingest
+    largest = max(
+        (p for p in (tmp / "life").rglob("*") if p.is_file()), key=lambda p: p.stat().st_size
+    )
+    done: list[Any] = []
+    ingesting = threading.Thread(target=lambda: done.append(late.ingest(tmp / "life")), daemon=True)
+    ingesting.start()
+    shard_of_largest = 0  # the largest file goes first, to shard 0
+    home = Path(late.cluster.infos[shard_of_largest].path)
+    deadline = time.perf_counter() + 120
+    while _written(home) < 64 * 1024 and ingesting.is_alive():
+        assert time.perf_counter() < deadline
+        time.sleep(0.05)
+    assert ingesting.is_alive(), f"the ingest ended before a worker could be killed ({largest})"
+    killed = late.cluster.infos[shard_of_largest]
+    cluster.kill(cluster.name_of(killed.node))
+    ingesting.join(300)
+    assert done, "the ingest did not complete"
+    moved = late.cluster.infos[shard_of_largest]
+    assert (moved.node, moved.pid) != (killed.node, killed.pid)  # finished elsewhere
+    # items the killed shard had committed, found again by their ids on the retry
+    figures["resumed_items"] = done[0].unchanged
+    held = late.item_ids()
+    every = [i for ids in held.values() for i in ids]
+    assert sorted(set(every)) == expected
+    assert len(every) == len(expected) + 1  # the one mail in two mailboxes, nothing else
+    late.close()
+    embedded.close()
+    return figures
+
+
+def _written(home: Path) -> int:
+    return sum(p.stat().st_size for p in home.glob("lifelog.db*") if p.is_file())
+
+
+def _retrieve_warned(memory: RayMemory, question: str) -> tuple[list[Any], str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PartialResultWarning)
+        hits = memory.retrieve(question)
+    return hits, " ".join(str(w.message) for w in caught)
+
+
+def test_a_loopback_cluster_ingests_answers_fails_over_and_forgets(
+    cluster: LocalCluster, tmp_path: Path
+) -> None:
+    figures = run_cluster_steps(cluster, tmp_path, scale=0.15)
+    print(figures)
+
+
+@pytest.mark.slow
+def test_the_long_form_on_a_larger_sample_life(tmp_path: Path) -> None:
+    with LocalCluster(workers=2, worker_cpus=1, pin=PIN) as running:
+        figures = run_cluster_steps(running, tmp_path, scale=1.0)
+    print(figures)
