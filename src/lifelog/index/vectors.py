@@ -8,11 +8,13 @@ trails lexical indexing ("searchable now, semantic soon"), resumes where it
 stopped, and a change of model re-embeds everything. Deleting a chunk (forget,
 a changed item re-ingested) deletes its vector (a trigger).
 
-Search is brute force: the whole matrix is held in memory per process (refreshed
-when ``vector_state.version`` moves) and scored with one matrix-vector product —
-exact, no index to tune: ~7 ms for 200k chunks of 256 dims (``lifelog.bench.embed``). Filters
-run as SQL over the best candidates first (a lookup each), and over every chunk only
-when too few of them survive.
+Search is brute force up to :data:`lifelog.index.ann.ANN_MIN` vectors: the whole matrix is
+held in memory per process (refreshed when ``vector_state.version`` moves) and scored with
+one matrix-vector product — exact, no index to tune: ~7 ms for 200k chunks of 256 dims
+(``lifelog.bench.embed``). Filters run as SQL over the best candidates first (a lookup
+each), and over every chunk only when too few of them survive. A larger memory is
+searched through the approximate index of :mod:`lifelog.index.ann` (quantized codes in
+memory, candidates re-scored exactly), whose filters scan only the chunks they allow.
 
 Before scoring, the memory's *common component* is taken out of the chunks' vectors
 and the query's (:func:`common_component`, :func:`without_component`): the direction
@@ -38,6 +40,7 @@ from numpy.typing import NDArray
 from ..models.embeddings import Embedder
 from ..retrieval.filters import Filters
 from ..store import Store
+from .ann import AnnIndex, ann_index, drop_ann, forget_missing, needs_ann, rescore
 from .embedding import META_MODEL, STORED_DTYPE, EmbedProgress, embed_pending, embedding_text
 
 __all__ = [
@@ -53,6 +56,8 @@ __all__ = [
     "without_component",
 ]
 
+#: candidates re-scored exactly through the approximate index (at least)
+RESCORE_AT_LEAST = 100
 #: candidate pools checked against filters before a full scan: (at least, times the limit)
 POOLS = ((1000, 20), (10_000, 200))
 #: the fewest vectors whose common component is estimated and removed: in a handful of
@@ -83,6 +88,7 @@ def drop_vectors(store: Store) -> int:
         store.conn.execute("DELETE FROM meta WHERE key = ?", (META_MODEL,))
         store.conn.execute("UPDATE vector_state SET version = version + 1 WHERE id = 1")
     _CACHES.pop(store, None)
+    drop_ann(store)
     return removed
 
 
@@ -100,6 +106,7 @@ def compact_vectors(store: Store) -> int:
         )
     with _CACHE_LOCK:
         _CACHES.pop(store, None)
+    forget_missing(store)
     return removed
 
 
@@ -268,6 +275,13 @@ def search_vectors(
     best first. Only vectors made by ``embedder`` are searched."""
     if not query.strip() or limit <= 0:
         return []
+    if needs_ann(store):
+        ann = ann_index(store, embedder.name)
+        if ann is not None:
+            vector = embedder.embed([query])[0]
+            if vector.shape[0] != int(ann.index.d):
+                return []
+            return _search_large(store, ann, vector, filters or Filters(), limit)
     matrix = _matrix(store, embedder.name)
     if matrix is None or len(matrix.rowids) == 0:
         return []
@@ -300,3 +314,28 @@ def search_vectors(
     positions = positions[matrix.rowids[positions] == allowed]  # chunks not yet embedded drop
     best = positions[_top(scores[positions], limit)]
     return [(int(matrix.rowids[i]), float(scores[i])) for i in best]
+
+
+def _search_large(
+    store: Store, ann: AnnIndex, vector: NDArray[np.float32], filters: Filters, limit: int
+) -> list[tuple[int, float]]:
+    """:func:`search_vectors` through the approximate index (:mod:`lifelog.index.ann`).
+
+    With filters: the best candidates are looked up first (most filters keep a good share
+    of the memory); when too few of them pass, the chunks the filter allows are found
+    through the store's indexes (time, source) and only they are scanned, as a bitmap."""
+    query = ann.prepare(vector[None, :])[0]
+    if not query.any():
+        return []
+    if filters.empty:
+        with ann.lock:
+            found = ann.search(query, max(RESCORE_AT_LEAST, 2 * limit))
+        return rescore(store, ann, query, found)[:limit]
+    with ann.lock:
+        pool = ann.search(query, max(limit * 20, 1000))
+    kept = pool[np.isin(pool, _allowed(store, filters, pool.tolist()))]
+    if len(kept) < limit:
+        allowed = _allowed(store, filters, None)
+        with ann.lock:
+            kept = ann.search(query, max(RESCORE_AT_LEAST, 2 * limit), allowed)
+    return rescore(store, ann, query, kept[: max(RESCORE_AT_LEAST, 2 * limit)])[:limit]
