@@ -116,11 +116,17 @@ def test_sigkill_mid_run_then_rerun_ends_identical_to_a_clean_run(
         assert statuses == ["done", "interrupted"]
 
 
-def test_with_encryption_a_planted_string_is_in_no_file(tmp_path: Path, life: Path) -> None:
+def test_with_encryption_a_planted_string_is_in_no_file(
+    tmp_path: Path, life: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lifelog.store import textpack
+
     secret = PLANTED_SECRET.encode()
     assert any(secret in p.read_bytes() for p in life.rglob("*") if p.is_file())
     homes = {"keyfile": tmp_path / "enc", "none": tmp_path / "plain"}
     for mode, home in homes.items():
+        if mode == "none":  # the control: text stored uncompressed, as the scan can see it
+            monkeypatch.setattr(textpack, "MIN_BYTES", 1 << 30)
         with Memory.init(home, encryption=mode) as memory:
             memory.ingest(life)
             assert memory.search(PLANTED_SECRET)  # it is really stored

@@ -141,7 +141,7 @@ def test_a_file_that_fails_in_one_worker_is_named_and_the_rest_go_on(tmp_path: P
 
 
 def test_the_writer_is_handed_the_word_index_rows_ready(tmp_path: Path) -> None:
-    """The worker chunks and spells the text (``with_words``); the store writes what
+    """The worker chunks and spells the text (``prepared``); the store writes what
     it would have made itself."""
     (tmp_path / "long.md").write_text("# Über Café\n\n" + "Straße und Fluss. " * 800)
     messages = parse_in_worker([(str(tmp_path / "long.md"), "notes", {})])

@@ -8,8 +8,8 @@ a full pipe makes the worker wait, so memory stays bounded. (A
 feeder thread contends for the worker's GIL.) The one writer, the main process,
 takes the units back in their order (:func:`parse_in_worker`).
 Items travel as :class:`~lifelog.store.store.ItemRow` tuples, encoded (JSON,
-content hash, people) and cut into the word index's chunks and spellings
-(:func:`~lifelog.store.store.with_words`) in the worker: the writer only writes.
+content hash, people) and cut into the word index's chunks and spellings and compressed
+(:func:`~lifelog.store.store.prepared`) in the worker: the writer only writes.
 Small imports stay in-process: starting a process costs more than it saves.
 """
 
@@ -28,7 +28,7 @@ from typing import Any
 from .errors import SourceError
 from .records import Item, Skip
 from .sources.base import PartDone
-from .store.store import ItemRow, item_row, with_words
+from .store.store import ItemRow, item_row, prepared
 
 __all__ = ["PARALLEL_MIN_BYTES", "Message", "parse_in_worker", "unit_records", "workers_for"]
 
@@ -92,7 +92,7 @@ def _run(units: list[WorkUnit], connection: Any, taken: Any) -> None:
             for record in source.parse_resuming(Path(path), done):
                 if isinstance(record, Item):
                     chars += len(record.text)
-                    batch.append(with_words(item_row(record)))
+                    batch.append(prepared(item_row(record)))
                 else:
                     batch.append(record)
                 if len(batch) >= BATCH or chars >= BATCH_CHARS:

@@ -44,7 +44,7 @@ def write_old_index(memory: Memory, *, migrated: bool = False) -> None:
         conn.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('delete-all')")
         conn.execute(
             "INSERT INTO chunks_fts (rowid, body, title, people)"
-            " SELECT c.rowid, substr(i.text, c.start + 1, c.end - c.start),"
+            " SELECT c.rowid, substr(item_text(i.text), c.start + 1, c.end - c.start),"
             " coalesce(i.title, ''), i.people FROM chunks c JOIN items i ON i.rowid = c.item_rowid"
         )
         if not migrated:

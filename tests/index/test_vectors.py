@@ -65,7 +65,8 @@ def memory(tmp_path: Path, static: StaticEmbedder) -> Iterator[Memory]:
 
 def item_of(memory: Memory, chunk_rowid: int) -> str:
     row = memory.store.conn.execute(
-        "SELECT i.text FROM chunks c JOIN items i ON i.rowid = c.item_rowid WHERE c.rowid = ?",
+        "SELECT item_text(i.text) FROM chunks c JOIN items i"
+        " ON i.rowid = c.item_rowid WHERE c.rowid = ?",
         (chunk_rowid,),
     ).fetchone()
     return str(row[0])
@@ -332,7 +333,7 @@ def test_repeated_short_texts_are_embedded_once_with_the_same_vector(
         stored = {
             text: np.frombuffer(blob, dtype=np.float16)
             for text, blob in memory.store.conn.execute(
-                "SELECT i.text, v.vector FROM chunk_vectors v JOIN chunks c"
+                "SELECT item_text(i.text), v.vector FROM chunk_vectors v JOIN chunks c"
                 " ON c.rowid = v.chunk_rowid JOIN items i ON i.rowid = c.item_rowid"
             )
         }
@@ -473,7 +474,7 @@ def test_the_reader_has_a_connection_of_its_own_and_closes_it(
                     opened[0].execute("SELECT 1")  # type: ignore[attr-defined]
             results.append(
                 memory.store.conn.execute(
-                    "SELECT c.ordinal, i.text, v.vector FROM chunk_vectors v"
+                    "SELECT c.ordinal, item_text(i.text), v.vector FROM chunk_vectors v"
                     " JOIN chunks c ON c.rowid = v.chunk_rowid"
                     " JOIN items i ON i.rowid = c.item_rowid ORDER BY i.text"
                 ).fetchall()

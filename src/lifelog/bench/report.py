@@ -251,7 +251,8 @@ def _queries(memory: Memory, count: int) -> list[str]:
     texts = [
         row[0]
         for row in memory.store.conn.execute(
-            "SELECT text FROM items WHERE length(text) > 80 ORDER BY rowid LIMIT 2000"
+            "SELECT item_text(text) FROM items WHERE length(item_text(text)) > 80"
+            " ORDER BY rowid LIMIT 2000"
         )
     ]
     words = [w.strip(".,!?;:()\"'") for t in texts for w in t.split()]

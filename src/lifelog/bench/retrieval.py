@@ -87,7 +87,8 @@ def bench_questions(memory: Memory, count: int, seed: int = 42) -> list[str]:
         texts = [
             str(row[0])
             for row in memory.store.conn.execute(
-                "SELECT text FROM items WHERE length(text) > 60 ORDER BY rowid LIMIT 3000"
+                "SELECT item_text(text) FROM items WHERE length(item_text(text)) > 60"
+                " ORDER BY rowid LIMIT 3000"
             )
         ]
     names = [a for a in authors if a.isalpha()] or ["Sam"]

@@ -133,7 +133,8 @@ def _texts(store: Store, spans: list[Span], conn: Connection | None = None) -> l
         found = {
             int(r[0]): (r[1], r[2], r[3])
             for r in db.execute(
-                f"SELECT rowid, title, author, text FROM items WHERE rowid IN ({marks})", items
+                f"SELECT rowid, title, author, item_text(text) FROM items WHERE rowid IN ({marks})",
+                items,
             )
         }
     texts = []

@@ -29,7 +29,8 @@ def refill_fts(conn: Any) -> int:
     last = 0
     while True:
         items = conn.execute(
-            "SELECT rowid, title, people, text FROM items WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            "SELECT rowid, title, people, item_text(text) FROM items WHERE rowid > ?"
+            " ORDER BY rowid LIMIT ?",
             (last, STEP),
         ).fetchall()
         if not items:

@@ -276,7 +276,7 @@ def _candidates(store: Store, rowids: Sequence[int]) -> dict[int, Candidate]:
         with store.lock:
             rows = store.conn.execute(
                 "SELECT c.rowid, i.rowid, i.author, i.ts, i.thread, i.kind,"
-                " substr(i.text, c.start + 1, min(c.end - c.start, 4000)), i.source"
+                " substr(item_text(i.text), c.start + 1, min(c.end - c.start, 4000)), i.source"
                 f" FROM chunks c JOIN items i ON i.rowid = c.item_rowid WHERE c.rowid IN ({marks})",
                 part,
             ).fetchall()

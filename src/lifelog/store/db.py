@@ -35,6 +35,7 @@ from typing import Any
 import sqlcipher3
 
 from ..errors import DamagedError, LifelogError, PassphraseError, StoreError
+from . import textpack
 
 __all__ = [
     "LEGACY_CIPHER",
@@ -419,6 +420,7 @@ def connect(
         conn.close()
         raise diagnose(path, keying, error) from error
     conn.execute("PRAGMA temp_store = MEMORY")
+    textpack.register(conn)  # item_text(text): the text, compressed or not
     # deleted rows and freed pages are overwritten with zeros, so that forgotten text is
     # gone from the file, not only unlinked (no measurable cost on an import)
     conn.execute("PRAGMA secure_delete = ON")

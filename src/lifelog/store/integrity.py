@@ -109,7 +109,7 @@ def check_chunks(conn: Connection, path: Path, keying: Keying) -> Finding:
     while True:
         rows = _rows(
             conn,
-            "SELECT rowid, id, text FROM items WHERE rowid > ? ORDER BY rowid LIMIT 500",
+            "SELECT rowid, id, item_text(text) FROM items WHERE rowid > ? ORDER BY rowid LIMIT 500",
             (last,),
         )
         if not rows:
@@ -267,7 +267,7 @@ def repair(store: Store, rebuild_people: Callable[[], object]) -> list[str]:
         while True:
             rows = _rows(
                 conn,
-                "SELECT rowid, text FROM items WHERE rowid > ? ORDER BY rowid LIMIT 500",
+                "SELECT rowid, item_text(text) FROM items WHERE rowid > ? ORDER BY rowid LIMIT 500",
                 (last,),
             )
             if not rows:

@@ -30,6 +30,7 @@ from ..index.text import index_text
 from ..records import Item, encode_item, mended
 from .db import CACHE_KIB, Cipher, Connection, Keying, connect, diagnose, is_damage
 from .migrations import migrate
+from .textpack import pack_text, unpack_text
 
 __all__ = [
     "ITEM_COLUMNS",
@@ -39,7 +40,7 @@ __all__ = [
     "Words",
     "item_from_row",
     "item_row",
-    "with_words",
+    "prepared",
 ]
 
 #: a path in a forgotten ingest run's list of paths
@@ -80,7 +81,7 @@ def item_from_row(row: Sequence[Any]) -> Item:
         uri=row[9],
         locator=row[10],
         metadata=metadata,
-        text=row[12],
+        text=unpack_text(row[12]),
         key=metadata.get("_key", row[1]),
     )
 
@@ -113,16 +114,20 @@ class ItemRow(NamedTuple):
     metadata: str
     text: str
     digest: str
-    #: the word index's rows, made where the row is (:func:`with_words`): the title's and
+    #: the word index's rows, made where the row is (:func:`prepared`): the title's and
     #: the people's spelling, and each chunk's ``(start, end, spelling)``; ``None``: the
     #: store makes them as it writes
     words: Words | None = None
+    #: what ``items.text`` stores (:func:`~lifelog.store.textpack.pack_text`), made where
+    #: the row is; ``None``: the store makes it as it writes
+    stored: str | bytes | None = None
 
 
-def with_words(row: ItemRow) -> ItemRow:
-    """``row`` with its word index rows made (chunking and spelling: a third of what a
-    writer spent per item, done in the parsing process instead)."""
-    return row._replace(words=_words(row.text, row.title, row.people))
+def prepared(row: ItemRow) -> ItemRow:
+    """``row`` with its word index rows and its stored text made (chunking, spelling
+    and compressing: a third of what a writer spent per item, done in the parsing
+    process instead)."""
+    return row._replace(words=_words(row.text, row.title, row.people), stored=pack_text(row.text))
 
 
 def _words(text: str, title: str | None, people: str) -> Words:
@@ -364,7 +369,8 @@ class Store:
                 result.updated += 1
             else:
                 result.added += 1
-            item_rows.append((*row[:11], origin, row.metadata, row.text, row.digest))
+            stored = row.stored if row.stored is not None else pack_text(row.text)
+            item_rows.append((*row[:11], origin, row.metadata, stored, row.digest))
         if moved:  # the same record, found at a new place: repoint it, nothing to re-index
             self.conn.executemany(
                 "UPDATE items SET uri = ?, locator = ?, origin = ? WHERE rowid = ?", moved
