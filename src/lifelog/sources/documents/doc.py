@@ -38,7 +38,7 @@ __all__ = ["DocSource", "doc_text"]
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: the WordDocument or table stream read at most
-MAX_STREAM_BYTES = 256 * 1024 * 1024
+MAX_STREAM_BYTES = 64 * 1024 * 1024
 #: pieces read from one piece table at most
 MAX_PIECES = 1_000_000
 _WORD_IDENT = 0xA5EC
