@@ -44,6 +44,22 @@ def test_prompts_and_answers_in_five_scripts() -> None:
     assert len({i.id for i in items}) == len(items) == 9
 
 
+def test_the_html_form_gives_prompts_and_answers() -> None:
+    html = FILE.with_suffix(".html")
+    found = detect(html)
+    assert found is not None and found.name == "gemini"
+    items, skips = split_records(SOURCE, html)
+    assert [i.author for i in items] == ["Me", "Gemini"] * 3
+    assert items[0].text == "제주도 여행에 무엇을 챙겨야 할까요?"
+    assert items[0].timestamp == datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
+    assert items[1].text.startswith("비옷과 편한 신발을 챙기세요.") and "선크림" in items[1].text
+    assert "свёкла" in items[3].text and "2 часа" in items[3].text
+    assert items[2].timestamp == datetime(2024, 4, 30, 18, 30, tzinfo=UTC)  # CEST
+    assert "会议在明天" in items[5].text
+    (skip,) = skips  # a date in a form not read: named, the rest goes on
+    assert skip.position == "record 4" and "unreadable date" in skip.reason
+
+
 def test_generic_activity_files_are_still_the_activity_readers(tmp_path: Path) -> None:
     search = tmp_path / "MyActivity.json"
     search.write_text(

@@ -19,16 +19,24 @@ conversation's address when the record gives one, else by the day. Other Gemini
 activity ("Created a Gem", "Used an extension") is one item each (kind ``activity``).
 Keys are the record's time and role, so a newer Takeout adds only new turns.
 
-Before this reader, the generic My Activity reader kept only each record's title: the
-answer was lost. HTML exports (``MyActivity.html``) are still read by that reader.
-The list is streamed (:mod:`..jsonstream`): one record in memory; one that cannot be
-read is one ``Skip``; malformed JSON ends the file with one ``Skip`` at its line.
+Takeout's default form, ``MyActivity.html``, is read too: each record's content cell
+holds ``Prompted <what you asked><br>date<br>`` and then the answer's HTML (dates in
+the English forms :func:`..takeout.activity.html_date` reads; another language's date
+is a ``Skip`` naming the record, as for any My Activity file). A Gemini HTML file is
+one whose records are headed "Gemini Apps" or "Bard", or that lies in a folder named so.
+
+Before this reader, the generic My Activity reader kept only each JSON record's title
+(the answer was lost) and skipped every HTML record (its answer after the date hid the
+date). The files are streamed (:mod:`..jsonstream`, one outer cell of HTML at a time):
+one record in memory; one that cannot be read is one ``Skip``; malformed JSON ends the
+file with one ``Skip`` at its line.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from html import unescape
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO, ClassVar
 
@@ -37,11 +45,17 @@ from ...records import Item, Skip
 from ..base import Parsed, clean_text
 from ..htmltext import html_to_text
 from ..jsonstream import JsonStream, JsonStreamError, ValueSkipped, cap_text, iso_time
+from ..takeout.activity import activity_cells, html_date
 from ..takeout.takeout import TakeoutSource, json_head, locate, text_of
 
 __all__ = ["GeminiSource"]
 
 _HEADER = re.compile(rb'"header"\s*:\s*"[^"]{0,80}(?:Gemini|Bard)', re.I)
+_HTML_HEADER = re.compile(rb'mdl-typography--title">[^<]{0,80}(?:Gemini|Bard)', re.I)
+_BODY = re.compile(r'<div class="content-cell(?![^"]*text-right)[^"]*body-1[^"]*">', re.I)
+_BR = re.compile(r"<br\s*/?>", re.I)
+_TAGS = re.compile(r"<[^>]*>")
+_TITLE = re.compile(r'<p class="mdl-typography--title">(.*?)</p>', re.S)
 _PROMPTED = re.compile(r"^(?:Prompted|Asked Gemini|Asked Bard)[:\s]\s*", re.I)
 _CONVERSATION = re.compile(r"https://(?:gemini|bard)\.google\.com/\S+")
 #: HTML of one answer turned into text at most
@@ -61,10 +75,14 @@ def _strings(value: Any, key: str = "") -> list[str]:
 class GeminiSource(TakeoutSource):
     name: ClassVar[str] = "gemini"
     description: ClassVar[str] = "Gemini (Bard) conversations from Google Takeout My Activity"
-    extensions: ClassVar[tuple[str, ...]] = (".json",)
+    extensions: ClassVar[tuple[str, ...]] = (".json", ".html")
 
     def sniff_stream(self, name: str, head: bytes) -> bool:
         path = PurePosixPath(name)
+        if path.suffix.lower() == ".html":
+            folder = path.parent.name.lower()
+            named = "gemini" in folder or folder == "bard"
+            return b"outer-cell" in head and (named or bool(_HTML_HEADER.search(head)))
         if path.suffix.lower() != ".json" or not json_head(head).startswith(b"["):
             return False
         if _HEADER.search(head) or b'"Gemini Apps Activity"' in head:
@@ -73,6 +91,9 @@ class GeminiSource(TakeoutSource):
         return ("gemini" in folder or folder == "bard") and b'"safeHtmlItem"' in head
 
     def parse_stream(self, name: str, stream: BinaryIO, origin_uri: str) -> Iterator[Parsed]:
+        if PurePosixPath(name).suffix.lower() == ".html":
+            yield from self._html(name, stream, origin_uri)
+            return
         reader = JsonStream(text_of(stream))
         if reader.peek() != "[":
             raise SourceError(f"{name}: expected a JSON list of Gemini activity records")
@@ -90,6 +111,19 @@ class GeminiSource(TakeoutSource):
                     yield Skip(name, position, f"malformed record: {error}")
         except JsonStreamError as error:
             yield error.skip(name)
+
+    def _html(self, name: str, stream: BinaryIO, origin: str) -> Iterator[Parsed]:
+        for cell in activity_cells(text_of(stream), name):
+            if isinstance(cell, Skip):
+                yield cell
+                continue
+            number, html = cell
+            position = f"record {number}"
+            record = _html_record(html, name, position)
+            if isinstance(record, Skip):
+                yield record
+            else:
+                yield from self._record(name, position, record, origin)
 
     def _record(self, name: str, position: str, value: Any, origin: str) -> Iterator[Parsed]:
         if not isinstance(value, dict):
@@ -179,3 +213,35 @@ class GeminiSource(TakeoutSource):
             locator=locator,
             metadata=reply_meta,
         )
+
+
+def _plain(fragment: str) -> str:
+    return " ".join(unescape(_TAGS.sub(" ", fragment)).split())
+
+
+def _html_record(cell: str, name: str, position: str) -> dict[str, Any] | Skip:
+    """One HTML outer cell as the JSON record it stands for (header, title, time,
+    safeHtmlItem, details), or a Skip."""
+    body = _BODY.search(cell)
+    if body is None:
+        return Skip(name, position, "record without a content cell")
+    end = cell.find('<div class="content-cell', body.end())
+    content = cell[body.end() : end if end >= 0 else len(cell)]
+    content = content.rsplit("</div>", 1)[0] if end < 0 else content
+    parts = _BR.split(content, maxsplit=2)
+    if len(parts) < 2:
+        return Skip(name, position, "record without a title and a date")
+    title = _plain(parts[0])
+    when = html_date(_plain(parts[1]))
+    if when is None:
+        return Skip(name, position, f"unreadable date {_plain(parts[1])[:60]!r}")
+    header = _TITLE.search(cell)
+    answer = parts[2].rsplit("</div>", 1)[0] if len(parts) > 2 else ""
+    links = [{"url": unescape(link)} for link in re.findall(r'href="(https://[^"]+)"', parts[0])]
+    return {
+        "header": _plain(_BR.split(header.group(1))[0]) if header else "Gemini",
+        "title": title,
+        "time": when[0].isoformat(),
+        "safeHtmlItem": [{"html": answer}] if answer.strip() else [],
+        "details": links,
+    }

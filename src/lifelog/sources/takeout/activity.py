@@ -42,7 +42,7 @@ from ..base import Parsed, clean_text
 from ..jsonstream import JsonStream, JsonStreamError, ValueSkipped, cap_text, iso_time
 from .takeout import TakeoutSource, json_head, locate, text_of
 
-__all__ = ["ActivitySource", "YoutubeSource", "html_date"]
+__all__ = ["ActivitySource", "YoutubeSource", "activity_cells", "html_date"]
 
 #: one HTML record (outer cell) larger than this is skipped
 MAX_RECORD_CHARS = 1_000_000
@@ -357,6 +357,10 @@ def _cells(text: IO[str], name: str) -> Iterator[tuple[int, str] | Skip]:
             buffer = buffer[-keep:]
         elif dropping:
             buffer = buffer[-keep:]
+
+
+#: every outer cell of a My Activity HTML file, streamed (for readers of one product's cells)
+activity_cells = _cells
 
 
 def _html_record(cell: str, name: str, position: str) -> _Record | Skip:

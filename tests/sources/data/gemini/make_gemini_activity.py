@@ -70,5 +70,54 @@ RECORDS = [
     },
 ]
 
+HTML_OUT = OUT.with_suffix(".html")
+CELL = (
+    '<div class="outer-cell mdl-cell mdl-cell--12-col mdl-shadow--2dp"><div class="mdl-grid">'
+    '<div class="header-cell mdl-cell mdl-cell--12-col"><p class="mdl-typography--title">'
+    "{header}<br></p></div>"
+    '<div class="content-cell mdl-cell mdl-cell--6-col mdl-typography--body-1">'
+    "{title}<br>{date}<br>{answer}</div>"
+    '<div class="content-cell mdl-cell mdl-cell--6-col mdl-typography--body-1 '
+    'mdl-typography--text-right"></div>'
+    '<div class="content-cell mdl-cell mdl-cell--12-col mdl-typography--caption">'
+    "<b>Products:</b><br>&emsp;Gemini Apps<br></div></div></div>"
+)
+HTML_RECORDS = [
+    (
+        "Gemini Apps",
+        "Prompted&nbsp;제주도 여행에 무엇을 챙겨야 할까요?",
+        "May 1, 2024, 10:00:00 AM UTC",
+        "<p>비옷과 <b>편한 신발</b>을 챙기세요.</p><ul><li>선크림</li></ul>",
+    ),
+    (
+        "Gemini Apps",
+        "Prompted&nbsp;Как сварить борщ?",
+        "30 Apr 2024, 20:30:00 CEST",
+        "<p>Нужны <strong>свёкла</strong> и капуста.</p><div><pre><code>2 часа</code></pre></div>",
+    ),
+    (
+        "Gemini Apps",
+        "Prompted&nbsp;ترجم: 会議は明日です",
+        "Apr 29, 2024, 8:00:00 AM UTC",
+        "<p>الاجتماع غداً. 会议在明天。</p>",
+    ),
+    (
+        "Gemini Apps",
+        "Prompted&nbsp;날짜가 읽히지 않는 기록",
+        "2024. 4. 28. 오전 7:00:00 UTC",
+        "<p>답변</p>",
+    ),
+]
+
+
+def html() -> str:
+    cells = "".join(CELL.format(header=h, title=t, date=d, answer=a) for h, t, d, a in HTML_RECORDS)
+    return (
+        '<html><head><meta charset="UTF-8"><title>My Activity</title><style>body{}</style></head>'
+        f'<body><div class="mdl-grid">{cells}</div></body></html>'
+    )
+
+
 if __name__ == "__main__":
     OUT.write_text(json.dumps(RECORDS, ensure_ascii=False, indent=2), encoding="utf-8")
+    HTML_OUT.write_text(html(), encoding="utf-8")
