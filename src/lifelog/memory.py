@@ -58,6 +58,10 @@ class Stats:
     db_bytes: int = 0
 
 
+#: ``meta`` key set while ``Memory.rebuild_index`` is under way (its vectors dropped)
+_REBUILDING = "rebuild_index"
+
+
 def _key_path(home: Path) -> Path:
     return keys.key_path(home)
 
@@ -410,14 +414,21 @@ class Memory:
 
     def rebuild_index(self, *, lexical: bool = True, progress: EmbedProgress | None = None) -> int:
         """Drop every vector (and, with ``lexical``, rebuild the word index from the store),
-        then embed everything again. Returns how many chunks were embedded."""
-        from .index.rebuild import rebuild_fts
+        then embed everything again. Returns how many chunks were embedded. Resumable: a
+        rebuild interrupted at any point goes on where it stopped when called again (the
+        words from the last item indexed, the vectors already made kept)."""
+        from .index.rebuild import rebuild_words, rebuilding_words
         from .index.vectors import drop_vectors
 
-        drop_vectors(self.store)
-        if lexical:
-            rebuild_fts(self.store)
-        return self.embed_pending(progress)
+        if self.store.meta_get(_REBUILDING) is None:
+            drop_vectors(self.store)
+            self.store.meta_set(_REBUILDING, "1")
+        if lexical or rebuilding_words(self.store):
+            rebuild_words(self.store, progress)
+        embedded = self.embed_pending(progress)
+        with self.store.lock, self.store.conn:
+            self.store.conn.execute("DELETE FROM meta WHERE key = ?", (_REBUILDING,))
+        return embedded
 
     def forget(self, item_ids: Sequence[str]) -> int:
         """Remove items for good: from the store, every index and everything derived from
