@@ -9,6 +9,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from source_helpers import assert_parses_or_names_file, split_records
 
 from lifelog.records import Item
@@ -124,6 +125,16 @@ def test_locked_deleted_and_hostile_bodies(tmp_path: Path) -> None:
     assert by_place["left out (notes)"] == (
         "1 notes in Recently Deleted, 2 password-protected notes left out"
     )
+
+
+def test_a_body_too_large_is_named_and_the_rest_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("lifelog.sources.notes.apple_notes.MAX_STORED_BYTES", 91)
+    path = make_notestore(tmp_path / "NoteStore.sqlite")
+    items, skips = split_records(SOURCE, path)
+    assert [s.position for s in skips] == ["note 10"]  # the Korean note's body is 9x bytes
+    assert "bytes: not read" in skips[0].reason and len(items) == 2
 
 
 def test_damaged_database(tmp_path: Path) -> None:

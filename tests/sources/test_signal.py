@@ -167,6 +167,16 @@ def test_desktop_database_messages_found_by_tables_whatever_the_name(tmp_path: P
     assert "1 keychange rows left out" in left.reason
 
 
+def test_a_message_too_long_is_marked_and_the_rest_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    guard = {"body": (12, "'[message too long: not read]'"), "json": (1000, "NULL")}
+    monkeypatch.setattr("lifelog.sources.chat.signal_desktop._GUARD", guard)
+    items, _ = split_records(DESKTOP, make_desktop(tmp_path / "db.sqlite"))
+    assert [i.text for i in items][:2] == ["Ты где? 어디야?", "[message too long: not read]"]
+    assert len(items) == 4
+
+
 def test_damaged_desktop_database(tmp_path: Path) -> None:
     path = make_desktop(tmp_path / "db.sqlite")
     data = bytearray(path.read_bytes())

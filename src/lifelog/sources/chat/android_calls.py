@@ -91,7 +91,11 @@ class AndroidCallsSource(Source):
             if not _NEEDED <= present:
                 raise SourceError(f"{path}: the calls table lacks {sorted(_NEEDED - present)}")
             picked = ", ".join(
-                (f"substr({c}, 1, 500)" if c in ("number", "name", "geocoded_location") else c)
+                (
+                    f"CASE WHEN length({c}) <= 500 THEN {c} END"
+                    if c in ("number", "name", "geocoded_location", "countryiso")
+                    else c
+                )
                 if c in present
                 else "NULL"
                 for c in _WANTED

@@ -21,8 +21,9 @@ Each message of type ``incoming`` or ``outgoing`` (and each call, as a line) is 
 keyed by Signal's own message id, threaded per conversation, the author from the
 conversation table (``Me`` for outgoing), attachment names and quoted text in the
 metadata. Key changes, profile changes, group updates and other bookkeeping rows are
-counted as left out. Values are cut in the query (``substr``), so a hostile database
-cannot hand back a gigabyte-long body.
+counted as left out. Over-long values are refused in the query (``CASE WHEN length(…)``:
+SQLite measures a value without loading it), so a hostile database cannot hand back a
+gigabyte-long body, and one such message is marked, not the end of the import.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from urllib.parse import quote
 
 from ...errors import SourceError
 from ...records import Item, Skip
-from ..base import MAX_ITEM_TEXT, Parsed, Source, clean_text, left_out_skip
+from ..base import Parsed, Source, clean_text, left_out_skip
 from ..jsonstream import cap_text, epoch_time, record_uri
 from ..sqlitecopy import (
     SQLITE_MAGIC,
@@ -57,6 +58,8 @@ __all__ = ["SignalDesktopSource", "signal_key"]
 
 #: messages read from one database at most
 MAX_ROWS = 10_000_000
+#: characters of one text value read at most (4 bytes each at most: SQLite's 16 MiB limit)
+MAX_TEXT_CHARS = 4_000_000
 #: seconds reading one encrypted database may take at most
 MAX_SECONDS = 600.0
 _KEY = re.compile(r"[0-9a-fA-F]{64}")
@@ -74,8 +77,11 @@ _MESSAGE_FIELDS = (
     "sourceUuid",
     "json",
 )
-#: text columns cut in the query: column -> characters kept
-_CUT = {"body": MAX_ITEM_TEXT + 1, "json": 4_000_000}
+#: text columns guarded in the query: column -> (most characters read, what stands instead)
+_GUARD = {
+    "body": (MAX_TEXT_CHARS, "'[message too long: not read]'"),
+    "json": (MAX_TEXT_CHARS, "NULL"),
+}
 
 
 def _errors() -> tuple[type[Exception], ...]:
@@ -150,10 +156,14 @@ def _encrypted(path: Path) -> Iterator[Any]:
         connection.close()
 
 
+def _guarded(column: str, most: int, instead: str = "NULL") -> str:
+    """``column``, or ``instead`` when it is longer than ``most`` (measured, not loaded)."""
+    return f"CASE WHEN length({column}) <= {most} THEN {column} ELSE {instead} END"
+
+
 def _picked(present: set[str], fields: tuple[str, ...]) -> str:
     return ", ".join(
-        (f"substr({c}, 1, {_CUT[c]})" if c in _CUT else c) if c in present else "NULL"
-        for c in fields
+        (_guarded(c, *_GUARD[c]) if c in _GUARD else c) if c in present else "NULL" for c in fields
     )
 
 
@@ -204,7 +214,7 @@ class SignalDesktopSource(Source):
     def _conversations(connection: Any) -> dict[str, dict[str, str]]:
         present = table_columns(connection, "conversations")
         picked = ", ".join(
-            f"substr({c}, 1, 1000)" if c in present else "NULL" for c in _CONVERSATION_FIELDS
+            _guarded(c, 1000) if c in present else "NULL" for c in _CONVERSATION_FIELDS
         )
         found: dict[str, dict[str, str]] = {}
         try:

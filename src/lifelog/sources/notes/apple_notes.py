@@ -50,6 +50,8 @@ __all__ = ["AppleNotesSource", "note_text"]
 
 #: a note's body inflated at most (a gzip bomb is refused)
 MAX_NOTE_BYTES = 32 * 1024 * 1024
+#: a stored (compressed) body read at most: SQLite's length limit on the copy
+MAX_STORED_BYTES = 16 * 1024 * 1024 - 1
 #: notes read from one database at most
 MAX_ROWS = 5_000_000
 _CORE_DATA_EPOCH = 978307200.0
@@ -132,6 +134,11 @@ def _first(columns: set[str], *names: str) -> str:
     return found[0] if found else "NULL"
 
 
+def _short(expression: str) -> str:
+    """``expression``, or NULL when longer than a title can be (measured, not loaded)."""
+    return f"CASE WHEN length({expression}) <= 10000 THEN {expression} END"
+
+
 class AppleNotesSource(Source):
     name = "apple_notes"
     description = "Apple Notes (NoteStore.sqlite), read from a copy"
@@ -162,16 +169,17 @@ class AppleNotesSource(Source):
         if "ZNOTE" not in data or "ZDATA" not in data:
             raise SourceError(f"{path}: {_DATA} has no ZNOTE/ZDATA columns")
         folder_join = "LEFT JOIN ZICCLOUDSYNCINGOBJECT f ON f.Z_PK = n.ZFOLDER"
-        folder = "f.ZTITLE2" if "ZTITLE2" in objects else "NULL"
+        folder = _short("f.ZTITLE2") if "ZTITLE2" in objects else "NULL"
         if "ZFOLDER" not in objects:
             folder_join, folder = "", "NULL"
         query = (
             f"SELECT n.Z_PK, {_first(objects, 'ZIDENTIFIER')},"
-            f" {_first(objects, 'ZTITLE1', 'ZTITLE')},"
+            f" {_short(_first(objects, 'ZTITLE1', 'ZTITLE'))},"
             f" {_first(objects, 'ZCREATIONDATE3', 'ZCREATIONDATE1', 'ZCREATIONDATE')},"
             f" {_first(objects, 'ZMODIFICATIONDATE1', 'ZMODIFICATIONDATE')},"
             f" {_first(objects, 'ZISPASSWORDPROTECTED')}, {_first(objects, 'ZMARKEDFORDELETION')},"
-            f" {folder}, d.ZDATA"
+            f" {folder}, CASE WHEN length(d.ZDATA) <= {MAX_STORED_BYTES} THEN d.ZDATA END,"
+            " length(d.ZDATA)"
             f" FROM ZICNOTEDATA d JOIN ZICCLOUDSYNCINGOBJECT n ON n.Z_PK = d.ZNOTE {folder_join}"
             f" ORDER BY n.Z_PK LIMIT {MAX_ROWS}"
         )
@@ -190,7 +198,7 @@ class AppleNotesSource(Source):
             yield left_out_skip(file, "notes", [(n, what) for what, n in sorted(left.items())])
 
     def _note(self, path: Path, row: tuple[Any, ...], left: Counter[str]) -> Parsed | None:
-        pk, identifier, title, created, modified, locked, deleted, folder, blob = row
+        pk, identifier, title, created, modified, locked, deleted, folder, blob, size = row
         where = f"note {int_value(pk)}"
         if int_value(locked):
             left["password-protected notes"] += 1
@@ -198,6 +206,8 @@ class AppleNotesSource(Source):
         if int_value(deleted):
             left["notes in Recently Deleted"] += 1
             return None
+        if blob is None and int_value(size) > MAX_STORED_BYTES:
+            return Skip(str(path), where, f"body of {int_value(size):,} bytes: not read")
         if not isinstance(blob, bytes) or not blob:
             return Skip(str(path), where, "note without a body")
         if blob[:2] != b"\x1f\x8b" and blob[:1] != b"\x78":
