@@ -239,6 +239,51 @@ def test_encrypted_database_without_or_with_a_wrong_key(
     assert len([r for r in DESKTOP.parse(path) if isinstance(r, Item)]) == 4
 
 
+def _seal(key: str, password: str, rounds: int, prefix: bytes) -> str:
+    """``key`` sealed as Electron's safeStorage does (Chromium's OSCrypt on Linux/macOS)."""
+    import hashlib
+
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    derived = hashlib.pbkdf2_hmac("sha1", password.encode(), b"saltysalt", rounds, 16)
+    padder = padding.PKCS7(128).padder()
+    data = padder.update(key.encode()) + padder.finalize()
+    encryptor = Cipher(algorithms.AES(derived), modes.CBC(b" " * 16)).encryptor()
+    return (prefix + encryptor.update(data) + encryptor.finalize()).hex()
+
+
+@pytest.mark.parametrize(
+    ("password", "rounds", "prefix", "given"),
+    [
+        ("peanuts", 1, b"v10", None),  # Linux without a keyring (basic_text)
+        ("kR9xWq2", 1, b"v11", "kR9xWq2"),  # Linux, GNOME keyring / KWallet password
+        ("Zm9vYmFy==", 1003, b"v10", "Zm9vYmFy=="),  # macOS keychain password
+    ],
+)
+def test_a_sealed_key_is_opened_as_safe_storage_seals_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    password: str,
+    rounds: int,
+    prefix: bytes,
+    given: str | None,
+) -> None:
+    pytest.importorskip("cryptography")
+    monkeypatch.delenv("LIFELOG_SIGNAL_KEY", raising=False)
+    monkeypatch.delenv("LIFELOG_SIGNAL_SAFE_STORAGE", raising=False)
+    key = "7c" * 32
+    path = make_encrypted(tmp_path, key)
+    sealed = _seal(key, password, rounds, prefix)
+    config = {"encryptedKey": sealed, "safeStorageBackend": "basic_text"}
+    (tmp_path / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    if given is not None:
+        with pytest.raises(SourceError, match="LIFELOG_SIGNAL_SAFE_STORAGE"):
+            list(DESKTOP.parse(path))
+        monkeypatch.setenv("LIFELOG_SIGNAL_SAFE_STORAGE", given)
+    assert len([r for r in DESKTOP.parse(path) if isinstance(r, Item)]) == 4
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=3000), st.sampled_from(["data.json", "chat.md"]))
 def test_arbitrary_bytes_never_crash(data: bytes, name: str) -> None:

@@ -11,10 +11,13 @@ on a Mac, ``%APPDATA%\\Signal\\`` on Windows). It is read in two forms (source
   it is called, read from a private copy (:mod:`..sqlitecopy`);
 * **encrypted, with its key**: ``db.sqlite`` under ``sql/`` beside Signal's
   ``config.json``. The key is the 64 hexadecimal digits of ``config.json``'s ``"key"``
-  (Signal Desktop before 2024 kept it there), or those given in ``LIFELOG_SIGNAL_KEY``
-  (newer versions keep it encrypted by the system keychain, ``"encryptedKey"``:
-  signal-export finds it). The database is opened read-only with SQLCipher (the
-  library lifelog's own store uses) and queried in place; a wrong key is one clear
+  (Signal Desktop before 2024 kept it there); newer versions seal it as
+  ``"encryptedKey"`` with Electron's safeStorage, opened here as Chromium does on Linux
+  and macOS: with the keychain's "Signal Safe Storage" password given in
+  ``LIFELOG_SIGNAL_SAFE_STORAGE``, or, on Linux without a keyring, with Chromium's fixed
+  one. ``LIFELOG_SIGNAL_KEY`` gives the key itself (Windows seals it with DPAPI, which
+  only that Windows account can open). The database is opened read-only with SQLCipher
+  (the library lifelog's own store uses) and queried in place; a wrong key is one clear
   error. Quit Signal first: it keeps the database open.
 
 Each message of type ``incoming`` or ``outgoing`` (and each call, as a line) is one item
@@ -28,6 +31,7 @@ gigabyte-long body, and one such message is marked, not the end of the import.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -99,9 +103,41 @@ def _config(path: Path) -> Path:
     return path.parent.parent / "config.json"
 
 
+def _unseal(sealed: str, password: str | None) -> str | None:
+    """Signal's ``encryptedKey`` opened as Electron's safeStorage seals it on Linux and
+    macOS (Chromium's OSCrypt: ``v10``/``v11``, then AES-128-CBC with a key derived by
+    PBKDF2-SHA1 from a password and ``saltysalt``, the IV sixteen spaces). The password is
+    the one given (the keychain's "Signal Safe Storage", read with ``secret-tool`` or
+    ``security``), else Chromium's fixed ``peanuts`` of Linux without a keyring."""
+    try:
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    except ImportError:
+        return None
+    try:
+        data = bytes.fromhex(sealed)
+    except ValueError:
+        return None
+    if data[:3] not in (b"v10", b"v11") or (len(data) - 3) % 16 or len(data) > 4096:
+        return None
+    candidates = [(password, 1), (password, 1003)] if password else [("peanuts", 1)]
+    for secret, rounds in candidates:
+        assert secret is not None
+        derived = hashlib.pbkdf2_hmac("sha1", secret.encode(), b"saltysalt", rounds, 16)
+        decryptor = Cipher(algorithms.AES(derived), modes.CBC(b" " * 16)).decryptor()
+        plain = decryptor.update(data[3:]) + decryptor.finalize()
+        pad = plain[-1] if plain else 0
+        if 1 <= pad <= 16 and plain.endswith(bytes([pad]) * pad):
+            key = plain[:-pad].decode("ascii", errors="replace")
+            if _KEY.fullmatch(key):
+                return key
+    return None
+
+
 def signal_key(path: Path) -> str | None:
     """The hex key of the encrypted database at ``path``: ``LIFELOG_SIGNAL_KEY``, else
-    ``config.json``'s ``"key"``; None when neither gives one."""
+    ``config.json``'s ``"key"``, else its ``"encryptedKey"`` opened with
+    ``LIFELOG_SIGNAL_SAFE_STORAGE`` (or Linux's keyring-less default); None when none
+    gives one."""
     given = os.environ.get("LIFELOG_SIGNAL_KEY", "").strip()
     if given:
         return given
@@ -109,8 +145,16 @@ def signal_key(path: Path) -> str | None:
         config = json.loads(_config(path).read_bytes()[:1_000_000])
     except (OSError, ValueError, RecursionError):
         return None
-    key = config.get("key") if isinstance(config, dict) else None
-    return key if isinstance(key, str) else None
+    if not isinstance(config, dict):
+        return None
+    key = config.get("key")
+    if isinstance(key, str):
+        return key
+    sealed = config.get("encryptedKey")
+    if isinstance(sealed, str):
+        password = os.environ.get("LIFELOG_SIGNAL_SAFE_STORAGE", "").strip() or None
+        return _unseal(sealed, password)
+    return None
 
 
 @contextmanager
@@ -119,10 +163,12 @@ def _encrypted(path: Path) -> Iterator[Any]:
     key = signal_key(path)
     if key is None:
         raise SourceError(
-            f"{path}: Signal Desktop's database is encrypted and its key is not in"
-            " config.json (newer Signal keeps it as encryptedKey in the system keychain):"
-            " set LIFELOG_SIGNAL_KEY to its 64 hexadecimal digits, or import a decrypted"
-            " copy (sigexport --manual)"
+            f"{path}: Signal Desktop's database is encrypted and its key could not be read"
+            " from config.json (newer Signal seals it as encryptedKey with the system"
+            " keychain): set LIFELOG_SIGNAL_SAFE_STORAGE to the keychain's 'Signal Safe"
+            " Storage' password (secret-tool lookup application Signal; on a Mac: security"
+            " find-generic-password -ws 'Signal Safe Storage'), or LIFELOG_SIGNAL_KEY to the"
+            " key's 64 hexadecimal digits, or import a decrypted copy (sigexport --manual)"
         )
     if not _KEY.fullmatch(key):
         raise SourceError(f"{path}: the Signal key must be 64 hexadecimal digits")
