@@ -36,18 +36,24 @@ class Run:
     engine: str
     workers: int
     startup_s: float
-    ingest_s: float
+    #: seconds of each ingest (a fresh memory each time)
+    ingest_times: list[float]
     items: int
     mb: float
     query_ms: list[float]
     db_bytes: int = 0
     chars: int = 0
 
+    @property
+    def ingest_s(self) -> float:
+        return statistics.median(self.ingest_times)
+
     def row(self) -> str:
         p50 = statistics.median(self.query_ms)
         p95 = sorted(self.query_ms)[max(0, int(len(self.query_ms) * 0.95) - 1)]
         return (
-            f"| {self.engine} | {self.workers} | {self.startup_s:.1f} | {self.ingest_s:.1f} |"
+            f"| {self.engine} | {self.workers} | {self.startup_s:.1f} | {self.ingest_s:.1f}"
+            f" ({min(self.ingest_times):.1f}-{max(self.ingest_times):.1f}) |"
             f" {self.items / self.ingest_s:,.0f} | {self.mb / self.ingest_s:.2f} |"
             f" {p50:.0f} | {p95:.0f} |"
         )
@@ -74,42 +80,53 @@ def _latencies(ask: Callable[[str], object], questions: list[str]) -> list[float
     return times
 
 
-def ray_run(data: Path, questions: list[str], workers: int, tmp: Path, mb: float) -> Run:
+def ray_run(
+    data: Path, questions: list[str], workers: int, tmp: Path, mb: float, repeat: int
+) -> Run:
     from .localcluster import LocalCluster
     from .memory import RayMemory, use_ray
 
     started = time.perf_counter()
     cluster = LocalCluster(workers=workers, worker_cpus=1, pin=[[n] for n in range(workers)])
+    times: list[float] = []
     with cluster:
         startup = time.perf_counter() - started
-        home = tmp / f"ray-{workers}"
-        Memory.init(home).close()
-        use_ray(home, cluster.address, shards=workers)
-        memory = Memory.open(home)
+        for attempt in range(repeat):
+            home = tmp / f"ray-{workers}-{attempt}"
+            Memory.init(home).close()
+            use_ray(home, cluster.address, shards=workers)
+            memory = Memory.open(home)
+            assert isinstance(memory, RayMemory)
+            memory.cluster.infos  # noqa: B018 - connect before timing
+            started = time.perf_counter()
+            report = memory.ingest(data)
+            times.append(time.perf_counter() - started)
+            if attempt < repeat - 1:
+                memory.close()
         assert isinstance(memory, RayMemory)
-        memory.cluster.infos  # noqa: B018 - connect before timing
-        started = time.perf_counter()
-        report = memory.ingest(data)
-        ingest = time.perf_counter() - started
         latencies = _latencies(memory.retrieve, questions)
         size, chars = memory.stats().db_bytes, memory.text_chars()
         memory.close()
-    return Run("Ray", workers, startup, ingest, report.added, mb, latencies, size, chars)
+    return Run("Ray", workers, startup, times, report.added, mb, latencies, size, chars)
 
 
-def _dask_ingest(memory_id: str, n: int, root: str, paths: list[str]) -> int:
+def _dask_ingest(memory_id: str, n: int, root: str, paths: list[str]) -> tuple[int, list[int]]:
     shard = Shard(memory_id, n, root)
     shard.unlock(wrap_key(shard_key(SECRET, memory_id, n), shard.public_key(), n), {})
     try:
-        return shard.ingest(paths, False, True, False).added
+        added = shard.ingest(paths, False, True, False).added
+        return added, sorted(os.sched_getaffinity(0))
     finally:
         shard.close()
 
 
-def dask_run(data: Path, questions: list[str], workers: int, tmp: Path, mb: float) -> Run:
+def dask_run(
+    data: Path, questions: list[str], workers: int, tmp: Path, mb: float, repeat: int
+) -> Run:
     from dask.distributed import Client, LocalCluster
 
     started = time.perf_counter()
+    times: list[float] = []
     with (
         LocalCluster(  # type: ignore[no-untyped-call]  # untyped in Dask
             n_workers=workers,
@@ -123,26 +140,33 @@ def dask_run(data: Path, questions: list[str], workers: int, tmp: Path, mb: floa
         addresses = sorted(client.scheduler_info()["workers"])
         for core, address in enumerate(addresses):
             pid = client.run(os.getpid, workers=[address])[address]
-            _pin_pid(pid, [core])
+            for process in [pid, *_descendants(pid)]:
+                _pin_pid(process, [core])
         startup = time.perf_counter() - started
         units, _ = plan([data])
         placed = place_files([ShardFile(str(u.path), u.size) for u in units], workers)
-        root = str(tmp / f"dask-{workers}")
-        started = time.perf_counter()
-        futures = [
-            client.submit(_dask_ingest, "bench", n, root, paths, workers=[addresses[n]], pure=False)
-            for n, paths in placed.items()
-        ]
-        items = sum(client.gather(futures))
-        ingest = time.perf_counter() - started
+        for attempt in range(repeat):
+            memory_id = f"bench{attempt}"
+            root = str(tmp / f"dask-{workers}")
+            started = time.perf_counter()
+            futures = [
+                client.submit(
+                    _dask_ingest, memory_id, n, root, paths, workers=[addresses[n]], pure=False
+                )
+                for n, paths in placed.items()
+            ]
+            done = client.gather(futures)
+            times.append(time.perf_counter() - started)
+            items = sum(added for added, _cores in done)
+            assert all(len(cores) == 1 for _added, cores in done), done  # pinned
         # sharded search with Dask actors (not restarted when their worker dies)
         actors = [
-            client.submit(Shard, "bench", n, root, actor=True, workers=[addresses[n]]).result()
+            client.submit(Shard, memory_id, n, root, actor=True, workers=[addresses[n]]).result()
             for n in range(workers)
         ]
         for n, actor in enumerate(actors):
             actor.unlock(
-                wrap_key(shard_key(SECRET, "bench", n), actor.public_key().result(), n), {}
+                wrap_key(shard_key(SECRET, memory_id, n), actor.public_key().result(), n), {}
             ).result()
 
         def fan(question: str) -> None:
@@ -155,7 +179,13 @@ def dask_run(data: Path, questions: list[str], workers: int, tmp: Path, mb: floa
         latencies = _latencies(fan, questions)
         for actor in actors:
             actor.close().result()
-    return Run("Dask", workers, startup, ingest, items, mb, latencies)
+    return Run("Dask", workers, startup, times, items, mb, latencies)
+
+
+def _descendants(pid: int) -> list[int]:
+    from .localcluster import node_processes
+
+    return [p for p in node_processes(pid) if p != pid]
 
 
 def _pin_pid(pid: int, cores: list[int]) -> None:
@@ -171,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lives", type=int, default=2)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--engines", default="ray,dask")
+    parser.add_argument("--repeat", type=int, default=3, help="ingests per configuration")
     args = parser.parse_args(argv)
     os.environ.setdefault("LIFELOG_LLM_MODEL", "none")
     with tempfile.TemporaryDirectory(prefix="llbench-") as name:
@@ -184,7 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         runs: list[Run] = []
         for engine in args.engines.split(","):
             for workers in (1, 2):
-                run = (ray_run if engine == "ray" else dask_run)(data, questions, workers, tmp, mb)
+                run = (ray_run if engine == "ray" else dask_run)(
+                    data, questions, workers, tmp, mb, args.repeat
+                )
                 runs.append(run)
                 print(run.row(), file=sys.stderr, flush=True)
     load = os.getloadavg()
@@ -195,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
         f" {load[0]:.1f} (other work on this machine)\n"
     )
     print(
-        "| engine | workers (1 core each) | cluster start s | ingest+embed s | items/s"
+        "| engine | workers (1 core each) | cluster start s | ingest+embed s, median (range)"
+        " | items/s"
         " | MB/s | query p50 ms | query p95 ms |"
     )
     print("|---|---|---|---|---|---|---|---|")

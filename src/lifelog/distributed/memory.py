@@ -138,6 +138,45 @@ class RayMemory(Memory):
             warnings.warn(partial.notice(), PartialResultWarning, stacklevel=3)
         return results
 
+    # -- not yet distributed: refused, never answered from the owner's empty store --
+
+    def _not_yet(self, what: str) -> UserError:
+        return UserError(
+            f"{what} is not available on the distributed backend yet (docs/scale.md,"
+            " 'What remains'): the owner's folder holds no items, the shards do"
+        )
+
+    def rekey(self, passphrase: str | None = None) -> None:
+        # every shard key is derived from this key: changing it alone would lock them out
+        raise self._not_yet("changing the key")
+
+    def backup(self, path: str | Path) -> Any:
+        raise self._not_yet("a backup")
+
+    def repair(self) -> list[str]:
+        raise self._not_yet("repair")
+
+    def people(self, query: str = "", limit: int | None = None) -> Any:
+        raise self._not_yet("the people directory")
+
+    def person(self, name_or_handle: str) -> Any:
+        raise self._not_yet("the people directory")
+
+    def merge_people(self, a: str, b: str) -> Any:
+        raise self._not_yet("the people directory")
+
+    def split_person(self, handle: str) -> Any:
+        raise self._not_yet("the people directory")
+
+    def rebuild_people(self) -> int:
+        raise self._not_yet("the people directory")
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        raise self._not_yet("the import journal")
+
+    def run_errors(self, run_id: int) -> list[tuple[str, str, str]]:
+        raise self._not_yet("the import journal")
+
     # -- writing -------------------------------------------------------------------
 
     def ingest(
