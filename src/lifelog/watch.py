@@ -80,8 +80,9 @@ def _left_out(name: str) -> bool:
     return name.startswith(".") or name.lower().endswith(PARTIAL)
 
 
-def scan(root: Path) -> dict[Path, Signature]:
-    """Every file under ``root`` (or ``root`` itself) with its size and mtime."""
+def scan(root: Path, skip: Path | None = None) -> dict[Path, Signature]:
+    """Every file under ``root`` (or ``root`` itself) with its size and mtime; nothing
+    under ``skip`` (the memory's own folder, which every import writes to)."""
     found: dict[Path, Signature] = {}
     try:
         if not root.is_dir():
@@ -90,7 +91,7 @@ def scan(root: Path) -> dict[Path, Signature]:
     except OSError:
         return found
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not _left_out(d)]
+        dirnames[:] = [d for d in dirnames if not _left_out(d) and Path(dirpath, d) != skip]
         for name in filenames:
             if _left_out(name):
                 continue
@@ -134,8 +135,9 @@ class Watcher:
 
     def _scan(self) -> dict[Path, Signature]:
         found: dict[Path, Signature] = {}
+        home = self.memory.home.resolve()
         for root in self.paths:
-            found.update(scan(root))
+            found.update(scan(root, skip=home))
         return found
 
     def entries(self, changed: Iterable[Path]) -> list[Path]:

@@ -30,6 +30,13 @@ def serve(
             "--allow-host", help="Another host name clients may use (repeatable), e.g. my-laptop."
         ),
     ] = None,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch/--no-watch",
+            help="Import the watched folders (saved in the settings) as they change.",
+        ),
+    ] = True,
 ) -> None:
     """Serve the memory: OpenAI-compatible /v1, REST /api, MCP at /mcp and the web UI.
 
@@ -40,19 +47,23 @@ def serve(
     from ..cli import console, open_memory
     from ..server.app import create_app
     from ..server.auth import TOKEN_FILE, load_token
+    from ..watch import watched
 
     _check_port(host, port)
     with open_memory(memory) as mem:
         token, created = load_token(mem.home)
         configured = mem.config.settings.get("server", {}).get("allowed_hosts", [])
         extra = [*(allow_host or ()), *configured]
-        app = create_app(mem, token=token, port=port, host=host, allowed_hosts=extra)
+        app = create_app(mem, token=token, port=port, host=host, allowed_hosts=extra, watch=watch)
         base = app.state.lifelog.base_url
         say = functools.partial(console.print, soft_wrap=True, highlight=False)
         say(f"lifelog serving [bold]{escape(str(mem.home))}[/] at [bold]{base}[/]")
         say(f"  web UI          {base}/")
         say(f"  OpenAI API      {base}/v1   (model 'lifelog')")
         say(f"  MCP             {base}/mcp")
+        folders = watched(mem)
+        if watch and folders:
+            say(f"  watching        {escape(', '.join(folders))}")
         if created:
             say(f"\n  token (shown once) [bold]{token}[/]")
         elif "LIFELOG_TOKEN" not in os.environ:

@@ -25,6 +25,7 @@ from .mcp_server import build_mcp, http_routes
 from .openai_api import router as openai_router
 from .rest import router as rest_router
 from .state import AppState
+from .watching import ServerWatch
 from .web import login_page
 from .web import router as web_router
 
@@ -45,12 +46,16 @@ def create_app(
     port: int | None = DEFAULT_PORT,
     host: str = DEFAULT_HOST,
     allowed_hosts: Iterable[str] = (),
+    watch: bool = True,
+    watch_interval: float = 2.0,
 ) -> FastAPI:
     """The whole server over ``memory``.
 
     ``port`` is the port the server listens on (Host and Origin must carry it;
     ``None`` accepts any, for tests); ``allowed_hosts`` adds host names besides
     localhost, 127.0.0.1 and [::1] (e.g. the machine's name when bound elsewhere).
+    With ``watch``, the folders saved in the settings are imported as they change while
+    the server runs (:mod:`lifelog.server.watching`; a look every ``watch_interval`` s).
     """
     extra = list(allowed_hosts)
     if host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::", ""):
@@ -62,8 +67,15 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        async with mcp.session_manager.run():
-            yield
+        watcher = state.watch
+        if watcher is not None:
+            watcher.start()
+        try:
+            async with mcp.session_manager.run():
+                yield
+        finally:
+            if watcher is not None:
+                watcher.stop()
 
     app = FastAPI(
         title="lifelog",
@@ -73,7 +85,11 @@ def create_app(
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.lifelog = AppState(memory=memory, access=access, jobs=Jobs(memory), base_url=base_url)
+    jobs = Jobs(memory)
+    state = AppState(memory=memory, access=access, jobs=jobs, base_url=base_url)
+    if watch:
+        state.watch = ServerWatch(memory, jobs.run_lock, interval=watch_interval)
+    app.state.lifelog = state
     install_error_handlers(app)
     app.include_router(openai_router)
     app.include_router(rest_router)

@@ -228,6 +228,11 @@ class Jobs:
             log.warning("ingest %s was interrupted (%s)", left.job_id, left.stage)
             self._jobs[job.id] = job
 
+    @property
+    def run_lock(self) -> threading.Lock:
+        """Held while an import runs: the server's watcher takes turns on it too."""
+        return self._run_lock
+
     def new_spool(self) -> Spool:
         """A new job's encrypted spool, in a private folder of its own."""
         job_id = f"job-{self._prefix}-{next(self._ids)}"

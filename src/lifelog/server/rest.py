@@ -348,7 +348,11 @@ class WatchBody(BaseModel):
 
 @router.get("/settings/watch", summary="The watched folders")
 def get_watched(request: Request) -> dict[str, Any]:
-    return {"paths": watched(state_of(request).memory)}
+    """The saved paths, and what this server's watcher does with them (``watching``:
+    the paths watched, those missing, the last import; ``null`` when not watching)."""
+    state = state_of(request)
+    status = state.watch.status() if state.watch is not None else None
+    return {"paths": watched(state.memory), "watching": status}
 
 
 @router.put("/settings/watch", summary="Change the watched folders")

@@ -16,6 +16,7 @@ from .queries import build_filters
 if TYPE_CHECKING:
     from ..memory import Memory
     from .jobs import Jobs
+    from .watching import ServerWatch
 
 __all__ = ["AppState", "FilterBody", "FilterQuery", "state_of"]
 
@@ -27,6 +28,8 @@ class AppState:
     jobs: Jobs
     #: the address printed for people and clients (``http://127.0.0.1:8765``)
     base_url: str
+    #: the watcher of the saved folders, while the server runs (``None``: not watching)
+    watch: ServerWatch | None = None
 
 
 def state_of(request: Request) -> AppState:

@@ -335,6 +335,7 @@ def _settings_page(
         token_file=_token_file(state),
         stats=state.memory.stats(),
         watched=watched(state.memory),
+        watching=state.watch.status() if state.watch is not None else None,
     )
 
 
@@ -361,7 +362,8 @@ async def settings_form(request: Request) -> Response:
 
 @router.post("/settings/watch")
 async def watch_form(request: Request) -> Response:
-    """Save the watched folders, one path a line (``lifelog watch`` imports them)."""
+    """Save the watched folders, one path a line (this server and ``lifelog watch``
+    import them as they change)."""
     form = await request.form()
     text = form.get("paths")
     lines = text.splitlines() if isinstance(text, str) else []
