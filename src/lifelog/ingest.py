@@ -53,6 +53,8 @@ PROGRESS_EVERY = 256
 BATCH_ITEMS = int(os.environ.get("LIFELOG_INGEST_BATCH", "30000"))
 BATCH_CHARS = 8_000_000
 MAX_SKIPS_KEPT = 10_000
+#: write-ahead log pages (16 KiB each) an import lets grow before a checkpoint: 256 MiB
+INGEST_WAL_PAGES = 16384
 #: small files (read in one batch) are committed together, up to this many, or this many
 #: seconds after the first of them: a commit per file cost more than storing a short
 #: note (5,000 notes: 15,000 commits, 1.4 of 4.7 s)
@@ -463,7 +465,7 @@ def ingest_paths(
     started = time.perf_counter()
     progress.start(sum(u.size for u in units), len(units))
     pending = _Work()  # finished small files, committed together
-    with store.cache(INGEST_CACHE_KIB):
+    with store.cache(INGEST_CACHE_KIB), store.checkpoint_every(INGEST_WAL_PAGES):
         try:
             todo: list[Unit] = []
             for unit in units:
