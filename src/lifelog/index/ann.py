@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 #: the fewest vectors searched through the approximate index (exact below)
-ANN_MIN = 200_000
+ANN_MIN = 100_000
 #: lists visited per query
 NPROBE = 64
 #: candidates re-scored exactly (at least; more for a larger limit)
