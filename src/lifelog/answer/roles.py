@@ -203,7 +203,7 @@ _LIGHT_VERBS = frozenset(
     find finds found enjoy enjoys enjoyed affect affected affects handle handles handled
     begin begins beginning began prompt prompted receive received suggest suggests
     suggested say says said tell tells told think thinks thought want wants wanted try
-    tries tried take takes took keep keeps kept show shows showed describe describes
+    tries tried take takes took keep keeps kept describe describes
     described decide decided happen happened include includes included""".split()
 )
 #: words that place a question in time ("last week", "this year"): items hold dates,
