@@ -79,6 +79,7 @@ test-slow: setup chromium
 
 bench: setup
 	$(PY) -m lifelog.bench.takeout --size 1G --out docs/benchmarks-takeout.md
+	$(PY) -m lifelog.bench.scale_ingest --out docs/benchmarks-scale-ingest.md
 	$(PY) -m lifelog.bench --out docs/benchmarks.md
 	$(VENV)/bin/lifelog eval redteam --json docs/redteam.json > docs/benchmarks-redteam.md
 

@@ -6,6 +6,9 @@ They drive :class:`lifelog.Memory` and the layers below it; nothing below import
   and time to first token, written into docs/benchmarks.md (``make bench``).
 - ``python -m lifelog.bench.takeout`` (:mod:`.takeout`): a Takeout-like archive ingested
   in a child process, speed and memory (docs/benchmarks-takeout.md).
+- ``python -m lifelog.bench.scale_ingest`` (:mod:`.scale_ingest`): ingest on every core
+  against a raw FTS5 insert, disk, forgetting and rebuilding at scale
+  (docs/benchmarks-scale-ingest.md).
 - ``python -m lifelog.bench.words`` (:mod:`.words`): words in every script
   (docs/benchmarks-words.md).
 - ``python -m lifelog.bench.embed`` (:mod:`.embed`): the embedding pipeline against the

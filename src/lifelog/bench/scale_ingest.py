@@ -252,6 +252,44 @@ def bench_forget(work: Path, root: Path, figures: Figures) -> None:
         print(f"rebuild the word index: {chunks:,} chunks in {figures.rebuild['seconds']:.1f} s")
 
 
+#: what the profiles behind issue 13's items 2, 3 and 5 found (pyinstrument, py-spy; the
+#: figures above are re-measured on each run, these are the causes they point at)
+NOTES = """
+### What limits ingest, and what changed (issue 13, items 2, 3, 5)
+
+- **Parsing is the limit, not the store.** This sample life is 300,000 items in 107 MB,
+  360 bytes an item, so per-item work decides: the sources (WhatsApp's line parser, the
+  mail parser, building each `Item`) and encoding its row (JSON, the content hash) take
+  ~50 µs of CPU an item, the writer ~40 µs. On two cores the ingest cannot beat half of
+  their sum, which the last line above works out from the run's own CPU: 20 MB/s would
+  need parsing three times faster. A mail-heavy export has ten times fewer items per
+  MB and goes faster (docs/benchmarks-takeout.md: 45.6 MB/s of archive).
+- **One parsing process per core** (`LIFELOG_PARSE_WORKERS` overrides), each taking the
+  next unit; the writer takes them back in order. On a quiet two-core machine the second
+  process overlaps parsing with parsing while the writer waits; on a loaded one it only
+  adds a third process to two cores (compare the CPU columns, not the wall times, when
+  the load is high). Archive members are still parsed one after another (one unit).
+- **The writer got lighter**: chunking, word spelling (`index_text`) and compression moved
+  to the parsing processes (a fifth of the writer's time); the write-ahead log grows to
+  256 MiB before a checkpoint (-8 % CPU). What is left in the writer: SQLite inserts into
+  `items` (four indexes, one of them on random ids), `chunks` and the FTS5 table, the
+  commits (SQLCipher encrypts and authenticates each page), unpickling rows, and the
+  people directory reading each batch's mentions (a fifth of the writer: `people.py`).
+- **Disk**: item text is compressed (zstd, level 3) before SQLCipher encrypts the page;
+  texts under 96 bytes stay as they are. The rest of the memory is the word index,
+  `chunks`, the people tables and the other `items` columns (metadata JSON, uri,
+  origin, people), which the issue measured at 7× the text; a dictionary per source
+  (short chat messages) and an origin table are what is left to shrink.
+- **Forget**: one statement per table over all the items (their rowids in temporary
+  tables). Statements over 500 ids at a time ran the tables' row triggers at ~70 µs a
+  row: 100,000 items took 19 s, 7 s set-based on the same loaded machine. The word index
+  is still merged whole ('optimize', ~1 s here): FTS5's `secure-delete` is refused for a
+  `contentless_delete` table, so the forgotten words leave only when their segments are
+  merged, and 'optimize' is the only merge sure to reach them all; at ten million
+  chunks that merge, not the delete, will dominate.
+"""
+
+
 def _ratio(a: list[float], b: list[float]) -> float:
     return min(a) / min(b) if a and b else 0.0
 
@@ -285,7 +323,7 @@ def markdown(figures: Figures, scale: float, workers: int) -> str:
             f"Rebuild the word index from the store (resumable): {r['chunks']:,.0f} chunks"
             f" in {r['seconds']:.1f} s."
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + NOTES
 
 
 def _ingest_table(figures: Figures) -> list[str]:
