@@ -53,3 +53,22 @@ def test_an_unknown_backend_is_a_user_error(tmp_path: Path) -> None:
     (home / "memory.json").write_text(json.dumps(config))
     with pytest.raises(UserError, match="unknown backend 'spark'"):
         Memory.open(home)
+
+
+def test_nothing_below_imports_the_distributed_floor() -> None:
+    """Only ``Memory.open`` reaches up to it, lazily, when memory.json chooses it."""
+    import lifelog
+
+    package = Path(lifelog.__file__).parent
+    wrong = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.parent.name != "distributed"
+        and path.name != "memory.py"
+        and any(
+            word in path.read_text()
+            for word in ("lifelog.distributed", "from .distributed", "from ..distributed")
+        )
+    ]
+    assert not wrong, wrong
+    assert "from .distributed.memory import RayMemory" in (package / "memory.py").read_text()
