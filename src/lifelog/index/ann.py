@@ -1,21 +1,25 @@
-"""Approximate vector search for large memories: IVF-PQ codes in memory, re-scored exactly.
+"""Approximate vector search for large memories: 4-bit codes in memory, re-scored exactly.
 
 Below :data:`ANN_MIN` vectors the exact matrix of :mod:`lifelog.index.vectors` answers
 (a few milliseconds). Above it, holding every vector as float32 would cost 10 GB at
 10M chunks and reading them all ~40 ms a query, so the vectors are *quantized* and
-*indexed*: an inverted file of product-quantized codes (IVF-PQ: Jégou, Douze & Schmid,
-"Product Quantization for Nearest Neighbor Search", TPAMI 2011) from faiss. A query
-visits :data:`NPROBE` of the ``nlist`` lists, ranks their codes by approximate inner
-product, and the best :data:`RESCORE` candidates are re-scored exactly with their stored
-float16 vectors (read from the encrypted store by rowid): the returned cosines are exact,
-only the candidate set is approximate.
+*indexed*: an inverted file (IVF: the vectors clustered by k-means into ``nlist`` ≈ 2√n
+lists; Jégou, Douze & Schmid, "Product Quantization for Nearest Neighbor Search", TPAMI
+2011, section IV) whose entries are 4-bit scalar codes (128 bytes for 256 dimensions),
+from faiss. A query visits the :data:`NPROBE` lists nearest to it, ranks their codes, and
+the best :data:`RESCORE` candidates are re-scored exactly with their stored float16 vectors
+(read from the encrypted store by rowid): the returned cosines are exact, only the
+candidate set is approximate. ``nlist`` grows as √n and the lists visited stay fixed, so a
+query reads O(√n) codes.
 
-Chosen by measured recall@10 against exact search and latency (docs/benchmarks-scale-search.md,
-``python -m lifelog.bench.ann``): at 100k chunks of the static model usearch's HNSW (int8)
-reached 0.98, hnswlib's (float32) 0.97-0.99, faiss IVF-PQ64 with re-scoring 0.98 at
-similar latency — but an HNSW graph with int8 vectors takes ~850 bytes a vector (8.5 GB at
-10M) and IVF-PQ 64 codes + an id (72 bytes: 0.7 GB at 10M), and only IVF takes a filter
-as a bitmap of allowed ids while it scans (``IDSelectorBitmap``).
+Chosen by measured recall@10 against exact search, latency and memory
+(``python -m lifelog.bench.ann``, docs/benchmarks-scale-search.md; 100k chunks of the
+static model, 220 questions, re-scored alike): IVF with 4-bit codes reached 0.955 at
+2 ms (p50) with 143 bytes a vector, built in 7 s; usearch's HNSW with int8 vectors 0.945
+at 405 bytes (4 GB at 10M, over the memory target) and 88 s; hnswlib's float32 HNSW 0.90
+at 1,160 bytes; usearch's binary HNSW with re-scoring 0.78. IVF also takes a filter as a
+bitmap of the allowed ids while it scans (``IDSelectorBitmap``), which HNSW graphs serve
+badly (a narrow filter disconnects the graph).
 
 At rest the index lives inside the encrypted store (table ``ann_index``: the serialized
 faiss index, its ids and the common component, in parts), never in a file of its own; it
@@ -56,7 +60,7 @@ __all__ = [
 #: the fewest vectors searched through the approximate index (exact below)
 ANN_MIN = 100_000
 #: lists visited per query
-NPROBE = 64
+NPROBE = 128
 #: candidates re-scored exactly (at least; more for a larger limit)
 RESCORE = 100
 #: how each vector is coded: 4 bits a dimension (128 bytes for 256 dimensions)
