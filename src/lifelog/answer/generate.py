@@ -49,6 +49,7 @@ from .roles import (
 )
 from .support import check_support, repair_citations, terms_of
 from .tools import MemoryLike, item_header, retrieve, source_terms
+from .verify import Verifier, verifier_for
 
 __all__ = ["DEFAULT_MAX_TOKENS", "AskEvent", "ask_events", "finalize", "generate_answer"]
 
@@ -237,11 +238,13 @@ def generate_answer(
     reasoning_prefix: str = "",
     query: str = "",
 ) -> Iterator[AskEvent]:
-    """One generation over the packed evidence, checked by :func:`finalize`.
+    """One generation over the packed evidence, checked by :func:`finalize` (with the
+    model's own verifier where it has one: :func:`~.verify.verifier_for`).
 
     ``now``, the question's moment, is not shown to the model (see
     :func:`~.prompts.question_block`): relative dates are resolved by lifelog."""
     del now
+    verifier = verifier_for(llm)
     window = llm.context_window
     for _attempt in range(4):
         messages, sources, tokens = plan_prompt(
@@ -292,6 +295,7 @@ def generate_answer(
                 derived=derived,
                 notes=notes,
                 query=query,
+                verifier=verifier,
             ),
         )
         return
@@ -413,8 +417,10 @@ def finalize(
     derived: frozenset[str] | set[str] = frozenset(),
     notes: tuple[str, ...] = (),
     query: str = "",
+    verifier: Verifier | None = None,
 ) -> Answer:
-    """Check a generated answer: links, citations, support; fall back when it fails.
+    """Check a generated answer: links, citations, support, then (``verifier``) a model's
+    judgement that the cited items state it; fall back when it fails.
 
     The answer keeps the model's draft and the excerpts it was shown, so that what
     was checked can be seen (and measured: see the support check's labelled set)."""
@@ -427,6 +433,7 @@ def finalize(
         derived=derived,
         notes=notes,
         query=query,
+        verifier=verifier,
     )
     shown = tuple(
         Citation(n, s.hit.item, s.start, s.end, s.excerpt) for n, s in sorted(sources.items())
@@ -444,6 +451,7 @@ def _finalize(
     derived: frozenset[str] | set[str],
     notes: tuple[str, ...],
     query: str,
+    verifier: Verifier | None = None,
 ) -> Answer:
     notes = tuple(notes)
     text = merge_repeats(clean_output(text))
@@ -531,6 +539,18 @@ def _finalize(
         return fallback(
             f"the generated answer was replaced by quotes from your memory: {misplaced}"
         )
+    if verifier is not None and cited:
+        # only for answers the word-level checks keep: a model's judgement of meaning
+        try:
+            verdict = verifier(question, check.text, cited)
+        except ModelError as error:
+            notes += (f"lifelog could not verify the answer ({error})",)
+        else:
+            if not verdict.ok:
+                why = verdict.reason()
+                return fallback(
+                    f"the generated answer was replaced by quotes from your memory: {why}"
+                )
     if added:
         notes += (
             f"lifelog cited {added} sentence(s) the model left uncited, each to the"

@@ -7,9 +7,13 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from ..answer.verify import Verifier
+    from ..eval.support import SupportFigures
 
 __all__ = ["register"]
 
@@ -156,9 +160,35 @@ def support(
         ),
     ] = None,
     show: Annotated[int, typer.Option(help="Print this many of the check's mistakes.")] = 0,
+    verifier: Annotated[
+        str | None,
+        typer.Option(
+            help="Also score each answer the checks keep with this model's verifier"
+            " (`local` for the default, or a packaged model's name) and count again with"
+            " a threshold on its probability of yes.",
+        ),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(help="The verifier's threshold (default: the one lifelog ships)."),
+    ] = None,
+    fit_on: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fit-on",
+            help="With --verifier: choose the threshold on these conversations (repeat) and"
+            " report on the others.",
+        ),
+    ] = None,
+    json_file: Annotated[
+        Path | None,
+        typer.Option("--json", help="Write the figures and every draft's score here."),
+    ] = None,
 ) -> None:
     """Measure the support check on a labelled set of real models' answers: right answers
-    it rejects, wrong ones it accepts (see lifelog.eval.support for the labelling rules)."""
+    it rejects, wrong ones it accepts (see lifelog.eval.support for the labelling rules).
+    With --verifier, the same with a model's judgement after the checks, and the time
+    it adds per answer it scores."""
     from ..cli import console
     from ..eval.locomo import load_samples
     from ..eval.support import label, measure, read_labels
@@ -170,8 +200,18 @@ def support(
             json.dumps([e.json() for e in labelled], indent=1, ensure_ascii=False) + "\n",
             encoding="utf-8",
         )
-    figures = measure(read_labels(labels), locomo)
-    console.print_json(json.dumps(figures.summary()))
+    judge = _verifier(verifier) if verifier else None
+    figures = measure(read_labels(labels), locomo, verifier=judge)
+    result: dict[str, object] = {"checks": figures.summary()}
+    if judge is not None:
+        result["verifier"] = _verified(figures, verifier or "", threshold, fit_on or [])
+    console.print_json(json.dumps(result if judge is not None else figures.summary()))
+    if json_file is not None:
+        result["scored"] = [
+            {"sample_id": r.sample_id, "right": r.right, "kept": r.kept, "score": r.score}
+            for r in figures.scored
+        ]
+        json_file.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     for entry, given in figures.mistakes[:show]:
         what = "right, rejected" if entry.right else "wrong, accepted"
         console.print(
@@ -179,6 +219,51 @@ def support(
             markup=False,
             highlight=False,
         )
+
+
+def _verifier(model: str) -> Verifier:
+    from ..answer.verify import Verifier, verifier_for
+    from ..errors import UserError
+    from ..models.llm import create_llm, resolve_settings
+
+    llm = create_llm(resolve_settings({}, model=model, env={}))
+    found = verifier_for(llm)
+    if found is None:
+        raise UserError(f"{model}: no verifier (only local models score a reply's first token)")
+    return Verifier(found.judge)
+
+
+def _verified(
+    figures: SupportFigures, model: str, threshold: float | None, fit_on: list[str]
+) -> dict[str, object]:
+    """The figures with the verifier: at ``threshold`` on all conversations, and with a
+    threshold fitted on ``fit_on`` reported on the others."""
+    from ..answer.verify import DEFAULT_THRESHOLD
+    from ..eval.support import fit_threshold, with_verifier
+
+    scored = figures.scored
+    seconds = sorted(r.seconds for r in scored if r.seconds is not None)
+    chosen = DEFAULT_THRESHOLD if threshold is None else threshold
+    out: dict[str, object] = {
+        "model": model,
+        "scored": len(seconds),
+        "seconds_p50": round(seconds[len(seconds) // 2], 2) if seconds else None,
+        "seconds_p95": round(seconds[int(len(seconds) * 0.95)], 2) if seconds else None,
+        "threshold": chosen,
+        "all": with_verifier(scored, chosen).summary(),
+    }
+    if fit_on:
+        rest = sorted({r.sample_id for r in scored} - set(fit_on))
+        fitted = fit_threshold(scored, fit_on)
+        out["fitted"] = {
+            "fit_on": sorted(fit_on),
+            "threshold": round(fitted, 4),
+            "fit_half": with_verifier(scored, fitted, fit_on).summary(),
+            "reported_on": rest,
+            "checks_only": with_verifier(scored, 0.0, rest).summary(),
+            "with_verifier": with_verifier(scored, fitted, rest).summary(),
+        }
+    return out
 
 
 @eval_app.command("redteam")

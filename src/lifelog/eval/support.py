@@ -17,6 +17,13 @@ with the same excerpts, rebuilt from the LoCoMo file in fresh memories, and coun
 right answers rejected (replaced or declined) and wrong answers accepted (kept as
 the model's answer). The set holds no LoCoMo text: questions are named by sample id
 and position, excerpts by dialogue id and offsets.
+
+With a ``verifier`` (:mod:`lifelog.answer.verify`), each answer the word-level checks
+keep is also scored by the model (the probability that its items state it), and
+:func:`with_verifier` counts again at a threshold: an answer is kept when the checks
+keep it and its score reaches the threshold. :func:`fit_threshold` chooses the threshold
+on some conversations (the least false rejects plus false accepts, in percent), to be
+reported on the others.
 """
 
 from __future__ import annotations
@@ -32,12 +39,23 @@ from typing import Any
 from ..answer.dates import resolve_relative
 from ..answer.generate import finalize, says_not_found
 from ..answer.prompts import Source, render_source
+from ..answer.verify import Verifier
 from ..errors import UserError
 from ..records import Hit
 from .locomo import QA, load_samples, questions_of
 from .metrics import answer_contains, token_f1
 
-__all__ = ["Labelled", "SupportFigures", "judge", "label", "measure", "read_labels"]
+__all__ = [
+    "Labelled",
+    "Scored",
+    "SupportFigures",
+    "fit_threshold",
+    "judge",
+    "label",
+    "measure",
+    "read_labels",
+    "with_verifier",
+]
 
 RIGHT_F1 = 0.5
 WRONG_F1 = 0.2
@@ -116,6 +134,18 @@ def judge(answer: str, gold: str) -> bool | None:
 
 
 @dataclass(frozen=True, slots=True)
+class Scored:
+    """One labelled draft as measured: its label (as judged once dates are resolved),
+    whether the word-level checks kept it, and the verifier's score when it was asked."""
+
+    sample_id: str
+    right: bool
+    kept: bool
+    score: float | None = None
+    seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SupportFigures:
     right: int
     wrong: int
@@ -123,6 +153,8 @@ class SupportFigures:
     wrong_accepted: int
     #: (labelled, the answer lifelog gave) for each mistake, for diagnosis
     mistakes: tuple[tuple[Labelled, str], ...] = ()
+    #: every draft measured, with the verifier's score where it was asked
+    scored: tuple[Scored, ...] = ()
 
     @property
     def false_reject(self) -> float:
@@ -166,13 +198,21 @@ def read_labels(path: Path) -> list[Labelled]:
     ]
 
 
-def measure(labelled: Sequence[Labelled], locomo: Path) -> SupportFigures:
-    """Replay each labelled draft through lifelog's checks; see the module docstring."""
+def measure(
+    labelled: Sequence[Labelled], locomo: Path, *, verifier: Verifier | None = None
+) -> SupportFigures:
+    """Replay each labelled draft through lifelog's checks; see the module docstring.
+
+    With ``verifier``, its threshold is ignored: every answer the checks keep is scored
+    and kept here, and :func:`with_verifier` applies a threshold afterwards."""
+    if verifier is not None:
+        verifier.threshold = 0.0
     from ..memory import Memory
 
     samples = {str(s.get("sample_id")): s for s in load_samples(locomo)}
     right = wrong = rejected = accepted = 0
     mistakes: list[tuple[Labelled, str]] = []
+    scored: list[Scored] = []
     wanted = sorted({entry.sample_id for entry in labelled})
     with tempfile.TemporaryDirectory(prefix="lifelog-support-") as tmp:
         for sample_id in wanted:
@@ -213,8 +253,23 @@ def measure(labelled: Sequence[Labelled], locomo: Path) -> SupportFigures:
                         if judged is None:
                             continue
                         entry = replace(entry, right=judged)
-                    answer = finalize(qa.question, entry.draft, sources, hits)
+                    asked = len(verifier.given) if verifier is not None else 0
+                    answer = finalize(qa.question, entry.draft, sources, hits, verifier=verifier)
                     kept = answer.mode == "generative" and answer.found
+                    verdict = (
+                        verifier.given[-1]
+                        if verifier is not None and len(verifier.given) > asked
+                        else None
+                    )
+                    scored.append(
+                        Scored(
+                            sample_id,
+                            entry.right,
+                            kept,
+                            verdict.score if verdict else None,
+                            verdict.seconds if verdict else None,
+                        )
+                    )
                     if entry.right:
                         right += 1
                         if not kept:
@@ -225,4 +280,39 @@ def measure(labelled: Sequence[Labelled], locomo: Path) -> SupportFigures:
                         if kept:
                             accepted += 1
                             mistakes.append((entry, _given(answer)))
-    return SupportFigures(right, wrong, rejected, accepted, tuple(mistakes))
+    return SupportFigures(right, wrong, rejected, accepted, tuple(mistakes), tuple(scored))
+
+
+def _kept(row: Scored, threshold: float) -> bool:
+    return row.kept and (row.score is None or row.score >= threshold)
+
+
+def with_verifier(
+    scored: Iterable[Scored], threshold: float, samples: Iterable[str] | None = None
+) -> SupportFigures:
+    """The figures when an answer is kept only if the checks keep it and its verifier
+    score reaches ``threshold`` (on the conversations ``samples``, default all)."""
+    wanted = set(samples) if samples is not None else None
+    rows = [r for r in scored if wanted is None or r.sample_id in wanted]
+    right = [r for r in rows if r.right]
+    wrong = [r for r in rows if not r.right]
+    return SupportFigures(
+        len(right),
+        len(wrong),
+        sum(1 for r in right if not _kept(r, threshold)),
+        sum(1 for r in wrong if _kept(r, threshold)),
+    )
+
+
+def fit_threshold(scored: Iterable[Scored], samples: Iterable[str] | None = None) -> float:
+    """The threshold with the fewest false rejects plus false accepts (in percent) on
+    ``samples``; the lowest such one."""
+    rows = list(scored)
+    chosen = sorted({r.score for r in rows if r.score is not None} | {0.0})
+    best: tuple[float, float] | None = None
+    for threshold in chosen:
+        figures = with_verifier(rows, threshold, samples)
+        cost = figures.false_reject + figures.false_accept
+        if best is None or cost < best[0]:
+            best = (cost, threshold)
+    return best[1] if best else 0.0

@@ -190,6 +190,50 @@ class LlamaLocal:
         result.seconds = time.perf_counter() - started
         yield result
 
+    def first_token_logprobs(
+        self, messages: Sequence[Message], choices: Sequence[str]
+    ) -> dict[str, float]:
+        """The log-probability, over the whole vocabulary, that the reply to ``messages``
+        starts with each of ``choices``' first token: a constrained judgement ("yes" or
+        "no") read from one forward pass, no token sampled. The prompt's prefix shared
+        with the previous request is taken from the model's KV cache, as for answers."""
+        import numpy as np
+        from llama_cpp import LogitsProcessorList
+
+        seen: list[Any] = []
+
+        def capture(_ids: Any, logits: Any) -> Any:
+            if not seen:  # the logits before sampling: the whole vocabulary, in id order
+                seen.append(np.array(logits, dtype=np.float64, copy=True))
+            return logits
+
+        prepared = _apply_controls(messages, "", "")
+        with self._lock:
+            ids = {
+                choice: self._model.tokenize(choice.encode("utf-8"), add_bos=False)[0]
+                for choice in choices
+            }
+            try:
+                self._model.create_chat_completion(
+                    messages=prepared,
+                    max_tokens=1,
+                    temperature=0.0,
+                    logits_processor=LogitsProcessorList([capture]),
+                )
+            except ValueError as error:
+                match = _OVERFLOW.search(str(error))
+                if match:
+                    raise ContextOverflowError(str(error), int(match.group(1))) from error
+                raise ModelError(f"{self.name} failed: {error}") from error
+            except RuntimeError as error:
+                raise ModelError(f"{self.name} failed: {error}") from error
+        if not seen:
+            raise ModelError(f"{self.name} gave no logits")
+        logits = seen[0]
+        top = float(logits.max())
+        norm = top + float(np.log(np.exp(logits - top).sum()))
+        return {choice: float(logits[token]) - norm for choice, token in ids.items()}
+
 
 _GRAMMARS: dict[str, Any] = {}
 
