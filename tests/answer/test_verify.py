@@ -22,6 +22,7 @@ from lifelog.answer.generate import ask_events
 from lifelog.answer.prompts import Source, render_source
 from lifelog.answer.verify import (
     CHOICES,
+    ON_BY_DEFAULT,
     Verifier,
     quote_block,
     verifier_for,
@@ -74,7 +75,7 @@ class JudgingLLM(ScriptedLLM):
     def __init__(self, script: Sequence[str], p_yes: float, extra: Mapping[str, Any] = {}):
         super().__init__(script)
         self.judge = Judge(p_yes)
-        self.settings = type("Settings", (), {"extra": dict(extra)})()
+        self.settings = type("Settings", (), {"extra": {"verify": True, **extra}})()
 
     def first_token_logprobs(
         self, messages: Sequence[Mapping[str, Any]], choices: Sequence[str]
@@ -143,6 +144,9 @@ def test_the_verifier_keeps_what_reaches_its_threshold() -> None:
 
 def test_only_models_that_score_a_first_token_verify_and_a_setting_turns_it_off() -> None:
     assert verifier_for(ScriptedLLM([])) is None
+    bare = JudgingLLM([], 0.9)
+    bare.settings.extra.pop("verify")
+    assert (verifier_for(bare) is not None) is ON_BY_DEFAULT
     assert verifier_for(JudgingLLM([], 0.9)) is not None
     assert verifier_for(JudgingLLM([], 0.9, {"verify": False})) is None
     assert verifier_for(JudgingLLM([], 0.9, {"verify": "off"})) is None

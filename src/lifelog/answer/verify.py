@@ -50,6 +50,8 @@ CHOICES = YES + NO
 #: below this probability of "yes" an answer is not kept (chosen on half of the labelled
 #: set's conversations and reported on the other half: docs/benchmarks-answers.md)
 DEFAULT_THRESHOLD = 0.8
+#: whether local models verify when the settings do not say
+ON_BY_DEFAULT = False
 
 SYSTEM = (
     "You are a careful fact checker. You are given a source, a question and a proposed"
@@ -178,13 +180,13 @@ class Verifier:
 
 def verifier_for(llm: Any) -> Verifier | None:
     """The verifier of ``llm``'s answers: on for models that can score a reply's first
-    token (local models) unless ``settings.llm.verify`` is false; the threshold from
-    ``settings.llm.verify_threshold``."""
+    token (local models) when ``settings.llm.verify`` is true (default:
+    :data:`ON_BY_DEFAULT`); the threshold from ``settings.llm.verify_threshold``."""
     if not isinstance(llm, Judge):
         return None
     settings = getattr(llm, "settings", None)
     extra: Mapping[str, Any] = getattr(settings, "extra", None) or {}
-    if str(extra.get("verify", True)).strip().lower() in ("false", "0", "no", "off"):
+    if str(extra.get("verify", ON_BY_DEFAULT)).strip().lower() in ("false", "0", "no", "off"):
         return None
     threshold = float(extra.get("verify_threshold", DEFAULT_THRESHOLD))
     return Verifier(llm, threshold)
