@@ -222,15 +222,14 @@ def support(
 
 
 def _verifier(model: str) -> Verifier:
-    from ..answer.verify import Verifier, verifier_for
+    from ..answer.verify import Judge, Verifier
     from ..errors import UserError
     from ..models.llm import create_llm, resolve_settings
 
     llm = create_llm(resolve_settings({}, model=model, env={}))
-    found = verifier_for(llm)
-    if found is None:
+    if not isinstance(llm, Judge):
         raise UserError(f"{model}: no verifier (only local models score a reply's first token)")
-    return Verifier(found.judge)
+    return Verifier(llm)
 
 
 def _verified(
