@@ -203,6 +203,6 @@ def test_a_verifier_that_fails_leaves_the_answer_with_a_note(pottery: Memory) ->
     def fail(*_args: Any) -> dict[str, float]:
         raise ModelError("out of memory")
 
-    llm.judge.first_token_logprobs = fail  # type: ignore[method-assign]
+    llm.judge.first_token_logprobs = fail  # type: ignore[method-assign, assignment]
     answer = ask(pottery, llm)
     assert answer.found and any("could not verify" in n for n in answer.notes)

@@ -5,12 +5,14 @@ the shared LoCoMo file, skipped where it is absent)."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from lifelog.eval.support import label, measure, read_labels
+from lifelog.answer.verify import Verifier
+from lifelog.eval.support import fit_threshold, label, measure, read_labels, with_verifier
 
 LOCOMO = (
     Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "locomo" / "locomo_dev.json"
@@ -111,3 +113,94 @@ def test_the_support_check_on_real_models_answers() -> None:
     print(f"\nsupport check: {figures.summary()}")
     assert figures.false_reject <= 18.0, figures.summary()
     assert figures.false_accept <= 29.0, figures.summary()
+
+
+class Judge:
+    """Says yes to an answer naming Porto, no to anything else; keeps what it scored."""
+
+    name = "judge"
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def first_token_logprobs(self, messages: Any, choices: Any) -> dict[str, float]:
+        last = str(messages[-1]["content"])
+        self.asked.append(last)
+        p_yes = 0.9 if "Proposed answer: In Porto" in last else 0.2
+        return {"yes": math.log(p_yes), "no": math.log(1 - p_yes)}
+
+
+def tiny_report() -> dict[str, Any]:
+    return {
+        "model": "m",
+        "per_question": [
+            row("Where did Ana buy her bike?", 4, "Porto", "In Porto [1]."),
+            # the right item's words, the wrong fact: the word-level checks keep it
+            row("Where did Ana buy her bike?", 4, "Porto", "A red bike [1]."),
+            row("What did Ana buy?", 4, "a red bike", "A red bike [1]."),
+        ],
+    }
+
+
+def test_the_verifier_scores_what_the_checks_keep_and_a_threshold_is_fitted(
+    tmp_path: Path,
+) -> None:
+    locomo = tmp_path / "tiny.json"
+    locomo.write_text(json.dumps([TINY]), encoding="utf-8")
+    labelled = label([tiny_report()], [TINY])
+    assert [e.right for e in labelled] == [True, False, True]
+    judge = Judge()
+    figures = measure(labelled, locomo, verifier=Verifier(judge, threshold=0.99))
+    assert (figures.right, figures.wrong, figures.wrong_accepted) == (2, 1, 1)
+    # the threshold is ignored: kept is the checks' word; the verifier is asked only
+    # for what they keep ("A red bike" for "What did Ana buy?" is not: "buy" is unsaid)
+    assert [r.kept for r in figures.scored] == [True, True, False]
+    assert [r.score and round(r.score, 2) for r in figures.scored] == [0.9, 0.2, None]
+    assert len(judge.asked) == 2 and "Question: Where did Ana buy her bike?" in judge.asked[0]
+    at_half = with_verifier(figures.scored, 0.5)
+    assert (at_half.wrong_accepted, at_half.right_rejected) == (0, 1)
+    assert with_verifier(figures.scored, 0.0).summary() == figures.summary()
+    # between the scores, with the fewest false rejects + false accepts (in percent)
+    assert fit_threshold(figures.scored) == pytest.approx(0.55)
+    assert fit_threshold(figures.scored, ["conv-t"]) == pytest.approx(0.55)
+    assert fit_threshold(figures.scored, ["elsewhere"]) == 0.0
+    assert with_verifier(figures.scored, 0.5, ["elsewhere"]).right == 0
+
+
+def test_the_eval_command_reports_the_verifier_fitted_on_other_conversations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from lifelog.cli import app
+    from lifelog.commands import eval as eval_command
+
+    locomo = tmp_path / "tiny.json"
+    other = json.loads(json.dumps(TINY)) | {"sample_id": "conv-u"}
+    locomo.write_text(json.dumps([TINY, other]), encoding="utf-8")
+    rows = tiny_report()["per_question"]
+    report = {"model": "m", "per_question": [*rows, *({**r, "sample_id": "conv-u"} for r in rows)]}
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps([e.json() for e in label([report], [TINY, other])]))
+    monkeypatch.setattr(eval_command, "_verifier", lambda model: Verifier(Judge()))
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval", "support", str(locomo), str(labels), "--verifier", "judge",
+            "--fit-on", "conv-t", "--threshold", "0.5", "--json", str(out),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    written = json.loads(out.read_text())
+    assert written["checks"]["wrong_accepted"] == 2
+    verified = written["verifier"]
+    assert verified["scored"] == 4 and verified["threshold"] == 0.5
+    assert verified["all"]["wrong_accepted"] == 0 and verified["all"]["right_rejected"] == 2
+    fitted = verified["fitted"]
+    assert fitted["fit_on"] == ["conv-t"] and fitted["reported_on"] == ["conv-u"]
+    assert fitted["threshold"] == pytest.approx(0.55)
+    assert fitted["checks_only"]["wrong_accepted"] == 1
+    assert fitted["with_verifier"]["wrong_accepted"] == 0
+    assert fitted["with_verifier"]["right_rejected"] == 1
+    assert len(written["scored"]) == 6

@@ -306,9 +306,16 @@ def with_verifier(
 
 def fit_threshold(scored: Iterable[Scored], samples: Iterable[str] | None = None) -> float:
     """The threshold with the fewest false rejects plus false accepts (in percent) on
-    ``samples``; the lowest such one."""
+    ``samples``: the lowest such one among 0 and the midpoints between the scores seen
+    there (a threshold on a score would rest on that one draft)."""
     rows = list(scored)
-    chosen = sorted({r.score for r in rows if r.score is not None} | {0.0})
+    wanted = set(samples) if samples is not None else None
+    seen = sorted(
+        {r.score for r in rows if r.score is not None and (wanted is None or r.sample_id in wanted)}
+    )
+    chosen = [0.0] + [(a + b) / 2 for a, b in zip(seen, seen[1:], strict=False)]
+    if seen:
+        chosen.append(min(1.0, seen[-1] + 1e-6))
     best: tuple[float, float] | None = None
     for threshold in chosen:
         figures = with_verifier(rows, threshold, samples)
