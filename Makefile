@@ -81,7 +81,10 @@ bench: setup
 	$(PY) -m lifelog.bench.takeout --size 1G --out docs/benchmarks-takeout.md
 	$(PY) -m lifelog.bench.scale_ingest --out docs/benchmarks-scale-ingest.md
 	$(PY) -m lifelog.bench --out docs/benchmarks.md
-	$(VENV)/bin/lifelog eval redteam --json docs/redteam.json > docs/benchmarks-redteam.md
+	{ printf '## Red team: injected instructions against the answering model (issue 10)\n\nCommand: `lifelog eval redteam --json docs/redteam.json` (`make bench`).\n\n'; \
+		$(VENV)/bin/lifelog eval redteam --json docs/redteam.json; } > docs/benchmarks-redteam.md.new \
+		&& mv docs/benchmarks-redteam.md.new docs/benchmarks-redteam.md
+	$(PY) -m lifelog.bench.report --out docs/benchmarks.md --assemble
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .demo .bench

@@ -287,7 +287,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retrieval-scale", type=float, default=10.0)
     parser.add_argument("--only", action="append", choices=SECTIONS, help="run these sections")
     parser.add_argument("--work", type=Path, default=None, help="scratch directory")
+    parser.add_argument(
+        "--assemble",
+        action="store_true",
+        help="run nothing: rebuild --out from its measured part and docs/benchmarks-*.md",
+    )
     args = parser.parse_args(argv)
+    if args.assemble:
+        if args.out is None or not args.out.exists():
+            parser.error("--assemble needs --out naming an existing benchmarks file")
+        measured = _measured_part(args.out.read_text(), _extras(args.out))
+        args.out.write_text(_assembled(measured, args.out))
+        print(f"wrote {args.out}")
+        return 0
     chosen = args.only or list(SECTIONS)
     print(f"machine: {machine()}")
     sections = [f"Machine: {machine()}  \nDate: {datetime.now(UTC):%Y-%m-%d}"]
@@ -307,13 +319,33 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         header = "# Benchmarks\n\nRegenerate with `make bench`.\n\n"
-        extra = sorted(args.out.parent.glob("benchmarks-*.md"))
-        parts = [header, text]
-        for path in extra:
-            parts.append("\n" + path.read_text())
-        args.out.write_text("".join(parts))
+        args.out.write_text(_assembled(header + text, args.out))
         print(f"wrote {args.out}")
     return 0
+
+
+#: where the sections measured by this module end and the other benchmarks' files begin
+EXTRAS_MARK = "<!-- below: the files docs/benchmarks-*.md, each written by its own benchmark -->"
+
+
+def _extras(out: Path) -> list[Path]:
+    return sorted(out.parent.glob("benchmarks-*.md"))
+
+
+def _assembled(measured: str, out: Path) -> str:
+    parts = [measured.rstrip("\n") + "\n\n" + EXTRAS_MARK + "\n"]
+    parts += ["\n" + path.read_text() for path in _extras(out)]
+    return "".join(parts)
+
+
+def _measured_part(text: str, extras: list[Path]) -> str:
+    """The sections this module measured, out of an assembled file: up to the mark, or
+    (a file written before the mark) up to the first extra file's first line."""
+    if EXTRAS_MARK in text:
+        return text.split(EXTRAS_MARK, 1)[0]
+    heads = [p.read_text().split("\n", 1)[0] for p in extras]
+    cut = min((text.find("\n" + h + "\n") for h in heads if "\n" + h + "\n" in text), default=-1)
+    return text if cut < 0 else text[: cut + 1]
 
 
 if __name__ == "__main__":
