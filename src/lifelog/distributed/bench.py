@@ -278,14 +278,67 @@ def _pin_pid(pid: int, cores: list[int]) -> None:
             pass
 
 
+def parity(tmp: Path, scale: float, shards: int) -> str:
+    """How often several shards give the embedded backend's hits and answers, on the
+    sample life's fact questions. The shards run in this process (the ranking and the
+    merge are those of the cluster, without its transport)."""
+    from ..answer.extractive import extractive_answer
+    from ..retrieval.filters import Filters
+    from .plan import merge_hits
+
+    life = generate(tmp / "parity-life", scale=scale)
+    embedded = Memory.init(tmp / "parity-embedded")
+    embedded.ingest(life.root)
+    units, _ = plan([life.root])
+    placed = place_files([ShardFile(str(u.path), u.size) for u in units], shards)
+    held = []
+    for n in range(shards):
+        shard = Shard("parity", n, str(tmp / f"parity-{shards}"))
+        shard.unlock(wrap_key(shard_key(SECRET, "parity", n), shard.public_key(), n), {})
+        shard.ingest(placed.get(n, []), False, True, False)
+        held.append(shard)
+    top1 = order = answers = 0
+    for fact in life.facts:
+        mine = merge_hits(
+            {
+                n: s.retrieve(fact.question, Filters(), None, 10, "hybrid")
+                for n, s in enumerate(held)
+            },
+            10,
+        )
+        theirs = embedded.retrieve(fact.question, limit=10)
+        top1 += mine[0].item.id == theirs[0].item.id
+        order += [h.item.id for h in mine] == [h.item.id for h in theirs]
+        a, b = extractive_answer(fact.question, mine), extractive_answer(fact.question, theirs)
+        answers += (a.text, [c.item.id for c in a.citations]) == (
+            b.text,
+            [c.item.id for c in b.citations],
+        )
+    sizes = [s.stats().items for s in held]
+    total = len(life.facts)
+    return (
+        f"scale {scale}, {shards} shards holding {sizes} items: top hit the embedded"
+        f" backend's {top1}/{total}, all ten hits in its order {order}/{total}, extractive"
+        f" answer (text and cited items) identical {answers}/{total}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lifelog.distributed.bench")
     parser.add_argument("--lives", type=int, default=2)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--engines", default="ray,dask")
     parser.add_argument("--repeat", type=int, default=3, help="ingests per configuration")
+    parser.add_argument(
+        "--parity", metavar="SCALE:SHARDS", help="only compare hits and answers with N shards"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("LIFELOG_LLM_MODEL", "none")
+    if args.parity:
+        scale, shards = args.parity.split(":")
+        with tempfile.TemporaryDirectory(prefix="llparity-") as name:
+            print(parity(Path(name), float(scale), int(shards)))
+        return 0
     with tempfile.TemporaryDirectory(prefix="llbench-") as name:
         tmp = Path(name)
         data, questions, mb = workload(tmp, args.lives, args.scale)

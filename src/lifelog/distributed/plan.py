@@ -7,7 +7,8 @@ conversation steps (replies, thread strength) see it as they do on one machine. 
 a shard already holds (in its import journal) stays where it is, so importing a folder
 again never puts a file into a second shard; new files go, largest first, to the shard
 holding the fewest bytes (longest-processing-time-first, Graham 1969), so shards fill
-evenly and work on a job ends at about the same time.
+evenly and work on a job ends at about the same time. Each shard reads its files in
+the order they were given, as one machine would.
 
 **Merging.** Each shard answers with its own best hits; they are merged by score, one
 hit per item (an item held twice, from two overlapping exports placed on two shards,
@@ -66,7 +67,10 @@ def place_files(
         target = min(range(shards), key=lambda n: (load[n], n))
         placed[target].append(file.path)
         load[target] += file.size
-    return {n: paths for n, paths in placed.items() if paths}
+    # each shard reads its files in the order given (a folder's walk order), as one
+    # machine would: the order items are stored in breaks ties between equal scores
+    order = {file.path: i for i, file in enumerate(files)}
+    return {n: sorted(paths, key=order.__getitem__) for n, paths in placed.items() if paths}
 
 
 def merge_hits(per_shard: Mapping[int, Sequence[Hit]], limit: int) -> list[Hit]:
