@@ -28,10 +28,12 @@ import pytest
 pytest.importorskip("ray")
 
 from lifelog import Memory  # noqa: E402 - after the skip: Ray is an optional extra
+from lifelog.distributed.keys import owner_secret, shard_key  # noqa: E402
 from lifelog.distributed.localcluster import LocalCluster  # noqa: E402
 from lifelog.distributed.memory import PartialResultWarning, RayMemory, use_ray  # noqa: E402
 from lifelog.retrieval.filters import Filters  # noqa: E402
 from lifelog.samplelife import SampleLife, generate  # noqa: E402
+from lifelog.store.db import Keying, connect  # noqa: E402
 
 PIN = [[0], [1]] if len(os.sched_getaffinity(0)) >= 2 else None
 
@@ -179,27 +181,31 @@ def run_cluster_steps(cluster: LocalCluster, tmp: Path, scale: float) -> dict[st
     # (half a CPU each: room for both), the job completes, nothing lost or twice
     late = _distributed(tmp / "late", cluster.address, shards=2, cpus=0.5)
     late.cluster.infos  # noqa: B018 - connect (and place the shards) before the ingest
-    largest = max(
-        (p for p in (tmp / "life").rglob("*") if p.is_file()), key=lambda p: p.stat().st_size
-    )
+    # the test holds the owner's key, so it can watch shard 0's store fill up
+    memory_id = str(late.backend["id"])
+    secret = owner_secret(raw_key=late.store.keying.raw_key, passphrase=None, memory_id=memory_id)
+    home = Path(late.cluster.infos[0].path)
+    key = shard_key(secret, memory_id, 0)
     done: list[Any] = []
     ingesting = threading.Thread(target=lambda: done.append(late.ingest(tmp / "life")), daemon=True)
     ingesting.start()
-    shard_of_largest = 0  # the largest file goes first, to shard 0
-    home = Path(late.cluster.infos[shard_of_largest].path)
     deadline = time.perf_counter() + 120
-    while _written(home) < 64 * 1024 and ingesting.is_alive():
+    while _committed(home, key) == 0 and ingesting.is_alive():  # killed after a commit
         assert time.perf_counter() < deadline
-        time.sleep(0.05)
-    assert ingesting.is_alive(), f"the ingest ended before a worker could be killed ({largest})"
-    killed = late.cluster.infos[shard_of_largest]
+        time.sleep(0.02)
+    assert ingesting.is_alive(), "the ingest ended before a worker could be killed"
+    figures["committed_before_kill"] = _committed(home, key)
+    killed = late.cluster.infos[0]
     cluster.kill(cluster.name_of(killed.node))
     ingesting.join(300)
     assert done, "the ingest did not complete"
-    moved = late.cluster.infos[shard_of_largest]
+    moved = late.cluster.infos[0]
     assert (moved.node, moved.pid) != (killed.node, killed.pid)  # finished elsewhere
     # items the killed shard had committed, found again by their ids on the retry
     figures["resumed_items"] = done[0].unchanged
+    figures["resumed_files"] = done[0].files_resumed_past
+    assert done[0].unchanged + done[0].files_resumed_past > 0  # the retry found its work
+    assert late.embed_pending() == 0  # and every chunk has its vector
     held = late.item_ids()
     every = [i for ids in held.values() for i in ids]
     assert sorted(set(every)) == expected
@@ -209,8 +215,18 @@ def run_cluster_steps(cluster: LocalCluster, tmp: Path, scale: float) -> dict[st
     return figures
 
 
-def _written(home: Path) -> int:
-    return sum(p.stat().st_size for p in home.glob("lifelog.db*") if p.is_file())
+def _committed(home: Path, key: str) -> int:
+    """Items a shard's store holds, read beside its writer (0 before it has any)."""
+    if not (home / "lifelog.db").exists():
+        return 0
+    try:
+        conn = connect(home / "lifelog.db", keying=Keying(raw_key=key), readonly=True)
+        try:
+            return int(conn.execute("SELECT count(*) FROM items").fetchone()[0])
+        finally:
+            conn.close()
+    except Exception:  # noqa: BLE001 - not made yet, or busy: nothing to see yet
+        return 0
 
 
 def _retrieve_warned(memory: RayMemory, question: str) -> tuple[list[Any], str]:
@@ -220,6 +236,7 @@ def _retrieve_warned(memory: RayMemory, question: str) -> tuple[list[Any], str]:
     return hits, " ".join(str(w.message) for w in caught)
 
 
+@pytest.mark.timeout(600)  # about 1-2 minutes here; more on a loaded machine
 def test_a_loopback_cluster_ingests_answers_fails_over_and_forgets(
     cluster: LocalCluster, tmp_path: Path
 ) -> None:
@@ -228,6 +245,7 @@ def test_a_loopback_cluster_ingests_answers_fails_over_and_forgets(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)
 def test_the_long_form_on_a_larger_sample_life(tmp_path: Path) -> None:
     with LocalCluster(workers=2, worker_cpus=1, pin=PIN) as running:
         figures = run_cluster_steps(running, tmp_path, scale=1.0)
