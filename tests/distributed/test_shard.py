@@ -29,6 +29,7 @@ def test_a_shard_is_an_encrypted_store_with_no_key_on_disk(tmp_path: Path) -> No
     assert shard.held([str(notes / "Miso.md"), str(tmp_path / "other.md")]) == [
         str(notes / "Miso.md")
     ]
+    assert shard.held([str(notes), str(tmp_path / "note")]) == [str(notes)]  # a part of it
     hits = shard.search("Miso cat", Filters(), 5)
     assert [h.item.title for h in hits] == ["Miso"]
     shard.close()

@@ -119,9 +119,9 @@ class Shard:
         found: list[str] = []
         with store.lock:
             for origin, path in origins.items():
-                row = store.conn.execute(
-                    "SELECT 1 FROM files WHERE path = ? OR path LIKE ? LIMIT 1",
-                    (origin, origin.replace("%", r"\%") + "/%"),
+                row = store.conn.execute(  # the file, or a part of it (an archive's member)
+                    "SELECT 1 FROM files WHERE path = ? OR substr(path, 1, ?) = ? LIMIT 1",
+                    (origin, len(origin) + 1, origin + "/"),
                 ).fetchone()
                 if row is not None:
                     found.append(path)
