@@ -45,6 +45,8 @@ from .report import machine
 __all__ = ["main"]
 
 MB = 1e6
+#: the ``items`` columns whose stored bytes are reported
+COLUMNS = ("text", "metadata", "uri", "origin", "people", "participants", "hash", "id", "title")
 #: items forgotten by :func:`bench_forget` (issue 13: 100,000 in under 10 s)
 FORGET_ITEMS = 100_000
 #: CPU seconds of each run of the raw insert and of the store path, in this process
@@ -67,6 +69,8 @@ class Figures:
     db_bytes: int = 0
     #: bytes of ``items.text`` as stored (compressed or not)
     text_stored: int = 0
+    #: bytes of each of the largest ``items`` columns as stored
+    columns: dict[str, int] = field(default_factory=dict)
     forget: dict[str, float] = field(default_factory=dict)
     #: a memory holding the sample life, left by the ingest runs
     kept: Path | None = None
@@ -216,9 +220,12 @@ def bench_forget(work: Path, root: Path, figures: Figures) -> None:
             memory.ingest(root, embed=False)
     with Memory.open(home) as memory:
         conn = memory.store.conn
-        figures.text_stored = int(
-            conn.execute("SELECT sum(length(CAST(text AS BLOB))) FROM items").fetchone()[0]
-        )
+        for column in COLUMNS:
+            figures.columns[column] = int(
+                conn.execute(f"SELECT sum(length(CAST({column} AS BLOB))) FROM items").fetchone()[0]
+                or 0
+            )
+        figures.text_stored = figures.columns["text"]
         (folder,) = conn.execute(
             "SELECT substr(origin, 1, length(?) + 1 + instr(substr(origin, length(?) + 2), '/'))"
             " AS folder FROM items GROUP BY folder ORDER BY count(*) DESC LIMIT 1",
@@ -309,6 +316,9 @@ def markdown(figures: Figures, scale: float, workers: int) -> str:
         lines.append(
             f"Item text: {figures.text_bytes / MB:.1f} MB (UTF-8), stored in"
             f" {figures.text_stored / MB:.1f} MB ({figures.text_stored / figures.text_bytes:.2f}×)."
+            " The `items` columns as stored, MB: "
+            + ", ".join(f"{name} {size / MB:.1f}" for name, size in figures.columns.items())
+            + "."
         )
     if figures.forget:
         f = figures.forget
