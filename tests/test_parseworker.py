@@ -151,3 +151,39 @@ def test_the_writer_is_handed_the_word_index_rows_ready(tmp_path: Path) -> None:
     assert spans[0][0] == 0 and spans[-1][1] == len(rows[0].text)
     assert "strasse" in spans[0][2]
     list(messages)
+
+
+def test_a_worker_that_dies_costs_only_the_unit_it_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unit is reported (its name, the exit code); the other worker reads the rest."""
+    paths = _notes(tmp_path / "notes", 10)
+    monkeypatch.setenv("LIFELOG_TEST_WORKER_DIES_ON", "note004.md")
+    units: list[WorkUnit] = [(str(p), "notes", {}) for p in paths]
+    messages = parse_in_worker(units, workers=2)
+    titles, errors = [], []
+    for index in range(len(units)):
+        try:
+            titles += [r.title for r in unit_records(messages, index) if isinstance(r, ItemRow)]
+        except SourceError as error:
+            errors.append((index, str(error)))
+    assert errors == [(4, "the parsing process died (exit code 3) while reading it")]
+    assert titles == [f"Note {n}" for n in range(10) if n != 4]
+    assert list(messages) == []
+
+
+def test_an_import_goes_on_past_a_worker_that_died(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "notes"
+    _notes(folder, 8)
+    monkeypatch.setenv("LIFELOG_TEST_WORKER_DIES_ON", "note002.md")
+    monkeypatch.setenv("LIFELOG_PARSE_WORKERS", "2")
+    with Memory.init(tmp_path / "m", encryption="none") as memory:
+        report = ingest_paths(memory.store, [folder], parallel=True)
+        assert report.added == 7
+        assert [(s.file, s.reason) for s in report.skipped] == [
+            (str(folder / "note002.md"), "the parsing process died (exit code 3) while reading it")
+        ]
+        done = [p for (p,) in memory.store.conn.execute("SELECT path FROM files")]
+        assert str(folder / "note002.md") not in done and len(done) == 7  # tried again next time

@@ -43,6 +43,9 @@ INBOX_BYTES = int(os.environ.get("LIFELOG_INBOX_BYTES", str(64 << 20)))
 #: the pipe's kernel buffer (Linux F_SETPIPE_SZ; elsewhere the system's default)
 PIPE_BYTES = 1 << 20
 
+#: tests only: a worker exits (code 3) when it takes a unit whose path ends so
+_DIE_ON = os.environ.get("LIFELOG_TEST_WORKER_DIES_ON", "")
+
 # ("batch", unit, [Item | Skip | PartDone, ...]) | ("done", unit, error or None) | ("end", -1, None)
 Message = tuple[str, int, Any]
 #: (path, source name, parts already done: part -> (size, mtime))
@@ -84,6 +87,8 @@ def _run(units: list[WorkUnit], connection: Any, taken: Any) -> None:
         if index >= len(units):
             break
         path, name, done = units[index]
+        if _DIE_ON and path.endswith(_DIE_ON):  # tests: a worker killed while reading
+            os._exit(3)
         batch: list[ItemRow | Skip | PartDone] = []
         chars = 0
         error: str | None = None
