@@ -14,6 +14,8 @@ middle of an ingest: the job completes, nothing lost, nothing twice.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 import warnings
@@ -175,7 +177,16 @@ def run_cluster_steps(cluster: LocalCluster, tmp: Path, scale: float) -> dict[st
     figures["failover_s"] = time.perf_counter() - started
     assert [h.item.id for h in hits] == before and not warned
     assert cluster.name_of(memory.cluster.infos[1].node) != victim
+    asked = memory.ask(questions[1])
     memory.close()
+
+    # a later session, through the CLI: its own actors reopen the shards' stores from
+    # disk with keys derived and sealed again, and answer as before
+    env = {**os.environ, "COLUMNS": "1000", "LIFELOG_LLM_MODEL": "none"}
+    cli = [sys.executable, "-m", "lifelog.cli", "--memory", str(tmp / "two"), "ask"]
+    out = subprocess.run([*cli, questions[1]], capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert asked.found and asked.text in out.stdout, (asked.text, out.stdout[-2000:])
 
     # a worker killed in the middle of an ingest: its shard fails over to the other worker
     # (half a CPU each: room for both), the job completes, nothing lost or twice

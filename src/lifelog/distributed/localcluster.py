@@ -182,18 +182,26 @@ class LocalCluster:
         workers its raylet starts later inherit it): Ray gives a node 30 s to register,
         which a node started on one busy core can miss."""
         cores = self.pin[n % len(self.pin)] if self.pin else None
-        node = self._launch(
-            f"worker-{n}",
-            [
-                f"--address={self.address}",
-                "--node-ip-address=127.0.0.1",
-                f"--num-cpus={self.worker_cpus}",
-                f"--object-store-memory={self.object_store_mb * 2**20}",
-                f"--resources={json.dumps({'lifelog_node_' + str(n): 1})}",
-            ],
-            cores,
-        )
-        self.wait_for(len(self.nodes) - len(self.killed))
+        name = f"worker-{n}"
+        for attempt in range(3):  # a node that missed its 30 s on a busy machine: again
+            node = self._launch(
+                name,
+                [
+                    f"--address={self.address}",
+                    "--node-ip-address=127.0.0.1",
+                    f"--num-cpus={self.worker_cpus}",
+                    f"--object-store-memory={self.object_store_mb * 2**20}",
+                    f"--resources={json.dumps({'lifelog_node_' + str(n): 1})}",
+                ],
+                cores,
+            )
+            try:
+                self.wait_for(len(self.nodes) - len(self.killed))
+                break
+            except RuntimeError:
+                if node.alive or attempt == 2:
+                    raise
+                os.replace(node.log, node.log.with_suffix(f".failed-{attempt}.log"))
         if node.cores:
             _pin_group(node.process.pid, node.cores)
         return node
