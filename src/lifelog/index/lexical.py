@@ -156,7 +156,8 @@ def estimated_docs(store: Store, part: QueryPart, top: int) -> float:
             "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid > ?",
             (key, top - window),
         ).fetchone()[0]
-    docs = float(found) * top / max(1, window)
+    # none in the window: rare, not absent (half a posting's worth of the window, as a guess)
+    docs = (float(found) or 0.5) * top / max(1, window)
     with _DF_LOCK:
         cache = _DF_CACHE.setdefault(store, {})
         if len(cache) > 100_000:
@@ -189,13 +190,11 @@ def planned_bm25(
     chosen: list[QueryPart] = []
     spent = 0.0
     for part in ordered:
-        if docs[part] == 0:
-            continue
         if spent + docs[part] > BUDGET:
             break
         chosen.append(part)
         spent += docs[part]
-    rest = [p for p in ordered if p not in chosen and docs[p] > 0 and not p.prefix]
+    rest = [p for p in ordered if p not in chosen and not p.prefix]
     if chosen:
         found = _bm25(store, " OR ".join(p.match for p in chosen), filters, limit)
     else:
@@ -230,7 +229,7 @@ def _frequent_only(
     """Every term is frequent: chunks holding all of them first (FTS5 intersects by
     seeking, scoring only the rows in all), then the OR over the most recent chunks that
     the budget allows."""
-    words = [p for p in parts if not p.prefix and docs[p] > 0]
+    words = [p for p in parts if not p.prefix]
     found: dict[int, float] = {}
     if len(words) > 1:
         both = " AND ".join(p.match for p in words)
