@@ -33,7 +33,7 @@ DEFAULT_EVIDENCE_TOKENS = 450
 #: the longest excerpt of one item (centred on the sentence that answers)
 DEFAULT_SOURCE_CHARS = 700
 
-_CACHE: dict[tuple[str, int, int], tuple[Any, threading.Lock]] = {}
+_CACHE: dict[tuple[str, int, int, str], tuple[Any, threading.Lock]] = {}
 _CACHE_LOCK = threading.Lock()
 _OVERFLOW = re.compile(r"exceed context window of (\d+)")
 
@@ -58,9 +58,15 @@ def _packaged(name: str | None) -> tuple[packaged.PackagedModel, Path]:
 
 
 def _load(
-    path: Path, n_ctx: int, n_threads: int, package: packaged.PackagedModel | None = None
+    path: Path,
+    n_ctx: int,
+    n_threads: int,
+    package: packaged.PackagedModel | None = None,
+    role: str = "answer",
 ) -> tuple[Any, threading.Lock]:
-    key = (str(path), n_ctx, n_threads)
+    """The model loaded once per process for each ``role``: a role is a context of its
+    own (its own KV cache) over the same weights, mapped from the file once."""
+    key = (str(path), n_ctx, n_threads, role)
     with _CACHE_LOCK:
         if key in _CACHE:
             return _CACHE[key]
@@ -113,6 +119,8 @@ class LlamaLocal:
         self.follows_plan = not bool(settings.extra.get("agent"))
         n_ctx = settings.context_window or DEFAULT_CONTEXT
         self._model, self._lock = _load(self.path, n_ctx, settings.n_threads or 2, chosen)
+        self._package = chosen
+        self._judge: tuple[Any, threading.Lock] | None = None
         self.max_evidence_tokens: int | None = int(
             settings.extra.get("max_evidence_tokens") or DEFAULT_EVIDENCE_TOKENS
         )
@@ -195,8 +203,12 @@ class LlamaLocal:
     ) -> dict[str, float]:
         """The log-probability, over the whole vocabulary, that the reply to ``messages``
         starts with each of ``choices``' first token: a constrained judgement ("yes" or
-        "no") read from one forward pass, no token sampled. The prompt's prefix shared
-        with the previous request is taken from the model's KV cache, as for answers."""
+        "no") read from one forward pass, no token sampled.
+
+        Judgements run in a context of their own over the same weights (mapped once:
+        about 60 MB more for its KV cache), so that the answer prompts' cached prefix
+        and the judgements' stay in the cache both: each request reads only what
+        follows the prefix it shares with the previous one of its kind."""
         import numpy as np
         from llama_cpp import LogitsProcessorList
 
@@ -208,13 +220,18 @@ class LlamaLocal:
             return logits
 
         prepared = _apply_controls(messages, "", "")
-        with self._lock:
+        if self._judge is None:
+            n_ctx = self.settings.context_window or DEFAULT_CONTEXT
+            threads = self.settings.n_threads or 2
+            self._judge = _load(self.path, n_ctx, threads, self._package, role="judge")
+        model, lock = self._judge
+        with lock:
             ids = {
-                choice: self._model.tokenize(choice.encode("utf-8"), add_bos=False)[0]
+                choice: model.tokenize(choice.encode("utf-8"), add_bos=False)[0]
                 for choice in choices
             }
             try:
-                self._model.create_chat_completion(
+                model.create_chat_completion(
                     messages=prepared,
                     max_tokens=1,
                     temperature=0.0,
