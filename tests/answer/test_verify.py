@@ -22,6 +22,7 @@ from lifelog.answer.generate import ask_events
 from lifelog.answer.prompts import Source, render_source
 from lifelog.answer.verify import (
     CHOICES,
+    DEFAULT_THRESHOLD,
     ON_BY_DEFAULT,
     Verifier,
     quote_block,
@@ -150,6 +151,7 @@ def test_only_models_that_score_a_first_token_verify_and_a_setting_turns_it_off(
     assert verifier_for(JudgingLLM([], 0.9)) is not None
     assert verifier_for(JudgingLLM([], 0.9, {"verify": False})) is None
     assert verifier_for(JudgingLLM([], 0.9, {"verify": "off"})) is None
+    assert getattr(verifier_for(JudgingLLM([], 0.9)), "threshold", None) == DEFAULT_THRESHOLD
     tuned = verifier_for(JudgingLLM([], 0.9, {"verify_threshold": 0.5}))
     assert tuned is not None and tuned.threshold == 0.5
 
@@ -168,10 +170,10 @@ def ask(memory: Memory, llm: ScriptedLLM, question: str = "What did Melanie make
 
 
 def test_an_answer_the_verifier_judges_unstated_is_replaced_by_quotes(pottery: Memory) -> None:
-    llm = JudgingLLM(["Clay sculptures [1]."], p_yes=0.3)
+    llm = JudgingLLM(["Clay sculptures [1]."], p_yes=0.1)
     answer = ask(pottery, llm)
     assert answer.mode == "extractive-fallback", answer.notes
-    assert any("do not state this answer" in n and "0.30" in n for n in answer.notes)
+    assert any("do not state this answer" in n and "0.10" in n for n in answer.notes)
     [shown] = llm.judge.seen
     assert "Proposed answer: Clay sculptures" in str(shown[-1]["content"])
 
