@@ -13,6 +13,10 @@ They drive :class:`lifelog.Memory` and the layers below it; nothing below import
   (docs/benchmarks-words.md).
 - ``python -m lifelog.bench.embed`` (:mod:`.embed`): the embedding pipeline against the
   model's own throughput.
+- ``python -m lifelog.bench.scale`` (:mod:`.scale`): search at 100k and 1M chunks beside
+  FTS5, tantivy, LanceDB and chromadb on the same records, of memories built by
+  :mod:`.scale_build` (docs/benchmarks-scale-search.md); ``python -m lifelog.bench.ann``
+  (:mod:`.ann`): the approximate vector indexes against exact search.
 - :mod:`.retrieval`: everything before the LLM, timed; :mod:`.server`: time to first
   streamed token over HTTP against in-process.
 
