@@ -119,7 +119,7 @@ def test_the_index_is_encrypted_at_rest(life: Memory, approximate: ann.AnnIndex)
     life.store.checkpoint()
     serialized = bytes(ann._faiss().serialize_index(approximate.index)[:64])
     fact = planted_facts(COUNT)[0] if planted_facts(COUNT) else None
-    text = life.store.conn.execute("SELECT text FROM items LIMIT 1").fetchone()[0]
+    text = next(life.store.iter_items(limit=1)).text
     folder = life.store.path.parent
     names = sorted(p.name for p in folder.iterdir())
     assert all(n.startswith(("lifelog.db", "key", "memory.json")) for n in names), names
