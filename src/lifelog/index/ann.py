@@ -416,11 +416,14 @@ def forget_missing(store: Store) -> int:
         ann = ann or load_index(store, model)
         if ann is None:
             continue
+        # the chunks left (``compact_vectors`` has just dropped the vectors of the others):
+        # their rowids come from a small index, not from the table of 512-byte vectors
         with store.lock:
             present = np.fromiter(
-                (r[0] for r in store.conn.execute("SELECT chunk_rowid FROM chunk_vectors")),
+                (r[0] for r in store.conn.execute("SELECT rowid FROM chunks")),
                 dtype=np.int64,
             )
+            present.sort()
         with ann.lock:
             gone = ann.remove(np.setdiff1d(ann.ids, present, assume_unique=True))
             if ann.removed_since_save:  # here, or through the delete hook before
