@@ -227,13 +227,17 @@ def _frequent_only(
     top: int,
 ) -> list[tuple[int, float]]:
     """Every term is frequent: chunks holding all of them first (FTS5 intersects by
-    seeking, scoring only the rows in all), then the OR over the most recent chunks that
-    the budget allows."""
+    seeking, scoring only the rows in all), then the OR; each over the most recent chunks
+    that the budget allows (a question of common words only leans to the recent)."""
     words = [p for p in parts if not p.prefix]
     found: dict[int, float] = {}
     if len(words) > 1:
+        # FTS5 scores every chunk holding all of them, at most the rarest one's postings:
+        # past the budget, only the most recent chunks are searched
+        rarest = min(docs[p] for p in words)
+        after = int(top * (1 - BUDGET / rarest)) if rarest > BUDGET else 0
         both = " AND ".join(p.match for p in words)
-        found.update(_bm25(store, both, filters, limit))
+        found.update(_bm25(store, both, filters, limit, after=after))
     if len(found) < limit:
         share = BUDGET / max(1.0, sum(docs[p] for p in parts))
         since = int(top * (1 - share))
