@@ -66,7 +66,8 @@ def test_a_rewrite_that_says_nothing_new_still_answers(life: Memory) -> None:
 
     llm = ScriptedLLM(["not json at all", answer], follows_plan=True)
     result, steps = run(life, "How much did the tent cost?", llm)
-    assert steps == [] and result.found and "120" in result.text
+    assert steps == ["the model proposed no other searches"]
+    assert result.found and "120" in result.text and result.reasoning
 
 
 def test_a_period_question_goes_to_the_timeline(life: Memory) -> None:

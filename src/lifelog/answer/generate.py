@@ -259,6 +259,7 @@ def generate_answer(
                     *notes,
                     f"{llm.name}'s context window ({window} tokens) left no room"
                     " for evidence: extractive answer",
+                    reasoning=reasoning_prefix or None,
                 ),
             )
             return
@@ -277,7 +278,10 @@ def generate_answer(
             yield AskEvent(
                 "answer",
                 answer=_with_notes(
-                    answer, *notes, f"the generative model failed ({error}): extractive answer"
+                    answer,
+                    *notes,
+                    f"the generative model failed ({error}): extractive answer",
+                    reasoning=reasoning_prefix or None,
                 ),
             )
             return
@@ -303,7 +307,10 @@ def generate_answer(
     yield AskEvent(
         "answer",
         answer=_with_notes(
-            answer, *notes, "the evidence did not fit the model's context window: extractive answer"
+            answer,
+            *notes,
+            "the evidence did not fit the model's context window: extractive answer",
+            reasoning=reasoning_prefix or None,
         ),
     )
 

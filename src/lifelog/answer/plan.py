@@ -174,6 +174,8 @@ def run_plan(
                 yield AskEvent("reasoning", reply.reasoning)
             queries = [q for q in _queries(reply.content, question) if q not in asked]
             if not queries:
+                trace.append("the model proposed no other searches")
+                yield AskEvent("step", trace[-1])
                 break
             for text in queries:
                 asked.append(text)
