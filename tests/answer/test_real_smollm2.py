@@ -93,4 +93,5 @@ def test_reasoning_with_the_tiny_model_never_fails_the_question(life: Memory) ->
     )
     answer = events[-1].answer
     assert answer is not None and answer.mode in MODES and answer.found
-    assert answer.reasoning, (answer.mode, answer.notes)  # the agent's steps are kept for --show-reasoning
+    # the agent's steps are kept for --show-reasoning
+    assert answer.reasoning, (answer.mode, answer.notes)
