@@ -51,6 +51,7 @@ __all__ = [
     "each_message",
     "epoch_time",
     "iso_time",
+    "json_lines",
     "open_text",
     "record_uri",
     "truncation_note",
@@ -599,3 +600,41 @@ def each_message(
         yield record
         if isinstance(record, Item) and record.metadata.get("truncated"):
             yield truncation_note(str(path), place)
+
+
+def json_lines(
+    path: Path, limit: int, noun: str = "record"
+) -> Iterator[tuple[int, dict[str, Any]] | Skip]:
+    """Each object of the JSON Lines file at ``path`` (Claude Code sessions, signal-export's
+    ``data.json``) with its line number, or a :class:`Skip` for a line that gives none:
+    longer than ``limit`` (passed over in pieces, never held), not JSON, not an object
+    (``noun`` names a line in the reasons: "message longer than …"). Blank lines are
+    passed over; a read error ends the file with a Skip."""
+    file = str(path)
+    number = 0
+    with open_text(path) as handle:
+        while True:
+            try:
+                raw = handle.readline(limit + 1)
+            except (OSError, ValueError) as error:
+                yield Skip(file, f"line {number + 1}", f"read error: {error}")
+                return
+            if not raw:
+                return
+            number += 1
+            if len(raw) > limit and not raw.endswith("\n"):
+                while (more := handle.readline(limit)) and not more.endswith("\n"):
+                    pass
+                yield Skip(file, f"line {number}", f"{noun} longer than {limit:,} characters")
+                continue
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+            except (ValueError, RecursionError) as error:
+                yield Skip(file, f"line {number}", f"not a JSON {noun}: {error}"[:300])
+                continue
+            if not isinstance(record, dict):
+                yield Skip(file, f"line {number}", "not a JSON object")
+                continue
+            yield number, record

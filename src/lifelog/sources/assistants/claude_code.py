@@ -31,7 +31,6 @@ memory, a line that is not JSON is one ``Skip`` naming it, and texts are cut at
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -40,7 +39,7 @@ from typing import Any
 
 from ...records import Item, Skip
 from ..base import Parsed, Source, clean_text, left_out_skip
-from ..jsonstream import cap_text, iso_time, open_text, record_uri
+from ..jsonstream import cap_text, iso_time, json_lines, record_uri
 
 __all__ = ["ClaudeCodeSource"]
 
@@ -132,37 +131,14 @@ class ClaudeCodeSource(Source):
         file = str(path)
         counts: Counter[str] = Counter()
         project = PurePosixPath(path.parent.name).name
-        number = 0
-        with open_text(path) as handle:
-            while True:
-                try:
-                    raw = handle.readline(MAX_LINE + 1)
-                except (OSError, ValueError) as error:
-                    yield Skip(file, f"line {number + 1}", f"read error: {error}")
-                    break
-                if not raw:
-                    break
-                number += 1
-                if len(raw) > MAX_LINE and not raw.endswith("\n"):
-                    while (more := handle.readline(MAX_LINE)) and not more.endswith("\n"):
-                        pass
-                    yield Skip(
-                        file, f"line {number}", f"record longer than {MAX_LINE:,} characters"
-                    )
-                    continue
-                if not raw.strip():
-                    continue
-                try:
-                    record = json.loads(raw)
-                except (ValueError, RecursionError) as error:
-                    yield Skip(file, f"line {number}", f"not a JSON record: {error}"[:300])
-                    continue
-                if not isinstance(record, dict):
-                    yield Skip(file, f"line {number}", "not a JSON object")
-                    continue
-                found = self._record(path, record, number, project, counts)
-                if found is not None:
-                    yield found
+        for found in json_lines(path, MAX_LINE):
+            if isinstance(found, Skip):
+                yield found
+                continue
+            number, record = found
+            parsed = self._record(path, record, number, project, counts)
+            if parsed is not None:
+                yield parsed
         left = [(count, what) for what, count in sorted(counts.items())]
         if left:
             yield left_out_skip(file, "tool noise", left)

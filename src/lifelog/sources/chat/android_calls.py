@@ -19,7 +19,6 @@ its ``_id``; a database damaged half-way keeps every call before the damage.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +37,7 @@ from ..sqlitecopy import (
     table_columns,
     text_value,
 )
+from .android_sms import phone_key
 
 __all__ = ["AndroidCallsSource"]
 
@@ -54,14 +54,6 @@ _CALL_TYPES = {
 }
 _WANTED = ("_id", "number", "date", "duration", "type", "name", "geocoded_location", "countryiso")
 _NEEDED = {"number", "date", "duration", "type"}
-_PHONE = re.compile(r"[+\d\s().\-/]+")
-
-
-def _number(address: str) -> str:
-    address = address.strip()
-    if _PHONE.fullmatch(address):
-        return re.sub(r"[^\d+]", "", address) or address
-    return address.lower()
 
 
 class AndroidCallsSource(Source):
@@ -140,14 +132,14 @@ class AndroidCallsSource(Source):
                 metadata[field] = clean_text(text_value(value)).strip()[:200]
         return Item(
             source=self.name,
-            key=f"call/{_number(address)}/{int_value(date)}/{code}",
+            key=f"call/{phone_key(address)}/{int_value(date)}/{code}",
             kind="event",
             text=text,
             timestamp=when,
             author=None,
             participants=(other, "Me"),
             title=f"Call with {other}",
-            thread=f"sms:{_number(address)}",
+            thread=f"sms:{phone_key(address)}",
             uri=record_uri(path, where),
             locator=where,
             metadata=metadata,

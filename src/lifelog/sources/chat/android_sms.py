@@ -41,7 +41,7 @@ from ..sqlitecopy import (
     text_value,
 )
 
-__all__ = ["AndroidSmsSource"]
+__all__ = ["AndroidSmsSource", "phone_key"]
 
 #: messages read from one database at most
 MAX_ROWS = 5_000_000
@@ -54,7 +54,10 @@ _PHONE = re.compile(r"[+\d\s().\-/]+")
 _OWN = "insert-address-token"
 
 
-def _number(address: str) -> str:
+def phone_key(address: str) -> str:
+    """A number as threads and keys spell it: digits and ``+`` only ("+351 912-345 678" is
+    "+351912345678"); an address that is not a number (a name, an email) in lower case.
+    The call log threads its calls with the same number's texts through it."""
     address = address.strip()
     if _PHONE.fullmatch(address):
         return re.sub(r"[^\d+]", "", address) or address
@@ -108,7 +111,7 @@ class AndroidSmsSource(Source):
         if not address:
             return Skip(str(path), where, "sms without an address")
         when = epoch_time(date, 1000.0 if int_value(date) > 1e11 else 1.0)
-        number = _number(address)
+        number = phone_key(address)
         code = int_value(kind) or 1
         sent = code in _SENT
         metadata: dict[str, Any] = {
@@ -203,7 +206,7 @@ class AndroidSmsSource(Source):
         if text_value(subject).strip():
             metadata["subject"] = clean_text(text_value(subject))[:500]
         text = "\n".join(texts) or " ".join(f"[attachment: {a}]" for a in attachments)
-        numbers = sorted({_number(a) for a in others}) or ["unknown"]
+        numbers = sorted({phone_key(a) for a in others}) or ["unknown"]
         key = (
             f"mms/{text_value(m_id)}"
             if text_value(m_id)

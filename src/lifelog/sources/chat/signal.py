@@ -18,7 +18,6 @@ not JSON, or a message without a date, is one ``Skip``; texts are cut at ``MAX_T
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -28,7 +27,7 @@ from typing import Any
 
 from ...records import Item, Skip
 from ..base import Parsed, Source, clean_text
-from ..jsonstream import cap_text, iso_time, open_text, record_uri
+from ..jsonstream import cap_text, iso_time, json_lines, open_text, record_uri
 
 __all__ = ["SignalSource"]
 
@@ -69,35 +68,13 @@ class SignalSource(Source):
     # -- data.json --------------------------------------------------------------------
 
     def _json_lines(self, path: Path) -> Iterator[Parsed]:
-        file = str(path)
         chat = _chat_name(path)
         ranks: Counter[str] = Counter()
-        number = 0
-        with open_text(path) as handle:
-            while True:
-                try:
-                    raw = handle.readline(MAX_LINE + 1)
-                except (OSError, ValueError) as error:
-                    yield Skip(file, f"line {number + 1}", f"read error: {error}")
-                    break
-                if not raw:
-                    break
-                number += 1
-                if len(raw) > MAX_LINE and not raw.endswith("\n"):
-                    while (more := handle.readline(MAX_LINE)) and not more.endswith("\n"):
-                        pass
-                    yield Skip(file, f"line {number}", f"message longer than {MAX_LINE:,} chars")
-                    continue
-                if not raw.strip():
-                    continue
-                try:
-                    record = json.loads(raw)
-                except (ValueError, RecursionError) as error:
-                    yield Skip(file, f"line {number}", f"not a JSON message: {error}"[:300])
-                    continue
-                if not isinstance(record, dict):
-                    yield Skip(file, f"line {number}", "not a JSON object")
-                    continue
+        for found in json_lines(path, MAX_LINE, "message"):
+            if isinstance(found, Skip):
+                yield found
+            else:
+                number, record = found
                 yield self._json_message(path, chat, record, number, ranks)
 
     def _json_message(
