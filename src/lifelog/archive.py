@@ -58,6 +58,7 @@ __all__ = [
     "Member",
     "archive_kind",
     "check_zip_member",
+    "env_limit",
     "is_archive_name",
     "member_uri",
     "open_archive",
@@ -67,7 +68,8 @@ __all__ = [
 ]
 
 
-def _setting(name: str, default: int) -> int:
+def env_limit(name: str, default: int) -> int:
+    """A positive whole number from the environment variable ``name``, else ``default``."""
     try:
         value = int(os.environ.get(name, ""))
     except ValueError:
@@ -78,14 +80,14 @@ def _setting(name: str, default: int) -> int:
 #: a single member read from a zip by the chat/document sources (their default cap)
 ZIP_MEMBER_BYTES = 500 * 1024 * 1024
 #: a member streamed out of a generic archive may not be larger than this, uncompressed
-MAX_MEMBER_BYTES = _setting("LIFELOG_ARCHIVE_MAX_MEMBER", 64 * 1024**3)
+MAX_MEMBER_BYTES = env_limit("LIFELOG_ARCHIVE_MAX_MEMBER", 64 * 1024**3)
 #: everything read out of one archive together may not be larger than this
-MAX_TOTAL_BYTES = _setting("LIFELOG_ARCHIVE_MAX_TOTAL", 512 * 1024**3)
+MAX_TOTAL_BYTES = env_limit("LIFELOG_ARCHIVE_MAX_TOTAL", 512 * 1024**3)
 #: uncompressed/compressed above this (for members over ``RATIO_FLOOR``) looks like a bomb
 MAX_RATIO = 200
 RATIO_FLOOR = 10 * 1024 * 1024
 #: zip entries / central directory bytes accepted (zipfile keeps the directory in memory)
-MAX_MEMBERS = _setting("LIFELOG_ARCHIVE_MAX_MEMBERS", 500_000)
+MAX_MEMBERS = env_limit("LIFELOG_ARCHIVE_MAX_MEMBERS", 500_000)
 MAX_DIRECTORY_BYTES = 256 * 1024 * 1024
 #: a tar long-name or pax header larger than this is refused before it is read
 MAX_HEADER_BYTES = 1024 * 1024

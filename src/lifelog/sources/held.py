@@ -36,6 +36,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from ..archive import env_limit
 from ..records import Item, Skip
 from .base import Parsed
 from .sqlitecopy import SQLITE_MAGIC
@@ -50,16 +51,8 @@ __all__ = [
 ]
 
 
-def _setting(name: str, default: int) -> int:
-    try:
-        value = int(os.environ.get(name, ""))
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
-
 #: the largest member copied into memory to be read as a file
-MAX_HELD_BYTES = _setting("LIFELOG_ARCHIVE_MAX_HELD", 128 * 1024 * 1024)
+MAX_HELD_BYTES = env_limit("LIFELOG_ARCHIVE_MAX_HELD", 128 * 1024 * 1024)
 _COPY_BUFFER = 1 << 20
 #: the links being read now -> their member's path in the archive
 _HELD: dict[str, PurePosixPath] = {}
