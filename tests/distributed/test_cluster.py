@@ -141,6 +141,14 @@ def run_cluster_steps(cluster: LocalCluster, tmp: Path, scale: float) -> dict[st
     assert memory.forget([quince[0].item.id]) == 2
     assert memory.search("quince jam") == []
 
+    # two-phase retrieval: with the same items (the mail forgotten on both sides too),
+    # two shards give the embedded backend's hits in its order
+    assert embedded.forget([quince[0].item.id]) == 1
+    for question in questions:
+        assert [h.item.id for h in memory.retrieve(question)] == [
+            h.item.id for h in embedded.retrieve(question)
+        ], question
+
     # a shard's worker killed during a search: the shard cannot answer (no other worker
     # has room for it), so the result is partial and says so
     question = questions[0]

@@ -278,12 +278,15 @@ def _pin_pid(pid: int, cores: list[int]) -> None:
             pass
 
 
-def parity(tmp: Path, scale: float, shards: int) -> str:
+def parity(tmp: Path, scale: float, shards: int, merged: bool = False) -> str:
     """How often several shards give the embedded backend's hits and answers, on the
     sample life's fact questions. The shards run in this process (the ranking and the
-    merge are those of the cluster, without its transport)."""
+    merge are those of the cluster, without its transport): two-phase retrieval
+    (:mod:`lifelog.distributed.corpus`), or with ``merged`` each shard's own ranking
+    merged by score (before two-phase retrieval, kept to measure the difference)."""
     from ..answer.extractive import extractive_answer
     from ..retrieval.filters import Filters
+    from .corpus import retrieve_sharded
     from .plan import merge_hits
 
     life = generate(tmp / "parity-life", scale=scale)
@@ -298,14 +301,23 @@ def parity(tmp: Path, scale: float, shards: int) -> str:
         shard.ingest(placed.get(n, []), False, True, False)
         held.append(shard)
     top1 = order = answers = 0
+    embedder = embedded.embedder()
+
+    def ask(method: str, *args: Any, shards: list[int] | None = None) -> dict[int, Any]:
+        wanted = range(len(held)) if shards is None else shards
+        return {n: getattr(held[n], method)(*args) for n in wanted}
+
     for fact in life.facts:
-        mine = merge_hits(
-            {
-                n: s.retrieve(fact.question, Filters(), None, 10, "hybrid")
-                for n, s in enumerate(held)
-            },
-            10,
-        )
+        if merged:
+            mine = merge_hits(
+                {
+                    n: s.retrieve(fact.question, Filters(), None, 10, "hybrid")
+                    for n, s in enumerate(held)
+                },
+                10,
+            )
+        else:
+            mine = retrieve_sharded(ask, embedder, fact.question, limit=10)
         theirs = embedded.retrieve(fact.question, limit=10)
         top1 += mine[0].item.id == theirs[0].item.id
         order += [h.item.id for h in mine] == [h.item.id for h in theirs]
@@ -332,12 +344,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--parity", metavar="SCALE:SHARDS", help="only compare hits and answers with N shards"
     )
+    parser.add_argument(
+        "--merged",
+        action="store_true",
+        help="with --parity: each shard ranks alone, hits merged by score (the old way)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("LIFELOG_LLM_MODEL", "none")
     if args.parity:
         scale, shards = args.parity.split(":")
         with tempfile.TemporaryDirectory(prefix="llparity-") as name:
-            print(parity(Path(name), float(scale), int(shards)))
+            print(parity(Path(name), float(scale), int(shards), args.merged))
         return 0
     with tempfile.TemporaryDirectory(prefix="llbench-") as name:
         tmp = Path(name)

@@ -168,11 +168,16 @@ class Cluster:
                     reasons.append(str(error))
         return results, Partial(self.settings.shards, tuple(missing), tuple(reasons))
 
-    def ask(self, method: str, *args: Any) -> tuple[dict[int, Any], Partial]:
-        """A read on every shard, within the query deadline; failed shards left out."""
+    def ask(
+        self, method: str, *args: Any, shards: Sequence[int] | None = None
+    ) -> tuple[dict[int, Any], Partial]:
+        """A read on every shard (or ``shards``), within the query deadline; failed
+        shards left out."""
         timeout = self.settings.query_timeout
         return self.fan(
-            lambda n: self.call(n, method, *args, retry=False, timeout=timeout), retry=False
+            lambda n: self.call(n, method, *args, retry=False, timeout=timeout),
+            retry=False,
+            shards=shards,
         )
 
     def tell(self, method: str, *args: Any, shards: Sequence[int] | None = None) -> dict[int, Any]:

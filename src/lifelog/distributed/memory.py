@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import load_config, save_config
-from ..errors import NotFoundError, UserError
+from ..errors import LifelogError, NotFoundError, UserError
 from ..ingest import IngestReport, Progress, plan
 from ..memory import Memory, Stats
 from ..records import Answer, Hit, Item, mend_text
@@ -99,6 +99,8 @@ class RayMemory(Memory):
         self.last_partial = Partial(int(backend.get("shards", 2)))
         #: while an answer is made: every shard that missed one of its searches
         self._missed: dict[int, str] | None = None
+        #: while a retrieval runs: every shard that missed one of its phases
+        self._query_missing: dict[int, str] | None = None
 
     @property
     def cluster(self) -> Cluster:
@@ -270,8 +272,42 @@ class RayMemory(Memory):
         limit: int = 10,
         mode: str = "hybrid",
     ) -> list[Hit]:
-        found = self._read("retrieve", question, filters or Filters(), now, limit, mode)
-        return merge_hits(found, limit)
+        """Two-phase retrieval over the shards (:mod:`lifelog.distributed.corpus`): the
+        same ranking as one machine's, with the whole memory's statistics."""
+        from .corpus import retrieve_sharded
+
+        try:
+            embedder = self.embedder() if mode != "lexical" else None
+        except LifelogError:
+            embedder = None  # as on one machine: words only, rather than failing
+        missing: dict[int, str] = {}
+        self._query_missing = missing
+        try:
+            hits = retrieve_sharded(
+                self._ask, embedder, question, filters=filters, now=now, limit=limit, mode=mode
+            )
+        except ValueError as error:
+            raise UserError(str(error)) from None
+        finally:
+            self._query_missing = None
+        # a shard that missed any phase is told once, as for every read
+        shards = int(self.backend.get("shards", 2))
+        self.last_partial = Partial(shards, tuple(sorted(missing)), tuple(missing.values()))
+        if self._missed is not None:
+            for n, reason in missing.items():
+                self._missed.setdefault(n, reason)
+        elif missing:
+            warnings.warn(self.last_partial.notice(), PartialResultWarning, stacklevel=2)
+        return hits
+
+    def _ask(self, method: str, *args: Any, shards: Sequence[int] | None = None) -> dict[int, Any]:
+        """A read for two-phase retrieval, of every shard or of the ones that hold the
+        chunks; a shard that does not answer is recorded for the query's notice."""
+        results, partial = self.cluster.ask(method, *args, shards=shards)
+        if self._query_missing is not None:
+            for n, reason in zip(partial.missing, partial.reasons, strict=False):
+                self._query_missing.setdefault(n, reason)
+        return results
 
     def timeline(
         self, filters: Filters | None = None, *, limit: int = 100, offset: int = 0

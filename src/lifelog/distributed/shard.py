@@ -23,12 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from ..config import DB_NAME, MemoryConfig, load_config, save_config
+from ..index.lexical import QueryPart
 from ..ingest import IngestReport, file_origin
 from ..memory import Memory, Stats
 from ..records import Hit, Item
 from ..retrieval.filters import Filters
 from ..store import Store, keys
 from ..store.db import Cipher, Keying
+from . import scoring
 from .keys import Unwrapper, WrappedKey
 
 __all__ = ["Shard", "ShardInfo", "ShardLocked", "shard_home"]
@@ -155,6 +157,31 @@ class Shard:
         self, question: str, filters: Filters, now: datetime | None, limit: int, mode: str
     ) -> list[Hit]:
         return self.memory.retrieve(question, filters=filters, now=now, limit=limit, mode=mode)
+
+    # two-phase retrieval (lifelog.distributed.corpus; the work: lifelog.distributed.scoring)
+
+    def statistics(
+        self, parts: list[QueryPart], known: dict[int, int], model: str | None
+    ) -> scoring.Statistics:
+        return scoring.statistics(self.memory, parts, known.get(self.shard, -1), model)
+
+    def lexical(self, *args: Any) -> list[scoring.Scored]:
+        return scoring.lexical(self.memory, *args)
+
+    def vector(self, *args: Any) -> Any:
+        return scoring.vector(self.memory, *args)
+
+    def candidates(self, rowids: list[int]) -> Any:
+        return scoring.candidates(self.memory, rowids)
+
+    def neighbours(self, wanted: list[Any], count: int) -> Any:
+        return scoring.neighbours(self.memory, wanted, count)
+
+    def allowed(self, filters: Filters, rowids: list[int]) -> set[int]:
+        return scoring.allowed(self.memory, filters, rowids)
+
+    def hits(self, ranked: list[Any], plan: Any, limit: int) -> list[Hit]:
+        return scoring.hits(self.memory, ranked, plan, limit)
 
     def search(self, query: str, filters: Filters, limit: int) -> list[Hit]:
         return self.memory.search(query, filters, limit=limit)

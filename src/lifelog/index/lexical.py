@@ -22,20 +22,29 @@ from dataclasses import dataclass
 
 from ..retrieval.filters import Filters
 from ..store import Store
+from .bm25 import WEIGHTS, collection, idf
+from .sentences import stem
 from .text import content_terms
 
 __all__ = [
     "LexicalMatch",
     "QueryPart",
+    "Tie",
     "bm25_chunks",
+    "choose_parts",
+    "chunk_keys",
+    "fts_match",
     "fts_query",
+    "holding",
+    "lexical_ranking",
     "parse_or",
     "planned_bm25",
     "search_chunks",
+    "with_rest",
 ]
 
-#: weights of the body, title and people columns
-WEIGHTS = (1.0, 0.6, 0.4)
+#: rows fetched past a limit, so that every score tied with the limit's is seen
+TIE_MARGIN = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +67,58 @@ def bm25_chunks(store: Store, match: str, filters: Filters, limit: int) -> list[
     return planned_bm25(store, parts, filters, limit)
 
 
+def fts_match(terms: Sequence[str], stems: bool = True) -> str:
+    """An FTS5 query OR-ing ``terms`` (and, with ``stems``, each term's stem as a prefix)."""
+    parts: list[str] = []
+    for term in terms[:32]:
+        parts.append('"' + term.replace('"', '""') + '"')
+        root = stem(term)
+        if stems and len(root) >= (3 if root != term else 4) and not term.isdigit():
+            parts.append('"' + root.replace('"', '""') + '"*')
+    return " OR ".join(dict.fromkeys(parts))
+
+
+def lexical_ranking(
+    store: Store, terms: Sequence[str], filters: Filters, limit: int, *, stems: bool = True
+) -> list[tuple[int, float]]:
+    """BM25 (FTS5 ``bm25()``, body > title > people) over chunks: (rowid, score), best first."""
+    if not terms:
+        return []
+    return bm25_chunks(store, fts_match(terms, stems), filters, limit)
+
+
+#: the order of equal scores: the item's time (undated last), its id, the chunk's ordinal
+Tie = tuple[float, str, int]
+
+
+def chunk_keys(store: Store, rowids: Sequence[int]) -> dict[int, Tie]:
+    """Each chunk's :data:`Tie`: the order of equal scores on every backend, older first
+    (a rowid depends on the order of ingestion and on the shard that holds the chunk;
+    the item id, a digest of its content, settles equal times)."""
+    found: dict[int, Tie] = {}
+    for start in range(0, len(rowids), 500):
+        part = list(rowids[start : start + 500])
+        marks = ",".join("?" * len(part))
+        with store.lock:
+            rows = store.conn.execute(
+                "SELECT c.rowid, i.ts, i.id, c.ordinal FROM chunks c JOIN items i"
+                f" ON i.rowid = c.item_rowid WHERE c.rowid IN ({marks})",
+                part,
+            ).fetchall()
+        for rowid, ts, item_id, ordinal in rows:
+            found[int(rowid)] = (math.inf if ts is None else float(ts), str(item_id), int(ordinal))
+    return found
+
+
+def best_of(
+    store: Store, found: Sequence[tuple[int, float]], limit: int
+) -> list[tuple[int, float]]:
+    """The ``limit`` best of ``found``, equal scores in :func:`chunk_keys` order."""
+    keys = chunk_keys(store, [rowid for rowid, _ in found])
+    ordered = sorted(found, key=lambda pair: (-pair[1], keys.get(pair[0], (math.inf, "", pair[0]))))
+    return ordered[:limit]
+
+
 _PART = re.compile(r'"((?:[^"]|"")*)"(\*?)')
 
 
@@ -77,7 +138,20 @@ def _bm25(
     store: Store, match: str, filters: Filters, limit: int, *, after: int = 0
 ) -> list[tuple[int, float]]:
     """Chunks matching the FTS5 query ``match`` within ``filters`` (and with a rowid past
-    ``after``): (rowid, score), best first."""
+    ``after``): the ``limit`` best (rowid, score), equal scores in :func:`chunk_keys`
+    order (FTS5's own order of equal scores is its rowids'): read deeper until every
+    score equal to the limit's is in hand."""
+    size = limit + TIE_MARGIN
+    while True:
+        found = _fts_bm25(store, match, filters, size, after=after)
+        if len(found) < size or found[-1][1] != found[limit - 1][1]:
+            return best_of(store, found, limit)
+        size *= 4
+
+
+def _fts_bm25(
+    store: Store, match: str, filters: Filters, limit: int, *, after: int = 0
+) -> list[tuple[int, float]]:
     weights = ", ".join(str(w) for w in WEIGHTS)
     since = " AND rowid > ?" if after else ""
     if filters.empty:
@@ -166,10 +240,58 @@ def estimated_docs(store: Store, part: QueryPart, top: int) -> float:
     return docs
 
 
-def _idf(docs: float, total: int) -> float:
-    """FTS5's bm25 idf (``sqlite/ext/fts5/fts5_aux.c``): log((N - n + 0.5) / (n + 0.5)),
-    at least 1e-6."""
-    return max(1e-6, math.log((total - docs + 0.5) / (docs + 0.5)))
+def choose_parts(
+    parts: Sequence[QueryPart], docs: dict[QueryPart, float], size: int
+) -> tuple[list[QueryPart], list[QueryPart]] | None:
+    """The plan: the parts scored with bm25 (rarest first, while their estimated
+    postings fit the budget) and the frequent words that only add their idf to what
+    those found; ``None`` when every part is frequent. Pure, so that a sharded memory's
+    owner plans from its shards' summed counts exactly as one machine does."""
+    ordered = sorted(parts, key=lambda p: (docs[p], p.prefix, p.text))
+    chosen: list[QueryPart] = []
+    spent = 0.0
+    for part in ordered:
+        if spent + docs[part] > BUDGET:
+            break
+        chosen.append(part)
+        spent += docs[part]
+    if not chosen:
+        return None
+    return chosen, [p for p in ordered if p not in chosen and not p.prefix]
+
+
+def holding(
+    store: Store, rowids: Sequence[int], parts: Sequence[QueryPart]
+) -> dict[int, list[int]]:
+    """For each of ``rowids`` that holds any of ``parts``: the indices of those parts."""
+    held: dict[int, list[int]] = {}
+    ids = json.dumps(list(rowids))
+    for index, part in enumerate(parts):
+        with store.lock:
+            rows = store.conn.execute(
+                "SELECT f.rowid FROM json_each(?) j CROSS JOIN chunks_fts f"
+                " WHERE f.rowid = j.value AND chunks_fts MATCH ?",
+                (ids, part.match),
+            ).fetchall()
+        for (rowid,) in rows:
+            held.setdefault(int(rowid), []).append(index)
+    return held
+
+
+def with_rest(
+    found: Sequence[tuple[int, float]],
+    held: dict[int, list[int]],
+    weights: Sequence[float],
+) -> list[tuple[int, float]]:
+    """``found`` with each frequent part's idf (``weights``) added to the rows that hold
+    it, part by part; best first, equal scores in the order ``found`` has them."""
+    scores = dict(found)
+    order = {rowid: rank for rank, (rowid, _) in enumerate(found)}
+    for index, weight in enumerate(weights):
+        for rowid in scores:
+            if index in held.get(rowid, ()):
+                scores[rowid] += weight
+    return sorted(scores.items(), key=lambda pair: (-pair[1], order[pair[0]]))
 
 
 def planned_bm25(
@@ -182,40 +304,21 @@ def planned_bm25(
     parts = list(dict.fromkeys(parts))
     if not parts:
         return []
-    top = _top(store)
-    if top <= BUDGET:
+    size = collection(store).rows
+    if size <= BUDGET:
         return _bm25(store, " OR ".join(p.match for p in parts), filters, limit)
+    top = _top(store)
     docs = {p: estimated_docs(store, p, top) for p in parts}
-    ordered = sorted(parts, key=lambda p: (docs[p], p.prefix, p.text))
-    chosen: list[QueryPart] = []
-    spent = 0.0
-    for part in ordered:
-        if spent + docs[part] > BUDGET:
-            break
-        chosen.append(part)
-        spent += docs[part]
-    rest = [p for p in ordered if p not in chosen and not p.prefix]
-    if chosen:
-        found = _bm25(store, " OR ".join(p.match for p in chosen), filters, limit)
-    else:
-        found = _frequent_only(store, ordered, docs, filters, limit, top)
-        rest = []
+    plan = choose_parts(parts, docs, size)
+    if plan is None:
+        ordered = sorted(parts, key=lambda p: (docs[p], p.prefix, p.text))
+        return _frequent_only(store, ordered, docs, filters, limit, top)
+    chosen, rest = plan
+    found = _bm25(store, " OR ".join(p.match for p in chosen), filters, limit)
     if not found or not rest:
         return found
-    # the frequent terms: their idf, to each candidate that holds them
-    scores = dict(found)
-    ids = json.dumps([rowid for rowid, _ in found])
-    for part in rest:
-        weight = _idf(docs[part], top)
-        with store.lock:
-            holding = store.conn.execute(
-                "SELECT f.rowid FROM json_each(?) j CROSS JOIN chunks_fts f"
-                " WHERE f.rowid = j.value AND chunks_fts MATCH ?",
-                (ids, part.match),
-            ).fetchall()
-        for (rowid,) in holding:
-            scores[int(rowid)] += weight
-    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+    held = holding(store, [rowid for rowid, _ in found], rest)
+    return with_rest(found, held, [idf(docs[p], size) for p in rest])
 
 
 def _frequent_only(
@@ -244,7 +347,7 @@ def _frequent_only(
         match = " OR ".join(p.match for p in parts)
         for rowid, score in _bm25(store, match, filters, limit, after=since):
             found.setdefault(rowid, score)
-    return sorted(found.items(), key=lambda pair: (-pair[1], pair[0]))[:limit]
+    return best_of(store, list(found.items()), limit)
 
 
 def search_chunks(

@@ -51,7 +51,10 @@ __all__ = [
     "drop_vectors",
     "embed_pending",
     "embedding_text",
+    "Shared",
     "search_vectors",
+    "shared_component",
+    "vector_gram",
     "vector_status",
     "without_component",
 ]
@@ -140,10 +143,51 @@ def common_component(vectors: NDArray[np.float32]) -> NDArray[np.float32] | None
     if len(vectors) < COMMON_MIN:
         return None
     step = max(1, len(vectors) // COMMON_SAMPLE)
-    sample = np.asarray(vectors[::step], dtype=np.float32)
-    gram = (sample.T @ sample).astype(np.float64)
+    return component_of(gram_of(vectors[::step]))
+
+
+def gram_of(rows: NDArray[np.float32]) -> NDArray[np.float64]:
+    """``rowsᵀ rows`` in float64: each product of two float32 values is exact, so the
+    grams of a memory's shards add up to the memory's own but for rounding far below
+    float32's (the owner of a sharded memory sums them: :class:`Shared`)."""
+    sample = np.asarray(rows, dtype=np.float64)
+    gram: NDArray[np.float64] = sample.T @ sample
+    return gram
+
+
+def component_of(gram: NDArray[np.float64]) -> NDArray[np.float32]:
+    """The first eigenvector of a gram matrix, as float32."""
     _values, directions = np.linalg.eigh(gram)  # ascending eigenvalues
     return np.ascontiguousarray(directions[:, -1], dtype=np.float32)
+
+
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """A sharded memory's common component (None: too few vectors for one), computed by
+    the owner from every shard's :func:`vector_gram`, so that each shard's cosines are
+    the whole memory's. Exact while the memory holds fewer than twice
+    :data:`COMMON_SAMPLE` vectors (one machine then reads them all); past that one
+    machine samples every k-th row, which no shard can reproduce."""
+
+    common: NDArray[np.float32] | None
+
+
+def vector_gram(store: Store, model: str) -> tuple[int, NDArray[np.float64] | None]:
+    """This store's vectors of ``model``: how many, and their :func:`gram_of`."""
+    matrix = _matrix(store, model)
+    if matrix is None or len(matrix.rowids) == 0:
+        return 0, None
+    rows = _raw_rows(store, model)
+    return len(rows), gram_of(rows)
+
+
+def shared_component(parts: list[tuple[int, NDArray[np.float64] | None]]) -> Shared:
+    """The owner's :class:`Shared` from each shard's :func:`vector_gram`."""
+    total = sum(count for count, _ in parts)
+    grams = [gram for _, gram in parts if gram is not None]
+    if total < COMMON_MIN or not grams:
+        return Shared(None)
+    return Shared(component_of(np.sum(grams, axis=0)))
 
 
 def without_component(
@@ -184,6 +228,53 @@ def _version(store: Store) -> int:
         return int(
             store.conn.execute("SELECT version FROM vector_state WHERE id = 1").fetchone()[0]
         )
+
+
+def _raw_rows(store: Store, model: str) -> NDArray[np.float32]:
+    """``model``'s stored vectors as float32, in rowid order (none: an empty matrix)."""
+    with store.lock:
+        row = store.conn.execute(
+            "SELECT id, dims FROM vector_models WHERE name = ?", (model,)
+        ).fetchone()
+        if row is None:
+            return np.zeros((0, 0), dtype=np.float32)
+        rows = store.conn.execute(
+            "SELECT vector FROM chunk_vectors WHERE model_id = ? ORDER BY chunk_rowid", (row[0],)
+        ).fetchall()
+    blob = b"".join(r[0] for r in rows)
+    flat = np.frombuffer(blob, dtype=STORED_DTYPE).reshape(len(rows), int(row[1]))
+    return np.array(flat, dtype=np.float32, order="C")
+
+
+def _shared_matrix(store: Store, model: str, shared: Shared) -> _Matrix | None:
+    """The matrix with the owner's common component taken out instead of this store's."""
+    local = _matrix(store, model)
+    if local is None:
+        return None
+    key = f"{model}\0shared"
+    with _CACHE_LOCK:
+        cached = _CACHES.setdefault(store, {}).get(key)
+    same = (
+        cached is not None
+        and cached.version == local.version
+        and (
+            (cached.common is None and shared.common is None)
+            or (
+                cached.common is not None
+                and shared.common is not None
+                and np.array_equal(cached.common, shared.common)
+            )
+        )
+    )
+    if cached is not None and same:
+        return cached
+    vectors = _raw_rows(store, model)
+    if shared.common is not None and len(vectors):
+        _remove_component(vectors, shared.common)
+    matrix = _Matrix(local.version, local.rowids, vectors, shared.common)
+    with _CACHE_LOCK:
+        _CACHES.setdefault(store, {})[key] = matrix
+    return matrix
 
 
 def _matrix(store: Store, model: str) -> _Matrix | None:
@@ -270,9 +361,13 @@ def search_vectors(
     query: str,
     filters: Filters | None = None,
     limit: int = 50,
+    *,
+    shared: Shared | None = None,
 ) -> list[tuple[int, float]]:
     """The ``limit`` chunks nearest to ``query`` within ``filters``: (chunk rowid, cosine),
-    best first. Only vectors made by ``embedder`` are searched."""
+    best first. Only vectors made by ``embedder`` are searched. ``shared``: a sharded
+    memory's common component, used instead of this store's (not by the approximate
+    index, which keeps its own: docs/scale.md)."""
     if not query.strip() or limit <= 0:
         return []
     if needs_ann(store):
@@ -282,7 +377,10 @@ def search_vectors(
             if vector.shape[0] != int(ann.index.d):
                 return []
             return _search_large(store, ann, vector, filters or Filters(), limit)
-    matrix = _matrix(store, embedder.name)
+    if shared is None:
+        matrix = _matrix(store, embedder.name)
+    else:
+        matrix = _shared_matrix(store, embedder.name, shared)
     if matrix is None or len(matrix.rowids) == 0:
         return []
     vector = embedder.embed([query])[0]

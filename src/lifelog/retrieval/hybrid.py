@@ -57,10 +57,10 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import TypeVar
 
-from ..index.lexical import bm25_chunks
-from ..index.sentences import stem
+from ..index.lexical import Tie, fts_match, lexical_ranking
 from ..index.text import normalise
 from ..store import Store
+from .corpus import Candidate, Corpus, Ranked, StoreCorpus, VectorSearch, by_score
 from .filters import Filters
 from .query import QueryPlan
 from .timeexpr import TimeSpan, item_mentions
@@ -87,7 +87,6 @@ MODES = ("lexical", "vector", "hybrid")
 #: the least a found chunk gets from a list, so that boosts can still lift the weakest
 FLOOR = 0.01
 
-VectorSearch = Callable[[str, Filters, int], list[tuple[int, float]]]
 #: scores texts against a question by soft word matching (:mod:`lifelog.models.softmatch`)
 SoftMatch = Callable[[str, Sequence[str]], list[float]]
 
@@ -154,27 +153,6 @@ class Tuning:
     soft_depth: int = 100
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    chunk_rowid: int
-    item_rowid: int
-    author: str | None
-    ts: float | None
-    thread: str | None
-    kind: str
-    text: str
-    source: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Ranked:
-    chunk_rowid: int
-    score: float
-    why: tuple[str, ...] = ()
-    #: chunk rowids of the messages around a chat hit, in order (context, not ranked)
-    context: tuple[int, ...] = ()
-
-
 _WHEN = re.compile(
     r"^\s*(?:when|what\s+(?:date|day|year|month|time)|which\s+(?:date|day|year|month)"
     r"|how\s+long\s+ago)\b|\b(?:when\s+did|when\s+was|what\s+year|how\s+long\s+ago)\b",
@@ -208,26 +186,6 @@ def without_words(text: str, words: set[str] | frozenset[str]) -> str:
     return " ".join(kept) or text
 
 
-def fts_match(terms: Sequence[str], stems: bool = True) -> str:
-    """An FTS5 query OR-ing ``terms`` (and, with ``stems``, each term's stem as a prefix)."""
-    parts: list[str] = []
-    for term in terms[:32]:
-        parts.append('"' + term.replace('"', '""') + '"')
-        root = stem(term)
-        if stems and len(root) >= (3 if root != term else 4) and not term.isdigit():
-            parts.append('"' + root.replace('"', '""') + '"*')
-    return " OR ".join(dict.fromkeys(parts))
-
-
-def lexical_ranking(
-    store: Store, terms: Sequence[str], filters: Filters, limit: int, *, stems: bool = True
-) -> list[tuple[int, float]]:
-    """BM25 (FTS5 ``bm25()``, body > title > people) over chunks: (rowid, score), best first."""
-    if not terms:
-        return []
-    return bm25_chunks(store, fts_match(terms, stems), filters, limit)
-
-
 def rrf(
     rankings: Sequence[Sequence[K]], weights: Sequence[float] = (), k: float = 60.0
 ) -> dict[K, float]:
@@ -258,49 +216,17 @@ def combine(
     return scores
 
 
-def _merge(lists: Iterable[list[tuple[int, float]]]) -> list[tuple[int, float]]:
-    """Several result lists of one retriever as one, best first (a chunk once)."""
+def merge_lists(
+    lists: Iterable[Sequence[tuple[int, float]]], tie: Callable[[int], Tie]
+) -> list[tuple[int, float]]:
+    """Several result lists of one retriever as one, best first (a chunk once, with its
+    best score), equal scores in ``tie`` order."""
     best: dict[int, float] = {}
     for found in lists:
         for rowid, score in found:
             if rowid not in best or score > best[rowid]:
                 best[rowid] = score
-    return sorted(best.items(), key=lambda pair: (-pair[1], pair[0]))
-
-
-def _candidates(store: Store, rowids: Sequence[int]) -> dict[int, Candidate]:
-    found: dict[int, Candidate] = {}
-    for offset in range(0, len(rowids), 500):
-        part = list(rowids[offset : offset + 500])
-        marks = ",".join("?" * len(part))
-        with store.lock:
-            rows = store.conn.execute(
-                "SELECT c.rowid, i.rowid, i.author, i.ts, i.thread, i.kind,"
-                " substr(item_text(i.text), c.start + 1, min(c.end - c.start, 4000)), i.source"
-                f" FROM chunks c JOIN items i ON i.rowid = c.item_rowid WHERE c.rowid IN ({marks})",
-                part,
-            ).fetchall()
-        for row in rows:
-            found[int(row[0])] = Candidate(int(row[0]), int(row[1]), *row[2:])
-    return found
-
-
-def _neighbours(store: Store, candidate: Candidate, count: int) -> tuple[list[int], list[int]]:
-    """Chunk rowids of the ``count`` messages before (nearest first) and after
-    ``candidate`` in its thread; none for anything but a dated chat message."""
-    if candidate.thread is None or candidate.ts is None or candidate.kind != "message":
-        return [], []
-    found: list[list[int]] = []
-    with store.lock:
-        for comparison, order in (("<", "DESC"), (">", "ASC")):
-            rows = store.conn.execute(
-                "SELECT c.rowid FROM items i JOIN chunks c ON c.item_rowid = i.rowid"
-                f" AND c.ordinal = 0 WHERE i.thread = ? AND (i.ts, i.rowid) {comparison}"
-                f" (?, ?) ORDER BY i.ts {order}, i.rowid {order} LIMIT ?",
-                (candidate.thread, candidate.ts, candidate.item_rowid, count),
-            ).fetchall()
-            found.append([int(r[0]) for r in rows])
-    return found[0], found[1]
+    return [(key, best[key]) for key in by_score(best, tie)]
 
 
 @lru_cache(maxsize=4096)
@@ -332,7 +258,7 @@ def _says_when(candidate: Candidate) -> bool:
 
 
 def hybrid_search(
-    store: Store,
+    source: Store | Corpus,
     plan: QueryPlan,
     *,
     filters: Filters | None = None,
@@ -344,14 +270,67 @@ def hybrid_search(
 ) -> list[Ranked]:
     """The ``limit`` best chunks for ``plan``; see the module docstring.
 
-    ``mode``: ``lexical``, ``vector`` or ``hybrid`` (vector and hybrid need
-    ``vector_search``; without it they are lexical and vector-only finds nothing).
-    ``soft_match`` re-ranks the best fused candidates in hybrid mode (step 3).
+    ``source``: a store (searched with ``vector_search``), or a
+    :class:`~lifelog.retrieval.corpus.Corpus` (its own vector search; a sharded memory's).
+    ``mode``: ``lexical``, ``vector`` or ``hybrid`` (vector and hybrid need vectors;
+    without them they are lexical and vector-only finds nothing). ``soft_match``
+    re-ranks the best fused candidates in hybrid mode (step 3).
     """
+    corpus = StoreCorpus(source, vector_search) if isinstance(source, Store) else source
     tuning = tuning or Tuning()
-    filters = filters or Filters()
+    filters, searches, terms = _searches(plan, filters or Filters(), tuning)
+    people_words = set(plan.people_words)
+    lists: list[list[tuple[int, float]]] = []
+    weights: list[float] = []
+    reasons: dict[int, list[str]] = {}
+    if mode in ("lexical", "hybrid"):
+        # a chunk's BM25 does not depend on the filter: the two searches merge as they are
+        found = corpus.lexical(terms, searches, tuning.candidates, tuning.stems) if terms else []
+        lexical = merge_lists(found, corpus.tie)
+        lists.append(lexical)
+        weights.append(tuning.lexical_weight)
+        for rank, (rowid, _score) in enumerate(lexical[:50], start=1):
+            reasons.setdefault(rowid, []).append(f"words #{rank}")
+    if mode in ("vector", "hybrid"):
+        query = without_words(plan.text, people_words)
+        near = corpus.vector(query, searches, tuning.candidates)
+        if near is not None:
+            vector = merge_lists(near, corpus.tie)
+            lists.append(vector)
+            weights.append(tuning.vector_weight)
+            for rank, (rowid, _score) in enumerate(vector[:50], start=1):
+                reasons.setdefault(rowid, []).append(f"meaning #{rank}")
+    if tuning.fusion == "rrf":
+        scores = rrf([[rowid for rowid, _ in found] for found in lists], weights, tuning.rrf_k)
+    else:
+        scores = combine(lists, weights)
+    if not scores:
+        return []
+    candidates = corpus.candidates(list(scores))
+    if mode == "hybrid" and soft_match is not None and tuning.soft_weight > 0:
+        question = without_words(plan.text, people_words)
+        _soft(corpus, scores, candidates, soft_match, question, tuning, reasons)
+    context = _spread(corpus, scores, candidates, tuning, filters)
+    if tuning.thread_share > 0:
+        _share_threads(scores, candidates, tuning)
+    _boost(corpus, plan, scores, candidates, tuning, reasons)
+    best = by_score(scores, corpus.tie)[:limit]
+    if tuning.neighbours > 0:
+        wanted = [candidates[r] for r in best if r not in context and r in candidates]
+        for rowid, (before, after) in corpus.neighbours(wanted, tuning.neighbours).items():
+            context[rowid] = (*reversed(before), *after)
+    return [
+        Ranked(rowid, scores[rowid], tuple(reasons.get(rowid, ())), context.get(rowid, ()))
+        for rowid in best
+    ]
+
+
+def _searches(
+    plan: QueryPlan, filters: Filters, tuning: Tuning
+) -> tuple[Filters, list[Filters], list[str]]:
+    """The filters, the searches (all time, and the question's time widened by its
+    precision) and the words to search for ``plan``."""
     spans = [s for s in plan.time.spans if s.kind != "vague"]
-    # the question's time, widened by its precision: a filter, or a second search in it
     timed: Filters | None = None
     if spans and filters.since is None and filters.until is None:
         slack = max(timedelta(days=SLACK_DAYS.get(s.kind, 7)) for s in spans)
@@ -370,46 +349,26 @@ def hybrid_search(
         # time is a filter and the names are the words
         terms = plan.terms
         if timed is not None:
-            filters, timed = timed, None
+            filters = timed
             searches = [filters]
-    lists: list[list[tuple[int, float]]] = []
-    weights: list[float] = []
-    reasons: dict[int, list[str]] = {}
-    if mode in ("lexical", "hybrid"):
-        # a chunk's BM25 does not depend on the filter: the two searches merge as they are
-        lexical = _merge(
-            lexical_ranking(store, terms, f, tuning.candidates, stems=tuning.stems)
-            for f in searches
-        )
-        lists.append(lexical)
-        weights.append(tuning.lexical_weight)
-        for rank, (rowid, _score) in enumerate(lexical[:50], start=1):
-            reasons.setdefault(rowid, []).append(f"words #{rank}")
-    if mode in ("vector", "hybrid") and vector_search is not None:
-        query = without_words(plan.text, people_words)
-        vector = _merge(vector_search(query, f, tuning.candidates) for f in searches)
-        lists.append(vector)
-        weights.append(tuning.vector_weight)
-        for rank, (rowid, _score) in enumerate(vector[:50], start=1):
-            reasons.setdefault(rowid, []).append(f"meaning #{rank}")
-    if tuning.fusion == "rrf":
-        scores = rrf([[rowid for rowid, _ in found] for found in lists], weights, tuning.rrf_k)
-    else:
-        scores = combine(lists, weights)
-    if not scores:
-        return []
-    candidates = _candidates(store, list(scores))
-    if mode == "hybrid" and soft_match is not None and tuning.soft_weight > 0:
-        question = without_words(plan.text, people_words)
-        _soft(scores, candidates, soft_match, question, tuning, reasons)
-    context = _spread(store, scores, candidates, tuning, filters)
-    if tuning.thread_share > 0:
-        _share_threads(scores, candidates, tuning)
+    return filters, searches, terms
+
+
+def _boost(
+    corpus: Corpus,
+    plan: QueryPlan,
+    scores: dict[int, float],
+    candidates: Mapping[int, Candidate],
+    tuning: Tuning,
+    reasons: dict[int, list[str]],
+) -> None:
+    """Steps 5 and 6: who, when, a time named, and the asking prior (in place)."""
+    spans = [s for s in plan.time.spans if s.kind != "vague"]
     people = set(plan.people)
     sources = set(plan.sources)
     wants_date = tuning.when_boost > 0 and asks_when(plan.question)
     # reading a candidate's words for dates costs: only the best ones are read
-    read = set(sorted(scores, key=lambda r: (-scores[r], r))[: tuning.read_depth])
+    read = set(by_score(scores, corpus.tie)[: tuning.read_depth])
     for rowid, candidate in candidates.items():
         boost = 1.0
         if people and candidate.author in people:
@@ -429,20 +388,10 @@ def hybrid_search(
         if candidate.kind == "message" and tuning.asking_prior != 1.0 and asks(candidate.text):
             boost *= tuning.asking_prior
         scores[rowid] *= boost
-    best = sorted(scores, key=lambda r: (-scores[r], r))[:limit]
-    if tuning.neighbours > 0:
-        for rowid in best:
-            hit = candidates.get(rowid)
-            if rowid not in context and hit is not None:
-                before, after = _neighbours(store, hit, tuning.neighbours)
-                context[rowid] = (*reversed(before), *after)
-    return [
-        Ranked(rowid, scores[rowid], tuple(reasons.get(rowid, ())), context.get(rowid, ()))
-        for rowid in best
-    ]
 
 
 def _soft(
+    corpus: Corpus,
     scores: dict[int, float],
     candidates: Mapping[int, Candidate],
     soft_match: SoftMatch,
@@ -452,12 +401,12 @@ def _soft(
 ) -> None:
     """Add soft word matching, min-max normalised like the other lists, to the best
     ``soft_depth`` fused candidates (in place); the ten closest are told in ``reasons``."""
-    top = [r for r in sorted(scores, key=lambda r: (-scores[r], r)) if r in candidates]
+    top = [r for r in by_score(scores, corpus.tie) if r in candidates]
     top = top[: tuning.soft_depth]
     found = soft_match(question, [candidates[r].text for r in top])
     if not found or max(found) == min(found):
         return  # nothing tells the candidates apart
-    ranked = sorted(zip(top, found, strict=True), key=lambda pair: (-pair[1], pair[0]))
+    ranked = merge_lists([list(zip(top, found, strict=True))], corpus.tie)
     for rowid, gain in combine([ranked], [tuning.soft_weight]).items():
         scores[rowid] += gain
     for rank, (rowid, _score) in enumerate(ranked[:10], start=1):
@@ -483,7 +432,7 @@ def _share_threads(
 
 
 def _spread(
-    store: Store,
+    corpus: Corpus,
     scores: dict[int, float],
     candidates: dict[int, Candidate],
     tuning: Tuning,
@@ -494,14 +443,14 @@ def _spread(
     context: dict[int, tuple[int, ...]] = {}
     if not (tuning.forward_share > 0 or tuning.backward_share > 0 or tuning.neighbours > 0):
         return context
-    ordered = sorted(scores, key=lambda r: (-scores[r], r))[: tuning.spread]
+    ordered = by_score(scores, corpus.tie)[: tuning.spread]
+    reach = max(1, tuning.neighbours, 2 if tuning.second_share > 0 else 1)
+    around = corpus.neighbours([candidates[r] for r in ordered if r in candidates], reach)
     shared: dict[int, float] = {}
     for rowid in ordered:
-        candidate = candidates.get(rowid)
-        if candidate is None:
+        if rowid not in around:
             continue
-        reach = max(1, tuning.neighbours, 2 if tuning.second_share > 0 else 1)
-        before, after = _neighbours(store, candidate, reach)
+        before, after = around[rowid]
         if tuning.neighbours > 0:
             context[rowid] = (*reversed(before[: tuning.neighbours]), *after[: tuning.neighbours])
         for others, share in (
@@ -512,22 +461,11 @@ def _spread(
             if others and share > 0:
                 shared[others[0]] = max(shared.get(others[0], 0.0), share * scores[rowid])
     if shared and not filters.empty:  # a neighbour outside the filters is context only
-        shared = {r: v for r, v in shared.items() if r in _allowed(store, filters, list(shared))}
+        allowed = corpus.allowed(filters, list(shared))
+        shared = {r: v for r, v in shared.items() if r in allowed}
     for rowid, gain in shared.items():
         scores[rowid] = scores.get(rowid, 0.0) + gain
     missing = [r for r in shared if r not in candidates]
     if missing:
-        candidates.update(_candidates(store, missing))
+        candidates.update(corpus.candidates(missing))
     return context
-
-
-def _allowed(store: Store, filters: Filters, rowids: Sequence[int]) -> set[int]:
-    where, params = filters.sql("i")
-    marks = ",".join("?" * len(rowids))
-    with store.lock:
-        rows = store.conn.execute(
-            "SELECT c.rowid FROM chunks c JOIN items i ON i.rowid = c.item_rowid"
-            f" WHERE c.rowid IN ({marks}) AND {where}",
-            [*rowids, *params],
-        ).fetchall()
-    return {int(r[0]) for r in rows}

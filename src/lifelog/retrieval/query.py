@@ -30,6 +30,7 @@ __all__ = [
     "match_people",
     "match_sources",
     "name_index",
+    "raw_names",
     "store_names",
 ]
 
@@ -98,6 +99,8 @@ class QueryPlan:
 
 _CACHE: weakref.WeakKeyDictionary[Store, tuple[int, dict[str, tuple[str, ...]], frozenset[str]]]
 _CACHE = weakref.WeakKeyDictionary()
+_RAW: weakref.WeakKeyDictionary[Store, tuple[int, list[str], frozenset[str]]]
+_RAW = weakref.WeakKeyDictionary()
 _CACHE_LOCK = threading.Lock()
 
 
@@ -127,12 +130,27 @@ def store_names(store: Store) -> tuple[dict[str, tuple[str, ...]], frozenset[str
 
     Cached per store until an item is added (the largest item rowid changes).
     """
-    with store.lock:
-        version = store.conn.execute("SELECT coalesce(max(rowid), 0) FROM items").fetchone()[0]
+    version, names, sources = raw_names(store)
     with _CACHE_LOCK:
         cached = _CACHE.get(store)
     if cached is not None and cached[0] == version:
         return cached[1], cached[2]
+    index = name_index(names)
+    with _CACHE_LOCK:
+        _CACHE[store] = (version, index, sources)
+    return index, sources
+
+
+def raw_names(store: Store) -> tuple[int, list[str], frozenset[str]]:
+    """The store's version (its largest item rowid), the names :func:`store_names`
+    indexes (authors, then participants, sorted) and its sources: what a shard sends
+    its owner, who indexes every shard's names together."""
+    with store.lock:
+        version = store.conn.execute("SELECT coalesce(max(rowid), 0) FROM items").fetchone()[0]
+    with _CACHE_LOCK:
+        cached = _RAW.get(store)
+    if cached is not None and cached[0] == version:
+        return cached
     with store.lock:
         authors = [r[0] for r in store.conn.execute("SELECT DISTINCT author FROM items")]
         sources = frozenset(r[0] for r in store.conn.execute("SELECT DISTINCT source FROM items"))
@@ -146,10 +164,10 @@ def store_names(store: Store) -> tuple[dict[str, tuple[str, ...]], frozenset[str
                 continue
             if isinstance(names, list):
                 participants.update(n for n in names if isinstance(n, str))
-    index = name_index([a for a in authors if a] + sorted(participants))
+    found = (int(version), [a for a in authors if a] + sorted(participants), sources)
     with _CACHE_LOCK:
-        _CACHE[store] = (version, index, sources)
-    return index, sources
+        _RAW[store] = found
+    return found
 
 
 def match_people(
@@ -205,16 +223,29 @@ def match_sources(question: str, available: Iterable[str]) -> tuple[tuple[str, .
     return tuple(found), words
 
 
-def analyse(question: str, *, now: datetime | None = None, store: Store | None = None) -> QueryPlan:
-    """The plan for ``question`` asked at ``now`` (default: the present)."""
+Names = tuple[Mapping[str, tuple[str, ...]], frozenset[str]]
+
+
+def analyse(
+    question: str,
+    *,
+    now: datetime | None = None,
+    store: Store | None = None,
+    names: Names | None = None,
+) -> QueryPlan:
+    """The plan for ``question`` asked at ``now`` (default: the present), with the
+    people and sources of ``store`` (or ``names``: a sharded memory's, gathered from its
+    shards: :func:`store_names`'s index and sources)."""
+    if names is None and store is not None:
+        names = store_names(store)
     now = now or datetime.now(UTC)
     time = parse_time(question, now)
     text = time.rest
     people: tuple[str, ...] = ()
     people_words: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
-    if store is not None:
-        index, available = store_names(store)
+    if names is not None:
+        index, available = names
         people, people_words = match_people(question, index)
         sources, source_words = match_sources(text, available)
         for word in source_words:

@@ -28,12 +28,20 @@ from ..models.prepare import read_info, static_model_dir
 from ..models.softmatch import SoftMatcher
 from ..records import Hit, Item, mend_text
 from ..store import Store
+from .corpus import Corpus, Ranked, StoreCorpus, VectorSearch
 from .filters import Filters
-from .hybrid import MODES, Ranked, SoftMatch, Tuning, VectorSearch, hybrid_search
-from .query import QueryPlan, analyse
+from .hybrid import MODES, SoftMatch, Tuning, hybrid_search
+from .query import Names, QueryPlan, analyse, store_names
 from .timeexpr import TimeSpan
 
-__all__ = ["RetrievalMemory", "hits_from", "resolve_offsets", "retrieve"]
+__all__ = [
+    "RetrievalMemory",
+    "hits_from",
+    "resolve_offsets",
+    "retrieve",
+    "retrieve_in",
+    "soft_matcher",
+]
 
 
 class RetrievalMemory(Protocol):
@@ -84,8 +92,14 @@ def _searchers(memory: RetrievalMemory) -> tuple[VectorSearch | None, SoftMatch 
     def search(query: str, filters: Filters, limit: int) -> list[tuple[int, float]]:
         return search_vectors(memory.store, cached, query, filters, limit)
 
+    return search, soft_matcher(embedder)
+
+
+def soft_matcher(embedder: Embedder) -> SoftMatch | None:
+    """Soft word matching for a memory that embeds with ``embedder``: its own token
+    table (a static model) or the static model's, when it is on this machine."""
     soft = _soft_matcher(embedder) if isinstance(embedder, StaticEmbedder) else _borrowed()
-    return search, (soft.scores if soft is not None else None)
+    return soft.scores if soft is not None else None
 
 
 @lru_cache(maxsize=4)
@@ -160,7 +174,7 @@ def hits_from(store: Store, ranked: Sequence[Ranked], plan: QueryPlan, limit: in
 
 
 def resolve_offsets(
-    store: Store,
+    source: Store | Corpus,
     plan: QueryPlan,
     *,
     filters: Filters | None = None,
@@ -168,36 +182,34 @@ def resolve_offsets(
     vector_search: VectorSearch | None = None,
     soft_match: SoftMatch | None = None,
     tuning: Tuning | None = None,
+    names: Names | None = None,
 ) -> QueryPlan:
     """ "Two weeks before the trip": search the event first (the best hit for the
     anchor's words), then add the period the offset names from its date to the plan's
     time, widened by a quarter of the offset (at least two days) each side."""
+    corpus = StoreCorpus(source, vector_search) if isinstance(source, Store) else source
+    if names is None and isinstance(source, Store):
+        names = store_names(source)
     spans = list(plan.time.spans)
     text = plan.text
     for offset in plan.time.offsets[:2]:
-        anchor = analyse(offset.anchor, store=store)
+        anchor = analyse(offset.anchor, names=names)
         found = hybrid_search(
-            store,
+            corpus,
             anchor,
             filters=filters,
             limit=1,
             mode=mode,
-            vector_search=vector_search,
             soft_match=soft_match,
             tuning=tuning,
         )
         if not found:
             continue
-        with store.lock:
-            row = store.conn.execute(
-                "SELECT i.ts FROM chunks c JOIN items i ON i.rowid = c.item_rowid"
-                " WHERE c.rowid = ?",
-                (found[0].chunk_rowid,),
-            ).fetchone()
-        if row is None or row[0] is None:
+        event = corpus.candidates([found[0].chunk_rowid]).get(found[0].chunk_rowid)
+        if event is None or event.ts is None:
             continue
         try:
-            moment = datetime.fromtimestamp(row[0], tz=UTC) + timedelta(days=offset.days)
+            moment = datetime.fromtimestamp(event.ts, tz=UTC) + timedelta(days=offset.days)
             slack = timedelta(days=max(2, abs(offset.days) // 4))
             day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
             spans.append(
@@ -228,31 +240,52 @@ def retrieve(
     tuning: Tuning | None = None,
 ) -> list[Hit]:
     """The best ``limit`` hits for ``question`` asked at ``now``; see the module docstring."""
+    vector, soft = _searchers(memory) if mode != "lexical" else (None, None)
+    return retrieve_in(
+        StoreCorpus(memory.store, vector),
+        store_names(memory.store),
+        question,
+        filters=filters,
+        now=now,
+        limit=limit,
+        mode=mode,
+        soft_match=soft,
+        tuning=tuning,
+    )
+
+
+def retrieve_in(
+    corpus: Corpus,
+    names: Names,
+    question: str,
+    *,
+    filters: Filters | None = None,
+    now: datetime | None = None,
+    limit: int = 10,
+    mode: str = "hybrid",
+    soft_match: SoftMatch | None = None,
+    tuning: Tuning | None = None,
+) -> list[Hit]:
+    """:func:`retrieve` over any corpus (one store, or a sharded memory's shards) whose
+    people and sources are ``names``: the same steps, so the same hits."""
     if mode not in MODES:
         raise ValueError(f"unknown retrieval mode {mode!r}: use {', '.join(MODES)}")
     if limit <= 0 or not question.strip():
         return []
     question = mend_text(question)  # a lone surrogate stops tokenizers and SQLite alike
-    plan = analyse(question, now=now, store=memory.store)
-    vector, soft = _searchers(memory) if mode != "lexical" else (None, None)
+    plan = analyse(question, now=now, names=names)
+    soft = soft_match if mode != "lexical" else None
     if plan.time.offsets:
         plan = resolve_offsets(
-            memory.store,
-            plan,
-            filters=filters,
-            mode=mode,
-            vector_search=vector,
-            soft_match=soft,
-            tuning=tuning,
+            corpus, plan, filters=filters, mode=mode, soft_match=soft, tuning=tuning, names=names
         )
     ranked = hybrid_search(
-        memory.store,
+        corpus,
         plan,
         filters=filters,
         limit=limit * 2,
         mode=mode,
-        vector_search=vector,
         soft_match=soft,
         tuning=tuning,
     )
-    return hits_from(memory.store, ranked, plan, limit)
+    return corpus.hits(ranked, plan, limit)
