@@ -1,6 +1,7 @@
 """``RayMemory``: a :class:`~lifelog.Memory` whose items lie in shards on a Ray cluster.
 
-Chosen in ``memory.json`` (see :func:`use_ray`)::
+Chosen with ``lifelog backend ray`` or in ``memory.json`` (see
+:mod:`lifelog.distributed.choice`)::
 
     "settings": {"backend": {"kind": "ray", "address": "10.0.0.5:6379", "shards": 8,
                              "id": "…", "root": "/srv/lifelog-shards"}}
@@ -21,7 +22,6 @@ note on the answer (``Answer.notes``) — never a silent gap.
 
 from __future__ import annotations
 
-import secrets
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -29,12 +29,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import load_config, save_config
 from ..errors import LifelogError, NotFoundError, UserError
 from ..ingest import IngestReport, Progress, plan
 from ..memory import Memory, Stats
 from ..records import Answer, Hit, Item, mend_text
 from ..retrieval.filters import Filters
+from .choice import mark_ingested, use_ray
 from .keys import owner_secret
 from .plan import Partial, ShardFile, merge_hits, merge_items, merge_reports, place_files
 
@@ -51,37 +51,6 @@ class PartialResultWarning(UserWarning):
     """Some shards did not answer: the results lack what they hold."""
 
 
-def use_ray(
-    path: str | Path,
-    address: str,
-    *,
-    shards: int = 2,
-    root: str | Path | None = None,
-    query_timeout: float = 30.0,
-    actor_cpus: float = 1.0,
-) -> dict[str, Any]:
-    """Make the memory at ``path`` a distributed one on the Ray cluster at ``address``
-    (before anything is ingested into it). ``root``: where the nodes keep the shards
-    (default ``<memory>/shards``, which suits a cluster on one machine). ``actor_cpus``:
-    the CPUs Ray sets aside for each shard (a shard can fail over only to a node with
-    that much room)."""
-    home = Path(path).expanduser()
-    config = load_config(home)
-    backend = dict(config.settings.get("backend") or {})
-    backend.update(
-        kind="ray",
-        address=address,
-        shards=int(shards),
-        root=str(Path(root) if root else home / "shards"),
-        query_timeout=float(query_timeout),
-        actor_cpus=float(actor_cpus),
-    )
-    backend.setdefault("id", secrets.token_hex(8))
-    config.settings["backend"] = backend
-    save_config(home, config)
-    return backend
-
-
 class RayMemory(Memory):
     """A memory whose items are sharded over a Ray cluster (see the module docstring)."""
 
@@ -91,7 +60,7 @@ class RayMemory(Memory):
         if backend.get("kind") != "ray" or not backend.get("address") or not backend.get("id"):
             raise UserError(
                 "memory.json's settings.backend must name kind 'ray', an address and an id"
-                " (see lifelog.distributed.use_ray)"
+                " (see `lifelog backend ray`)"
             )
         self.backend = backend
         self._cluster: Cluster | None = None
@@ -202,6 +171,7 @@ class RayMemory(Memory):
                 "a distributed memory cannot take uploads: ingest a path on shared storage"
             )
         units, unknown = plan(Path(p) for p in paths)
+        mark_ingested(self.home)  # from now on, switching away asks the shards first
         files = [ShardFile(str(u.path), u.size) for u in units]
         cluster = self.cluster
         everything = [f.path for f in files]
