@@ -37,7 +37,7 @@ from .people_rules import (
 from .records import Item
 from .store import Store
 
-__all__ = ["Directory", "Handle", "Person"]
+__all__ = ["Directory", "Handle", "Person", "derive_rows", "stale_corrections"]
 
 _INPUTS = frozenset(INPUT_KEYS)
 #: a metadata JSON that holds one of the keys the rules read (json.dumps writes keys as
@@ -249,31 +249,20 @@ class Directory:
                 " JOIN items i ON i.rowid = l.item_rowid GROUP BY m.person_id"
             )
         }
-        groups: dict[str, list[tuple[Mention, int]]] = defaultdict(list)
-        roots_by_pid: dict[str, Key] = {}
-        for pid, root, mention, (mid, _sig) in zip(pids, roots, found, rows, strict=True):
-            groups[pid].append((mention, int(weight.get(mid, 0))))
-            roots_by_pid[pid] = root
+        weights = [int(weight.get(mid, 0)) for mid, _sig in rows]
+        people_rows, handle_rows = derive_rows(
+            found,
+            weights,
+            pids,
+            roots,
+            root_of,
+            {
+                pid: (n, a, b, (sources or "").split(","))
+                for pid, (n, a, b, sources) in stats.items()
+            },
+        )
         conn.execute("DELETE FROM people")
         conn.execute("DELETE FROM people_handles")
-        people_rows: list[tuple[Any, ...]] = []
-        handle_rows: list[tuple[str, str, str, str, int]] = []
-        for pid, members in groups.items():
-            count, first, last, sources = stats.get(pid, (0, None, None, None))
-            if not count:
-                continue
-            handles = _handles(members, roots_by_pid[pid], root_of)
-            handle_rows.extend((k, v, label, pid, own) for k, v, label, own in handles)
-            people_rows.append(
-                (
-                    pid,
-                    _display_name(members, handles),
-                    count,
-                    first,
-                    last,
-                    json.dumps(sorted(set((sources or "").split(",")) - {""})),
-                )
-            )
         conn.executemany(
             "INSERT INTO people (id, name, items, first, last, sources) VALUES (?,?,?,?,?,?)",
             people_rows,
@@ -287,20 +276,17 @@ class Directory:
     def _drop_stale_corrections(self, found: Sequence[Mention]) -> None:
         """Forget mentions no item names any more (their items were forgotten), and the
         corrections about handles no item names: forgetting leaves no trace of a person."""
-        keys = {k for mention in found for k in mention.keys}
         merges = self.conn.execute(
             "SELECT a_kind, a_value, b_kind, b_value FROM people_merges"
         ).fetchall()
+        splits = self.conn.execute("SELECT kind, value FROM people_splits").fetchall()
+        gone_merges, gone_splits = stale_corrections(found, merges, splits)
         self.conn.executemany(
             "DELETE FROM people_merges WHERE a_kind = ? AND a_value = ? AND b_kind = ?"
             " AND b_value = ?",
-            [m for m in merges if (m[0], m[1]) not in keys or (m[2], m[3]) not in keys],
+            gone_merges,
         )
-        splits = self.conn.execute("SELECT kind, value FROM people_splits").fetchall()
-        self.conn.executemany(
-            "DELETE FROM people_splits WHERE kind = ? AND value = ?",
-            [s for s in splits if (s[0], s[1]) not in keys],
-        )
+        self.conn.executemany("DELETE FROM people_splits WHERE kind = ? AND value = ?", gone_splits)
 
     # -- reading -----------------------------------------------------------------
 
@@ -321,7 +307,7 @@ class Directory:
         with self.store.lock:
             rows = self.conn.execute(
                 f"SELECT id, name, items, first, last, sources FROM people p WHERE {where}"
-                " ORDER BY items DESC, name LIMIT ?",
+                " ORDER BY items DESC, name, id LIMIT ?",
                 [*params, -1 if limit is None else limit],
             ).fetchall()
             return self._people(rows)
@@ -361,7 +347,7 @@ class Directory:
         marks = ",".join("?" * len(wanted))
         rows = self.conn.execute(
             f"SELECT id, name, items, first, last, sources FROM people WHERE id IN ({marks})"
-            " ORDER BY items DESC, name",
+            " ORDER BY items DESC, name, id",
             wanted,
         ).fetchall()
         return self._people(rows)
@@ -490,6 +476,72 @@ class Directory:
         if not found:
             raise NotFoundError(f"nobody has the handle {key[1]!r}")
         return found[0]
+
+
+#: a person's row in ``people``: id, name, items, first, last, sources (JSON)
+PersonRow = tuple[str, str, int, float | None, float | None, str]
+#: a row of ``people_handles``: kind, value, label, person id, own
+HandleRow = tuple[str, str, str, str, int]
+#: a person's items, first and last item times and sources
+PersonStats = tuple[int, float | None, float | None, Iterable[str]]
+
+
+def stale_corrections(
+    found: Sequence[Mention],
+    merges: Iterable[Sequence[str]],
+    splits: Iterable[Sequence[str]],
+) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """The merges (``a_kind, a_value, b_kind, b_value``) and splits (``kind, value``)
+    about a key no mention in ``found`` carries: their items were forgotten."""
+    keys = {k for mention in found for k in mention.keys}
+    return (
+        [tuple(m) for m in merges if (m[0], m[1]) not in keys or (m[2], m[3]) not in keys],
+        [tuple(s) for s in splits if (s[0], s[1]) not in keys],
+    )
+
+
+def derive_rows(
+    found: Sequence[Mention],
+    weights: Sequence[int],
+    pids: Sequence[str],
+    roots: Sequence[Key],
+    root_of: dict[Key, Key],
+    stats: dict[str, PersonStats],
+) -> tuple[list[PersonRow], list[HandleRow]]:
+    """The people and their handles, from every mention (``found``, each with how many
+    items name it and its person's id and root key, from :func:`cluster`) and each
+    person's ``stats``. Pure, and independent of the order of ``found`` (a person's
+    mentions are read in signature order): a sharded memory derives its people with it
+    from every shard's mentions (:mod:`lifelog.distributed.people`)."""
+    groups: dict[str, list[tuple[str, Mention, int]]] = defaultdict(list)
+    roots_by_pid: dict[str, Key] = {}
+    for pid, root, mention, weight in zip(pids, roots, found, weights, strict=True):
+        groups[pid].append((mention.signature(), mention, weight))
+        roots_by_pid[pid] = root
+    people_rows: list[PersonRow] = []
+    handle_rows: list[HandleRow] = []
+    for pid, signed in groups.items():
+        count, first, last, sources = stats.get(pid, (0, None, None, ()))
+        if not count:
+            continue
+        members = [(mention, weight) for _sig, mention, weight in sorted(signed, key=_first)]
+        handles = _handles(members, roots_by_pid[pid], root_of)
+        handle_rows.extend((k, v, label, pid, own) for k, v, label, own in handles)
+        people_rows.append(
+            (
+                pid,
+                _display_name(members, handles),
+                int(count),
+                first,
+                last,
+                json.dumps(sorted(set(sources) - {""})),
+            )
+        )
+    return people_rows, handle_rows
+
+
+def _first(signed: tuple[str, Mention, int]) -> str:
+    return signed[0]
 
 
 def _handles(

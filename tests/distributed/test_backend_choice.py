@@ -43,8 +43,8 @@ def test_memory_json_chooses_the_ray_backend(tmp_path: Path) -> None:
         assert isinstance(memory, RayMemory)
         with pytest.raises(UserError, match="changing the key is not available"):
             memory.rekey("another passphrase")
-        with pytest.raises(UserError, match="people directory"):
-            memory.people()
+        with pytest.raises(UserError, match="a backup is not available"):
+            memory.backup(tmp_path / "backup")
 
 
 def test_an_unknown_backend_is_a_user_error(tmp_path: Path) -> None:

@@ -5,38 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from lifelog import Memory
 from lifelog.distributed.corpus import retrieve_sharded
-from lifelog.distributed.keys import shard_key, wrap_key
-from lifelog.distributed.plan import ShardFile, merge_hits, place_files
+from lifelog.distributed.plan import merge_hits
 from lifelog.distributed.shard import Shard
 from lifelog.index.bm25 import collection, idf, phrase_docs, score_rows
 from lifelog.index.lexical import fts_match, parse_or
 from lifelog.index.text import content_terms
-from lifelog.ingest import plan
 from lifelog.retrieval.filters import Filters
-from lifelog.samplelife import SampleLife, generate
-
-SECRET = b"s" * 32
-
-
-@pytest.fixture(scope="module")
-def sharded(tmp_path_factory: pytest.TempPathFactory) -> tuple[SampleLife, Memory, list[Shard]]:
-    tmp = tmp_path_factory.mktemp("two-phase")
-    life = generate(tmp / "life", scale=0.3)
-    embedded = Memory.init(tmp / "embedded")
-    embedded.ingest(life.root)
-    units, _ = plan([life.root])
-    placed = place_files([ShardFile(str(u.path), u.size) for u in units], 2)
-    shards = []
-    for n in range(2):
-        shard = Shard("parity", n, str(tmp / "shards"))
-        shard.unlock(wrap_key(shard_key(SECRET, "parity", n), shard.public_key(), n), {})
-        shard.ingest(placed.get(n, []), False, True, False)
-        shards.append(shard)
-    return life, embedded, shards
+from lifelog.samplelife import SampleLife
 
 
 def _ask(held: list[Shard]) -> Any:

@@ -22,6 +22,7 @@ note on the answer (``Answer.notes``) — never a silent gap.
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import LifelogError, NotFoundError, UserError
 from ..ingest import IngestReport, Progress, plan
 from ..memory import Memory, Stats
+from ..people_rules import key_for
 from ..records import Answer, Hit, Item, mend_text
 from ..retrieval.filters import Filters
 from .choice import mark_ingested, use_ray
@@ -41,8 +43,10 @@ from .plan import Partial, ShardFile, merge_hits, merge_items, merge_reports, pl
 if TYPE_CHECKING:
     from ..answer.generate import AskEvent
     from ..index.vectors import EmbedProgress
+    from ..people import Directory, Person
     from ..store import Store
     from .cluster import Cluster
+    from .people import PeopleParts, ShardedPeople
 
 __all__ = ["PartialResultWarning", "RayMemory", "use_ray"]
 
@@ -70,6 +74,9 @@ class RayMemory(Memory):
         self._missed: dict[int, str] | None = None
         #: while a retrieval runs: every shard that missed one of its phases
         self._query_missing: dict[int, str] | None = None
+        #: each shard's people parts as last read whole, and the directory derived
+        self._people_known: dict[int, PeopleParts] = {}
+        self._people_cache: tuple[Any, ShardedPeople] | None = None
 
     @property
     def cluster(self) -> Cluster:
@@ -127,26 +134,117 @@ class RayMemory(Memory):
     def repair(self) -> list[str]:
         raise self._not_yet("repair")
 
-    def people(self, query: str = "", limit: int | None = None) -> Any:
-        raise self._not_yet("the people directory")
-
-    def person(self, name_or_handle: str) -> Any:
-        raise self._not_yet("the people directory")
-
-    def merge_people(self, a: str, b: str) -> Any:
-        raise self._not_yet("the people directory")
-
-    def split_person(self, handle: str) -> Any:
-        raise self._not_yet("the people directory")
-
-    def rebuild_people(self) -> int:
-        raise self._not_yet("the people directory")
-
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         raise self._not_yet("the import journal")
 
     def run_errors(self, run_id: int) -> list[tuple[str, str, str]]:
         raise self._not_yet("the import journal")
+
+    # -- the people directory: derived here from every shard's mentions -------------
+
+    @property
+    def directory(self) -> Directory:
+        # the owner's own store holds no items: its directory would be empty, and its
+        # refresh would drop the corrections kept there as about nobody
+        raise UserError("a distributed memory's people are RayMemory.people() and person()")
+
+    def _people(self) -> ShardedPeople:
+        """The people of every shard, derived together (:mod:`.people`); kept while no
+        shard's items and no correction changed."""
+        from .people import ShardedPeople, parts_of
+
+        known = self._people_known
+        fresh = self._read("people_parts", {n: p.version for n, p in known.items()})
+        complete = self.last_partial.complete
+        parts = parts_of(known, fresh)
+        with self.store.lock:
+            conn = self.store.conn
+            merges = tuple(
+                tuple(r)
+                for r in conn.execute(
+                    "SELECT a_kind, a_value, b_kind, b_value, at FROM people_merges ORDER BY at"
+                )
+            )
+            splits = tuple(
+                tuple(r) for r in conn.execute("SELECT kind, value, at FROM people_splits")
+            )
+        versions = tuple(sorted((n, p.version) for n, p in parts.items()))
+        key = (versions, merges, splits)
+        if self._people_cache is not None and self._people_cache[0] == key:
+            return self._people_cache[1]
+        people = ShardedPeople(parts.values(), [m[:4] for m in merges], [s[:2] for s in splits])
+        if complete:  # a partial directory is shown with its notice, never kept
+            self._people_known = parts
+            self._people_cache = (key, people)
+            gone_merges, gone_splits = people.stale
+            if gone_merges or gone_splits:  # as one machine forgets them: no trace left
+                with self.store.writing():
+                    conn.executemany(
+                        "DELETE FROM people_merges WHERE a_kind = ? AND a_value = ?"
+                        " AND b_kind = ? AND b_value = ?",
+                        gone_merges,
+                    )
+                    conn.executemany(
+                        "DELETE FROM people_splits WHERE kind = ? AND value = ?", gone_splits
+                    )
+        return people
+
+    def people(self, query: str = "", limit: int | None = None) -> list[Person]:
+        return self._people().people(query, limit)
+
+    def person(self, name_or_handle: str) -> Person:
+        return self._people().person(name_or_handle)
+
+    def merge_people(self, a: str, b: str) -> Person:
+        """Joined for good: the merge is kept in the owner's store, for every shard."""
+        people = self._people()
+        first, second = people.person(a), people.person(b)
+        if first.id == second.id:
+            return first
+        ka, kb = people.root(first), people.root(second)
+        with self.store.writing():
+            self.store.conn.execute(
+                "INSERT OR IGNORE INTO people_merges (a_kind, a_value, b_kind, b_value, at)"
+                " VALUES (?,?,?,?,?)",
+                (*ka, *kb, time.time()),
+            )
+            for key in (ka, kb):
+                self.store.conn.execute(
+                    "DELETE FROM people_splits WHERE kind = ? AND value = ?", key
+                )
+        return self._people().person_of(ka)
+
+    def split_person(self, handle: str) -> Person:
+        key = key_for(handle.strip())
+        if key is None:
+            raise UserError(f"{handle!r} is not an address, a number or a name")
+        if not self._people().knows(key):
+            raise NotFoundError(f"no person has the handle {handle!r}")
+        with self.store.writing():
+            self.store.conn.execute(
+                "INSERT OR IGNORE INTO people_splits (kind, value, at) VALUES (?,?,?)",
+                (*key, time.time()),
+            )
+            self.store.conn.execute(
+                "DELETE FROM people_merges WHERE (a_kind = ? AND a_value = ?)"
+                " OR (b_kind = ? AND b_value = ?)",
+                (*key, *key),
+            )
+        return self._people().person_of(key)
+
+    def rebuild_people(self) -> int:
+        """Every shard reads its items' people again (the corrections, here, are kept)."""
+        self._people_known, self._people_cache = {}, None
+        return sum(self.cluster.tell("rebuild_people").values())
+
+    def resolve_filters(self, filters: Filters) -> Filters:
+        """As on one machine, from the whole memory's people: each shard is then sent
+        every spelling of the person, and widens nothing itself."""
+        if not filters.people:
+            return filters
+        people = self._people()
+        groups = tuple(people.aliases(name) for name in filters.people)
+        return filters.with_changes(people=(), people_any=filters.people_any + groups)
 
     # -- writing -------------------------------------------------------------------
 
@@ -230,7 +328,8 @@ class RayMemory(Memory):
         raise NotFoundError(f"no item {item_id!r} in this memory")
 
     def search(self, query: str, filters: Filters | None = None, *, limit: int = 10) -> list[Hit]:
-        found = self._read("search", mend_text(query), filters or Filters(), limit)
+        filters = self.resolve_filters(filters or Filters())
+        found = self._read("search", mend_text(query), filters, limit)
         return merge_hits(found, limit)
 
     def retrieve(
@@ -254,7 +353,13 @@ class RayMemory(Memory):
         self._query_missing = missing
         try:
             hits = retrieve_sharded(
-                self._ask, embedder, question, filters=filters, now=now, limit=limit, mode=mode
+                self._ask,
+                embedder,
+                question,
+                filters=self.resolve_filters(filters or Filters()),
+                now=now,
+                limit=limit,
+                mode=mode,
             )
         except ValueError as error:
             raise UserError(str(error)) from None
@@ -282,19 +387,16 @@ class RayMemory(Memory):
     def timeline(
         self, filters: Filters | None = None, *, limit: int = 100, offset: int = 0
     ) -> list[Item]:
-        found = self._read("timeline", filters or Filters(), limit + offset)
+        found = self._read("timeline", self.resolve_filters(filters or Filters()), limit + offset)
         return merge_items(found.values(), limit, offset)
 
     def count(self, filters: Filters | None = None, query: str | None = None) -> int:
-        return sum(self._read("count", filters or Filters(), query).values())
+        return sum(self._read("count", self.resolve_filters(filters or Filters()), query).values())
 
     def query_ids(
         self, query: str, filters: Filters | None = None, limit: int = 1000
     ) -> Iterable[str]:
         return [hit.item.id for hit in self.search(query, filters, limit=limit)]
-
-    def resolve_filters(self, filters: Filters) -> Filters:
-        return filters  # each shard widens names with its own people directory
 
     def stats(self) -> Stats:
         parts = list(self._read("stats").values())

@@ -32,6 +32,7 @@ from ..store import Store, keys
 from ..store.db import Cipher, Keying
 from . import scoring
 from .keys import Unwrapper, WrappedKey
+from .people import PeopleParts, people_parts
 
 __all__ = ["Shard", "ShardInfo", "ShardLocked", "shard_home"]
 
@@ -200,6 +201,14 @@ class Shard:
 
     def stats(self) -> Stats:
         return self.memory.stats()
+
+    def people_parts(self, known: dict[int, int]) -> PeopleParts:
+        """This shard's mentions and items grouped by them (nothing new when its items
+        are those of the version ``known`` gives it); see :mod:`.people`."""
+        return people_parts(self.memory, known.get(self.shard, -1))
+
+    def rebuild_people(self) -> int:
+        return self.memory.rebuild_people()
 
     def text_chars(self) -> int:
         """Characters of text this shard has indexed (its chunks' spans)."""
