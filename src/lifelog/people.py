@@ -512,7 +512,7 @@ def derive_rows(
     items name it and its person's id and root key, from :func:`cluster`) and each
     person's ``stats``. Pure, and independent of the order of ``found`` (a person's
     mentions are read in signature order): a sharded memory derives its people with it
-    from every shard's mentions (:mod:`lifelog.distributed.people`)."""
+    from every shard's mentions (the distributed backend's people module)."""
     groups: dict[str, list[tuple[str, Mention, int]]] = defaultdict(list)
     roots_by_pid: dict[str, Key] = {}
     for pid, root, mention, weight in zip(pids, roots, found, weights, strict=True):
