@@ -6,65 +6,30 @@ from __future__ import annotations
 
 import shutil
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lifelog import Memory
-from lifelog.distributed.choice import use_ray
-from lifelog.distributed.plan import Partial
 from lifelog.distributed.shard import Shard
 from lifelog.errors import LifelogError
 from lifelog.retrieval.filters import Filters
 from lifelog.samplelife import SampleLife
 
 Sharded = tuple[SampleLife, Memory, list[Shard]]
-
-
-class InProcess:
-    """The cluster's interface (``ask``, ``tell``) over shards held in this process;
-    ``down`` shards do not answer reads, as a dead node's would not."""
-
-    def __init__(self, shards: list[Shard], down: Sequence[int] = ()) -> None:
-        self.shards = shards
-        self.down = set(down)
-        self.settings = type("Settings", (), {"shards": len(shards)})()
-
-    def ask(
-        self, method: str, *args: Any, shards: Sequence[int] | None = None
-    ) -> tuple[dict[int, Any], Partial]:
-        wanted = range(len(self.shards)) if shards is None else shards
-        gone = tuple(n for n in wanted if n in self.down)
-        found = {n: getattr(self.shards[n], method)(*args) for n in wanted if n not in gone}
-        return found, Partial(len(self.shards), gone, tuple("down" for _ in gone))
-
-    def tell(self, method: str, *args: Any, shards: Sequence[int] | None = None) -> dict[int, Any]:
-        return {n: getattr(self.shards[n], method)(*args) for n in range(len(self.shards))}
-
-    def close(self) -> None:
-        """The shards are the session's fixture's: left open."""
-
-
-def _ray_memory(home: Path, shards: list[Shard], down: Sequence[int] = ()) -> Any:
-    from lifelog.distributed.memory import RayMemory
-
-    if not (home / "memory.json").exists():
-        Memory.init(home).close()
-        use_ray(home, "127.0.0.1:1", shards=len(shards))
-    memory = Memory.open(home)
-    assert isinstance(memory, RayMemory)
-    memory._cluster = InProcess(shards, down)  # type: ignore[assignment]  # no Ray here
-    return memory
+Owner = Callable[..., Any]
 
 
 @pytest.fixture
-def copies(sharded: Sharded, tmp_path: Path) -> Iterator[tuple[Memory, Any, list[Shard]]]:
+def copies(
+    sharded: Sharded, tmp_path: Path, owner: Owner
+) -> Iterator[tuple[Memory, Any, list[Shard]]]:
     """A copy of the embedded memory and an owner over the shards, for corrections."""
     _, embedded, shards = sharded
     shutil.copytree(embedded.home, tmp_path / "embedded")
-    with Memory.open(tmp_path / "embedded") as mine, _ray_memory(tmp_path / "owner", shards) as ray:
+    with Memory.open(tmp_path / "embedded") as mine, owner(tmp_path / "owner", shards) as ray:
         yield mine, ray, shards
 
 
@@ -82,9 +47,11 @@ def _same(call: Any, *args: Any) -> Any:
         return type(error).__name__, str(error)
 
 
-def test_the_shards_people_are_the_embedded_people(sharded: Sharded, tmp_path: Path) -> None:
+def test_the_shards_people_are_the_embedded_people(
+    sharded: Sharded, tmp_path: Path, owner: Owner
+) -> None:
     _, embedded, shards = sharded
-    with _ray_memory(tmp_path / "owner", shards) as ray:
+    with owner(tmp_path / "owner", shards) as ray:
         theirs = embedded.people()
         assert len(theirs) > 20
         assert _shown(ray.people()) == _shown(theirs)
@@ -103,9 +70,11 @@ def test_the_shards_people_are_the_embedded_people(sharded: Sharded, tmp_path: P
         assert ray.people() and ray._people_cache is cached
 
 
-def test_finding_and_filtering_by_people_as_one_machine(sharded: Sharded, tmp_path: Path) -> None:
+def test_finding_and_filtering_by_people_as_one_machine(
+    sharded: Sharded, tmp_path: Path, owner: Owner
+) -> None:
     _, embedded, shards = sharded
-    with _ray_memory(tmp_path / "owner", shards) as ray:
+    with owner(tmp_path / "owner", shards) as ray:
         people = embedded.people()
         asked: list[str] = ["", "a", "an", "example", "+1", "zzz-nobody"]
         for person in people[:12]:
@@ -128,7 +97,7 @@ def test_finding_and_filtering_by_people_as_one_machine(sharded: Sharded, tmp_pa
 
 
 def test_merges_and_splits_as_one_machine_kept_by_the_owner(
-    copies: tuple[Memory, Any, list[Shard]], tmp_path: Path
+    copies: tuple[Memory, Any, list[Shard]], tmp_path: Path, owner: Owner
 ) -> None:
     embedded, ray, shards = copies
     people = embedded.people()
@@ -145,7 +114,7 @@ def test_merges_and_splits_as_one_machine_kept_by_the_owner(
     embedded.merge_people(a.id, alone.id)
     ray.close()
     # the corrections are the owner's, in its own store: a later session has them
-    with _ray_memory(tmp_path / "owner", shards) as again:
+    with owner(tmp_path / "owner", shards) as again:
         assert _shown(again.people()) == _shown(embedded.people())
         for wrong in ("nobody@example.invalid", ""):
             said = _same(again.split_person, wrong)
@@ -154,12 +123,12 @@ def test_merges_and_splits_as_one_machine_kept_by_the_owner(
 
 
 def test_a_shard_that_does_not_answer_is_named_and_not_kept(
-    sharded: Sharded, tmp_path: Path
+    sharded: Sharded, tmp_path: Path, owner: Owner
 ) -> None:
     from lifelog.distributed.memory import PartialResultWarning
 
     _, embedded, shards = sharded
-    with _ray_memory(tmp_path / "owner", shards, down=[1]) as ray:
+    with owner(tmp_path / "owner", shards, down=[1]) as ray:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             some = ray.people()

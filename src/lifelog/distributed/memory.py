@@ -31,12 +31,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LifelogError, NotFoundError, UserError
-from ..ingest import IngestReport, Progress, plan
+from ..ingest import IngestReport, Progress, file_origin, plan
 from ..memory import Memory, Stats
 from ..people_rules import key_for
 from ..records import Answer, Hit, Item, mend_text
 from ..retrieval.filters import Filters
 from .choice import mark_ingested, use_ray
+from .journal import fail_job, finish_job, start_job
 from .keys import owner_secret
 from .plan import Partial, ShardFile, merge_hits, merge_items, merge_reports, place_files
 
@@ -134,11 +135,18 @@ class RayMemory(Memory):
     def repair(self) -> list[str]:
         raise self._not_yet("repair")
 
-    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
-        raise self._not_yet("the import journal")
-
     def run_errors(self, run_id: int) -> list[tuple[str, str, str]]:
-        raise self._not_yet("the import journal")
+        """The records run ``run_id`` skipped, read from the shards' journals
+        (:mod:`.journal`; ``runs`` is the owner's own journal, as on one machine)."""
+        from .journal import run_errors
+
+        def ask(shard: int, run: int) -> list[tuple[str, str, str]]:
+            found, partial = self.cluster.ask("run_errors", run, shards=[shard])
+            if not partial.complete:
+                warnings.warn(partial.notice(), PartialResultWarning, stacklevel=4)
+            return list(found.get(shard, []))
+
+        return run_errors(self.store, run_id, ask)
 
     # -- the people directory: derived here from every shard's mentions -------------
 
@@ -279,22 +287,29 @@ class RayMemory(Memory):
         placed = place_files(
             files, cluster.settings.shards, held, [loads[n] for n in sorted(loads)]
         )
-        reports = cluster.fan(
-            lambda n: cluster.call(
-                n,
-                "ingest",
-                placed[n],
-                force,
-                embed,
-                include_forgotten,
+        job = start_job(self.store, [str(Path(p).expanduser()) for p in paths])
+        try:
+            reports = cluster.fan(
+                lambda n: cluster.call(
+                    n,
+                    "ingest",
+                    placed[n],
+                    force,
+                    embed,
+                    include_forgotten,
+                    retry=True,
+                    timeout=cluster.settings.ingest_timeout,
+                ),
                 retry=True,
-                timeout=cluster.settings.ingest_timeout,
-            ),
-            retry=True,
-            shards=sorted(placed),
-        )[0]
+                shards=sorted(placed),
+            )[0]
+        except BaseException:
+            fail_job(self.store, job)
+            raise
         report = merge_reports(list(reports.values()), [str(Path(p)) for p in paths])
+        report.run_id = job
         report.unrecognised.extend(unknown)
+        finish_job(self.store, job, report, reports)
         return report
 
     def embed_pending(self, progress: EmbedProgress | None = None, batch: int = 256) -> int:
@@ -307,7 +322,10 @@ class RayMemory(Memory):
 
     def forget_file(self, path: str | Path) -> int:
         resolved = str(Path(path).expanduser().resolve())
-        return sum(self.cluster.tell("forget_file", resolved).values())
+        removed = int(sum(self.cluster.tell("forget_file", resolved).values()))
+        # the owner's journal names it no more either (no item is here to remove)
+        self.store.forget([], files=[file_origin(Path(resolved))])
+        return removed
 
     # -- reading -------------------------------------------------------------------
 
@@ -401,10 +419,11 @@ class RayMemory(Memory):
     def stats(self) -> Stats:
         parts = list(self._read("stats").values())
         merged = Stats(path=str(self.home), encryption=self.config.encryption, items=0, chunks=0)
+        with self.store.lock:  # the jobs, each of which made a run on several shards
+            merged.runs = int(self.store.conn.execute("SELECT count(*) FROM runs").fetchone()[0])
         for part in parts:
             merged.items += part.items
             merged.chunks += part.chunks
-            merged.runs += part.runs
             merged.db_bytes += part.db_bytes
             for source, n in part.by_source.items():
                 merged.by_source[source] = merged.by_source.get(source, 0) + n

@@ -210,6 +210,9 @@ class Shard:
     def rebuild_people(self) -> int:
         return self.memory.rebuild_people()
 
+    def run_errors(self, run_id: int) -> list[tuple[str, str, str]]:
+        return self.memory.run_errors(run_id)
+
     def text_chars(self) -> int:
         """Characters of text this shard has indexed (its chunks' spans)."""
         store = self.memory.store
