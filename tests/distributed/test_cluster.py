@@ -13,6 +13,7 @@ middle of an ingest: the job completes, nothing lost, nothing twice.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -149,6 +150,24 @@ def run_cluster_steps(cluster: LocalCluster, tmp: Path, scale: float) -> dict[st
             h.item.id for h in embedded.retrieve(question)
         ], question
 
+    # the people directory, derived from both shards' mentions, and the import journal,
+    # one run for the job: as one machine's
+    def shown(people: list[Any]) -> list[tuple[Any, ...]]:
+        return [
+            (p.id, p.name, p.handles, p.items, p.first_seen, p.last_seen, p.sources) for p in people
+        ]
+
+    assert shown(memory.people()) == shown(embedded.people()) != []
+    person = embedded.people()[0]
+    assert memory.person(person.name).id == person.id
+    by = Filters(people=(person.name,))
+    assert memory.count(by) == embedded.count(by) > 0
+    (run,) = memory.runs()
+    assert (run["id"], run["status"], run["added"]) == (report.run_id, "done", report.added)
+    assert sorted(memory.run_errors(run["id"])) == sorted(
+        embedded.run_errors(embedded.runs()[0]["id"])
+    )
+
     # a shard's worker killed during a search: the shard cannot answer (no other worker
     # has room for it), so the result is partial and says so
     question = questions[0]
@@ -195,6 +214,15 @@ def run_cluster_steps(cluster: LocalCluster, tmp: Path, scale: float) -> dict[st
     out = subprocess.run([*cli, questions[1]], capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     assert asked.found and asked.text in out.stdout, (asked.text, out.stdout[-2000:])
+    # nor does the CLI switch it back to one machine while its shards hold items
+    back = [*cli[:-1], "backend", "embedded"]
+    out = subprocess.run(back, capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 2, (out.stdout, out.stderr[-2000:])
+    assert "the shards on the Ray cluster hold" in " ".join(out.stderr.split())
+    assert (
+        json.loads((tmp / "two" / "memory.json").read_text())["settings"]["backend"]["kind"]
+        == "ray"
+    )
 
     # a worker killed in the middle of an ingest: its shard fails over to the other worker
     # (half a CPU each: room for both), the job completes, nothing lost or twice
