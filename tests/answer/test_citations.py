@@ -16,6 +16,8 @@ def test_citation_spellings_become_one_form() -> None:
         "A [1][2] b [3][4][5] c [6] d [7] e [8]."
     )
     assert normalise_citations("In June. [2][3] Then home.") == "In June [2][3]. Then home."
+    # a model that writes the stop on both sides of its citation ends with one
+    assert normalise_citations("I still don't eat meat. [1].") == "I still don't eat meat [1]."
     assert cited_numbers("x [2] y [1] z [2]") == [2, 1]
 
 

@@ -137,12 +137,51 @@ def test_missing_evidence_is_said_plainly(life: Memory) -> None:
     assert len(llm.calls) == 1  # the model saw the weak evidence and said so
 
 
-def test_a_model_that_misses_clear_evidence_yields_to_the_quotes(life: Memory) -> None:
-    answer, _ = ask(
-        life, "How much did the tent cost?", Script(["I don't find this in your memory."])
-    )
+def test_a_model_that_misses_clear_evidence_looks_again_then_yields_to_the_quotes(
+    life: Memory,
+) -> None:
+    """A model that finds nothing where a sentence plainly answers is shown again only
+    the items that match best; if it still finds nothing, the quotes answer."""
+    llm = Script(["I don't find this in your memory."] * 2)
+    answer, _ = ask(life, "How much did the tent cost?", llm)
     assert answer.found and answer.mode == "extractive-fallback" and "120 euros" in answer.text
     assert any("closest quotes" in note for note in answer.notes)
+    assert len(llm.calls) == 2
+    first, second = (str(call[-1]["content"]) for call in llm.calls)
+    assert second.count("\n[") < first.count("\n[") and "120 euros" in second
+
+
+def test_a_second_look_answers_in_the_models_own_words(life: Memory) -> None:
+    llm = Script(
+        [
+            "I don't find this in your memory.",
+            cite("120 euros", "The new tent cost 120 euros [{n}]."),
+        ]
+    )
+    answer, _ = ask(life, "How much did the tent cost?", llm)
+    assert answer.mode == "generative" and answer.text.startswith("The new tent cost 120 euros")
+    assert any("shown again" in note for note in answer.notes), answer.notes
+    # a model that said the evidence does not answer, where no sentence plainly does,
+    # is believed at once
+    llm = Script(["I don't find this in your memory."])
+    answer, _ = ask(life, "What colour was Bob's car parked on Elm Street?", llm)
+    assert answer.text == NOT_FOUND and len(llm.calls) == 1
+
+
+def test_quotes_that_do_not_hold_what_the_question_turns_on_are_not_an_answer(
+    life: Memory,
+) -> None:
+    """A rejected draft falls back to quotes only when they could answer: "Which beach
+    did we avoid?" is not answered by a message about camping at the beach, although
+    the same quotes answer the question without "avoid"."""
+    wrong = Script(["You avoided the dunes at the lake."])
+    answer, _ = ask(life, "Which beach did we avoid when camping?", wrong)
+    assert (answer.found, answer.text) == (False, NOT_FOUND), answer.text
+    assert any("do not say “avoid”" in note for note in answer.notes), answer.notes
+    wrong = Script(["You went to the dunes at the lake."])
+    answer, _ = ask(life, "Which beach did we go to when camping?", wrong)
+    assert answer.found and answer.mode == "extractive-fallback", answer.notes
+    assert "beach" in answer.text
 
 
 def test_no_model_means_extractive_and_says_so(life: Memory) -> None:

@@ -54,6 +54,13 @@ def test_an_invented_number_fails_even_when_the_words_match() -> None:
     assert not report.ok and "150" in (report.reason or "")
 
 
+def test_an_irregular_past_restates_its_verb() -> None:
+    """ "I ate fish" restates "I eat fish again": no suffix stripping finds it."""
+    evidence = {1: terms_of("Since June 2022 I eat fish again, but I still don't eat meat.")}
+    assert check_support("No: I ate fish again, but no meat [1].", evidence).ok
+    assert not check_support("No: I ate chicken again [1].", evidence).ok
+
+
 def test_the_wrong_source_does_not_support_a_claim() -> None:
     assert not check_support("The kids loved the dunes [2].", EVIDENCE).ok
     assert check_support("The kids loved the dunes [1].", EVIDENCE).ok

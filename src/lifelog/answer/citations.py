@@ -36,7 +36,8 @@ _GROUP = re.compile(
 )
 _RANGE = re.compile(r"(\d+)\s*[-–]\s*(\d+)")
 _BETWEEN = re.compile(r"(?<=\d)\]\s*(?:,|and|,\s*and)?\s*\[(?=\d{1,4}\])")
-_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,4}\])+)")
+#: citations after a sentence's stop, and a second stop after them ("meat. [1].")
+_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,4}\])+)(?:[ \t]*[.!?](?![.!?]))?")
 _SPECIAL = re.compile(r"<\|[^|<>]{0,40}\|>|</?s>")
 _IMAGE_MD = re.compile(r"!\[[^\]\n]{0,300}\]\([^)\n]{0,2000}\)")
 #: ``![x][r]``, ``![x][]``, ``![x]``: reference-style images

@@ -14,6 +14,7 @@ extractive one, with a note saying why.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -246,9 +247,11 @@ def generate_answer(
     del now
     verifier = verifier_for(llm)
     window = llm.context_window
-    for _attempt in range(4):
+    shown = list(hits)
+    second_look = False
+    for _attempt in range(5):
         messages, sources, tokens = plan_prompt(
-            llm, question, hits, history=history, max_tokens=max_tokens, window=window
+            llm, question, shown, history=history, max_tokens=max_tokens, window=window
         )
         if not sources:
             answer = _extract(question, hits, query)
@@ -287,6 +290,17 @@ def generate_answer(
             return
         if completion is None:
             break
+        missed = not second_look and says_not_found(completion.content)
+        clear = _clear_hits(question, hits, shown) if missed else []
+        if clear:
+            # a small model misses a fact among many items that it finds in a few
+            second_look, shown = True, clear
+            notes = (
+                *notes,
+                f"the model found no answer in {len(sources)} items; it was shown again"
+                f" the {len(clear)} that match the question best",
+            )
+            continue
         thought = "\n\n".join(t for t in (reasoning_prefix, completion.reasoning) if t)
         yield AskEvent(
             "answer",
@@ -319,6 +333,26 @@ def generate_answer(
 CLEAR_COVERAGE = 0.75
 
 
+#: how many items a second look shows the model (:func:`_clear_hits`)
+SECOND_LOOK_ITEMS = 3
+
+
+def _clear_hits(question: str, hits: Sequence[Hit], shown: Sequence[Hit]) -> list[Hit]:
+    """The items whose best sentence plainly answers ``question`` (as
+    :func:`_clear_quotes` judges it), at most :data:`SECOND_LOOK_ITEMS`, best first; none
+    when they are all the model was ``shown``."""
+    best = best_evidence(question, list(hits), limit=SECOND_LOOK_ITEMS)
+    clear: list[Hit] = []
+    for found in best:
+        quote = found.hit.item.text[found.start : found.end]
+        if found.coverage < CLEAR_COVERAGE or _someone_else(question, found.hit.item, quote, hits):
+            continue
+        if unsaid_polarity(_unquoted(question), [quote]):
+            continue
+        clear.append(found.hit)
+    return [] if len(clear) >= len(shown) else clear
+
+
 def _clear_quotes(question: str, hits: Sequence[Hit], query: str) -> Answer | None:
     """Quotes that plainly answer what the model said it could not find, or ``None``:
     the best sentence covers :data:`CLEAR_COVERAGE` of the question and is not about
@@ -327,7 +361,10 @@ def _clear_quotes(question: str, hits: Sequence[Hit], query: str) -> Answer | No
     if not best or best[0].coverage < CLEAR_COVERAGE:
         return None
     top = best[0]
-    if _someone_else(question, top.hit.item, top.hit.item.text[top.start : top.end], hits):
+    quote = top.hit.item.text[top.start : top.end]
+    if _someone_else(question, top.hit.item, quote, hits) or unsaid_polarity(
+        _unquoted(question), [quote]
+    ):
         return None
     answer = _extract(question, hits, query)
     return answer if answer.found else None
@@ -358,12 +395,28 @@ def _without_unrelated(
 
 
 def _quotes_elsewhere(question: str, answer: Answer, hits: Sequence[Hit]) -> str | None:
-    """Why the quotes an extractive answer leads with are about another person than the
-    question's subject (:func:`~.roles.wrong_person`), or ``None``."""
+    """Why the quotes an extractive answer leads with do not answer the question, or
+    ``None``: they are about another person than its subject
+    (:func:`~.roles.wrong_person`), or none holds the negation or reversing verb it asks
+    about (:func:`~.roles.unsaid_polarity`: "Where do they plan to *avoid*?" is not
+    answered by "we plan to explore a new city")."""
     if not answer.found or not answer.citations:
         return None
     top = answer.citations[0]
-    return _someone_else(question, top.item, top.snippet, hits)
+    elsewhere = _someone_else(question, top.item, top.snippet, hits)
+    if elsewhere:
+        return f"the closest quotes are about someone else ({elsewhere})"
+    turned = unsaid_polarity(_unquoted(question), [c.snippet for c in answer.citations])
+    return f"the closest quotes do not answer it ({turned})" if turned else None
+
+
+_QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
+
+
+def _unquoted(question: str) -> str:
+    """``question`` without what it quotes: a title ("Nothing is impossible") says nothing
+    about what is asked."""
+    return _QUOTED.sub(" ", question)
 
 
 def _someone_else(question: str, item: Item, quote: str, hits: Sequence[Hit]) -> str | None:
@@ -467,8 +520,7 @@ def _finalize(
         answer = _extract(question, hits, query)
         elsewhere = _quotes_elsewhere(question, answer, hits)
         if elsewhere:
-            why = f"{why}; the closest quotes are about someone else ({elsewhere})"
-            return _not_found(question, hits, (*notes, why), reasoning)
+            return _not_found(question, hits, (*notes, f"{why}; {elsewhere}"), reasoning)
         return _with_notes(answer, *notes, why, mode="extractive-fallback", reasoning=reasoning)
 
     if not text:

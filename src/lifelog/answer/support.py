@@ -83,7 +83,70 @@ _NUMBER_WORDS = {
 }
 
 
+#: irregular past forms and their verbs: "I ate fish" restates "I eat fish again", which
+#: no suffix stripping finds (forms that are also common nouns, "saw", "bit", "rose",
+#: are left out)
+_IRREGULAR = {
+    form: verb
+    for verb, forms in {
+        "eat": "ate eaten",
+        "go": "went gone",
+        "see": "seen",
+        "buy": "bought",
+        "bring": "brought",
+        "take": "took taken",
+        "give": "gave given",
+        "make": "made",
+        "get": "got gotten",
+        "come": "came",
+        "run": "ran",
+        "write": "wrote written",
+        "meet": "met",
+        "leave": "left",
+        "feel": "felt",
+        "find": "found",
+        "begin": "began begun",
+        "drive": "drove driven",
+        "fly": "flew flown",
+        "sing": "sang sung",
+        "swim": "swam swum",
+        "win": "won",
+        "lose": "lost",
+        "pay": "paid",
+        "sell": "sold",
+        "tell": "told",
+        "think": "thought",
+        "teach": "taught",
+        "catch": "caught",
+        "keep": "kept",
+        "sleep": "slept",
+        "spend": "spent",
+        "send": "sent",
+        "build": "built",
+        "hold": "held",
+        "hear": "heard",
+        "know": "knew known",
+        "grow": "grew grown",
+        "draw": "drew drawn",
+        "throw": "threw thrown",
+        "wear": "wore worn",
+        "choose": "chose chosen",
+        "speak": "spoke spoken",
+        "break": "broke broken",
+        "forget": "forgot forgotten",
+        "ride": "rode ridden",
+        "fall": "fell fallen",
+        "feed": "fed",
+        "lead": "led",
+        "understand": "understood",
+        "stand": "stood",
+    }.items()
+    for form in forms.split()
+}
+
+
 def _norm(token: str) -> str:
+    token = _IRREGULAR.get(token, token)
     if token in _NUMBER_WORDS:
         return _NUMBER_WORDS[token]
     ordinal = _ORDINAL.match(token)
