@@ -37,7 +37,7 @@ from .people_rules import (
 from .records import Item
 from .store import Store
 
-__all__ = ["Directory", "Handle", "Person", "derive_rows", "stale_corrections"]
+__all__ = ["Directory", "Handle", "Person", "derive_rows", "only_person", "stale_corrections"]
 
 _INPUTS = frozenset(INPUT_KEYS)
 #: a metadata JSON that holds one of the keys the rules read (json.dumps writes keys as
@@ -84,6 +84,17 @@ class Person:
 
 def _moment(ts: float | None) -> datetime | None:
     return datetime.fromtimestamp(ts, UTC) if ts is not None else None
+
+
+def only_person(text: str, found: Sequence[Person]) -> Person:
+    """The one person of ``found`` (the candidates ``text`` names): ``NotFoundError`` when
+    there is none, ``UserError`` naming them when there are several."""
+    if not found:
+        raise NotFoundError(f"nobody called {text!r} in this memory (see `lifelog people`)")
+    if len(found) > 1:
+        names = ", ".join(f"{p.name} ({p.id})" for p in found[:6])
+        raise UserError(f"{text!r} may be several people: {names}; use an id or an address")
+    return found[0]
 
 
 class Directory:
@@ -388,13 +399,7 @@ class Directory:
 
     def person(self, text: str) -> Person:
         """The one person ``text`` names; ``UserError`` when it names several."""
-        found = self.candidates(text)
-        if not found:
-            raise NotFoundError(f"nobody called {text!r} in this memory (see `lifelog people`)")
-        if len(found) > 1:
-            names = ", ".join(f"{p.name} ({p.id})" for p in found[:6])
-            raise UserError(f"{text!r} may be several people: {names}; use an id or an address")
-        return found[0]
+        return only_person(text, self.candidates(text))
 
     def aliases(self, text: str) -> tuple[str, ...]:
         """Every spelling (lower case) by which the person ``text`` names appears in items'

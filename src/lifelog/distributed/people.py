@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..errors import NotFoundError, UserError
+from ..errors import NotFoundError
 from ..people import (
     MAX_ALIASES,
     MIN_ALIAS,
@@ -38,6 +38,7 @@ from ..people import (
     PersonStats,
     _moment,
     derive_rows,
+    only_person,
     stale_corrections,
 )
 from ..people_rules import Key, Mention, cluster, key_for, person_id_for
@@ -260,13 +261,7 @@ class ShardedPeople:
 
     def person(self, text: str) -> Person:
         """The one person ``text`` names; ``UserError`` when it names several."""
-        found = self.candidates(text)
-        if not found:
-            raise NotFoundError(f"nobody called {text!r} in this memory (see `lifelog people`)")
-        if len(found) > 1:
-            names = ", ".join(f"{p.name} ({p.id})" for p in found[:6])
-            raise UserError(f"{text!r} may be several people: {names}; use an id or an address")
-        return found[0]
+        return only_person(text, self.candidates(text))
 
     def aliases(self, text: str) -> tuple[str, ...]:
         """Every spelling (lower case) by which the person ``text`` names appears in items'
