@@ -27,11 +27,13 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from .errors import NotFoundError, SourceError, UserError
 from .parseworker import PARALLEL_MIN_BYTES, parse_in_worker, unit_records
@@ -42,7 +44,15 @@ from .store import Store
 from .store.db import INGEST_CACHE_KIB, is_sqlite_error
 from .store.store import ItemRow, UpsertResult
 
-__all__ = ["IngestReport", "Progress", "SourceCounts", "file_origin", "ingest_paths", "plan"]
+__all__ = [
+    "IngestReport",
+    "Progress",
+    "SourceCounts",
+    "end_run",
+    "file_origin",
+    "ingest_paths",
+    "plan",
+]
 
 #: records between two progress reports within a file
 PROGRESS_EVERY = 256
@@ -384,21 +394,29 @@ def _finish_run(store: Store, report: IngestReport) -> None:
         for name, c in report.by_source.items()
     }
     with store.lock, store.conn:
-        store.conn.execute(
-            "UPDATE runs SET ended_at = ?, status = ?, added = ?, updated = ?, unchanged = ?,"
-            " skipped = ?, bytes = ?, counts = ? WHERE id = ?",
-            (
-                time.time(),
-                report.status,
-                report.added,
-                report.updated,
-                report.unchanged,
-                report.skipped_count,
-                report.bytes,
-                json.dumps(counts),
-                report.run_id,
-            ),
-        )
+        end_run(store.conn, report.run_id, report, counts)
+
+
+def end_run(
+    conn: sqlite3.Connection, run_id: int, report: IngestReport, counts: Mapping[str, Any]
+) -> None:
+    """Record in the journal that run ``run_id`` ended as ``report`` says, with ``counts``
+    (by source, or a distributed job's shards); the caller holds the write lock."""
+    conn.execute(
+        "UPDATE runs SET ended_at = ?, status = ?, added = ?, updated = ?, unchanged = ?,"
+        " skipped = ?, bytes = ?, counts = ? WHERE id = ?",
+        (
+            time.time(),
+            report.status,
+            report.added,
+            report.updated,
+            report.unchanged,
+            report.skipped_count,
+            report.bytes,
+            json.dumps(counts),
+            run_id,
+        ),
+    )
 
 
 def _record_skips(store: Store, run_id: int, skips: list[Skip]) -> None:

@@ -16,7 +16,7 @@ import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 
-from ..ingest import IngestReport
+from ..ingest import IngestReport, end_run
 from ..records import storable
 from ..store import Store
 
@@ -46,21 +46,7 @@ def finish_job(
         },
     }
     with store.writing():
-        store.conn.execute(
-            "UPDATE runs SET ended_at = ?, status = ?, added = ?, updated = ?, unchanged = ?,"
-            " skipped = ?, bytes = ?, counts = ? WHERE id = ?",
-            (
-                time.time(),
-                report.status,
-                report.added,
-                report.updated,
-                report.unchanged,
-                report.skipped_count,
-                report.bytes,
-                json.dumps(counts),
-                job,
-            ),
-        )
+        end_run(store.conn, job, report, counts)
 
 
 def fail_job(store: Store, job: int) -> None:
