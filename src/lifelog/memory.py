@@ -28,6 +28,7 @@ from .index.lexical import search_chunks
 from .index.text import content_terms, make_snippet
 from .ingest import IngestReport, Progress, file_origin, ingest_paths
 from .records import Answer, Hit, Item, mend_text
+from .retrieval.facets import FacetCounts, facet_counts
 from .retrieval.filters import Filters
 from .store import Store, create_key_file, keys, read_key_file
 from .store.db import Cipher, Keying
@@ -699,6 +700,11 @@ class Memory:
             max_tokens=max_tokens or settings.max_tokens,
             count_items=self.count,
         )
+
+    def facet_counts(self, filters: Filters | None = None, people: int | None = 12) -> FacetCounts:
+        """The items within ``filters`` counted by source, year and the ``people`` most
+        frequent participants (all with ``None``): the web's browsing facets."""
+        return facet_counts(self.store, self.resolve_filters(filters or Filters()), people)
 
     def count(self, filters: Filters | None = None, query: str | None = None) -> int:
         """How many items lie within ``filters`` (and contain every word of ``query``)."""

@@ -35,6 +35,7 @@ from ..ingest import IngestReport, Progress, file_origin, plan
 from ..memory import Memory, Stats
 from ..people_rules import key_for
 from ..records import Answer, Hit, Item, mend_text
+from ..retrieval.facets import FacetCounts
 from ..retrieval.filters import Filters
 from .choice import mark_ingested, use_ray
 from .journal import fail_job, finish_job, start_job
@@ -410,6 +411,14 @@ class RayMemory(Memory):
 
     def count(self, filters: Filters | None = None, query: str | None = None) -> int:
         return sum(self._read("count", self.resolve_filters(filters or Filters()), query).values())
+
+    def facet_counts(self, filters: Filters | None = None, people: int | None = 12) -> FacetCounts:
+        merged = FacetCounts()
+        for part in self._read("facet_counts", self.resolve_filters(filters or Filters())).values():
+            merged.add(part)
+        if people is not None:
+            merged.keep_people(people)
+        return merged
 
     def query_ids(
         self, query: str, filters: Filters | None = None, limit: int = 1000

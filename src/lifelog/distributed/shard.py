@@ -27,6 +27,7 @@ from ..index.lexical import QueryPart
 from ..ingest import IngestReport, file_origin
 from ..memory import Memory, Stats
 from ..records import Hit, Item
+from ..retrieval.facets import FacetCounts
 from ..retrieval.filters import Filters
 from ..store import Store, keys
 from ..store.db import Cipher, Keying
@@ -201,6 +202,10 @@ class Shard:
 
     def stats(self) -> Stats:
         return self.memory.stats()
+
+    def facet_counts(self, filters: Filters) -> FacetCounts:
+        # every participant: the owner adds the shards' counts before taking the top ones
+        return self.memory.facet_counts(filters, people=None)
 
     def people_parts(self, known: dict[int, int]) -> PeopleParts:
         """This shard's mentions and items grouped by them (nothing new when its items

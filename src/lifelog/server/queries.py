@@ -116,28 +116,14 @@ def facets_for_hits(hits: Iterable[Hit], limit: int = 12) -> Facets:
 
 
 def facets_for_filters(memory: Memory, filters: Filters, limit: int = 12) -> Facets:
-    """Counts by source, person and year over every item within ``filters``."""
-    where, params = memory.resolve_filters(filters).sql("i")
-    conn = memory.store.conn
-    with memory.store.lock:
-        sources = conn.execute(
-            f"SELECT i.source, count(*) FROM items i WHERE {where} GROUP BY i.source", params
-        ).fetchall()
-        years = conn.execute(
-            f"SELECT strftime('%Y', i.ts, 'unixepoch') AS y, count(*) FROM items i"
-            f" WHERE {where} AND i.ts IS NOT NULL GROUP BY y",
-            params,
-        ).fetchall()
-        people = conn.execute(
-            f"SELECT p.value, count(*) AS n FROM items i, json_each(i.participants) p"
-            f" WHERE {where} GROUP BY p.value ORDER BY n DESC LIMIT ?",
-            [*params, limit],
-        ).fetchall()
+    """Counts by source, person and year over every item within ``filters`` (counted
+    where the items are: the shards of a distributed memory)."""
+    counts = memory.facet_counts(filters, people=limit)
     return {
-        "source": _top(Counter({str(s): int(n) for s, n in sources}), limit),
-        "person": _top(Counter({str(p): int(n) for p, n in people if p}), limit),
+        "source": _top(counts.sources, limit),
+        "person": _top(counts.people, limit),
         "year": sorted(
-            ({"value": str(y), "count": int(n)} for y, n in years if y),
+            ({"value": y, "count": n} for y, n in counts.years.items()),
             key=lambda f: str(f["value"]),
             reverse=True,
         ),
