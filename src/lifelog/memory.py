@@ -591,6 +591,27 @@ class Memory:
             self.store.iter_items(f"{where} AND ts IS NOT NULL", params, limit=limit, offset=offset)
         )
 
+    def newest(
+        self, filters: Filters | None = None, *, limit: int = 50, offset: int = 0
+    ) -> list[Item]:
+        """Dated items within the filters, the newest first (browsing without a query)."""
+        from .store.threads import newest_items
+
+        where, params = self.resolve_filters(filters or Filters()).sql("items")
+        return newest_items(self.store, where, params, limit=limit, offset=offset)
+
+    def period_counts(self, filters: Filters | None = None, *, fmt: str = "%Y") -> dict[str, int]:
+        """How many dated items within the filters fall in each period (``fmt``, an
+        SQLite ``strftime`` format such as ``%Y-%m``)."""
+        where, params = self.resolve_filters(filters or Filters()).sql("i")
+        with self.store.lock:
+            rows = self.store.conn.execute(
+                "SELECT strftime(?, i.ts, 'unixepoch') AS p, count(*) FROM items i"
+                f" WHERE {where} AND i.ts IS NOT NULL GROUP BY p",
+                [fmt, *params],
+            ).fetchall()
+        return {str(p): int(n) for p, n in rows if p}
+
     def stats(self) -> Stats:
         conn = self.store.conn
         with self.store.lock:

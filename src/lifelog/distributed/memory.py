@@ -409,6 +409,21 @@ class RayMemory(Memory):
         found = self._read("timeline", self.resolve_filters(filters or Filters()), limit + offset)
         return merge_items(found.values(), limit, offset)
 
+    def newest(
+        self, filters: Filters | None = None, *, limit: int = 50, offset: int = 0
+    ) -> list[Item]:
+        found = self._read("newest", self.resolve_filters(filters or Filters()), limit + offset)
+        return merge_items(found.values(), limit, offset, newest=True)
+
+    def period_counts(self, filters: Filters | None = None, *, fmt: str = "%Y") -> dict[str, int]:
+        total: dict[str, int] = {}
+        for part in self._read(
+            "period_counts", self.resolve_filters(filters or Filters()), fmt
+        ).values():
+            for period, n in part.items():
+                total[period] = total.get(period, 0) + n
+        return total
+
     def count(self, filters: Filters | None = None, query: str | None = None) -> int:
         return sum(self._read("count", self.resolve_filters(filters or Filters()), query).values())
 

@@ -97,13 +97,17 @@ def _when(item: Item) -> datetime:
     return item.timestamp
 
 
-def merge_items(per_shard: Iterable[Sequence[Item]], limit: int, offset: int = 0) -> list[Item]:
-    """A timeline: the shards' items in time order (each shard's list already is)."""
+def merge_items(
+    per_shard: Iterable[Sequence[Item]], limit: int, offset: int = 0, *, newest: bool = False
+) -> list[Item]:
+    """A timeline: the shards' items in time order (each shard's list already is), the
+    newest first with ``newest``."""
     seen: set[str] = set()
     items: list[Item] = []
     for item in sorted(
         (i for batch in per_shard for i in batch if i.timestamp is not None),
         key=lambda i: (_when(i), i.id),
+        reverse=newest,
     ):
         if item.id not in seen:
             seen.add(item.id)

@@ -197,6 +197,12 @@ class Shard:
     def timeline(self, filters: Filters, limit: int) -> list[Item]:
         return self.memory.timeline(filters, limit=limit)
 
+    def newest(self, filters: Filters, limit: int) -> list[Item]:
+        return self.memory.newest(filters, limit=limit)
+
+    def period_counts(self, filters: Filters, fmt: str) -> dict[str, int]:
+        return self.memory.period_counts(filters, fmt=fmt)
+
     def count(self, filters: Filters, query: str | None) -> int:
         return self.memory.count(filters, query)
 

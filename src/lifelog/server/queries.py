@@ -75,14 +75,8 @@ def period_counts(memory: Memory, filters: Filters, granularity: str) -> list[Bu
     fmt = _FORMATS.get(granularity)
     if fmt is None:
         raise UserError("granularity must be year, month or day")
-    where, params = memory.resolve_filters(filters).sql("i")
-    with memory.store.lock:
-        rows = memory.store.conn.execute(
-            f"SELECT strftime('{fmt}', i.ts, 'unixepoch') AS p, count(*) FROM items i"
-            f" WHERE {where} AND i.ts IS NOT NULL GROUP BY p ORDER BY p",
-            params,
-        ).fetchall()
-    return [Bucket(str(p), int(n)) for p, n in rows if p]
+    counts = memory.period_counts(filters, fmt=fmt)  # counted where the items are
+    return [Bucket(p, n) for p, n in sorted(counts.items())]
 
 
 Facets = dict[str, list[dict[str, Any]]]

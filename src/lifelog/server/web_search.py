@@ -18,7 +18,6 @@ from ..narrate import hit_reasons
 from ..records import Hit, Item
 from ..retrieval.explain import why_nothing
 from ..retrieval.filters import DATE_EXAMPLES, Filters
-from ..store.threads import newest_items
 from .queries import POOL, faceted
 from .state import FilterQuery, state_of
 from .web import link, page
@@ -83,8 +82,7 @@ def search(
         hits, total = pool[:limit], len(pool)
         context["worded"] = sum(1 for hit in pool if by_words(hit))
     else:  # browsing: the newest items first
-        where_sql, params = memory.resolve_filters(filters).sql("items")
-        items = newest_items(memory.store, where_sql, params, limit=limit)
+        items = memory.newest(filters, limit=limit)
         total = memory.count(filters)
     context.update(hits=hits, items=items, total=total)
     context["facets"] = faceted(memory, q, where.filters, find)
