@@ -35,7 +35,7 @@ from .citations import (
     strip_links,
 )
 from .dates import relative_dates, resolve_relative
-from .extractive import NOT_FOUND, best_evidence, describe, extractive_answer
+from .extractive import NOT_FOUND, Evidence, best_evidence, describe, extractive_answer
 from .prompts import EXAMPLES, Source, Turn, answer_messages, pack_sources
 from .reasoning import check_level
 from .release import releasing
@@ -337,34 +337,33 @@ CLEAR_COVERAGE = 0.75
 SECOND_LOOK_ITEMS = 3
 
 
+def _plainly_answers(question: str, found: Evidence, hits: Sequence[Hit]) -> bool:
+    """Whether ``found``'s sentence plainly answers ``question``: it covers
+    :data:`CLEAR_COVERAGE` of it, is not about another person than the one asked about
+    (:func:`~.roles.wrong_person`) and holds the negation or reversing verb the question
+    turns on, if any (:func:`~.roles.unsaid_polarity`)."""
+    quote = found.hit.item.text[found.start : found.end]
+    return (
+        found.coverage >= CLEAR_COVERAGE
+        and not _someone_else(question, found.hit.item, quote, hits)
+        and not unsaid_polarity(_unquoted(question), [quote])
+    )
+
+
 def _clear_hits(question: str, hits: Sequence[Hit], shown: Sequence[Hit]) -> list[Hit]:
-    """The items whose best sentence plainly answers ``question`` (as
-    :func:`_clear_quotes` judges it), at most :data:`SECOND_LOOK_ITEMS`, best first; none
-    when they are all the model was ``shown``."""
+    """The items whose best sentence plainly answers ``question``, at most
+    :data:`SECOND_LOOK_ITEMS`, best first; none when they are all the model was
+    ``shown``."""
     best = best_evidence(question, list(hits), limit=SECOND_LOOK_ITEMS)
-    clear: list[Hit] = []
-    for found in best:
-        quote = found.hit.item.text[found.start : found.end]
-        if found.coverage < CLEAR_COVERAGE or _someone_else(question, found.hit.item, quote, hits):
-            continue
-        if unsaid_polarity(_unquoted(question), [quote]):
-            continue
-        clear.append(found.hit)
+    clear = [found.hit for found in best if _plainly_answers(question, found, hits)]
     return [] if len(clear) >= len(shown) else clear
 
 
 def _clear_quotes(question: str, hits: Sequence[Hit], query: str) -> Answer | None:
     """Quotes that plainly answer what the model said it could not find, or ``None``:
-    the best sentence covers :data:`CLEAR_COVERAGE` of the question and is not about
-    another person than the one asked about (see :func:`~.roles.wrong_person`)."""
+    the best sentence must (:func:`_plainly_answers`)."""
     best = best_evidence(question, list(hits), limit=1)
-    if not best or best[0].coverage < CLEAR_COVERAGE:
-        return None
-    top = best[0]
-    quote = top.hit.item.text[top.start : top.end]
-    if _someone_else(question, top.hit.item, quote, hits) or unsaid_polarity(
-        _unquoted(question), [quote]
-    ):
+    if not best or not _plainly_answers(question, best[0], hits):
         return None
     answer = _extract(question, hits, query)
     return answer if answer.found else None

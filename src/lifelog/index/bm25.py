@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..store import Store
+from ..store.batched import rows_in
 
 __all__ = [
     "B",
@@ -144,17 +145,8 @@ def _occurrences(
 
 def _lengths(store: Store, rowids: Sequence[int]) -> dict[int, int]:
     """Each row's tokens, all columns (FTS5's ``docsize`` shadow table)."""
-    found: dict[int, int] = {}
-    for start in range(0, len(rowids), 500):
-        part = list(rowids[start : start + 500])
-        marks = ",".join("?" * len(part))
-        with store.lock:
-            rows = store.conn.execute(
-                f"SELECT id, sz FROM chunks_fts_docsize WHERE id IN ({marks})", part
-            ).fetchall()
-        for rowid, size in rows:
-            found[int(rowid)] = sum(_varints(bytes(size)))
-    return found
+    rows = rows_in(store, "SELECT id, sz FROM chunks_fts_docsize WHERE id IN ({marks})", rowids)
+    return {int(rowid): sum(_varints(bytes(size))) for rowid, size in rows}
 
 
 def score_rows(

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from ..retrieval.filters import Filters
 from ..store import Store
+from ..store.batched import rows_in
 from .bm25 import WEIGHTS, collection, idf
 from .sentences import stem
 from .text import content_terms
@@ -95,19 +96,16 @@ def chunk_keys(store: Store, rowids: Sequence[int]) -> dict[int, Tie]:
     """Each chunk's :data:`Tie`: the order of equal scores on every backend, older first
     (a rowid depends on the order of ingestion and on the shard that holds the chunk;
     the item id, a digest of its content, settles equal times)."""
-    found: dict[int, Tie] = {}
-    for start in range(0, len(rowids), 500):
-        part = list(rowids[start : start + 500])
-        marks = ",".join("?" * len(part))
-        with store.lock:
-            rows = store.conn.execute(
-                "SELECT c.rowid, i.ts, i.id, c.ordinal FROM chunks c JOIN items i"
-                f" ON i.rowid = c.item_rowid WHERE c.rowid IN ({marks})",
-                part,
-            ).fetchall()
-        for rowid, ts, item_id, ordinal in rows:
-            found[int(rowid)] = (math.inf if ts is None else float(ts), str(item_id), int(ordinal))
-    return found
+    rows = rows_in(
+        store,
+        "SELECT c.rowid, i.ts, i.id, c.ordinal FROM chunks c JOIN items i"
+        " ON i.rowid = c.item_rowid WHERE c.rowid IN ({marks})",
+        rowids,
+    )
+    return {
+        int(rowid): (math.inf if ts is None else float(ts), str(item_id), int(ordinal))
+        for rowid, ts, item_id, ordinal in rows
+    }
 
 
 def best_of(

@@ -24,6 +24,7 @@ from typing import Protocol
 from ..index.lexical import Tie, chunk_keys, lexical_ranking
 from ..records import Hit
 from ..store import Store
+from ..store.batched import rows_in
 from .filters import Filters
 from .query import QueryPlan
 
@@ -107,20 +108,14 @@ def deep(
 
 def candidates_of(store: Store, rowids: Sequence[int]) -> dict[int, Candidate]:
     """The fields ranking needs of each chunk (its item's author, time, thread …)."""
-    found: dict[int, Candidate] = {}
-    for offset in range(0, len(rowids), 500):
-        part = list(rowids[offset : offset + 500])
-        marks = ",".join("?" * len(part))
-        with store.lock:
-            rows = store.conn.execute(
-                "SELECT c.rowid, i.rowid, i.author, i.ts, i.thread, i.kind,"
-                " substr(item_text(i.text), c.start + 1, min(c.end - c.start, 4000)), i.source"
-                f" FROM chunks c JOIN items i ON i.rowid = c.item_rowid WHERE c.rowid IN ({marks})",
-                part,
-            ).fetchall()
-        for row in rows:
-            found[int(row[0])] = Candidate(int(row[0]), int(row[1]), *row[2:])
-    return found
+    rows = rows_in(
+        store,
+        "SELECT c.rowid, i.rowid, i.author, i.ts, i.thread, i.kind,"
+        " substr(item_text(i.text), c.start + 1, min(c.end - c.start, 4000)), i.source"
+        " FROM chunks c JOIN items i ON i.rowid = c.item_rowid WHERE c.rowid IN ({marks})",
+        rowids,
+    )
+    return {int(row[0]): Candidate(int(row[0]), int(row[1]), *row[2:]) for row in rows}
 
 
 def neighbours_of(store: Store, candidate: Candidate, count: int) -> tuple[list[int], list[int]]:

@@ -28,6 +28,7 @@ from ..models.prepare import read_info, static_model_dir
 from ..models.softmatch import SoftMatcher
 from ..records import Hit, Item, mend_text
 from ..store import Store
+from ..store.batched import rows_in
 from .corpus import Corpus, Ranked, StoreCorpus, VectorSearch
 from .filters import Filters
 from .hybrid import MODES, SoftMatch, Tuning, hybrid_search
@@ -136,17 +137,13 @@ def hits_from(store: Store, ranked: Sequence[Ranked], plan: QueryPlan, limit: in
     rowids = list(
         dict.fromkeys([r.chunk_rowid for r in ranked] + [c for r in ranked for c in r.context])
     )
-    where: dict[int, tuple[str, int, int, int]] = {}
-    for offset in range(0, len(rowids), 500):
-        part = rowids[offset : offset + 500]
-        marks = ",".join("?" * len(part))
-        with store.lock:
-            for row in store.conn.execute(
-                "SELECT c.rowid, i.id, c.ordinal, c.start, c.end FROM chunks c"
-                f" JOIN items i ON i.rowid = c.item_rowid WHERE c.rowid IN ({marks})",
-                part,
-            ):
-                where[int(row[0])] = (row[1], int(row[2]), int(row[3]), int(row[4]))
+    rows = rows_in(
+        store,
+        "SELECT c.rowid, i.id, c.ordinal, c.start, c.end FROM chunks c"
+        " JOIN items i ON i.rowid = c.item_rowid WHERE c.rowid IN ({marks})",
+        rowids,
+    )
+    where = {int(r[0]): (str(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows}
     with store.lock:
         items = store.get_many(list({w[0] for w in where.values()}))
     terms = content_terms(plan.text)
