@@ -152,13 +152,14 @@ def test_a_damaged_member_is_skipped_and_the_next_read(tmp_path: Path) -> None:
     assert any(s.file == f"{path}/a.mbox" and "CRC" in s.reason for s in skips)
 
 
-def test_nested_archives_are_not_opened(tmp_path: Path) -> None:
+def test_nested_archives_are_read_and_damaged_ones_reported(tmp_path: Path) -> None:
     inner = write_zip(tmp_path / "inner.zip", {"x.mbox": MBOX}).read_bytes()
     path = write_zip(tmp_path / "outer.zip", {"inner.zip": inner, "b.tgz": b"\x1f\x8b"})
     items, skips = records(path)
-    assert items == []
-    assert {s.file for s in skips} == {f"{path}/inner.zip", f"{path}/b.tgz"}
-    assert all("archive inside an archive" in s.reason for s in skips)
+    assert [i.source for i in items] == ["mbox", "mbox"]
+    assert all(i.uri and "/outer.zip/inner.zip/x.mbox#" in i.uri for i in items)
+    assert [s.file for s in skips] == [f"{path}/b.tgz"]
+    assert "cannot read" in skips[0].reason
 
 
 def test_damaged_members_needing_a_real_file_and_unknown_ones_are_reported(

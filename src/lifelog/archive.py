@@ -39,7 +39,7 @@ import struct
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
@@ -55,11 +55,13 @@ __all__ = [
     "ZIP_ERRORS",
     "ArchiveError",
     "ArchiveReader",
+    "Expansion",
     "Member",
     "archive_kind",
     "check_zip_member",
     "env_limit",
     "is_archive_name",
+    "is_whole_export",
     "member_uri",
     "open_archive",
     "open_zip",
@@ -310,6 +312,36 @@ class _SafeTarInfo(tarfile.TarInfo):
         return super()._proc_member(tarfile_)  # type: ignore[misc, no-any-return]
 
 
+class Expansion:
+    """The bytes an archive may still expand to: ``limit`` for this archive, and its
+    enclosing archive's own budget (``parent``) for an archive read inside another, so
+    archives nested in archives cannot multiply their bombs' ratios."""
+
+    def __init__(self, limit: int | None = None, parent: Expansion | None = None) -> None:
+        limit = MAX_TOTAL_BYTES if limit is None else limit
+        self.limit = min(limit, parent.left) if parent is not None else limit
+        self.used = 0
+        self.parent = parent
+
+    @property
+    def left(self) -> int:
+        return self.limit - self.used
+
+    def add(self, count: int) -> None:
+        """Count ``count`` bytes read out; ``ArchiveError`` once past the limit."""
+        self.used += count
+        if self.used > self.limit:
+            raise ArchiveError(f"archive expands past {_size(self.limit)}: the rest is not read")
+        if self.parent is not None:
+            self.parent.add(count)
+
+
+def _size(count: int) -> str:
+    if count >= 1024**3:
+        return f"{count // 1024**3} GB"
+    return f"{count // 1024**2} MB" if count >= 1024**2 else f"{count:,} bytes"
+
+
 def _zip_time(info: zipfile.ZipInfo) -> float:
     try:
         return float(calendar.timegm((*info.date_time, 0, 0, 0)))
@@ -325,11 +357,11 @@ class ArchiveReader:
     iteration moves on (the archive is read in one pass).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, expansion: Expansion | None = None) -> None:
         self.path = path
         self.kind = archive_kind(path.name) or ("zip" if _starts_like_zip(path) else "tar")
         self.size = path.stat().st_size
-        self.total = 0
+        self.expansion = expansion or Expansion()
         self._zip: zipfile.ZipFile | None = None
         self._tar: tarfile.TarFile | None = None
         self._file: BinaryIO | None = None
@@ -385,11 +417,12 @@ class ArchiveReader:
 
     def _expanded(self, count: int) -> None:
         """Called for every byte read out of a member: enforces the archive's total cap."""
-        self.total += count
-        if self.total > MAX_TOTAL_BYTES:
-            raise ArchiveError(
-                f"archive expands past {MAX_TOTAL_BYTES // 1024**3} GB: the rest is not read"
-            )
+        self.expansion.add(count)
+
+    @property
+    def total(self) -> int:
+        """The bytes read out of this archive's members so far."""
+        return self.expansion.used
 
     # -- iteration --------------------------------------------------------------------
 
@@ -413,9 +446,9 @@ class ArchiveReader:
                     problem = check_zip_member(info, MAX_MEMBER_BYTES)
                 if problem is None:
                     planned += info.file_size
-                    if planned > MAX_TOTAL_BYTES:
+                    if planned > self.expansion.limit:
                         problem = (
-                            f"archive expands past {MAX_TOTAL_BYTES // 1024**3} GB: member not read"
+                            f"archive expands past {_size(self.expansion.limit)}: member not read"
                         )
             member = Member(
                 name or info.filename[:200],
@@ -454,8 +487,8 @@ class ArchiveReader:
                         f"member too large ({info.size} bytes, limit"
                         f" {MAX_MEMBER_BYTES // 1024**3} GB)"
                     )
-                elif info.offset_data + info.size > MAX_TOTAL_BYTES:
-                    stop = problem = f"archive expands past {MAX_TOTAL_BYTES // 1024**3} GB"
+                elif info.offset_data + info.size > self.expansion.limit:
+                    stop = problem = f"archive expands past {_size(self.expansion.limit)}"
                 elif self._bomb(info.offset, info.size):
                     stop = problem = (
                         f"{info.offset + info.size} bytes out of"
@@ -526,10 +559,11 @@ def _starts_like_zip(path: Path) -> bool:
         return False
 
 
-def open_archive(path: Path) -> ArchiveReader:
-    """Open a zip or tar archive for reading in place; ``SourceError`` when it cannot be."""
+def open_archive(path: Path, expansion: Expansion | None = None) -> ArchiveReader:
+    """Open a zip or tar archive for reading in place; ``SourceError`` when it cannot be.
+    ``expansion``: what it may expand to (an archive inside another shares its budget)."""
     try:
-        return ArchiveReader(path)
+        return ArchiveReader(path, expansion)
     except OSError as error:
         raise SourceError(f"{path}: cannot read archive: {error}") from error
 
@@ -538,3 +572,23 @@ def is_archive_name(name: str) -> bool:
     """Whether a member's name says it is itself an archive (zip, tar, 7z, rar)."""
     lower = PurePosixPath(name).name.lower()
     return archive_kind(lower) is not None or lower.endswith((".7z", ".rar"))
+
+
+#: what macOS's Finder adds to a zip it makes, never part of an export
+_FINDER_LITTER = ("__MACOSX/", ".DS_Store")
+
+
+def is_whole_export(names: Iterable[str], root: str) -> bool:
+    """Whether a zip whose export's files lie in ``root`` (``""`` or ``"folder/"``) is that
+    export: its files at the top, or every member inside that one folder (an export folder
+    someone zipped). A zip holding an export folder beside other things is a larger
+    archive: the generic archive reader reads it, the export inside it as one."""
+    if not root:
+        return True
+    for raw in names:
+        name = _normal(raw) + ("/" if raw.endswith("/") else "")
+        if name.startswith(_FINDER_LITTER[0]) or PurePosixPath(name).name == _FINDER_LITTER[1]:
+            continue
+        if not (name + "/").startswith(root) and name != root.rstrip("/"):
+            return False
+    return True

@@ -14,7 +14,8 @@ SOURCES = Path(lifelog.sources.__file__).parent
 #: modules that stay at the top of sources/: the registry, the base classes, the
 #: container source (archives) and low-level helpers that several families share
 TOP_LEVEL = {
-    "__init__", "base", "archive", "held", "dates", "htmltext", "jsonstream", "sqlitecopy"
+    "__init__", "base", "archive", "held", "gathered", "dates", "htmltext", "jsonstream",
+    "sqlitecopy",
 }  # fmt: skip
 
 

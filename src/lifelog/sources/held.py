@@ -46,6 +46,8 @@ __all__ = [
     "can_hold",
     "held_file",
     "held_member",
+    "linked_fd",
+    "new_memfd",
     "relabelled",
     "worth_holding",
 ]
@@ -102,13 +104,8 @@ def held_file(member: str, stream: BinaryIO, size: int, mtime: float) -> Iterato
     """
     if size > MAX_HELD_BYTES:
         raise ValueError(too_large(size))
-    folder = Path(tempfile.mkdtemp(prefix="lifelog-member-"))  # mode 0700
-    fd = -1
-    link = folder.joinpath(*PurePosixPath(member).parts)
+    fd = new_memfd(PurePosixPath(member).name)
     try:
-        if folder not in link.parents:  # names are checked by the archive reader; twice is cheap
-            raise OSError(f"member name {member[:200]!r} leaves its folder")
-        fd = _memfd(PurePosixPath(member).name)
         held = 0
         while chunk := stream.read(_COPY_BUFFER):
             held += len(chunk)
@@ -118,6 +115,27 @@ def held_file(member: str, stream: BinaryIO, size: int, mtime: float) -> Iterato
         if mtime > 0:
             with suppress(OSError, OverflowError, ValueError):
                 os.utime(fd, (mtime, mtime))
+        with linked_fd(member, fd) as link:
+            yield link
+    finally:
+        os.close(fd)
+
+
+def new_memfd(name: str) -> int:
+    """A new anonymous in-memory file (``memfd_create``), named for /proc only."""
+    return _memfd(name)
+
+
+@contextmanager
+def linked_fd(member: str, fd: int) -> Iterator[Path]:
+    """A link named like ``member`` (its folders kept), under a new private 0700 folder,
+    to the open in-memory file ``fd``; the link and folder are gone when the block ends
+    (``fd`` stays open: it is the caller's to close)."""
+    folder = Path(tempfile.mkdtemp(prefix="lifelog-member-"))  # mode 0700
+    link = folder.joinpath(*PurePosixPath(member).parts)
+    try:
+        if folder not in link.parents:  # names are checked by the archive reader; twice is cheap
+            raise OSError(f"member name {member[:200]!r} leaves its folder")
         link.parent.mkdir(parents=True, exist_ok=True)
         link.symlink_to(f"/proc/{os.getpid()}/fd/{fd}")
         _HELD[str(link)] = PurePosixPath(member)
@@ -125,8 +143,6 @@ def held_file(member: str, stream: BinaryIO, size: int, mtime: float) -> Iterato
     finally:
         _HELD.pop(str(link), None)
         shutil.rmtree(folder, ignore_errors=True)
-        if fd >= 0:
-            os.close(fd)
 
 
 def held_member(path: Path) -> PurePosixPath | None:

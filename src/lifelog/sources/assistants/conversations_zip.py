@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from ...archive import ZIP_ERRORS, check_zip_member, open_zip
+from ...archive import ZIP_ERRORS, check_zip_member, is_whole_export, open_zip
 from ...errors import SourceError
 from ...records import Skip
 from ..base import Parsed
@@ -28,11 +28,15 @@ def conversations_member(archive: zipfile.ZipFile) -> zipfile.ZipInfo | None:
     """The archive's ``conversations.json``, at the top or one folder down, or None.
 
     A name through ``..`` is never taken: it is not where either service puts the file.
+    One folder down, the zip must be that folder alone (an export folder someone zipped):
+    a larger archive holding the export's folder beside other things is read member by
+    member (the export's ``conversations.json`` as one of them).
     """
     for info in archive.infolist():
         name = PurePosixPath(info.filename.replace("\\", "/"))
         if name.name == NAME and len(name.parts) <= 2 and ".." not in name.parts:
-            return info
+            root = f"{name.parts[0]}/" if len(name.parts) == 2 else ""
+            return info if is_whole_export(archive.namelist(), root) else None
     return None
 
 

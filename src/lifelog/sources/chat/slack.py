@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from ...archive import check_zip_member, open_zip
+from ...archive import check_zip_member, is_whole_export, open_zip
 from ...errors import SourceError
 from ...records import Item, Skip
 from ..base import Parsed, Source, clean_text
@@ -56,7 +56,7 @@ from ..jsonstream import (
     truncation_note,
 )
 
-__all__ = ["SlackSource", "SlackZipSource"]
+__all__ = ["SlackSource", "SlackZipSource", "export_folder"]
 
 #: a single JSON file of the export may not be larger than this
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -110,6 +110,8 @@ class _Tree:
         self._archive: zipfile.ZipFile | None = None
         self._members: dict[str, zipfile.ZipInfo] = {}
         self.names: list[str] = []
+        #: a zip that is the export alone (not a larger archive holding its folder)
+        self.whole = True
         if path.is_dir():
             self._scan_folder()
         else:
@@ -150,6 +152,7 @@ class _Tree:
                 continue
             safe["/".join(p for p in parts if p not in ("", "."))] = info
         prefix = _root_prefix(safe)
+        self.whole = is_whole_export((info.filename for info in infos), prefix)
         for name, info in safe.items():
             if prefix and not name.startswith(prefix):
                 continue
@@ -207,6 +210,20 @@ def _root_prefix(names: Mapping[str, Any]) -> str:
     return best or ""
 
 
+def export_folder(member: str) -> str | None:
+    """The folder (``""`` or ``"a/b/"``) whose Slack export ``member`` (a POSIX path inside
+    an archive) would be part of, from its place alone: ``users.json``, ``channels.json``
+    ... in it, ``<channel>/<YYYY-MM-DD>.json`` one folder down; None for any other name."""
+    parts = member.split("/")
+    if parts[-1] in _META:
+        root = parts[:-1]
+    elif len(parts) >= 2 and _DAY.fullmatch(parts[-1]):
+        root = parts[:-2]
+    else:
+        return None
+    return "/".join(root) + "/" if root else ""
+
+
 def _looks_like_export(names: list[str]) -> bool:
     return any(n in ("users.json", "channels.json") for n in names) and any("/" in n for n in names)
 
@@ -247,7 +264,7 @@ class SlackSource(Source):
         except SourceError:
             return False
         try:
-            return _looks_like_export(tree.names)
+            return tree.whole and _looks_like_export(tree.names)
         finally:
             tree.close()
 

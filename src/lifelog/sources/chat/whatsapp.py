@@ -48,7 +48,13 @@ from typing import IO, Any
 from urllib.parse import quote
 
 # the zip helpers moved to lifelog.archive; still importable from here
-from ...archive import ZIP_ERRORS, ZIP_MEMBER_BYTES, check_zip_member, open_zip
+from ...archive import (
+    ZIP_ERRORS,
+    ZIP_MEMBER_BYTES,
+    check_zip_member,
+    is_whole_export,
+    open_zip,
+)
 from ...records import Item, Skip
 from ..base import Parsed, Source, clean_text, file_uri, open_binary
 
@@ -312,6 +318,20 @@ def _looks_like_chat(text: str) -> bool:
     return False
 
 
+def _is_the_export(archive: zipfile.ZipFile, chats: list[zipfile.ZipInfo]) -> bool:
+    """Whether a zip holding the transcripts ``chats`` is a WhatsApp export (or a zipped
+    folder of them): a transcript at the top, or every member inside the one folder that
+    holds them. A larger archive holding a chat beside other things (a phone's backup
+    with mail in it) is left to the archive reader, which reads the chat as a member."""
+    tops = {info.filename.replace("\\", "/").partition("/") for info in chats}
+    if not tops:
+        return False
+    if any(not sep for _top, sep, _rest in tops):
+        return True
+    folders = {top for top, _sep, _rest in tops}
+    return len(folders) == 1 and is_whole_export(archive.namelist(), folders.pop() + "/")
+
+
 class WhatsAppSource(Source):
     name = "whatsapp"
     description = "WhatsApp 'Export chat' .txt files and the exported .zip"
@@ -326,7 +346,7 @@ class WhatsAppSource(Source):
         if suffix == ".zip" or head.startswith(b"PK\x03\x04"):
             try:
                 with zipfile.ZipFile(path) as archive:
-                    return bool(self._chat_members(archive))
+                    return _is_the_export(archive, self._chat_members(archive))
             except ZIP_ERRORS:
                 return False
         return False
