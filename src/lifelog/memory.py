@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from .people import Directory, Person
     from .store.copies import BackupInfo
     from .store.integrity import CheckReport
+    from .store.threads import ThreadWindow
 
 __all__ = ["Memory", "Stats"]
 
@@ -599,6 +600,20 @@ class Memory:
 
         where, params = self.resolve_filters(filters or Filters()).sql("items")
         return newest_items(self.store, where, params, limit=limit, offset=offset)
+
+    def thread_window(self, item_id: str, *, before: int = 25, after: int = 25) -> ThreadWindow:
+        """The item (a unique prefix of its id is enough) among up to ``before`` items of
+        its thread before it and ``after`` after it (see :mod:`lifelog.store.threads`)."""
+        from .store.threads import thread_window
+
+        return thread_window(self.store, self.get(item_id).id, before=before, after=after)
+
+    def thread_sizes(self, threads: Iterable[str]) -> dict[str, int]:
+        """How many items each of ``threads`` holds (a recurring event's occurrences, a
+        conversation's messages)."""
+        from .store.threads import thread_sizes
+
+        return thread_sizes(self.store, threads)
 
     def period_counts(self, filters: Filters | None = None, *, fmt: str = "%Y") -> dict[str, int]:
         """How many dated items within the filters fall in each period (``fmt``, an

@@ -3,7 +3,7 @@ file by file as the cluster would place them, into two shards held in this proce
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +102,31 @@ def sharded(tmp_path_factory: pytest.TempPathFactory) -> tuple[SampleLife, Memor
     for n, shard in enumerate(shards):
         shard.ingest(placed.get(n, []), False, True, False)
     return life, embedded, shards
+
+
+@pytest.fixture(scope="module")
+def loopback() -> Iterator[Any]:
+    """A real Ray cluster on loopback for one test module: a head and one worker of two
+    CPUs (room for two shards), each a ``ray start`` process group of its own."""
+    pytest.importorskip("ray")
+    from lifelog.distributed.localcluster import LocalCluster
+
+    with LocalCluster(workers=1, worker_cpus=2) as running:
+        yield running
+
+
+def new_ray_memory(home: Path, address: str, shards: int = 2, **options: Any) -> Any:
+    from lifelog.distributed.memory import RayMemory
+
+    Memory.init(home).close()
+    use_ray(home, address, shards=shards, **options)
+    memory = Memory.open(home)
+    assert isinstance(memory, RayMemory)
+    return memory
+
+
+@pytest.fixture(scope="module")
+def on_ray() -> Callable[..., Any]:
+    """``on_ray(home, address, shards=2, **options)``: a new memory at ``home`` whose
+    items go to ``shards`` shards on the Ray cluster at ``address`` (a ``RayMemory``)."""
+    return new_ray_memory

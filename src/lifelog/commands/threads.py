@@ -1,6 +1,6 @@
 """``lifelog show ID --thread``: a message among its neighbours in its conversation, both
 sides, a line per message under a line per day, with the commands that page back and
-forward (see :func:`lifelog.store.threads.thread_window`)."""
+forward (see :meth:`lifelog.Memory.thread_window`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.text import Text
-
-from ..store.threads import thread_window
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -34,7 +32,7 @@ def print_thread(
     memory: Memory, item: Item, out: Console, *, before: int = 10, after: int = 10
 ) -> None:
     """Print ``item`` with up to ``before`` and ``after`` messages of its thread."""
-    window = thread_window(memory.store, item.id, before=before, after=after)
+    window = memory.thread_window(item.id, before=before, after=after)
     if not window.thread:
         out.print(f"[dim]{escape(item.id)} is in no conversation: lifelog show {item.id}[/]")
         return

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from ..index.vectors import EmbedProgress
     from ..people import Directory, Person
     from ..store import Store
+    from ..store.threads import ThreadWindow
     from .cluster import Cluster
     from .people import PeopleParts, ShardedPeople
 
@@ -414,6 +415,30 @@ class RayMemory(Memory):
     ) -> list[Item]:
         found = self._read("newest", self.resolve_filters(filters or Filters()), limit + offset)
         return merge_items(found.values(), limit, offset, newest=True)
+
+    def thread_window(self, item_id: str, *, before: int = 25, after: int = 25) -> ThreadWindow:
+        """Every shard's items of the thread around the item, joined as one machine joins
+        its own (:func:`~lifelog.store.threads.join_parts`): a thread usually lies whole on
+        one shard (a file goes whole to one), but two exports of one chat may not."""
+        from ..store.threads import ThreadWindow, join_parts
+
+        item = self.get(item_id)
+        if item.thread is None:
+            return ThreadWindow("", [item], False, False, 1)
+        at = item.timestamp.timestamp() if item.timestamp is not None else None
+        parts = self._read("thread_part", item.thread, item.id, at, before, after)
+        ordered = [parts[n] for n in sorted(parts)]
+        return join_parts(item, ordered, before=before, after=after)
+
+    def thread_sizes(self, threads: Iterable[str]) -> dict[str, int]:
+        wanted = sorted(set(threads))
+        total: dict[str, int] = {}
+        if not wanted:
+            return total
+        for part in self._read("thread_sizes", wanted).values():
+            for thread, n in part.items():
+                total[thread] = total.get(thread, 0) + n
+        return total
 
     def period_counts(self, filters: Filters | None = None, *, fmt: str = "%Y") -> dict[str, int]:
         total: dict[str, int] = {}

@@ -31,6 +31,7 @@ from ..retrieval.facets import FacetCounts
 from ..retrieval.filters import Filters
 from ..store import Store, keys
 from ..store.db import Cipher, Keying
+from ..store.threads import ThreadPart, thread_part
 from . import scoring
 from .keys import Unwrapper, WrappedKey
 from .people import PeopleParts, people_parts
@@ -199,6 +200,14 @@ class Shard:
 
     def newest(self, filters: Filters, limit: int) -> list[Item]:
         return self.memory.newest(filters, limit=limit)
+
+    def thread_part(
+        self, thread: str, item_id: str, ts: float | None, before: int, after: int
+    ) -> ThreadPart:
+        return thread_part(self.memory.store, thread, item_id, ts, before=before, after=after)
+
+    def thread_sizes(self, threads: list[str]) -> dict[str, int]:
+        return self.memory.thread_sizes(threads)
 
     def period_counts(self, filters: Filters, fmt: str) -> dict[str, int]:
         return self.memory.period_counts(filters, fmt=fmt)

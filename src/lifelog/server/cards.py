@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..records import Item
-from ..store.threads import thread_sizes
 
 if TYPE_CHECKING:
-    from ..store.store import Store
+    from ..memory import Memory
 
 __all__ = ["Card", "cards_for", "item_heading", "recurrence_words"]
 
@@ -114,10 +113,10 @@ def _rule(item: Item) -> str | None:
     return None
 
 
-def series_sizes(store: Store, items: Sequence[Item]) -> dict[str, int]:
+def series_sizes(memory: Memory, items: Sequence[Item]) -> dict[str, int]:
     """How many items each thread among ``items`` holds in the memory (a recurring
     event's occurrences, a conversation's messages)."""
-    return thread_sizes(store, {i.thread for i in items if i.thread})
+    return memory.thread_sizes({i.thread for i in items if i.thread})  # where the items are
 
 
 def cards_for(items: Sequence[Item], sizes: Mapping[str, int] | None = None) -> list[Card]:

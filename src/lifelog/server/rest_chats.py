@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import NotFoundError
 from ..store.conversations import Conversations
-from ..store.threads import thread_window
 from .serialize import answer_json, item_json
 from .state import state_of
 
@@ -63,7 +62,7 @@ def thread(
     on, and paging continues from the first or last item."""
     memory = state_of(request).memory
     item = memory.get(item_id)
-    window = thread_window(memory.store, item.id, before=before, after=after)
+    window = memory.thread_window(item.id, before=before, after=after)
     return {
         "thread": window.thread or None,
         "item_id": item.id,

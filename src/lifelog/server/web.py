@@ -244,7 +244,7 @@ def timeline(
 
 def _cards(memory: Any, items: list[Item]) -> list[Card]:
     """A chat's messages of a day as one card, a recurring event's occurrences as one."""
-    return cards_for(items, series_sizes(memory.store, items))
+    return cards_for(items, series_sizes(memory, items))
 
 
 @router.get("/items/{item_id}", response_class=HTMLResponse)

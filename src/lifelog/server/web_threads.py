@@ -15,7 +15,6 @@ from markupsafe import escape
 
 from ..errors import LifelogError
 from ..store.conversations import Conversations
-from ..store.threads import thread_window
 from .cards import thread_name
 from .errors import status_for
 from .state import state_of
@@ -44,7 +43,7 @@ def thread_page(
     memory = state_of(request).memory
     try:
         item = memory.get(item_id)
-        window = thread_window(memory.store, item.id, before=before, after=after)
+        window = memory.thread_window(item.id, before=before, after=after)
     except LifelogError as error:
         status, _kind = status_for(error)
         if fragment:
