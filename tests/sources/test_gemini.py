@@ -56,7 +56,7 @@ def test_the_html_form_gives_prompts_and_answers() -> None:
     assert "свёкла" in items[3].text and "2 часа" in items[3].text
     assert items[2].timestamp == datetime(2024, 4, 30, 18, 30, tzinfo=UTC)  # CEST
     assert "会议在明天" in items[5].text
-    (skip,) = skips  # a date in a form not read: named, the rest goes on
+    (skip,) = skips  # a date that cannot be read (30 February): named, the rest goes on
     assert skip.position == "record 4" and "unreadable date" in skip.reason
 
 

@@ -20,10 +20,13 @@ activity ("Created a Gem", "Used an extension") is one item each (kind ``activit
 Keys are the record's time and role, so a newer Takeout adds only new turns.
 
 Takeout's default form, ``MyActivity.html``, is read too: each record's content cell
-holds ``Prompted <what you asked><br>date<br>`` and then the answer's HTML (dates in
-the English forms :func:`..takeout.activity.html_date` reads; another language's date
-is a ``Skip`` naming the record, as for any My Activity file). A Gemini HTML file is
-one whose records are headed "Gemini Apps" or "Bard", or that lies in a folder named so.
+holds ``Prompted <what you asked><br>date<br>`` and then the answer's HTML. The date
+is in the account's language (``05.12.2023, 14:03:12 MEZ``, ``2023. 12. 5. 오후
+2:03:12 KST``): :mod:`..takeout.activity_dates` reads it in the languages it lists, an
+unknown zone taken as UTC (``metadata["zone_assumed"]``); a date it cannot read is a
+``Skip`` naming the file and the record, as for any My Activity file. A Gemini HTML
+file is one whose records are headed "Gemini Apps" or "Bard" (in any language:
+"Gemini-Apps", "Applications Gemini"), or that lies in a folder named so.
 
 Before this reader, the generic My Activity reader kept only each JSON record's title
 (the answer was lost) and skipped every HTML record (its answer after the date hid the
@@ -45,7 +48,8 @@ from ...records import Item, Skip
 from ..base import Parsed, clean_text
 from ..htmltext import html_to_text
 from ..jsonstream import JsonStream, JsonStreamError, ValueSkipped, cap_text, iso_time
-from ..takeout.activity import activity_cells, html_date
+from ..takeout.activity import activity_cells
+from ..takeout.activity_dates import html_date
 from ..takeout.takeout import TakeoutSource, json_head, locate, text_of
 
 __all__ = ["GeminiSource"]
@@ -153,6 +157,8 @@ class GeminiSource(TakeoutSource):
             url for url in _strings(value.get("subtitles"), "url") if not url.startswith("file:")
         ]
         metadata: dict[str, Any] = {"header": str(header)[:200]}
+        if value.get("zone_assumed") is True:  # an HTML date's unknown zone, read as UTC
+            metadata["zone_assumed"] = True
         if conversation:
             metadata["conversation"] = conversation
         prompted = _PROMPTED.match(title)
@@ -242,6 +248,7 @@ def _html_record(cell: str, name: str, position: str) -> dict[str, Any] | Skip:
         "header": _plain(_BR.split(header.group(1))[0]) if header else "Gemini",
         "title": title,
         "time": when[0].isoformat(),
+        "zone_assumed": when[1],
         "safeHtmlItem": [{"html": answer}] if answer.strip() else [],
         "details": links,
     }

@@ -18,20 +18,24 @@ Google Ads") are kept and marked ``metadata["ad"]``. The key is the header, the
 time to the second (UTC) and the link (else the title), so the JSON and the
 HTML of the same history give the same ids.
 
-HTML dates are written in the account's language and zone: English forms
-(``Aug 25, 2020, 5:06:44 PM PDT``, ``25 Aug 2020, 17:06:44 BST``) with common
-zone abbreviations or ``GMT+02:00`` offsets are read; an unknown zone is taken
-as UTC (``metadata["zone_assumed"]``); a record whose date cannot be read at all
-is a ``Skip``. HTML files are streamed one record at a time; a record larger
-than ``MAX_RECORD_CHARS`` is skipped.
+HTML dates are written in the account's language and zone (``Aug 25, 2020,
+5:06:44 PM PDT``, ``25.08.2020, 17:06:44 MESZ``, ``2020年8月25日 17:06:44 JST``):
+:mod:`.activity_dates` reads them in English, German, French, Spanish, Portuguese,
+Italian, Dutch, Russian, Polish, Turkish, Japanese, Korean, Chinese and Arabic; an
+unknown zone is taken as UTC (``metadata["zone_assumed"]``); a record whose date
+cannot be read at all is a ``Skip`` naming the file and the record. The files are
+recognised by their localized names too (``MeineAktivitäten.html``,
+``MiActividad.html``, ``我的活动记录.html`` ...). HTML files are streamed one record
+at a time; a record larger than ``MAX_RECORD_CHARS`` is skipped.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from html import unescape
 from pathlib import PurePosixPath
 from typing import IO, Any, BinaryIO, ClassVar
@@ -40,6 +44,7 @@ from ...errors import SourceError
 from ...records import Item, Skip
 from ..base import Parsed, clean_text
 from ..jsonstream import JsonStream, JsonStreamError, ValueSkipped, cap_text, iso_time
+from .activity_dates import html_date
 from .takeout import TakeoutSource, json_head, locate, text_of
 
 __all__ = ["ActivitySource", "YoutubeSource", "activity_cells", "html_date"]
@@ -51,7 +56,19 @@ READ_CHARS = 1 << 20
 MAX_LINES = 50
 
 _YOUTUBE_FILES = ("watch-history", "search-history")
-_ACTIVITY_FILES = ("myactivity", "my activity", "meine aktivitäten", "mon activité")
+#: a My Activity file's name (without spaces), as Takeout writes it in the account's
+#: language: English, German, French, Spanish, Turkish, Chinese, Arabic exports seen
+_ACTIVITY_FILES = frozenset(
+    (
+        "myactivity",
+        "meineaktivitäten",
+        "monactivité",
+        "miactividad",
+        "etkinliğim",
+        "我的活动记录",
+        "نشاطي",
+    )
+)
 _CELL = '<div class="outer-cell'
 _HEADER = re.compile(r'<p class="mdl-typography--title">(.*?)</p>', re.S)
 _CONTENT = re.compile(r'<div class="content-cell([^"]*)">(.*?)</div>', re.S)
@@ -59,27 +76,6 @@ _BR = re.compile(r"<br\s*/?>", re.I)
 _HREF = re.compile(r'<a\s[^>]*?href="([^"]*)"', re.I | re.S)
 _TAG = re.compile(r"<[^>]*>", re.S)
 _SPACES = re.compile(r"[ \t\u00a0\u2003\u202f]+")
-_MONTHS = {
-    m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())
-}
-_US_DATE = re.compile(
-    r"(?P<mon>[A-Za-z]{3})[a-z]*\.? (?P<day>\d{1,2}), (?P<year>\d{4}),? "
-    r"(?P<h>\d{1,2}):(?P<m>\d{2}):(?P<s>\d{2}) ?(?P<ampm>[AaPp]\.? ?[Mm]\.?)?(?: (?P<zone>\S+))?$"
-)
-_EU_DATE = re.compile(
-    r"(?P<day>\d{1,2}) (?P<mon>[A-Za-z]{3})[a-z]*\.? (?P<year>\d{4}),? "
-    r"(?P<h>\d{1,2}):(?P<m>\d{2}):(?P<s>\d{2}) ?(?P<ampm>[AaPp]\.? ?[Mm]\.?)?(?: (?P<zone>\S+))?$"
-)
-_OFFSET = re.compile(r"^(?:GMT|UTC)(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$")
-#: zone abbreviations Takeout writes, as hours from UTC (ambiguous ones by common use)
-_ZONES = {
-    "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "IST": 5.5, "CET": 1,
-    "CEST": 2, "MET": 1, "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "EST": -5, "EDT": -4,
-    "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9,
-    "AKDT": -8, "HST": -10, "AST": -4, "ADT": -3, "NST": -3.5, "NDT": -2.5, "JST": 9,
-    "KST": 9, "HKT": 8, "SGT": 8, "AWST": 8, "ACST": 9.5, "ACDT": 10.5, "AEST": 10,
-    "AEDT": 11, "NZST": 12, "NZDT": 13, "SAST": 2, "WAT": 1, "CAT": 2, "EAT": 3,
-}  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -95,36 +91,9 @@ class _Record:
     zone_assumed: bool = False
 
 
-def html_date(text: str) -> tuple[datetime, bool] | None:
-    """A My Activity HTML date as UTC, and whether its zone was unknown (taken as UTC)."""
-    text = _SPACES.sub(" ", text).strip()
-    match = _US_DATE.match(text) or _EU_DATE.match(text)
-    if match is None:
-        return None
-    month = _MONTHS.get(match["mon"][:3].lower())
-    if month is None:
-        return None
-    hour = int(match["h"])
-    if match["ampm"]:
-        if hour > 12:
-            return None
-        hour = hour % 12 + (12 if match["ampm"][0] in "Pp" else 0)
-    try:
-        moment = datetime(
-            int(match["year"]), month, int(match["day"]), hour, int(match["m"]), int(match["s"])
-        )
-    except ValueError:
-        return None
-    zone = match["zone"]
-    offset: float | None = 0.0 if zone is None else _ZONES.get(zone.upper())
-    if offset is None and zone is not None:
-        found = _OFFSET.match(zone.upper())
-        if found is not None:
-            offset = int(found["h"]) + int(found["m"] or 0) / 60
-            offset = -offset if found["sign"] == "-" else offset
-    assumed = offset is None
-    tz = timezone(timedelta(hours=offset or 0.0))
-    return moment.replace(tzinfo=tz).astimezone(UTC), assumed
+def _is_activity_file(path: PurePosixPath) -> bool:
+    stem = unicodedata.normalize("NFC", path.stem).casefold()
+    return "".join(stem.split()) in _ACTIVITY_FILES
 
 
 def _fragment_text(fragment: str) -> str:
@@ -228,7 +197,7 @@ class YoutubeSource(_ActivityFiles):
                 self._json_activity(head)
                 and re.search(rb'"header"\s*:\s*"YouTube', head) is not None
             )
-        return path.stem.lower() in _ACTIVITY_FILES and "youtube" in path.parent.name.lower()
+        return _is_activity_file(path) and "youtube" in path.parent.name.lower()
 
 
 class ActivitySource(_ActivityFiles):
@@ -240,7 +209,7 @@ class ActivitySource(_ActivityFiles):
         suffix = path.suffix.lower()
         if suffix == ".json":
             return self._json_activity(head)
-        return suffix == ".html" and path.stem.lower() in _ACTIVITY_FILES
+        return suffix == ".html" and _is_activity_file(path)
 
 
 # -- JSON -------------------------------------------------------------------------------

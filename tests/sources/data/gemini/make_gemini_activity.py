@@ -104,7 +104,7 @@ HTML_RECORDS = [
     (
         "Gemini Apps",
         "Prompted&nbsp;날짜가 읽히지 않는 기록",
-        "2024. 4. 28. 오전 7:00:00 UTC",
+        "2024. 2. 30. 오전 7:00:00 UTC",  # 30 February: no such day
         "<p>답변</p>",
     ),
 ]
