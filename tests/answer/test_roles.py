@@ -104,6 +104,30 @@ def test_items_about_something_else_than_the_question_are_off_topic() -> None:
     assert off_topic(question, on, people) is None
 
 
+def test_a_clause_that_sets_the_scene_need_not_be_in_the_cited_item() -> None:
+    """The reply names what was found; the reflecting was said around it (LoCoMo conv-42:
+    both models' right answers were withheld, 2 of 5 topic words held)."""
+    people = {"Joanna", "Nate", "John"}
+    question = (
+        "What did Joanna find in old notebooks last week that prompted her to reflect on"
+        " her progress as a writer?"
+    )
+    said = ["Joanna: I found some old notebooks with my early writings, so cool!"]
+    assert off_topic(question, said, people) is None
+    during = "Which book was John reading during his recovery from an ankle injury?"
+    assert (
+        off_topic(during, ["John: Reading The Alchemist these days, love this book."], people)
+        is None
+    )
+    # with no scene clause every topic word counts: "sugar" is what the question is about
+    sugar = "What substitution does Nate suggest for sugar in dairy-free baking?"
+    butter = ["Nate: Swap the butter for dairy-free margarine or coconut oil, it works great."]
+    reason = off_topic(sugar, butter, people)
+    assert reason is not None and "not substitution, sugar" in reason
+    # the main clause's words must all be held
+    assert off_topic(question, ["Joanna: I found a recipe in my notebook."], people) is not None
+
+
 def test_the_verbs_a_question_is_put_in_are_not_its_topic() -> None:
     """ "mention", "make", "host" … say how a question is asked: the item that answers
     "What type of ice cream does Joanna mention that Nate makes?" need not repeat them."""

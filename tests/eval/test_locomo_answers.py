@@ -185,6 +185,12 @@ def test_extractive_answers_in_three_languages(locomo_file: Path) -> None:
     assert rows["What is the name of Anna's grey cat?"]["contains"] is True
     # ... but "December", not "December 2023"
     assert rows["When did Tom's brother move to Lisbon?"]["contains"] is False
+    # the ceiling of an answer in the items' own words: the date is worked out, not said
+    assert rows["When did Tom's brother move to Lisbon?"]["gold_held"] is False
+    assert rows["What is the name of Anna's grey cat?"]["gold_held"] is True
+    held = [row["gold_held"] for row in rows.values() if row["category"] != 5]
+    assert summary["answers"]["gold_held"] == round(100 * mean(held), 2)
+    assert rows["What is Anna's favourite opera?"]["gold_held"] is None  # category 5
     answers = summary["answers"]
     answerable = [row for row in rows.values() if row["category"] != 5]
     assert answers["contains"] == round(100 * mean(row["contains"] for row in answerable), 2)

@@ -102,16 +102,17 @@ def test_replaying_the_tiny_set_counts_what_the_check_keeps(tmp_path: Path) -> N
 def test_the_support_check_on_real_models_answers() -> None:
     """193 drafts of Qwen2.5-Coder-1.5B and 0.5B on 120 LoCoMo questions, labelled by the
     rules of lifelog.eval.support, each judged as it reads once its relative dates are
-    resolved ("next month [3]" in an April message is "May 2023"). Measured: 17.5% of
-    right answers rejected, 28.7% of wrong ones accepted (27.0% and 27.1% before topic
-    words left out the verbs a question is put in); the issue's targets are 10% and 5%,
-    not reached. The bounds below keep the check from getting worse while it
-    is improved."""
+    resolved ("next month [3]" in an April message is "May 2023"). Measured: 14.3% of
+    right answers rejected, 28.7% of wrong ones accepted (17.5% and 28.7% before a
+    question's scene-setting clause was left to the cited message's neighbours; 27.0%
+    and 27.1% before topic words left out the verbs a question is put in); the issue's
+    targets are 10% and 5%, not reached. The bounds below keep the check from getting
+    worse while it is improved."""
     labelled = read_labels(LABELS)
     assert len(labelled) >= 150 and len({e.model for e in labelled}) >= 2
     figures = measure(labelled, LOCOMO)
     print(f"\nsupport check: {figures.summary()}")
-    assert figures.false_reject <= 18.0, figures.summary()
+    assert figures.false_reject <= 15.0, figures.summary()
     assert figures.false_accept <= 29.0, figures.summary()
 
 

@@ -277,6 +277,9 @@ def off_topic(question: str, evidence: Sequence[str], people: Collection[str]) -
         return None
     held = {stem(t) for t in tokens(" ".join(evidence))}
     missing = [t for t in topic if t not in held]
+    core = topic_words(_main_clause(question), people)
+    if len(core) >= 2 and all(t in held for t in core):
+        return None  # what was asked is there; the clause after it only sets the scene
     if len(missing) >= OFF_TOPIC_MISSING and len(missing) * 2 > len(topic):
         found = len(topic) - len(missing)
         return (
@@ -284,6 +287,23 @@ def off_topic(question: str, evidence: Sequence[str], people: Collection[str]) -
             f" (not {', '.join(missing)})"
         )
     return None
+
+
+#: words that open a clause setting the scene of a question ("What did Joanna find in
+#: old notebooks *that* prompted her to reflect …", "Which book was John reading
+#: *during* his recovery …"): a reply that names what was found, or read, often leaves
+#: the scene to the message before it
+_CLAUSE_OPENERS = frozenset("that which who whom whose during while after because since".split())
+
+
+def _main_clause(question: str) -> str:
+    """``question`` up to the first word that opens a scene-setting clause (not its first
+    words: "Which book …" is the main clause's own)."""
+    words = question.split()
+    for position, word in enumerate(words):
+        if position >= 2 and word.lower().strip(",;:") in _CLAUSE_OPENERS:
+            return " ".join(words[:position])
+    return question
 
 
 def only_asked(answer: str, evidence: Sequence[str]) -> str | None:

@@ -32,6 +32,12 @@ to the millisecond):
   answer; ``--packing`` measures it without generating); ``evidence_shown_by_category``: the same
   for each category. Retrieval recall counts the first ten hits; this counts what
   the answer could rest on.
+- ``gold_shown``, ``gold_held``: the share of the questions of categories 1–4 whose
+  gold answer occurs word for word (as ``contains`` tests it) in the excerpts the
+  model was shown, and anywhere in the memory's items: the ceiling of ``contains``
+  for an answer made of the sources' own words (a date LoCoMo's annotators worked
+  out, "The week before 9 June 2023", or a list gathered from several turns, is in
+  neither); ``gold_shown_by_category``: the first for each category.
 - ``modes``: how many answers had each ``Answer.mode``; ``questions``: how many
   questions were answered; ``model``: the model's name, ``"none"`` when no model
   answered.
@@ -58,6 +64,7 @@ __all__ = [
     "answers_summary",
     "contains",
     "f1",
+    "gold_share",
     "kept_generative",
     "question_rows",
 ]
@@ -118,6 +125,20 @@ def shown_recall(results: Iterable[QuestionResult], categories: Iterable[int]) -
     return 100 * mean(scores) if scores else None
 
 
+def gold_share(
+    results: Iterable[QuestionResult], where: str, categories: Iterable[int] = ANSWERABLE
+) -> float | None:
+    """Share (0–100) of the answered questions in ``categories`` whose gold answer occurs
+    word for word in what the model was shown (``where`` "shown") or in the memory
+    ("held")."""
+    flags = [
+        flag
+        for r in _answered(results, categories)
+        if (flag := r.gold_shown if where == "shown" else r.gold_held) is not None
+    ]
+    return _share(flags)
+
+
 def answers_summary(results: Sequence[QuestionResult], model: str | None) -> dict[str, Any]:
     """The ``"answers"`` object of the JSON report; see the module docstring."""
     answered = [r for r in results if r.answer is not None]
@@ -125,11 +146,13 @@ def answers_summary(results: Sequence[QuestionResult], model: str | None) -> dic
     f1_by_category: dict[str, float | None] = {}
     contains_by_category: dict[str, float | None] = {}
     shown_by_category: dict[str, float | None] = {}
+    gold_by_category: dict[str, float | None] = {}
     for category in categories:
         if category in ANSWERABLE:
             f1_by_category[str(category)] = _round(f1(answered, [category]))
             contains_by_category[str(category)] = _round(contains(answered, [category]))
             shown_by_category[str(category)] = _round(shown_recall(answered, [category]))
+            gold_by_category[str(category)] = _round(gold_share(answered, "shown", [category]))
     latencies = [r.latency_s for r in answered if r.latency_s is not None]
     first_tokens = [r.first_token_s for r in answered if r.first_token_s is not None]
     return {
@@ -139,6 +162,9 @@ def answers_summary(results: Sequence[QuestionResult], model: str | None) -> dic
         "contains_by_category": contains_by_category,
         "evidence_shown": _round(shown_recall(answered, ANSWERABLE)),
         "evidence_shown_by_category": shown_by_category,
+        "gold_shown": _round(gold_share(answered, "shown")),
+        "gold_held": _round(gold_share(answered, "held")),
+        "gold_shown_by_category": gold_by_category,
         "abstention": _round(abstention(answered)),
         "kept_generative": _round(kept_generative(answered, model)),
         "latency_p50": _round(percentile(latencies, 0.5), 3),
@@ -178,6 +204,11 @@ def answers_markdown(results: Sequence[QuestionResult], model: str | None) -> li
             secs(summary["latency_p95"]),
             secs(summary["first_token_p50"]),
         ),
+        "",
+        f"The gold answer occurs word for word in the excerpts shown to the model for"
+        f" {pct(summary['gold_shown'])}% of the questions of categories 1–4, and in the"
+        f' memory for {pct(summary["gold_held"])}%: the ceiling of "contains" for an'
+        " answer in the sources' own words.",
     ]
 
 
@@ -200,6 +231,8 @@ def question_rows(results: Iterable[QuestionResult], ks: Iterable[int]) -> list[
                 "found": r.found,
                 "f1": None if score is None else round(100 * score, 2),
                 "contains": r.contains,
+                "gold_shown": r.gold_shown,
+                "gold_held": r.gold_held,
                 "latency": _round(r.latency_s, 3),
                 "first_token": _round(r.first_token_s, 3),
                 "recall": {str(k): round(100 * r.recall(k), 2) for k in ks}

@@ -98,6 +98,10 @@ class QuestionResult:
     shown: tuple[tuple[int, str, int, int], ...] = ()
     #: the answer's notes: what lifelog changed, and why an answer was withheld
     notes: tuple[str, ...] = ()
+    #: whether the gold answer occurs, word for word, in the excerpts the model was shown
+    #: and anywhere in the memory's items (the ceiling of an answer in the sources' words)
+    gold_shown: bool | None = None
+    gold_held: bool | None = None
 
     def recall(self, k: int) -> float:
         return recall_at_k(self.retrieved, self.qa.evidence, k)
@@ -466,6 +470,7 @@ def run_locomo(
                     embed_s += time.perf_counter() - started
                 if answers:
                     model_name = _load_model(memory, model, note) or model_name
+                    held = " ".join(i.text for i in memory.timeline(limit=1_000_000))
                 for qa in by_conversation[sample_id]:
                     started = time.perf_counter()
                     hits = memory.retrieve(qa.question, now=now, limit=max(KS), mode=mode)
@@ -497,6 +502,13 @@ def run_locomo(
                                 for c in reply.shown
                             ),
                         )
+                        if qa.category in ANSWERABLE:
+                            seen = " ".join(c.snippet for c in reply.shown)
+                            result = replace(
+                                result,
+                                gold_shown=answer_contains(seen, qa.answer),
+                                gold_held=answer_contains(held, qa.answer),
+                            )
                         note(_progress_line(result, len(results) + 1, len(picked)))
                     results.append(result)
         note(f"{sample_id}: {len(by_conversation[sample_id])} questions")
