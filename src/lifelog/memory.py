@@ -79,6 +79,26 @@ def _ask_passphrase(prompt: str, confirm: bool) -> str:
     return first
 
 
+def backup_keying(home: Path, config: MemoryConfig, passphrase: str | None) -> Keying:
+    """The key of a backup whose ``memory.json`` is ``config``, restored to ``home``:
+    the memory's key file (or ``LIFELOG_KEY_FILE``), or ``passphrase`` (else
+    ``LIFELOG_PASSPHRASE``, else asked)."""
+    secret = None
+    if config.encryption == "passphrase":
+        secret = (
+            passphrase
+            or os.environ.get("LIFELOG_PASSPHRASE")
+            or _ask_passphrase("Passphrase of the backup: ", False)
+        )
+    try:
+        return keys.keying_for(home, config, secret)
+    except PassphraseError as error:
+        raise PassphraseError(
+            f"{error}: a backup is encrypted with the memory's key file, which it"
+            f" does not hold; put it at {keys.key_path(home)} or set LIFELOG_KEY_FILE"
+        ) from None
+
+
 def _memory_class(cls: type[Memory], config: MemoryConfig) -> type[Memory]:
     """The backend ``memory.json`` chooses (``settings.backend.kind``): ``embedded`` (the
     default) or ``ray`` (items sharded over a Ray cluster, :mod:`lifelog.distributed`)."""
@@ -218,6 +238,9 @@ class Memory:
             config = load_config(home)
         except FileNotFoundError:
             raise NotFoundError(f"no memory at {home}") from None
+        if _memory_class(cls, config) is not cls:  # the shards check themselves
+            with cls.open(home, passphrase=passphrase) as memory:
+                return memory.check()
         if not (home / DB_NAME).exists():
             raise DamagedError(f"{DB_NAME} is missing from {home}", path=home / DB_NAME)
         if config.encryption == "passphrase":
@@ -262,22 +285,14 @@ class Memory:
         from .store.copies import restore_memory
 
         home = Path(path).expanduser() if path else default_home()
+        owner = Path(backup).expanduser() / "owner"
+        if (owner / CONFIG_NAME).exists():  # a distributed memory's: its backend restores it
+            chosen = _memory_class(cls, load_config(owner))
+            if chosen is not cls:
+                return chosen.restore(backup, home, force=force, passphrase=passphrase)
 
         def keying_of(config: MemoryConfig) -> Keying:
-            secret = None
-            if config.encryption == "passphrase":
-                secret = (
-                    passphrase
-                    or os.environ.get("LIFELOG_PASSPHRASE")
-                    or _ask_passphrase("Passphrase of the backup: ", False)
-                )
-            try:
-                return keys.keying_for(home, config, secret)
-            except PassphraseError as error:
-                raise PassphraseError(
-                    f"{error}: a backup is encrypted with the memory's key file, which it"
-                    f" does not hold; put it at {keys.key_path(home)} or set LIFELOG_KEY_FILE"
-                ) from None
+            return backup_keying(home, config, passphrase)
 
         return restore_memory(Path(backup), home, keying_of, force=force)
 
@@ -287,6 +302,10 @@ class Memory:
         opens it no more. Needs the memory to be open nowhere else."""
         from .store.copies import rekey_memory
 
+        rekey_memory(self.home, self.store, self.config, self._new_keying(passphrase))
+
+    def _new_keying(self, passphrase: str | None) -> Keying:
+        """The key :meth:`rekey` changes to."""
         if self.config.encryption == "keyfile":
             new = Keying(raw_key=secrets.token_hex(32), cipher=self.store.keying.cipher)
         elif self.config.encryption == "passphrase":
@@ -300,7 +319,7 @@ class Memory:
             new = Keying(passphrase=secret, cipher=self.store.keying.cipher)
         else:
             raise UserError("this memory is not encrypted: it has no key to change")
-        rekey_memory(self.home, self.store, self.config, new)
+        return new
 
     def diagnose(self, error: BaseException) -> LifelogError:
         """What an SQLite error met while reading means: which file is damaged and where

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import ray
+from cryptography.exceptions import InvalidTag
 from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
 
 from .keys import shard_key, wrap_key
@@ -71,9 +72,19 @@ def _cause(error: BaseException) -> BaseException:
 class Cluster:
     """A connection to the shards of one memory."""
 
-    def __init__(self, settings: ClusterSettings, secret: bytes, owner_settings: dict[str, Any]):
+    def __init__(
+        self,
+        settings: ClusterSettings,
+        secret: bytes,
+        owner_settings: dict[str, Any],
+        pending: bytes | None = None,
+        *,
+        unlock: bool = True,
+    ):
         self.settings = settings
         self._secret = secret
+        #: the secret of a new owner key, while ``lifelog rekey`` changes the shards' keys
+        self.pending = pending
         self._owner_settings = owner_settings
         self._started_ray = False
         if not ray.is_initialized():
@@ -88,7 +99,8 @@ class Cluster:
         self._lock = threading.Lock()
         self.actors = [self._actor(n) for n in range(settings.shards)]
         self.infos: dict[int, ShardInfo] = {}
-        self.fan(lambda n: self.unlock(n), retry=True)
+        if unlock:  # not for a restore, which replaces the shards' stores
+            self.fan(lambda n: self.unlock(n), retry=True)
 
     def _actor(self, n: int) -> Any:
         s = self.settings
@@ -109,8 +121,12 @@ class Cluster:
         public = ray.get(actor.public_key.remote(), timeout=self.settings.ingest_timeout)
         key = shard_key(self._secret, self.settings.memory_id, n)
         wrapped = wrap_key(key, public, n)
+        pending = None
+        if self.pending is not None:
+            pending = wrap_key(shard_key(self.pending, self.settings.memory_id, n), public, n)
         info: ShardInfo = ray.get(
-            actor.unlock.remote(wrapped, self._owner_settings), timeout=self.settings.ingest_timeout
+            actor.unlock.remote(wrapped, self._owner_settings, pending),
+            timeout=self.settings.ingest_timeout,
         )
         self.infos[n] = info
         return info
@@ -143,6 +159,31 @@ class Cluster:
                 if not retry:
                     raise ShardFailed(f"shard {n} is restarting") from None
                 time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+
+    def sealed(self, n: int, method: str, secret: bytes, *args: Any) -> Any:
+        """``method(key, *args)`` on shard ``n``, ``key`` the shard key ``secret`` gives
+        it, sealed for the process that holds the shard now (again, if that process
+        changes meanwhile)."""
+        timeout = self.settings.ingest_timeout
+        deadline = time.monotonic() + timeout
+        key = shard_key(secret, self.settings.memory_id, n)
+        while True:
+            public = self.call(n, "public_key", retry=True, timeout=timeout)
+            try:
+                return self.call(
+                    n, method, wrap_key(key, public, n), *args, retry=True, timeout=timeout
+                )
+            except InvalidTag:  # the actor restarted between the two calls: a new pair
+                if time.monotonic() > deadline:
+                    raise ShardFailed(f"shard {n} did not take its key") from None
+
+    def rekey(self, n: int, secret: bytes) -> bool:
+        """Shard ``n`` re-encrypted with the key ``secret`` gives it."""
+        return bool(self.sealed(n, "rekey", secret))
+
+    def rekeyed(self, secret: bytes) -> None:
+        """Every shard has the key ``secret`` gives it: its keys from now on."""
+        self._secret, self.pending = secret, None
 
     def fan(
         self,

@@ -37,6 +37,7 @@ from ..people_rules import key_for
 from ..records import Answer, Hit, Item, mend_text
 from ..retrieval.facets import FacetCounts
 from ..retrieval.filters import Filters
+from ..store import keys
 from .choice import mark_ingested, use_ray
 from .journal import fail_job, finish_job, start_job
 from .keys import owner_secret
@@ -47,6 +48,9 @@ if TYPE_CHECKING:
     from ..index.vectors import EmbedProgress
     from ..people import Directory, Person
     from ..store import Store
+    from ..store.copies import BackupInfo
+    from ..store.db import Keying
+    from ..store.integrity import CheckReport
     from ..store.threads import ThreadWindow
     from .cluster import Cluster
     from .people import PeopleParts, ShardedPeople
@@ -84,6 +88,11 @@ class RayMemory(Memory):
     @property
     def cluster(self) -> Cluster:
         """The connection to the shards, made on first use."""
+        return self._connect()
+
+    def _connect(self, pending: Keying | None = None) -> Cluster:
+        """The connection to the shards; each is also sent the key ``pending`` (a new
+        key: else the key file a stopped ``lifelog rekey`` left) gives it."""
         if self._cluster is None:
             from .cluster import Cluster, ClusterSettings
 
@@ -100,7 +109,15 @@ class RayMemory(Memory):
             secret = owner_secret(
                 raw_key=keying.raw_key, passphrase=keying.passphrase, memory_id=settings.memory_id
             )
-            self._cluster = Cluster(settings, secret, dict(self.config.settings))
+            pending = pending or keys.pending_key(self.home, self.config, keying)
+            new = None
+            if pending is not None:
+                new = owner_secret(
+                    raw_key=pending.raw_key,
+                    passphrase=pending.passphrase,
+                    memory_id=settings.memory_id,
+                )
+            self._cluster = Cluster(settings, secret, dict(self.config.settings), new)
         return self._cluster
 
     def close(self) -> None:
@@ -119,23 +136,65 @@ class RayMemory(Memory):
             warnings.warn(partial.notice(), PartialResultWarning, stacklevel=3)
         return results
 
-    # -- not yet distributed: refused, never answered from the owner's empty store --
-
-    def _not_yet(self, what: str) -> UserError:
-        return UserError(
-            f"{what} is not available on the distributed backend yet (docs/scale.md,"
-            " 'What remains'): the owner's folder holds no items, the shards do"
-        )
+    # -- keeping it whole: every shard, then the owner (:mod:`.upkeep`) -------------
 
     def rekey(self, passphrase: str | None = None) -> None:
-        # every shard key is derived from this key: changing it alone would lock them out
-        raise self._not_yet("changing the key")
+        """Every shard re-encrypted under the key the new owner key gives it, then the
+        owner's store; a rekey stopped midway is finished by running it again (a key
+        file memory takes up the new key file it left)."""
+        from .upkeep import rekey_memory
 
-    def backup(self, path: str | Path) -> Any:
-        raise self._not_yet("a backup")
+        left = keys.pending_key(self.home, self.config, self.store.keying)
+        new = left if left is not None else self._new_keying(passphrase)
+        rekey_memory(self, self._connect(pending=new), new)
+
+    def backup(self, path: str | Path) -> BackupInfo:
+        """Each shard copies itself, encrypted with its own key, into ``path``/shards
+        (which the nodes must reach at the same path), the owner its own store into
+        ``path``/owner, with the manifest ``shards.json`` (see :mod:`.upkeep`)."""
+        from .upkeep import backup_memory
+
+        cluster = self.cluster
+        return backup_memory(
+            self,
+            Path(path),
+            cluster.settings.memory_id,
+            cluster.settings.shards,
+            lambda folder: cluster.tell("backup", str(folder)),
+        )
+
+    @classmethod
+    def restore(
+        cls,
+        backup: str | Path,
+        path: str | Path | None = None,
+        *,
+        force: bool = False,
+        passphrase: str | None = None,
+    ) -> int:
+        """A distributed backup (:meth:`backup`) put back: each shard's copy where the
+        shard lies (the backup's folder reachable by the nodes), then the owner's
+        store; the items the shards hold. Shards holding a database are replaced only
+        with ``force``. The key is the backup's, as on one machine."""
+        from ..config import default_home
+        from .upkeep import restore_backup
+
+        home = Path(path).expanduser() if path else default_home()
+        return restore_backup(Path(backup), home, passphrase, force)
 
     def repair(self) -> list[str]:
-        raise self._not_yet("repair")
+        """Each shard rebuilds what is derived from its items (the people: here, from
+        every shard's mentions again)."""
+        done = self.cluster.tell("repair")
+        self._people_known, self._people_cache = {}, None
+        return [f"shard {n}: {line}" for n in sorted(done) for line in done[n]]
+
+    def check(self) -> CheckReport:
+        """The owner's store's checks, then every shard's (each where it lies)."""
+        from ..store.integrity import check
+        from .upkeep import join_checks
+
+        return join_checks(check(self.store.path, self.store.keying), self.cluster.tell("check"))
 
     def run_errors(self, run_id: int) -> list[tuple[str, str, str]]:
         """The records run ``run_id`` skipped, read from the shards' journals

@@ -30,9 +30,10 @@ from ..records import Hit, Item
 from ..retrieval.facets import FacetCounts
 from ..retrieval.filters import Filters
 from ..store import Store, keys
-from ..store.db import Cipher, Keying
+from ..store.db import Cipher
+from ..store.integrity import CheckReport
 from ..store.threads import ThreadPart, thread_part
-from . import scoring
+from . import scoring, upkeep
 from .keys import Unwrapper, WrappedKey
 from .people import PeopleParts, people_parts
 
@@ -70,14 +71,19 @@ class Shard:
         """The public half of this process's key pair, for sealing the shard key."""
         return self._unwrapper.public
 
-    def unlock(self, wrapped: WrappedKey, settings: dict[str, Any]) -> ShardInfo:
-        """Open (or create) the shard's store with the sealed key ``wrapped``."""
-        if wrapped.shard != self.shard:
-            raise ValueError(f"a key for shard {wrapped.shard} sent to shard {self.shard}")
+    def unlock(
+        self, wrapped: WrappedKey, settings: dict[str, Any], pending: WrappedKey | None = None
+    ) -> ShardInfo:
+        """Open (or create) the shard's store with the sealed key ``wrapped``, or with
+        ``pending``, the key a new owner key gives it (a ``lifelog rekey`` under way)."""
+        for key in (wrapped, pending):
+            if key is not None and key.shard != self.shard:
+                raise ValueError(f"a key for shard {key.shard} sent to shard {self.shard}")
         if self._memory is not None:
             self._memory.close()
             self._memory = None
         raw_key = self._unwrapper.unwrap(wrapped)
+        candidates = [raw_key] + ([self._unwrapper.unwrap(pending)] if pending else [])
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             config = load_config(self.home)
@@ -87,8 +93,7 @@ class Shard:
             store.checkpoint()
             config.cipher = keys.keying_json(store.path, store.keying)
         else:
-            keying = keys.keying_from(config, Keying(raw_key=raw_key))
-            store = Store.open_keyed(self.home / DB_NAME, keying)
+            store = upkeep.open_shard(self.home, config, candidates, self.shard)
         # the owner's model settings, so that every shard embeds as the owner's memory would
         config.settings = {k: v for k, v in settings.items() if k != "backend"}
         save_config(self.home, config)
@@ -153,6 +158,49 @@ class Shard:
 
     def forget_file(self, path: str) -> int:
         return self.memory.forget_file(path)
+
+    # -- keeping it whole (lifelog.distributed.upkeep) --------------------------------
+
+    def rekey(self, wrapped: WrappedKey) -> bool:
+        """Re-encrypt this shard with the sealed key ``wrapped`` (``False``: it has that
+        key already); the store is opened again with it."""
+        if wrapped.shard != self.shard:
+            raise ValueError(f"a key for shard {wrapped.shard} sent to shard {self.shard}")
+        memory = self.memory
+        changed = upkeep.rekey_shard(memory, self._unwrapper.unwrap(wrapped))
+        if changed:  # readers opened from now on must use the new key too
+            memory.close()
+            self._memory = None
+            store = Store.open_keyed(self.home / DB_NAME, memory.store.keying)
+            self._memory = Memory(self.home, store, memory.config)
+        return changed
+
+    def backup(self, folder: str) -> dict[str, Any]:
+        """Copy this shard, encrypted with its own key, into ``folder``'s place for it."""
+        return upkeep.backup_shard(self.memory, upkeep.shard_folder(Path(folder), self.shard))
+
+    def holds(self) -> bool:
+        """Whether this shard has a database (with or without items: it needs no key)."""
+        db = self.home / DB_NAME
+        return db.exists() and db.stat().st_size > 0
+
+    def restore(self, wrapped: WrappedKey, folder: str, sha256: str) -> int:
+        """Put this shard's copy in the backup ``folder`` in place of its store (the
+        owner checked that it may), checked against the manifest's digest and opened
+        with the sealed key ``wrapped``; the items it holds."""
+        if wrapped.shard != self.shard:
+            raise ValueError(f"a key for shard {wrapped.shard} sent to shard {self.shard}")
+        raw_key = self._unwrapper.unwrap(wrapped)
+        self.close()
+        return upkeep.restore_shard(
+            upkeep.shard_folder(Path(folder), self.shard), self.home, raw_key, sha256
+        )
+
+    def repair(self) -> list[str]:
+        return self.memory.repair()
+
+    def check(self) -> CheckReport:
+        return self.memory.check()
 
     # -- reading -------------------------------------------------------------------
 

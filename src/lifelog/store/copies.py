@@ -40,6 +40,7 @@ __all__ = [
     "rekey_memory",
     "restore_memory",
     "verify_copy",
+    "write_secret",
 ]
 
 
@@ -283,7 +284,7 @@ def rekey_memory(home: Path, store: Any, config: MemoryConfig, new: Keying) -> N
     config.cipher = cipher
     save_config(home, config)
     if new.raw_key is not None:
-        _write_secret(pending_key_path(home), new.raw_key + "\n")
+        write_secret(pending_key_path(home), new.raw_key + "\n")
     with store.lock:
         rekey(store.conn, store.path, new)
     cipher = dict(cipher)
@@ -291,12 +292,12 @@ def rekey_memory(home: Path, store: Any, config: MemoryConfig, new: Keying) -> N
     config.cipher = cipher
     save_config(home, config)
     if new.raw_key is not None:
-        _write_secret(key_path(home), new.raw_key + "\n")
+        write_secret(key_path(home), new.raw_key + "\n")
         pending_key_path(home).unlink(missing_ok=True)
     store.keying = keying_from(config, new)
 
 
-def _write_secret(path: Path, text: str) -> None:
+def write_secret(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` (0600) through a temporary file and a rename."""
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
