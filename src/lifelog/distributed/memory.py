@@ -23,8 +23,9 @@ note on the answer (``Answer.notes``) — never a silent gap.
 from __future__ import annotations
 
 import time
+import uuid
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -349,6 +350,8 @@ class RayMemory(Memory):
             files, cluster.settings.shards, held, [loads[n] for n in sorted(loads)]
         )
         job = start_job(self.store, [str(Path(p).expanduser()) for p in paths])
+        token = f"{job}-{uuid.uuid4().hex}"
+        stop = self._follow(progress, token, units, placed)
         try:
             reports = cluster.fan(
                 lambda n: cluster.call(
@@ -358,6 +361,7 @@ class RayMemory(Memory):
                     force,
                     embed,
                     include_forgotten,
+                    token,
                     retry=True,
                     timeout=cluster.settings.ingest_timeout,
                 ),
@@ -367,11 +371,41 @@ class RayMemory(Memory):
         except BaseException:
             fail_job(self.store, job)
             raise
+        finally:
+            stop()
         report = merge_reports(list(reports.values()), [str(Path(p)) for p in paths])
         report.run_id = job
         report.unrecognised.extend(unknown)
         finish_job(self.store, job, report, reports)
         return report
+
+    def _follow(
+        self, progress: Progress | None, token: str, units: Sequence[Any], placed: dict[int, Any]
+    ) -> Callable[[], None]:
+        """Show the shards' progress on ``progress`` as they ingest (:mod:`.progress`);
+        returns what ends it."""
+        if progress is None:
+            return lambda: None
+        from .progress import Replay, follow
+
+        sizes = {str(u.path): u.size for u in units}
+        progress.start(sum(sizes.values()), len(sizes))
+        replay = Replay(progress, {n: sum(sizes[p] for p in placed[n]) for n in placed})
+        cluster = self.cluster
+
+        def ask(n: int, seen: int) -> Any:
+            try:
+                return cluster.call(n, "progress_since", token, seen, retry=False, timeout=5.0)
+            except Exception:  # noqa: BLE001 - a shard restarting: asked again next round
+                return None
+
+        stop = follow(replay, ask)
+
+        def stopped() -> None:
+            stop()
+            progress.finish()
+
+        return stopped
 
     def embed_pending(self, progress: EmbedProgress | None = None, batch: int = 256) -> int:
         return sum(self.cluster.tell("embed_pending").values())

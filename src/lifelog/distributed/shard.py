@@ -36,6 +36,7 @@ from ..store.threads import ThreadPart, thread_part
 from . import scoring, upkeep
 from .keys import Unwrapper, WrappedKey
 from .people import PeopleParts, people_parts
+from .progress import Event, ProgressLog
 
 __all__ = ["Shard", "ShardInfo", "ShardLocked", "shard_home"]
 
@@ -66,6 +67,7 @@ class Shard:
         self.home = shard_home(Path(root), memory_id, shard)
         self._unwrapper = Unwrapper()
         self._memory: Memory | None = None
+        self._log: ProgressLog | None = None
 
     def public_key(self) -> bytes:
         """The public half of this process's key pair, for sealing the shard key."""
@@ -144,11 +146,25 @@ class Shard:
         return int(row[0])
 
     def ingest(
-        self, paths: list[str], force: bool, embed: bool, include_forgotten: bool
+        self, paths: list[str], force: bool, embed: bool, include_forgotten: bool, token: str = ""
     ) -> IngestReport:
+        """Ingest ``paths`` here; the progress is kept for the job ``token``."""
+        self._log = ProgressLog(token)
         return self.memory.ingest(
-            *paths, force=force, embed=embed, include_forgotten=include_forgotten
+            *paths,
+            force=force,
+            embed=embed,
+            include_forgotten=include_forgotten,
+            progress=self._log,
         )
+
+    def progress_since(self, token: str, seen: int) -> tuple[str, list[Event]] | None:
+        """The progress of the job ``token`` from its ``seen``-th event on (``None``
+        before this shard begins it); see :mod:`.progress`."""
+        log = self._log
+        if log is None or log.token != token:
+            return None
+        return log.since(seen)
 
     def embed_pending(self) -> int:
         return self.memory.embed_pending()
