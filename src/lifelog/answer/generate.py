@@ -20,8 +20,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from ..errors import ModelError
-from ..index.sentences import split_sentences
-from ..index.text import content_terms, make_snippet
+from ..index.sentences import split_sentences, stem
+from ..index.text import content_terms, make_snippet, tokens
 from ..models.llm import LLM, Completion, ContextOverflowError, Delta, Message
 from ..records import Answer, Citation, Hit, Item, mend_text
 from ..retrieval.filters import Filters
@@ -43,12 +43,13 @@ from .roles import (
     misplaced_value,
     off_topic,
     only_asked,
+    topic_words,
     unfounded_premise,
     unrelated_sentences,
     unsaid_polarity,
     wrong_person,
 )
-from .support import check_support, repair_citations, terms_of
+from .support import check_support, date_terms, repair_citations, terms_of
 from .tools import MemoryLike, item_header, retrieve, source_terms
 from .verify import Verifier, verifier_for
 
@@ -370,10 +371,16 @@ def _clear_quotes(question: str, hits: Sequence[Hit], query: str) -> Answer | No
 
 
 def _without_unrelated(
-    question: str, check: CitationCheck, sources: Mapping[int, Source], people: set[str]
+    question: str,
+    check: CitationCheck,
+    sources: Mapping[int, Source],
+    people: set[str],
+    evidence: Mapping[int, set[str]],
 ) -> tuple[CitationCheck, int]:
     """``check`` without the sentences unrelated to the question (see
-    :func:`~.roles.unrelated_sentences`), and how many were left out."""
+    :func:`~.roles.unrelated_sentences`), and how many were left out; a sentence whose
+    claim another shown item supports as well, one that speaks of the question, cites
+    that item instead (:func:`_recite_to_topic`)."""
     spans = split_sentences(check.text)
     said = [
         (
@@ -389,8 +396,54 @@ def _without_unrelated(
     drop = set(unrelated_sentences(question, said, people))
     if not drop:
         return check, 0
-    kept = " ".join(text for i, (text, _c) in enumerate(said) if i not in drop)
+    texts = [text for text, _c in said]
+    for i in sorted(drop):
+        moved = _recite_to_topic(question, texts[i], sources, evidence, people)
+        if moved is not None:
+            texts[i] = moved
+            drop.discard(i)
+    kept = " ".join(text for i, text in enumerate(texts) if i not in drop)
     return check_citations(kept, set(sources)), len(drop)
+
+
+#: the words around a date in an answer ("the weekend before 13 June 2023")
+_WHEN_WORDS = terms_of(
+    """the a an on in at of by around about early mid late before after last next this
+    that weekend weekends week weeks month months year years day days ago"""
+)
+
+
+def _recite_to_topic(
+    question: str,
+    sentence: str,
+    sources: Mapping[int, Source],
+    evidence: Mapping[int, set[str]],
+    people: set[str],
+) -> str | None:
+    """``sentence`` citing the shown item that speaks of the question instead of the one it
+    cites, where that item supports everything the cited one does ("The weekend before 13
+    June 2023 [2]" from a session whose message [1] tells of the video asked about; a
+    small model cites a neighbour of the right message), else ``None``."""
+    cited = [n for n in map(int, CITATION.findall(sentence)) if n in sources]
+    if len(cited) != 1:
+        return None
+    said = terms_of(strip_citations(sentence))
+    when = date_terms(sources[cited[0]].hit.item.timestamp)
+    dated = said - _WHEN_WORDS
+    if not dated or not dated <= when:
+        return None  # only a date, which every message of a day supports alike, moves
+    backed = said & evidence.get(cited[0], set())
+    topic = set(topic_words(question, people))
+    best: tuple[int, int] | None = None
+    for number, source in sources.items():
+        if number == cited[0] or not backed <= evidence.get(number, set()):
+            continue
+        held = len(topic & {stem(t) for t in tokens(source.excerpt)})
+        if held and (best is None or held > best[0]):
+            best = (held, number)
+    if best is None:
+        return None
+    return CITATION.sub(f"[{best[1]}]", sentence)
 
 
 def _quotes_elsewhere(question: str, answer: Answer, hits: Sequence[Hit]) -> str | None:
@@ -567,7 +620,7 @@ def _finalize(
             f"the generated answer was replaced by quotes from your memory: {report.reason}"
         )
     people = _authors(hits)
-    check, unrelated = _without_unrelated(question, check, sources, people)
+    check, unrelated = _without_unrelated(question, check, sources, people, evidence)
     if unrelated and not check.text:
         why = "lifelog withheld the model's answer: neither it nor its items speak of the question"
         return _not_found(question, hits, (*notes, why), reasoning)

@@ -1,0 +1,88 @@
+"""A date answer citing a neighbour of the message that speaks of the question.
+
+Every message of one chat session has the same day, so a small model answering "when"
+often cites the wrong one of them (LoCoMo conv-30: "The weekend before 13 June 2023 [2]"
+for the video Gina made, told in message [1] of the same session). The answer is right;
+its citation moves to the message that speaks of the question instead of the answer
+being withheld as unrelated."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from lifelog import Item
+from lifelog.answer.generate import finalize
+from lifelog.answer.prompts import Source, render_source
+from lifelog.records import Hit
+
+DAY = datetime(2023, 6, 13, 20, 29, tzinfo=UTC)
+
+
+def message(key: str, author: str, text: str) -> Item:
+    return Item(
+        source="locomo",
+        key=key,
+        kind="message",
+        author=author,
+        participants=("Gina", "Jon"),
+        text=text,
+        timestamp=DAY,
+    )
+
+
+VIDEO = message(
+    "D13:4",
+    "Gina",
+    "What are you doing to prep for your dance studio? I have developed a video"
+    " presentation to teach how to style my fashion pieces last weekend.",
+)
+MENTOR = message(
+    "D13:8", "Gina", "Your one-on-one mentoring will really push dancers to reach their goals."
+)
+OTHER_DAY = Item(
+    source="locomo",
+    key="D2:1",
+    kind="message",
+    author="Gina",
+    participants=("Gina", "Jon"),
+    text="I am styling a photo shoot for the store tomorrow.",
+    timestamp=datetime(2023, 2, 1, 10, 0, tzinfo=UTC),
+)
+
+
+def sources(*items: Item) -> dict[int, Source]:
+    shown = {}
+    for number, item in enumerate(items, 1):
+        hit = Hit(item, 1.0, 0, len(item.text), item.text)
+        block = render_source(number, hit, 0, len(item.text))
+        shown[number] = Source(number, hit, 0, len(item.text), block)
+    return shown
+
+
+QUESTION = "When did Gina develop a video presentation to teach how to style her fashion pieces?"
+
+
+def test_a_date_citing_the_wrong_message_of_the_day_cites_the_right_one() -> None:
+    shown = sources(VIDEO, MENTOR)
+    answer = finalize(
+        QUESTION, "The weekend before 13 June 2023 [2].", shown, [s.hit for s in shown.values()]
+    )
+    assert answer.found and answer.mode == "generative", answer.notes
+    assert answer.text.startswith("The weekend before 13 June 2023 [1]")
+    assert [c.item.key for c in answer.citations] == ["D13:4"]
+
+
+def test_only_a_date_moves_and_only_to_an_item_of_that_day() -> None:
+    # a claim other than a date is not moved: a bare name fits every message of its author
+    shown = sources(VIDEO, MENTOR)
+    named = finalize(QUESTION, "Gina [2].", shown, [s.hit for s in shown.values()])
+    assert not (named.found and named.mode == "generative" and "[1]" in named.text)
+    # the message about the question is of another day: the date stays unsupported by it
+    apart = sources(OTHER_DAY, MENTOR)
+    dated = finalize(
+        "When did Gina style a photo shoot for the store?",
+        "13 June 2023 [2].",
+        apart,
+        [s.hit for s in apart.values()],
+    )
+    assert not (dated.found and dated.mode == "generative" and "[1]" in dated.text)
