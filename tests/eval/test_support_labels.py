@@ -13,6 +13,7 @@ import pytest
 
 from lifelog.answer.verify import Verifier
 from lifelog.eval.support import fit_threshold, label, measure, read_labels, with_verifier
+from lifelog.eval.support import judge as judge_draft
 
 LOCOMO = (
     Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "locomo" / "locomo_dev.json"
@@ -102,8 +103,10 @@ def test_replaying_the_tiny_set_counts_what_the_check_keeps(tmp_path: Path) -> N
 def test_the_support_check_on_real_models_answers() -> None:
     """193 drafts of Qwen2.5-Coder-1.5B and 0.5B on 120 LoCoMo questions, labelled by the
     rules of lifelog.eval.support, each judged as it reads once its relative dates are
-    resolved ("next month [3]" in an April message is "May 2023"). Measured: 14.3% of
-    right answers rejected, 28.7% of wrong ones accepted (17.5% and 28.7% before a
+    resolved ("next month [3]" in an April message is "May 2023"). Measured: 11.9% of
+    right answers rejected, 29.3% of wrong ones accepted, since a draft whose month or
+    year is none of the gold answer's is wrong (4 drafts so judged, 2 of them accepted:
+    14.3% and 28.7% before, by the earlier rule); 17.5% and 28.7% before a
     question's scene-setting clause was left to the cited message's neighbours; 27.0%
     and 27.1% before topic words left out the verbs a question is put in); the issue's
     targets are 10% and 5%, not reached. The bounds below keep the check from getting
@@ -112,8 +115,8 @@ def test_the_support_check_on_real_models_answers() -> None:
     assert len(labelled) >= 150 and len({e.model for e in labelled}) >= 2
     figures = measure(labelled, LOCOMO)
     print(f"\nsupport check: {figures.summary()}")
-    assert figures.false_reject <= 15.0, figures.summary()
-    assert figures.false_accept <= 29.0, figures.summary()
+    assert figures.false_reject <= 12.0, figures.summary()
+    assert figures.false_accept <= 29.5, figures.summary()
 
 
 class Judge:
@@ -205,3 +208,15 @@ def test_the_eval_command_reports_the_verifier_fitted_on_other_conversations(
     assert fitted["with_verifier"]["wrong_accepted"] == 0
     assert fitted["with_verifier"]["right_rejected"] == 1
     assert len(written["scored"]) == 6
+
+
+def test_a_draft_with_another_date_than_the_gold_answer_is_wrong() -> None:
+    """Words in common do not make a date right; the month "may" is told from the verb."""
+    assert (
+        judge_draft("The week before 21 May 2023 [3].", "The week before October 13th, 2023.")
+        is False
+    )
+    assert judge_draft("21 May 2022", "May 2023") is False
+    assert judge_draft("The week before 9 June 2023 [1].", "The week before 9 June 2023") is True
+    assert judge_draft("7 May 2023 [1].", "May, 2023") is True
+    assert judge_draft("She may come to the concert in Oslo", "May, 2023") is not True

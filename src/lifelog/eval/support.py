@@ -7,10 +7,14 @@ several models, into a labelled set by these written-down rules:
 
 - category 5 (the conversation does not hold the answer): a draft that declines is
   left out (it is not an answer to check); any other draft is **wrong**;
-- categories 1–4: a draft that declines is left out; a draft that contains the gold
-  answer (:func:`~lifelog.eval.metrics.answer_contains`) or reaches token F1 ≥ 0.5
-  against it is **right**; one below F1 0.2 that does not contain it is **wrong**;
-  anything between is left out as unclear.
+- categories 1–4: a draft that declines is left out; a draft that names a month (beside
+  a number) or a year, none of which the gold answer names, is **wrong** ("The week
+  before 21 May 2023" for "The week before October 13th, 2023": most of their words
+  are the same); else a draft that contains the gold answer
+  (:func:`~lifelog.eval.metrics.answer_contains`) or reaches token F1 ≥ 0.5 against
+  it is **right**; one below F1 0.2 that does not contain it is **wrong**; anything
+  between is left out as unclear. The stored labels are judged again by these rules
+  when measured, each draft as it reads once lifelog has resolved its relative dates.
 
 :func:`measure` replays each labelled draft through :func:`lifelog.answer.generate.finalize`
 with the same excerpts, rebuilt from the LoCoMo file in fresh memories, and counts
@@ -123,8 +127,41 @@ def label(
     return found
 
 
+_MONTH = re.compile(
+    r"\b(?:january|february|march|april|may|june|july|august|september|october|november"
+    r"|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _months(text: str) -> set[str]:
+    """The months ``text`` names beside a number ("21 May", "May, 2023", "October 13th"),
+    not "may" the verb."""
+    return {
+        m.group(0)[:3].lower()
+        for m in _MONTH.finditer(text)
+        if re.search(r"\d", text[max(0, m.start() - 6) : m.end() + 6])
+    }
+
+
+def _dates_differ(answer: str, gold: str) -> bool:
+    """Whether ``answer`` names a month, or a year, and none that ``gold`` names ("The
+    week before 21 May 2023" for "The week before October 13th, 2023": their words
+    overlap, their dates do not)."""
+    for said, truth in (
+        (_months(answer), _months(gold)),
+        (set(_YEAR.findall(answer)), set(_YEAR.findall(gold))),
+    ):
+        if said and truth and not said & truth:
+            return True
+    return False
+
+
 def judge(answer: str, gold: str) -> bool | None:
     """Right (``True``), wrong (``False``) or unclear (``None``) by the module's rules."""
+    if _dates_differ(answer, gold):
+        return False
     score = token_f1(answer, gold)
     if answer_contains(answer, gold) or score >= RIGHT_F1:
         return True
@@ -249,7 +286,7 @@ def measure(
                         # a rewrite, not the check being measured
                         dated = {n: s.hit.item.timestamp for n, s in sources.items()}
                         resolved, changed = resolve_relative(entry.draft, dated)
-                        judged = judge(resolved, qa.answer) if changed else entry.right
+                        judged = judge(resolved if changed else entry.draft, qa.answer)
                         if judged is None:
                             continue
                         entry = replace(entry, right=judged)
