@@ -28,7 +28,7 @@ import pytest
 
 from lifelog import Memory
 from lifelog.distributed.keys import owner_secret, shard_key
-from lifelog.errors import LifelogError, UserError
+from lifelog.errors import LifelogError, PassphraseError, UserError
 from lifelog.samplelife import generate
 from lifelog.store.db import Keying, connect
 
@@ -220,3 +220,53 @@ def test_a_new_key_reaches_every_shard_and_a_stopped_change_loses_nothing(both: 
     assert "the memory is whole" in done.stdout
     for part in ("owner:", "shard 0:", "shard 1:"):
         assert f"word index  ok     {part}" in done.stdout, done.stdout
+
+
+def test_a_passphrase_rekey_stopped_midway_is_finished_with_the_new_passphrase(
+    loopback: Any, tmp_path: Path
+) -> None:
+    """No new key is kept on disk for a passphrase: a shard already changed says so
+    (instead of opening) until the rekey is run again with the new passphrase."""
+    from lifelog.distributed.choice import use_ray
+
+    life = generate(tmp_path / "life", scale=0.05)
+    home = tmp_path / "ray"
+    Memory.init(home, encryption="passphrase", passphrase="old words").close()
+    use_ray(home, loopback.address, shards=2)
+    memory = Memory.open(home, passphrase="old words")
+    memory.ingest(life.root)
+    before = _found(memory)
+    memory_id = str(memory.backend["id"])
+    secret = owner_secret(raw_key=None, passphrase="old words", memory_id=memory_id)
+    reader = connect(
+        _shard_db(memory, 1), keying=Keying(raw_key=shard_key(secret, memory_id, 1)), readonly=True
+    )
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM items").fetchone()
+        with pytest.raises(UserError, match="give the same new passphrase"):
+            memory.rekey("new words")
+    finally:
+        reader.close()
+        memory.close()
+    stopped = Memory.open(home, passphrase="old words")
+    try:
+        with pytest.raises(
+            PassphraseError,
+            match="^shard 0 opens with neither.*Run it again with the new passphrase",
+        ):
+            stopped.search("camping")
+    finally:
+        stopped.close()
+    again = Memory.open(home, passphrase="old words")
+    try:
+        again.rekey("new words")
+    finally:
+        again.close()
+    with pytest.raises(PassphraseError):
+        Memory.open(home, passphrase="old words")
+    done = Memory.open(home, passphrase="new words")
+    try:
+        assert _found(done) == before and done.last_partial.complete
+    finally:
+        done.close()

@@ -33,6 +33,7 @@ import ray
 from cryptography.exceptions import InvalidTag
 from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
 
+from ..errors import LifelogError
 from .keys import shard_key, wrap_key
 from .plan import Partial
 from .shard import Shard, ShardInfo, ShardLocked
@@ -100,7 +101,11 @@ class Cluster:
         self.actors = [self._actor(n) for n in range(settings.shards)]
         self.infos: dict[int, ShardInfo] = {}
         if unlock:  # not for a restore, which replaces the shards' stores
-            self.fan(lambda n: self.unlock(n), retry=True)
+            try:
+                self.fan(lambda n: self.unlock(n), retry=True)
+            except BaseException:  # ended here, not whenever their handles are collected
+                self.close()
+                raise
 
     def _actor(self, n: int) -> Any:
         s = self.settings
@@ -124,10 +129,15 @@ class Cluster:
         pending = None
         if self.pending is not None:
             pending = wrap_key(shard_key(self.pending, self.settings.memory_id, n), public, n)
-        info: ShardInfo = ray.get(
-            actor.unlock.remote(wrapped, self._owner_settings, pending),
-            timeout=self.settings.ingest_timeout,
-        )
+        try:
+            info: ShardInfo = ray.get(
+                actor.unlock.remote(wrapped, self._owner_settings, pending),
+                timeout=self.settings.ingest_timeout,
+            )
+        except RayTaskError as error:  # a key that opens nothing: said as one machine says it
+            if isinstance(_cause(error), LifelogError):
+                raise _cause(error) from None
+            raise
         self.infos[n] = info
         return info
 
