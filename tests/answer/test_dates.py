@@ -54,7 +54,7 @@ def test_a_date_an_item_says_relative_to_its_own_supports_the_resolved_answer() 
     resolved to May 2023 and kept as the model's answer: the item said it."""
     from datetime import UTC, datetime
 
-    from lifelog.answer.generate import finalize
+    from lifelog.answer.finalize import finalize
     from lifelog.answer.prompts import Source, render_source
     from lifelog.records import Hit, Item
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from lifelog.answer.extractive import extractive_answer
-from lifelog.answer.generate import finalize
+from lifelog.answer.finalize import finalize
 from lifelog.answer.injection import evidence_text, instruction_start
 from lifelog.answer.prompts import Source, render_source
 from lifelog.eval.redteam_corpus import attacks

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from lifelog import Item
-from lifelog.answer.generate import finalize
+from lifelog.answer.finalize import finalize
 from lifelog.answer.prompts import Source, render_source
 from lifelog.records import Hit
 

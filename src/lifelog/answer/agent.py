@@ -24,7 +24,8 @@ from ..models.llm import LLM, Completion, ContextOverflowError, Message, ToolCal
 from ..records import Hit
 from ..retrieval.filters import Filters
 from .citations import CITATION
-from .generate import AskEvent, finalize, generate_answer
+from .finalize import finalize
+from .generate import AskEvent, generate_answer
 from .prompts import RULES, Turn
 from .reasoning import agent_steps
 from .tools import (

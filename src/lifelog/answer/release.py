@@ -1,6 +1,6 @@
 """What leaves while an answer is written: progress, inert reasoning, then the checked answer.
 
-A model's draft is not an answer until :func:`~lifelog.answer.generate.finalize` has
+A model's draft is not an answer until :func:`~lifelog.answer.finalize.finalize` has
 checked it: a draft steered by an injected email may assert what no item says, or
 carry an image whose URL leaks data, and a client that renders the text as it streams
 fetches that URL before any check could run. So the answer's text is never streamed

@@ -16,7 +16,7 @@ several models, into a labelled set by these written-down rules:
   between is left out as unclear. The stored labels are judged again by these rules
   when measured, each draft as it reads once lifelog has resolved its relative dates.
 
-:func:`measure` replays each labelled draft through :func:`lifelog.answer.generate.finalize`
+:func:`measure` replays each labelled draft through :func:`lifelog.answer.finalize.finalize`
 with the same excerpts, rebuilt from the LoCoMo file in fresh memories, and counts
 right answers rejected (replaced or declined) and wrong answers accepted (kept as
 the model's answer). The set holds no LoCoMo text: questions are named by sample id
@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from ..answer.dates import resolve_relative
-from ..answer.generate import finalize, says_not_found
+from ..answer.finalize import finalize, says_not_found
 from ..answer.prompts import Source, render_source
 from ..answer.verify import Verifier
 from ..errors import UserError

@@ -1,0 +1,435 @@
+"""The checks a model's draft passes before it is an answer, and what replaces it.
+
+:func:`finalize` takes the model's text and the sources it was shown: links and
+citations to items it was not shown are removed, uncited or wrongly cited sentences
+are given the items that support them, relative dates are resolved against the
+cited item's date, and then the answer must be supported word by word
+(:mod:`~lifelog.answer.support`), speak of the question and of the person asked
+about, hold the question's premise and polarity (:mod:`~lifelog.answer.roles`),
+and, with a verifier, be judged stated by its items (:mod:`~lifelog.answer.verify`).
+A draft that fails is replaced by quotes from the memory (when they plainly answer)
+or by "not found" with the nearest items, with a note saying why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from ..errors import ModelError
+from ..index.sentences import split_sentences, stem
+from ..index.text import content_terms, make_snippet, tokens
+from ..records import Answer, Citation, Hit, Item
+from .citations import (
+    CITATION,
+    CitationCheck,
+    check_citations,
+    clean_output,
+    merge_repeats,
+    strip_citations,
+    strip_links,
+)
+from .dates import relative_dates, resolve_relative
+from .extractive import NOT_FOUND, Evidence, best_evidence, describe, extractive_answer
+from .prompts import Source
+from .roles import (
+    misplaced_value,
+    off_topic,
+    only_asked,
+    topic_words,
+    unfounded_premise,
+    unrelated_sentences,
+    unsaid_polarity,
+    wrong_person,
+)
+from .support import check_support, date_terms, repair_citations, terms_of
+from .tools import item_header, source_terms
+from .verify import Verifier
+
+__all__ = [
+    "CLEAR_COVERAGE",
+    "finalize",
+    "plainly_answers",
+    "quoted_answer",
+    "says_not_found",
+    "with_notes",
+]
+
+
+_NOT_FOUND_MARKS = (
+    "don't find this in your memory",
+    "do not find this in your memory",
+    "not in your memory",
+    "the sources do not",
+    "sources don't",
+    "no information",
+)
+
+
+def quoted_answer(question: str, hits: Sequence[Hit], query: str = "") -> Answer:
+    """The extractive answer; a follow-up that names too little is quoted for its search
+    terms (which carry the previous question's)."""
+    answer = extractive_answer(question, list(hits))
+    if not answer.found and query and query != question:
+        answer = replace(extractive_answer(query, list(hits)), question=question)
+    return answer
+
+
+def with_notes(
+    answer: Answer, *notes: str, mode: str | None = None, reasoning: str | None = None
+) -> Answer:
+    return replace(
+        answer,
+        notes=answer.notes + tuple(n for n in notes if n),
+        mode=mode or answer.mode,
+        reasoning=reasoning or answer.reasoning,
+    )
+
+
+#: how much of the question a quote must cover to overrule a model that found nothing
+CLEAR_COVERAGE = 0.75
+
+
+def plainly_answers(question: str, found: Evidence, hits: Sequence[Hit]) -> bool:
+    """Whether ``found``'s sentence plainly answers ``question``: it covers
+    :data:`CLEAR_COVERAGE` of it, is not about another person than the one asked about
+    (:func:`~.roles.wrong_person`) and holds the negation or reversing verb the question
+    turns on, if any (:func:`~.roles.unsaid_polarity`)."""
+    quote = found.hit.item.text[found.start : found.end]
+    return (
+        found.coverage >= CLEAR_COVERAGE
+        and not _someone_else(question, found.hit.item, quote, hits)
+        and not unsaid_polarity(_unquoted(question), [quote])
+    )
+
+
+def _clear_quotes(question: str, hits: Sequence[Hit], query: str) -> Answer | None:
+    """Quotes that plainly answer what the model said it could not find, or ``None``:
+    the best sentence must (:func:`plainly_answers`)."""
+    best = best_evidence(question, list(hits), limit=1)
+    if not best or not plainly_answers(question, best[0], hits):
+        return None
+    answer = quoted_answer(question, hits, query)
+    return answer if answer.found else None
+
+
+def _without_unrelated(
+    question: str,
+    check: CitationCheck,
+    sources: Mapping[int, Source],
+    people: set[str],
+    evidence: Mapping[int, set[str]],
+) -> tuple[CitationCheck, int]:
+    """``check`` without the sentences unrelated to the question (see
+    :func:`~.roles.unrelated_sentences`), and how many were left out; a sentence whose
+    claim another shown item supports as well, one that speaks of the question, cites
+    that item instead (:func:`_recite_to_topic`)."""
+    spans = split_sentences(check.text)
+    said = [
+        (
+            check.text[start:end],
+            [
+                sources[n].excerpt
+                for n in map(int, CITATION.findall(check.text[start:end]))
+                if n in sources
+            ],
+        )
+        for start, end in spans
+    ]
+    drop = set(unrelated_sentences(question, said, people))
+    if not drop:
+        return check, 0
+    texts = [text for text, _c in said]
+    for i in sorted(drop):
+        moved = _recite_to_topic(question, texts[i], sources, evidence, people)
+        if moved is not None:
+            texts[i] = moved
+            drop.discard(i)
+    kept = " ".join(text for i, text in enumerate(texts) if i not in drop)
+    return check_citations(kept, set(sources)), len(drop)
+
+
+#: the words around a date in an answer ("the weekend before 13 June 2023")
+_WHEN_WORDS = terms_of(
+    """the a an on in at of by around about early mid late before after last next this
+    that weekend weekends week weeks month months year years day days ago"""
+)
+
+
+def _recite_to_topic(
+    question: str,
+    sentence: str,
+    sources: Mapping[int, Source],
+    evidence: Mapping[int, set[str]],
+    people: set[str],
+) -> str | None:
+    """``sentence`` citing the shown item that speaks of the question instead of the one it
+    cites, where that item supports everything the cited one does ("The weekend before 13
+    June 2023 [2]" from a session whose message [1] tells of the video asked about; a
+    small model cites a neighbour of the right message), else ``None``."""
+    cited = [n for n in map(int, CITATION.findall(sentence)) if n in sources]
+    if len(cited) != 1:
+        return None
+    said = terms_of(strip_citations(sentence))
+    when = date_terms(sources[cited[0]].hit.item.timestamp)
+    dated = said - _WHEN_WORDS
+    if not dated or not dated <= when:
+        return None  # only a date, which every message of a day supports alike, moves
+    backed = said & evidence.get(cited[0], set())
+    topic = set(topic_words(question, people))
+    best: tuple[int, int] | None = None
+    for number, source in sources.items():
+        if number == cited[0] or not backed <= evidence.get(number, set()):
+            continue
+        held = len(topic & {stem(t) for t in tokens(source.excerpt)})
+        if held and (best is None or held > best[0]):
+            best = (held, number)
+    if best is None:
+        return None
+    return CITATION.sub(f"[{best[1]}]", sentence)
+
+
+def _quotes_elsewhere(question: str, answer: Answer, hits: Sequence[Hit]) -> str | None:
+    """Why the quotes an extractive answer leads with do not answer the question, or
+    ``None``: they are about another person than its subject
+    (:func:`~.roles.wrong_person`), or none holds the negation or reversing verb it asks
+    about (:func:`~.roles.unsaid_polarity`: "Where do they plan to *avoid*?" is not
+    answered by "we plan to explore a new city")."""
+    if not answer.found or not answer.citations:
+        return None
+    top = answer.citations[0]
+    elsewhere = _someone_else(question, top.item, top.snippet, hits)
+    if elsewhere:
+        return f"the closest quotes are about someone else ({elsewhere})"
+    turned = unsaid_polarity(_unquoted(question), [c.snippet for c in answer.citations])
+    return f"the closest quotes do not answer it ({turned})" if turned else None
+
+
+_QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
+
+
+def _unquoted(question: str) -> str:
+    """``question`` without what it quotes: a title ("Nothing is impossible") says nothing
+    about what is asked."""
+    return _QUOTED.sub(" ", question)
+
+
+def _someone_else(question: str, item: Item, quote: str, hits: Sequence[Hit]) -> str | None:
+    """Why ``quote`` of ``item`` is about another person than the question's subject
+    (:func:`~.roles.wrong_person`), or ``None``."""
+    return wrong_person(question, [(item.author, quote, item.participants)], _authors(hits))
+
+
+def _authors(hits: Sequence[Hit]) -> set[str]:
+    """The people who wrote the retrieved items: who a question may be about."""
+    return {h.item.author for h in hits if h.item.author}
+
+
+def _only_asks(text: str) -> bool:
+    """An answer that is a question (a small model quoting a message that asked one)."""
+    bare = strip_citations(text).strip()
+    return bool(bare) and bare.rstrip().endswith("?")
+
+
+def _not_found(
+    question: str, hits: Sequence[Hit], notes: tuple[str, ...], reasoning: str | None
+) -> Answer:
+    """The memory does not answer: said plainly, with the nearest items as hits."""
+    return Answer(
+        question=question,
+        text=NOT_FOUND,
+        found=False,
+        mode="generative",
+        reasoning=reasoning,
+        notes=notes,
+        hits=tuple(hits),
+    )
+
+
+def _relative_terms(source: Source) -> set[str]:
+    """The dates ``source`` says relative to its own ("next month" in a message of
+    August 2023: september, 2023), as support terms: an answer resolved against it
+    ("September 2023 [3]") rests on what the item said, not on lifelog's arithmetic."""
+    when = source.hit.item.timestamp
+    if when is None:
+        return set()
+    said = relative_dates(source.excerpt, when.date())
+    return terms_of(" ".join(said)) if said else set()
+
+
+def says_not_found(text: str) -> bool:
+    lowered = " ".join(strip_citations(text).lower().replace("’", "'").split())
+    return any(mark in lowered for mark in _NOT_FOUND_MARKS) and len(lowered) < 160
+
+
+def finalize(
+    question: str,
+    text: str,
+    sources: Mapping[int, Source],
+    hits: list[Hit],
+    *,
+    reasoning: str | None = None,
+    derived: frozenset[str] | set[str] = frozenset(),
+    notes: tuple[str, ...] = (),
+    query: str = "",
+    verifier: Verifier | None = None,
+) -> Answer:
+    """Check a generated answer: links, citations, support, then (``verifier``) a model's
+    judgement that the cited items state it; fall back when it fails.
+
+    The answer keeps the model's draft and the excerpts it was shown, so that what
+    was checked can be seen (and measured: see the support check's labelled set)."""
+    answer = _finalize(
+        question,
+        text,
+        sources,
+        hits,
+        reasoning=reasoning,
+        derived=derived,
+        notes=notes,
+        query=query,
+        verifier=verifier,
+    )
+    shown = tuple(
+        Citation(n, s.hit.item, s.start, s.end, s.excerpt) for n, s in sorted(sources.items())
+    )
+    return replace(answer, draft=text, shown=shown)
+
+
+def _finalize(
+    question: str,
+    text: str,
+    sources: Mapping[int, Source],
+    hits: list[Hit],
+    *,
+    reasoning: str | None,
+    derived: frozenset[str] | set[str],
+    notes: tuple[str, ...],
+    query: str,
+    verifier: Verifier | None = None,
+) -> Answer:
+    notes = tuple(notes)
+    text = merge_repeats(clean_output(text))
+
+    def fallback(why: str) -> Answer:
+        answer = quoted_answer(question, hits, query)
+        elsewhere = _quotes_elsewhere(question, answer, hits)
+        if elsewhere:
+            return _not_found(question, hits, (*notes, f"{why}; {elsewhere}"), reasoning)
+        return with_notes(answer, *notes, why, mode="extractive-fallback", reasoning=reasoning)
+
+    if not text:
+        return fallback("the model returned no answer: extractive answer instead")
+    if says_not_found(text):
+        quotes = _clear_quotes(question, hits, query)
+        if quotes is not None:
+            return with_notes(
+                quotes,
+                *notes,
+                "the model found no answer in the evidence; these are the closest quotes",
+                mode="extractive-fallback",
+                reasoning=reasoning,
+            )
+        return _not_found(question, hits, notes, reasoning)
+    evidence_text = "\n".join(s.excerpt + " " + (s.hit.item.uri or "") for s in sources.values())
+    text, links = strip_links(text, evidence_text)
+    if links:
+        notes += (f"removed {links} link(s) or image(s) not found in the evidence",)
+    check = check_citations(text, set(sources))
+    if check.removed:
+        wrong = ", ".join(f"[{n}]" for n in check.removed)
+        notes += (
+            f"removed {len(check.removed)} citation(s) to items that were not retrieved: {wrong}",
+        )
+    evidence = {n: source_terms(s) | _relative_terms(s) for n, s in sources.items()}
+    repaired, added, moved = repair_citations(
+        check.text, evidence, question=question, derived=derived
+    )
+    if added or moved:
+        check = check_citations(repaired, set(sources))
+    resolved, relative = resolve_relative(
+        check.text, {n: s.hit.item.timestamp for n, s in sources.items()}
+    )
+    if relative:
+        check = replace(check, text=resolved)
+        notes += (
+            f"lifelog resolved {relative} relative date(s) against the date of the item cited",
+        )
+    names = {n: f"the item of {describe(s.hit)}" for n, s in sources.items()}
+    report = check_support(check.text, evidence, question=question, derived=derived, names=names)
+    if not report.ok:
+        # the citations lifelog added went with the answer: no note about them
+        return fallback(
+            f"the generated answer was replaced by quotes from your memory: {report.reason}"
+        )
+    people = _authors(hits)
+    check, unrelated = _without_unrelated(question, check, sources, people, evidence)
+    if unrelated and not check.text:
+        why = "lifelog withheld the model's answer: neither it nor its items speak of the question"
+        return _not_found(question, hits, (*notes, why), reasoning)
+    if unrelated:
+        notes += (f"lifelog left out {unrelated} sentence(s) unrelated to the question",)
+    cited = [sources[n] for n in check.cited]
+    said = [(s.hit.item.author, s.excerpt, s.hit.item.participants) for s in cited]
+    elsewhere = wrong_person(question, said, people, answer=strip_citations(check.text))
+    if elsewhere:
+        return _not_found(
+            question, hits, (*notes, f"lifelog withheld the model's answer: {elsewhere}"), reasoning
+        )
+    held = [item_header(s.hit.item) + " " + s.excerpt for s in cited]
+    premise = (
+        unfounded_premise(question, held, people)
+        or off_topic(question, held, people)
+        or only_asked(strip_citations(check.text), [s.excerpt for s in cited])
+        or unsaid_polarity(strip_citations(check.text), [s.excerpt for s in cited])
+    )
+    if premise or _only_asks(check.text):
+        why = premise or "the model answered with a question"
+        return _not_found(
+            question, hits, (*notes, f"lifelog withheld the model's answer: {why}"), reasoning
+        )
+    misplaced = misplaced_value(strip_citations(check.text), question, [s.excerpt for s in cited])
+    if misplaced:
+        return fallback(
+            f"the generated answer was replaced by quotes from your memory: {misplaced}"
+        )
+    if verifier is not None and cited:
+        # only for answers the word-level checks keep: a model's judgement of meaning
+        try:
+            verdict = verifier(question, check.text, cited)
+        except ModelError as error:
+            notes += (f"lifelog could not verify the answer ({error})",)
+        else:
+            if not verdict.ok:
+                why = verdict.reason()
+                return fallback(
+                    f"the generated answer was replaced by quotes from your memory: {why}"
+                )
+    if added:
+        notes += (
+            f"lifelog cited {added} sentence(s) the model left uncited, each to the"
+            " retrieved items that support it",
+        )
+    if moved:
+        notes += (
+            f"lifelog corrected the citations of {moved} sentence(s) to the retrieved items"
+            " that support them",
+        )
+    terms = content_terms(check.text)
+    citations = []
+    for number in check.cited:
+        source = sources[number]
+        snippet, _marks, offset = make_snippet(source.excerpt, terms)
+        start = source.start + offset
+        citations.append(Citation(number, source.hit.item, start, start + len(snippet), snippet))
+    return Answer(
+        question=question,
+        text=check.text,
+        citations=tuple(citations),
+        found=True,
+        mode="generative",
+        reasoning=reasoning,
+        notes=notes,
+        hits=tuple(hits),
+    )
