@@ -23,7 +23,7 @@ from rich.table import Table
 
 from .commands import MemoryOption
 from .errors import LifelogError, UserError
-from .ingest import IngestReport, Interrupted, file_origin
+from .ingest import IngestReport, Interrupted
 from .ingest import Progress as ProgressSink
 from .memory import Memory
 from .records import Answer, Item
@@ -410,7 +410,7 @@ def forget(
     with _open(memory) as mem:
         from_file: list[str] = []
         if file is not None:
-            from_file = mem.store.ids_by_origin(file_origin(file.expanduser().resolve()))
+            from_file = mem.ids_from_file(file)
             if not from_file:
                 raise UserError(
                     f"nothing in the memory came from {file}: it was never ingested, or was"
@@ -440,7 +440,7 @@ def forget(
 
 def _show_and_confirm(mem: Memory, ids: list[str], where: str, yes: bool, option: str) -> None:
     """List (the first of) the items about to be forgotten and ask, in a terminal."""
-    for item in list(mem.store.get_many(ids[:10]).values()):
+    for item in (mem.get(i) for i in ids[:10]):  # read where the items are
         console.print(f"  {when_written(item)} {item.source} {escape(item.text[:70])!r}")
     if len(ids) > 10:
         console.print(f"  … and {len(ids) - 10} more")

@@ -470,6 +470,11 @@ class Memory:
         self._forget_derived()
         return removed
 
+    def ids_from_file(self, path: str | Path) -> list[str]:
+        """The ids of the items that came from ``path`` (what :meth:`forget_file` removes)."""
+        with self.store.lock:
+            return self.store.ids_by_origin(file_origin(Path(path).expanduser().resolve()))
+
     def _forget_derived(self) -> None:
         """After :meth:`Store.forget`: derive the people again (the mentions, names and
         corrections of forgotten items go), drop the vectors and caches that pointed at

@@ -415,6 +415,11 @@ class RayMemory(Memory):
         ids = list(item_ids)
         return sum(self.cluster.tell("forget", ids).values()) if ids else 0
 
+    def ids_from_file(self, path: str | Path) -> list[str]:
+        resolved = str(Path(path).expanduser().resolve())
+        found = self._read("ids_from_file", resolved)
+        return list(dict.fromkeys(i for n in sorted(found) for i in found[n]))
+
     def forget_file(self, path: str | Path) -> int:
         resolved = str(Path(path).expanduser().resolve())
         removed = int(sum(self.cluster.tell("forget_file", resolved).values()))

@@ -175,6 +175,9 @@ class Shard:
     def forget_file(self, path: str) -> int:
         return self.memory.forget_file(path)
 
+    def ids_from_file(self, path: str) -> list[str]:
+        return self.memory.ids_from_file(path)
+
     # -- keeping it whole (lifelog.distributed.upkeep) --------------------------------
 
     def rekey(self, wrapped: WrappedKey) -> bool:
