@@ -6,7 +6,8 @@ refused on the distributed backend.
   anywhere in it), every item once, and a manifest whose digests match; restored over
   a memory that forgot items since (only with --force), it gives them back.
 - Repair: a word index broken on one shard (as on one machine) is found by the check
-  and mended, and searches are the embedded backend's again.
+  and mended, and searches are the embedded backend's again; the indexes' status and
+  their rebuild reach every shard.
 - A new key: a shard that cannot change (another process holds its database) stops the
   change before the owner's key; every shard still opens and nothing is lost; run
   again, the change finishes with the same new key, and the old key opens nothing.
@@ -168,6 +169,23 @@ def test_check_and_repair_reach_every_shard(both: Both) -> None:
     assert ray.check().ok and embedded.check().ok
     assert _found(ray) == _found(embedded)
     assert hit in {h.item.id for h in ray.search("camping", limit=100)}
+
+
+def test_index_status_and_rebuild_reach_every_shard(both: Both) -> None:
+    """``lifelog index status`` and ``index rebuild``: every shard's chunks and vectors,
+    counted and rebuilt where they lie, as one machine's."""
+    embedded, ray = both.embedded, both.ray
+    mine, theirs = ray.index_status(), embedded.index_status()
+    assert (mine.chunks, mine.embedded, mine.model, mine.stale) == (
+        theirs.chunks,
+        theirs.embedded,
+        theirs.model,
+        theirs.stale,
+    )
+    assert mine.chunks > 1000 and mine.pending == 0
+    assert ray.rebuild_index() == embedded.rebuild_index() == theirs.chunks
+    assert ray.index_status() == embedded.index_status() == theirs
+    assert _found(ray) == _found(embedded)
 
 
 def test_a_new_key_reaches_every_shard_and_a_stopped_change_loses_nothing(both: Both) -> None:

@@ -46,7 +46,7 @@ from .plan import Partial, ShardFile, merge_hits, merge_items, merge_reports, pl
 
 if TYPE_CHECKING:
     from ..answer.generate import AskEvent
-    from ..index.vectors import EmbedProgress
+    from ..index.vectors import EmbedProgress, VectorStatus
     from ..people import Directory, Person
     from ..store import Store
     from ..store.copies import BackupInfo
@@ -409,6 +409,23 @@ class RayMemory(Memory):
 
     def embed_pending(self, progress: EmbedProgress | None = None, batch: int = 256) -> int:
         return sum(self.cluster.tell("embed_pending").values())
+
+    def index_status(self) -> VectorStatus:
+        """Every shard's chunks and vectors, added up."""
+        from ..index.vectors import VectorStatus
+
+        found = self._read("index_status")
+        parts = [found[n] for n in sorted(found)]
+        return VectorStatus(
+            chunks=sum(p.chunks for p in parts),
+            embedded=sum(p.embedded for p in parts),
+            model=next((p.model for p in parts if p.model), None),
+            stale=sum(p.stale for p in parts),
+        )
+
+    def rebuild_index(self, *, lexical: bool = True, progress: EmbedProgress | None = None) -> int:
+        """Each shard rebuilds its own indexes from its items (resumable there)."""
+        return sum(self.cluster.tell("rebuild_index", lexical).values())
 
     def forget(self, item_ids: Sequence[str]) -> int:
         """Forget on every shard (an item may lie on more than one)."""

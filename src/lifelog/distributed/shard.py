@@ -24,6 +24,7 @@ from typing import Any
 
 from ..config import DB_NAME, MemoryConfig, load_config, save_config
 from ..index.lexical import QueryPart
+from ..index.vectors import VectorStatus
 from ..ingest import IngestReport, file_origin
 from ..memory import Memory, Stats
 from ..records import Hit, Item
@@ -168,6 +169,12 @@ class Shard:
 
     def embed_pending(self) -> int:
         return self.memory.embed_pending()
+
+    def index_status(self) -> VectorStatus:
+        return self.memory.index_status()
+
+    def rebuild_index(self, lexical: bool) -> int:
+        return self.memory.rebuild_index(lexical=lexical)
 
     def forget(self, item_ids: list[str]) -> int:
         return self.memory.forget(item_ids)
