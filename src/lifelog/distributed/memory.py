@@ -25,7 +25,7 @@ from __future__ import annotations
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +43,7 @@ from .choice import mark_ingested, use_ray
 from .journal import fail_job, finish_job, start_job
 from .keys import owner_secret
 from .plan import Partial, ShardFile, merge_hits, merge_items, merge_reports, place_files
+from .progress import follow_ingest
 
 if TYPE_CHECKING:
     from ..answer.generate import AskEvent
@@ -155,14 +156,7 @@ class RayMemory(Memory):
         ``path``/owner, with the manifest ``shards.json`` (see :mod:`.upkeep`)."""
         from .upkeep import backup_memory
 
-        cluster = self.cluster
-        return backup_memory(
-            self,
-            Path(path),
-            cluster.settings.memory_id,
-            cluster.settings.shards,
-            lambda folder: cluster.tell("backup", str(folder)),
-        )
+        return backup_memory(self, self.cluster, Path(path))
 
     @classmethod
     def restore(
@@ -351,7 +345,7 @@ class RayMemory(Memory):
         )
         job = start_job(self.store, [str(Path(p).expanduser()) for p in paths])
         token = f"{job}-{uuid.uuid4().hex}"
-        stop = self._follow(progress, token, units, placed)
+        stop = follow_ingest(cluster, progress, token, {str(u.path): u.size for u in units}, placed)
         try:
             reports = cluster.fan(
                 lambda n: cluster.call(
@@ -378,34 +372,6 @@ class RayMemory(Memory):
         report.unrecognised.extend(unknown)
         finish_job(self.store, job, report, reports)
         return report
-
-    def _follow(
-        self, progress: Progress | None, token: str, units: Sequence[Any], placed: dict[int, Any]
-    ) -> Callable[[], None]:
-        """Show the shards' progress on ``progress`` as they ingest (:mod:`.progress`);
-        returns what ends it."""
-        if progress is None:
-            return lambda: None
-        from .progress import Replay, follow
-
-        sizes = {str(u.path): u.size for u in units}
-        progress.start(sum(sizes.values()), len(sizes))
-        replay = Replay(progress, {n: sum(sizes[p] for p in placed[n]) for n in placed})
-        cluster = self.cluster
-
-        def ask(n: int, seen: int) -> Any:
-            try:
-                return cluster.call(n, "progress_since", token, seen, retry=False, timeout=5.0)
-            except Exception:  # noqa: BLE001 - a shard restarting: asked again next round
-                return None
-
-        stop = follow(replay, ask)
-
-        def stopped() -> None:
-            stop()
-            progress.finish()
-
-        return stopped
 
     def embed_pending(self, progress: EmbedProgress | None = None, batch: int = 256) -> int:
         return sum(self.cluster.tell("embed_pending").values())

@@ -16,11 +16,14 @@ import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..ingest import Progress
 
-__all__ = ["Event", "ProgressLog", "Replay", "follow"]
+if TYPE_CHECKING:
+    from .cluster import Cluster
+
+__all__ = ["Event", "ProgressLog", "Replay", "follow", "follow_ingest"]
 
 #: ``("file", path, source)`` or ``("advance", bytes, items)``
 Event = tuple[Any, ...]
@@ -118,5 +121,38 @@ def follow(
         stop.set()
         thread.join()
         round_()
+
+    return stopped
+
+
+def follow_ingest(
+    cluster: Cluster,
+    progress: Progress | None,
+    token: str,
+    sizes: dict[str, int],
+    placed: dict[int, list[str]],
+) -> Callable[[], None]:
+    """Show on ``progress`` the job ``token``'s progress as the shards ingest (``sizes``:
+    path -> bytes of every file, ``placed``: shard -> its paths): the job's start now,
+    then each shard's files as it begins them; returns what ends it (its finish)."""
+    if progress is None:
+        return lambda: None
+    progress.start(sum(sizes.values()), len(sizes))
+    replay = Replay(progress, {n: sum(sizes[p] for p in paths) for n, paths in placed.items()})
+
+    def ask(n: int, seen: int) -> tuple[str, list[Event]] | None:
+        try:
+            found: tuple[str, list[Event]] | None = cluster.call(
+                n, "progress_since", token, seen, retry=False, timeout=5.0
+            )
+        except Exception:  # noqa: BLE001 - a shard restarting: asked again next round
+            return None
+        return found
+
+    stop = follow(replay, ask)
+
+    def stopped() -> None:
+        stop()
+        progress.finish()
 
     return stopped

@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -155,16 +155,11 @@ def shard_folder(backup: Path, shard: int) -> Path:
     return backup / "shards" / f"shard-{shard:03d}"
 
 
-def backup_memory(
-    owner: Memory,
-    target: Path,
-    memory_id: str,
-    shards: int,
-    copy_shards: Callable[[Path], dict[int, dict[str, Any]]],
-) -> BackupInfo:
+def backup_memory(owner: Memory, cluster: Cluster, target: Path) -> BackupInfo:
     """A backup of a distributed memory in the new folder ``target``: the owner's own
-    store in ``owner/``, each shard's copy (``copy_shards(folder)``, made by the shards
-    into :func:`shard_folder`) in ``shards/``, and the manifest."""
+    store in ``owner/``, each shard's copy (made by the shard, :func:`shard_folder`) in
+    ``shards/``, and the manifest."""
+    memory_id, shards = cluster.settings.memory_id, cluster.settings.shards
     target = target.expanduser().absolute()
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise UserError(f"{target} exists and is not an empty folder")
@@ -172,7 +167,7 @@ def backup_memory(
     if partial.exists():
         shutil.rmtree(partial)
     (partial / "shards").mkdir(parents=True, mode=0o700)
-    copied = copy_shards(partial)
+    copied: dict[int, dict[str, Any]] = cluster.tell("backup", str(partial))
     if sorted(copied) != list(range(shards)):
         missing = sorted(set(range(shards)) - set(copied))
         raise UserError(f"shards {missing} made no copy: the backup is not whole")
