@@ -44,6 +44,7 @@ from .journal import fail_job, finish_job, start_job
 from .keys import owner_secret
 from .plan import Partial, ShardFile, merge_hits, merge_items, merge_reports, place_files
 from .progress import follow_ingest
+from .uploads import ingest_shipped
 
 if TYPE_CHECKING:
     from ..answer.generate import AskEvent
@@ -325,13 +326,26 @@ class RayMemory(Memory):
         """Each file (or folder a source reads whole) goes whole to one shard
         (:func:`~lifelog.distributed.plan.place_files`), and the shards ingest at once,
         each where its store lies. ``paths`` must be readable on the nodes (shared
-        storage); ``labels`` are not supported (an upload is read by the owner's node)."""
+        storage), except those ``labels`` names (path -> label: an upload the owner's
+        node received, read nowhere else): their files are sent to the least loaded
+        shard, which reads them under their labels (:mod:`.uploads`)."""
         if not paths:
             raise UserError("nothing to ingest: give one or more files or folders")
-        if labels:
-            raise UserError(
-                "a distributed memory cannot take uploads: ingest a path on shared storage"
+        shipped = [p for p in paths if labels and str(Path(p)) in labels]
+        if shipped and labels is not None:
+            rest = [p for p in paths if p not in shipped]
+            report = ingest_shipped(
+                self, shipped, labels, progress, force, embed, include_forgotten
             )
+            if not rest:
+                return report
+            others = self.ingest(
+                *rest, force=force, embed=embed, include_forgotten=include_forgotten
+            )
+            both = merge_reports([report, others], [str(Path(p)) for p in paths])
+            both.run_id = report.run_id
+            both.unrecognised.extend(others.unrecognised)
+            return both
         units, unknown = plan(Path(p) for p in paths)
         mark_ingested(self.home)  # from now on, switching away asks the shards first
         files = [ShardFile(str(u.path), u.size) for u in units]

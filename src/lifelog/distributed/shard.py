@@ -16,7 +16,9 @@ restarted (its node died, it moved to another) starts locked and asks for its ke
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -159,6 +161,44 @@ class Shard:
             progress=self._log,
         )
 
+    def ingest_upload(
+        self,
+        top: str,
+        files: list[tuple[str, bytes]],
+        labels: dict[str, str],
+        force: bool,
+        embed: bool,
+        include_forgotten: bool,
+        token: str = "",
+    ) -> IngestReport:
+        """Ingest an upload the owner's node received, ``top`` (its folder's or file's
+        name; ``files``: name relative to ``top``'s parent, bytes; ``labels``: such a name
+        -> the label recorded for it): the files are written to a private folder beside
+        this shard's store, read from there as ``top`` under their labels (so named as
+        on the owner's node), and deleted, whatever happens."""
+        self._log = ProgressLog(token)
+        folder = Path(tempfile.mkdtemp(prefix="upload-", dir=self.home))  # 0700
+        try:
+            root = folder.resolve()
+            for name in [top, *(n for n, _d in files)]:
+                if root not in (root / name).resolve().parents:
+                    raise ValueError(f"an upload's file name leaves its folder: {name!r}")
+            if top not in {n for n, _d in files}:  # a folder (perhaps empty)
+                (root / top).mkdir(parents=True, exist_ok=True, mode=0o700)
+            for name, data in files:
+                (root / name).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                (root / name).write_bytes(data)
+            return self.memory.ingest(
+                root / top,
+                force=force,
+                embed=embed,
+                include_forgotten=include_forgotten,
+                progress=self._log,
+                labels={str(root / name): label for name, label in labels.items()},
+            )
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
     def progress_since(self, token: str, seen: int) -> tuple[str, list[Event]] | None:
         """The progress of the job ``token`` from its ``seen``-th event on (``None``
         before this shard begins it); see :mod:`.progress`."""
@@ -187,13 +227,14 @@ class Shard:
 
     # -- keeping it whole (lifelog.distributed.upkeep) --------------------------------
 
-    def rekey(self, wrapped: WrappedKey) -> bool:
+    def rekey(self, wrapped: WrappedKey, wait: float | None = None) -> bool:
         """Re-encrypt this shard with the sealed key ``wrapped`` (``False``: it has that
-        key already); the store is opened again with it."""
+        key already); the store is opened again with it. Another process holding the
+        shard's database is waited for ``wait`` seconds (``None``: the busy timeout)."""
         if wrapped.shard != self.shard:
             raise ValueError(f"a key for shard {wrapped.shard} sent to shard {self.shard}")
         memory = self.memory
-        changed = upkeep.rekey_shard(memory, self._unwrapper.unwrap(wrapped))
+        changed = upkeep.rekey_shard(memory, self._unwrapper.unwrap(wrapped), wait)
         if changed:  # readers opened from now on must use the new key too
             memory.close()
             self._memory = None
