@@ -78,6 +78,7 @@ BUILTIN: dict[str, str] = {
     "mbox": "lifelog.sources.mail.email:MboxSource",
     "eml": "lifelog.sources.mail.email:EmlSource",
     "outlook_msg": "lifelog.sources.mail.outlook_msg:OutlookMsgSource",
+    "pst": "lifelog.sources.mail.pst:PstSource",
     "notes": "lifelog.sources.notes.notes:NotesSource",
     "pdf": "lifelog.sources.documents.pdf:PdfSource",
     "epub": "lifelog.sources.documents.epub:EpubSource",
