@@ -21,6 +21,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ from lifelog.samplelife import generate
 from lifelog.store.db import Keying, connect
 
 QUERIES = ("camping", "Miso vet", "quince", "Lisbon", "dumplings recipe")
+#: seconds a shard's rekey waits for the reader these tests hold open (30 s by default)
+REKEY_WAIT = 2.0
 
 
 class Both:
@@ -51,7 +54,7 @@ def both(
     life = generate(tmp / "life", scale=0.15)
     embedded = Memory.init(tmp / "embedded")
     embedded.ingest(life.root)
-    ray = on_ray(tmp / "ray", loopback.address, shards=2)
+    ray = on_ray(tmp / "ray", loopback.address, shards=2, rekey_wait=REKEY_WAIT)
     ray.ingest(life.root)
     state = Both(embedded, ray)
     yield state
@@ -201,11 +204,14 @@ def test_a_new_key_reaches_every_shard_and_a_stopped_change_loses_nothing(both: 
     try:
         reader.execute("BEGIN")
         reader.execute("SELECT count(*) FROM items").fetchone()
+        started = time.monotonic()
         with pytest.raises(UserError, match="shard 1") as stopped:
             ray.rekey()
+        waited = time.monotonic() - started
     finally:
         reader.close()
     assert "run again" in str(stopped.value)
+    assert waited < 25, waited  # the memory's rekey_wait reached the shard (not 30 s)
     assert (home / "key").read_text().strip() == old  # the owner keeps its old key ...
     pending = (home / "key.new").read_text().strip()  # ... the new one beside it
     new_keys = _shard_keys(ray, pending)
@@ -248,7 +254,7 @@ def test_a_passphrase_rekey_stopped_midway_is_finished_with_the_new_passphrase(
     life = generate(tmp_path / "life", scale=0.05)
     home = tmp_path / "ray"
     Memory.init(home, encryption="passphrase", passphrase="old words").close()
-    use_ray(home, loopback.address, shards=2)
+    use_ray(home, loopback.address, shards=2, rekey_wait=REKEY_WAIT)
     memory = Memory.open(home, passphrase="old words")
     memory.ingest(life.root)
     before = _found(memory)

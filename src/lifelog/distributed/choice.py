@@ -66,12 +66,15 @@ def use_ray(
     root: str | Path | None = None,
     query_timeout: float = 30.0,
     actor_cpus: float = 1.0,
+    rekey_wait: float | None = None,
 ) -> dict[str, Any]:
     """Make the memory at ``path`` a distributed one on the Ray cluster at ``address``
     (before anything is ingested into it; :func:`choose_ray` checks that). ``root``:
     where the nodes keep the shards (default ``<memory>/shards``, which suits a cluster
     on one machine). ``actor_cpus``: the CPUs Ray sets aside for each shard (a shard can
-    fail over only to a node with that much room)."""
+    fail over only to a node with that much room). ``rekey_wait``: the seconds a shard's
+    ``lifelog rekey`` waits for another process that has its database open before it
+    stops (``None``: as set before, else 30 s, SQLite's busy timeout here)."""
     home = Path(path).expanduser()
     config = load_config(home)
     backend = dict(config.settings.get("backend") or {})
@@ -83,6 +86,10 @@ def use_ray(
         query_timeout=float(query_timeout),
         actor_cpus=float(actor_cpus),
     )
+    if rekey_wait is not None:
+        if rekey_wait < 0:
+            raise UserError(f"rekey_wait must be 0 or more (not {rekey_wait})")
+        backend["rekey_wait"] = float(rekey_wait)
     backend.setdefault("id", secrets.token_hex(8))
     config.settings["backend"] = backend
     save_config(home, config)

@@ -60,6 +60,9 @@ class ClusterSettings:
     query_timeout: float = 30.0
     #: seconds an ingest waits for a shard that died to come back
     ingest_timeout: float = 600.0
+    #: seconds a shard's rekey waits for another process that has its database open
+    #: (SQLite's busy timeout, as every connection has) before it stops
+    rekey_wait: float = 30.0
 
 
 def _cause(error: BaseException) -> BaseException:
@@ -189,7 +192,7 @@ class Cluster:
 
     def rekey(self, n: int, secret: bytes) -> bool:
         """Shard ``n`` re-encrypted with the key ``secret`` gives it."""
-        return bool(self.sealed(n, "rekey", secret))
+        return bool(self.sealed(n, "rekey", secret, self.settings.rekey_wait))
 
     def rekeyed(self, secret: bytes) -> None:
         """Every shard has the key ``secret`` gives it: its keys from now on."""

@@ -108,6 +108,7 @@ class RayMemory(Memory):
                 actor_cpus=float(self.backend.get("actor_cpus", 1.0)),
                 query_timeout=float(self.backend.get("query_timeout", 30.0)),
                 ingest_timeout=float(self.backend.get("ingest_timeout", 600.0)),
+                rekey_wait=float(self.backend.get("rekey_wait", 30.0)),
             )
             secret = owner_secret(
                 raw_key=keying.raw_key, passphrase=keying.passphrase, memory_id=settings.memory_id

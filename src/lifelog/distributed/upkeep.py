@@ -102,10 +102,12 @@ def open_shard(home: Path, config: MemoryConfig, candidates: Sequence[str], shar
     )
 
 
-def rekey_shard(memory: Memory, new_key: str) -> bool:
+def rekey_shard(memory: Memory, new_key: str, wait: float | None = None) -> bool:
     """Re-encrypt the shard ``memory`` holds with the raw key ``new_key`` (nothing to do,
     ``False``, when it has that key already). Never writes a key to the node's disk:
-    ``memory.json`` keeps both keys' checks while the pages are re-encrypted."""
+    ``memory.json`` keeps both keys' checks while the pages are re-encrypted. Another
+    process that has the shard's database open is waited for ``wait`` seconds (``None``:
+    the connection's busy timeout), then the rekey stops."""
     store, config = memory.store, memory.config
     if store.keying.raw_key == new_key:
         return False
@@ -122,7 +124,7 @@ def rekey_shard(memory: Memory, new_key: str) -> bool:
     config.cipher = cipher
     save_config(memory.home, config)
     with store.lock:
-        rekey(store.conn, store.path, new)
+        rekey(store.conn, store.path, new, wait=wait)
     cipher = dict(cipher)
     cipher["key_check"] = cipher.pop("key_check_next")
     config.cipher = cipher

@@ -95,11 +95,18 @@ def backup_to(source: Connection, target: Path, keying: Keying) -> int:
 
 
 @contextmanager
-def exclusive(conn: Connection, path: Path, *, keep: bool = True) -> Iterator[Connection]:
+def exclusive(
+    conn: Connection, path: Path, *, keep: bool = True, wait: float | None = None
+) -> Iterator[Connection]:
     """Hold ``conn`` as the only connection to its database, in rollback-journal mode,
     for the block; back to write-ahead logging after (unless not ``keep``: the file
     is being replaced). ``UserError`` when another connection (another lifelog, the
-    server) has it open."""
+    server) has it open, once it has been waited for ``wait`` seconds (``None``: the
+    connection's busy timeout, 30 s from :func:`~lifelog.store.db.connect`)."""
+    before = None
+    if wait is not None:
+        before = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+        conn.execute(f"PRAGMA busy_timeout = {max(0, round(wait * 1000)):d}")
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
@@ -108,6 +115,9 @@ def exclusive(conn: Connection, path: Path, *, keep: bool = True) -> Iterator[Co
             mode = "wal"
         else:
             raise
+    finally:
+        if before is not None:
+            conn.execute(f"PRAGMA busy_timeout = {before:d}")
     if str(mode).lower() != "delete":
         raise UserError(
             f"{path} is in use by another process (lifelog serve, an import): stop it and try again"
@@ -123,9 +133,10 @@ def exclusive(conn: Connection, path: Path, *, keep: bool = True) -> Iterator[Co
             conn.execute("PRAGMA journal_mode = WAL")
 
 
-def rekey(conn: Connection, path: Path, new: Keying) -> None:
-    """Re-encrypt the database ``conn`` has open with ``new``'s key (one transaction)."""
-    with exclusive(conn, path):
+def rekey(conn: Connection, path: Path, new: Keying, *, wait: float | None = None) -> None:
+    """Re-encrypt the database ``conn`` has open with ``new``'s key (one transaction);
+    another connection to it is waited for ``wait`` seconds (see :func:`exclusive`)."""
+    with exclusive(conn, path, wait=wait):
         conn.execute(f"PRAGMA rekey = {key_pragma(new)}")
 
 
