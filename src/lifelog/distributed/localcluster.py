@@ -37,11 +37,20 @@ HEALTH = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def _free_port(taken: set[int] | None = None) -> int:
+    """A port nothing listens on now, and none of ``taken`` (to which it is added): the
+    system can hand out a port it gave a moment ago, and a node whose ports repeat
+    exits at once ("gcs_server is trying to use a port number … used by other
+    components"), while the test waits for it to join."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port: int = sock.getsockname()[1]
+        if taken is None:
+            return port
+        if port not in taken:
+            taken.add(port)
+            return port
 
 
 def _processes() -> dict[int, tuple[int, int]]:
@@ -114,7 +123,9 @@ class LocalCluster:
     def __post_init__(self) -> None:
         # short: Ray's Unix socket paths must stay under 108 bytes
         self.tmp = Path(tempfile.mkdtemp(prefix="llray-", dir="/tmp"))
-        self.port = _free_port()
+        #: every port given to this cluster's nodes: never one twice
+        self.ports: set[int] = set()
+        self.port = _free_port(self.ports)
         self.address = f"127.0.0.1:{self.port}"
         self._ray = str(Path(sys.executable).with_name("ray"))
 
@@ -135,7 +146,7 @@ class LocalCluster:
         env = {**os.environ, **HEALTH, "RAY_USAGE_STATS_ENABLED": "0"}
         pinned = tuple(cores) if cores else None
         ports = [
-            f"--{flag}={_free_port()}"
+            f"--{flag}={_free_port(self.ports)}"
             for flag in (
                 "node-manager-port",
                 "object-manager-port",
@@ -242,6 +253,13 @@ class LocalCluster:
                 return "head"
         raise KeyError(node_id)
 
+    def _head_listens(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1.0).close()
+        except OSError:
+            return False
+        return True
+
     def wait_for(self, nodes: int, timeout: float = 120.0) -> None:
         """Until exactly ``nodes`` nodes are alive (head included)."""
         deadline = time.monotonic() + timeout
@@ -251,6 +269,9 @@ class LocalCluster:
             ]
             if dead:
                 raise RuntimeError(f"ray nodes exited: {dead}; see {self.tmp}")
+            if not self._connected and not self._head_listens():
+                time.sleep(0.3)  # joining a head that is not up blocks for good in Ray
+                continue
             if len(self.alive_nodes()) == nodes:
                 return
             time.sleep(0.3)
@@ -268,22 +289,31 @@ class LocalCluster:
         self.killed.add(name)
 
     def stop(self) -> None:
-        """Every node, workers first; then the temporary folder."""
+        """Every node, workers first, then the temporary folder. Each node is asked to end
+        (SIGTERM to its group, all at once) and the nodes are given two seconds in all;
+        whatever of them is left is then killed (a head rarely ends by itself: given
+        five seconds alone, it used them up at every test cluster's end here)."""
         if self._connected:
             import ray
 
             ray.shutdown()
             self._connected = False
-        for name in sorted(self.nodes, key=lambda n: n == "head"):
-            node = self.nodes[name]
-            processes = node_processes(node.process.pid) if node.alive else []
+        order = sorted(self.nodes.values(), key=lambda n: n.name == "head")
+        processes = {n.name: node_processes(n.process.pid) for n in order if n.alive}
+        for node in order:
             if node.alive:
                 try:
                     os.killpg(node.process.pid, signal.SIGTERM)
-                    node.process.wait(timeout=5 if name == "head" else 2)
-                except (ProcessLookupError, subprocess.TimeoutExpired):
+                except ProcessLookupError:
                     pass
-            for pid in processes:
+        deadline = time.monotonic() + 2.0
+        for node in order:
+            try:
+                node.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+        for node in order:
+            for pid in processes.get(node.name, []):
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
