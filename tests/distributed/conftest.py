@@ -1,8 +1,10 @@
 """Shards without a cluster: the sample life ingested once into an embedded memory and,
-file by file as the cluster would place them, into two shards held in this process."""
+file by file as the cluster would place them, into two shards held in this process.
+With one: the loopback Ray cluster the test modules share (``loopback``)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -104,15 +106,96 @@ def sharded(tmp_path_factory: pytest.TempPathFactory) -> tuple[SampleLife, Memor
     return life, embedded, shards
 
 
+class SharedCluster:
+    """The loopback Ray cluster the test modules share: a head and one worker of two
+    CPUs (room for the two shards of one memory), each a ``ray start`` process group of
+    its own. Started for the first test that asks for it and stopped after the last
+    (:func:`pytest_runtest_teardown`), so the rest of the suite runs without it."""
+
+    def __init__(self) -> None:
+        self.running: Any = None
+
+    def get(self) -> Any:
+        if self.running is None:
+            from lifelog.distributed.localcluster import LocalCluster
+
+            running = LocalCluster(workers=1, worker_cpus=2)
+            try:
+                running.start()
+            except BaseException:
+                running.stop()
+                raise
+            self.running = running
+        return self.running
+
+    def stop(self) -> None:
+        running, self.running = self.running, None
+        if running is not None:
+            running.stop()
+
+
+SHARED = SharedCluster()
+
+
+def _leftover_shards(running: Any, timeout: float = 60.0) -> list[str]:
+    """Wait until every CPU of the cluster is free again (each shard's actor ended with
+    the memory that opened it); the shard actors still there after ``timeout``, ended."""
+    import ray
+
+    running.connect()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if ray.available_resources().get("CPU", 0.0) >= ray.cluster_resources().get("CPU", 0.0):
+            return []
+        time.sleep(0.2)
+    left = []
+    for actor in ray.util.list_named_actors(all_namespaces=True):
+        if "-shard-" in actor["name"]:
+            left.append(actor["name"])
+            ray.kill(ray.get_actor(actor["name"], namespace=actor["namespace"]))
+    return left or ["(the CPUs of an actor with no name)"]
+
+
 @pytest.fixture(scope="module")
 def loopback() -> Iterator[Any]:
-    """A real Ray cluster on loopback for one test module: a head and one worker of two
-    CPUs (room for two shards), each a ``ray start`` process group of its own."""
+    """The shared loopback Ray cluster (:class:`SharedCluster`), for one test module:
+    each memory the module opened on it must be closed by the module's end (its shards'
+    actors end, and the next module's shards find room), or the module fails here."""
     pytest.importorskip("ray")
-    from lifelog.distributed.localcluster import LocalCluster
+    running = SHARED.get()
+    yield running
+    if SHARED.running is running:
+        left = _leftover_shards(running)
+        if left:
+            pytest.fail(f"shards left running on the loopback cluster: {', '.join(left)}")
 
-    with LocalCluster(workers=1, worker_cpus=2) as running:
-        yield running
+
+@pytest.fixture(scope="module")
+def own_cluster() -> None:
+    """For a module that starts a cluster of its own (and kills its nodes): the shared
+    one is stopped first, so that this machine never runs two and this process is a
+    driver of its own cluster alone (a later module starts the shared one again)."""
+    SHARED.stop()
+
+
+def _needs_loopback(item: pytest.Item) -> bool:
+    return "loopback" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After the last test that uses the shared cluster (its fixtures torn down), stop it."""
+    try:
+        return (yield)
+    finally:
+        if _needs_loopback(item):
+            later = item.session.items[item.session.items.index(item) + 1 :]
+            if not any(_needs_loopback(i) for i in later):
+                SHARED.stop()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    SHARED.stop()  # a run stopped early (-x, an interrupt)
 
 
 def new_ray_memory(home: Path, address: str, shards: int = 2, **options: Any) -> Any:

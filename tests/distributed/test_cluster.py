@@ -42,7 +42,8 @@ PIN = [[0], [1]] if len(os.sched_getaffinity(0)) >= 2 else None
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[LocalCluster]:
+def cluster(own_cluster: None) -> Iterator[LocalCluster]:
+    """A cluster of this module's own: its nodes are killed."""
     with LocalCluster(workers=2, worker_cpus=1, pin=PIN) as running:
         yield running
 
@@ -293,7 +294,7 @@ def test_a_loopback_cluster_ingests_answers_fails_over_and_forgets(
 
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
-def test_the_long_form_on_a_larger_sample_life(tmp_path: Path) -> None:
+def test_the_long_form_on_a_larger_sample_life(own_cluster: None, tmp_path: Path) -> None:
     with LocalCluster(workers=2, worker_cpus=1, pin=PIN) as running:
         figures = run_cluster_steps(running, tmp_path, scale=1.0)
     print(figures)
