@@ -33,7 +33,7 @@ def hostile(messages: list[Message]) -> str:
 
 def leaky_but_true(messages: list[Message]) -> str:
     n = number_of(str(messages[-1]["content"]), "Back from camping")
-    return f"You were back from camping at the beach [{n}]. {LEAK}"
+    return f"You were back from camping at the beach on 19 June 2023 [{n}]. {LEAK}"
 
 
 def thinking(messages: list[Message]) -> str:

@@ -6,6 +6,7 @@ from lifelog.answer.citations import (
     check_citations,
     cited_numbers,
     clean_output,
+    drop_loops,
     normalise_citations,
     strip_links,
 )
@@ -58,3 +59,18 @@ def test_a_list_of_the_same_statement_is_one_statement() -> None:
     assert merge_repeats("Yes [1], Oslo [2].") == "Yes [1], Oslo [2]."
     prose = "We went in June 2023 [1], and again in June 2023 [2] with Sam."
     assert merge_repeats(prose) == prose
+
+
+def test_a_model_looping_to_its_token_limit_says_each_sentence_once() -> None:
+    """Qwen2.5-Coder-1.5B in the demo's reasoning step: two sentences written three times,
+    the last cut short by the token limit."""
+    flat = (
+        "The flat is in Campo de Ourique, a short tram ride from the river [4]. "
+        "The spare room has a sofa bed [4]. "
+    )
+    looped = flat * 2 + "The flat is in Campo de Ourique, a short tram [4]"
+    text, dropped = drop_loops(looped)
+    assert text == flat.strip() and dropped == 3
+    # sentences that differ, or a short answer, are left as they are
+    assert drop_loops("Oslo [1]. Bergen [2].") == ("Oslo [1]. Bergen [2].", 0)
+    assert drop_loops("Oslo [1].") == ("Oslo [1].", 0)

@@ -8,6 +8,7 @@ from lifelog.answer.roles import (
     misplaced_value,
     off_topic,
     only_asked,
+    says_no_time,
     topic_words,
     unfounded_premise,
     unsaid_polarity,
@@ -225,3 +226,23 @@ def test_a_sentence_unrelated_to_the_question_is_left_out() -> None:
     about_ana = "What colour did Ana paint the kitchen?"
     assert unrelated_sentences(about_ana, said, {"Ana"}) == [0, 1]
     assert unrelated_sentences("What colour did I paint the kitchen?", said, set()) == []
+
+
+def test_an_answer_to_when_must_name_a_time() -> None:
+    question = "When did I move to Lisbon?"
+    flat = "The flat is in Campo de Ourique, with plants within a month [4]. A sofa bed [4]."
+    reason = says_no_time(flat, question)
+    assert reason is not None and "asks when" in reason
+    for said in (
+        "14 March 2021",
+        "In March",
+        "Last weekend",
+        "The week before 9 June 2023",
+        "Two years ago",
+        "Last summer",
+        "Yesterday",
+    ):
+        assert says_no_time(said, question) is None, said
+    assert says_no_time("In Sept", "Which month did Tim go?") is None
+    assert says_no_time("Oslo", "What year did Ann move to Oslo?") is not None
+    assert says_no_time("Campo de Ourique", "Where did I move to in Lisbon?") is None

@@ -17,12 +17,15 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from ..index.sentences import split_sentences
+
 __all__ = [
     "CITATION",
     "CitationCheck",
     "check_citations",
     "clean_output",
     "cited_numbers",
+    "drop_loops",
     "merge_repeats",
     "normalise_citations",
     "strip_citations",
@@ -156,6 +159,29 @@ def merge_repeats(text: str) -> str:
         f"{said} {''.join(f'[{n}]' for n in numbers)}" for said, numbers, _s in merged.values()
     ]
     return ", ".join(parts) + (pieces[-1][2] if pieces[-1][2] == "." else "")
+
+
+def drop_loops(text: str) -> tuple[str, int]:
+    """``text`` without the sentences a small model wrote again as it looped ("A [4]. B
+    [4]. A [4]. B [4]. A …" up to its token limit): each sentence once, and a last one
+    that is cut short where an earlier one goes on left out. Returns the text and how
+    many sentences were left out."""
+    spans = split_sentences(text)
+    if len(spans) < 2:
+        return text, 0
+    seen: list[str] = []
+    kept: list[str] = []
+    for start, end in spans:
+        sentence = text[start:end]
+        key = " ".join(CITATION.sub(" ", sentence).lower().rstrip(" .!?").split())
+        if not key:
+            continue
+        if key in seen or (end >= len(text.rstrip()) and any(s.startswith(key) for s in seen)):
+            continue
+        seen.append(key)
+        kept.append(sentence.strip())
+    dropped = len(spans) - len(kept)
+    return (" ".join(kept), dropped) if dropped else (text, 0)
 
 
 def clean_output(text: str) -> str:

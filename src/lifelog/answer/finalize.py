@@ -26,6 +26,7 @@ from .citations import (
     CitationCheck,
     check_citations,
     clean_output,
+    drop_loops,
     merge_repeats,
     strip_citations,
     strip_links,
@@ -37,6 +38,7 @@ from .roles import (
     misplaced_value,
     off_topic,
     only_asked,
+    says_no_time,
     topic_words,
     unfounded_premise,
     unrelated_sentences,
@@ -310,7 +312,9 @@ def _finalize(
     verifier: Verifier | None = None,
 ) -> Answer:
     notes = tuple(notes)
-    text = merge_repeats(clean_output(text))
+    text, looped = drop_loops(merge_repeats(clean_output(text)))
+    if looped:
+        notes += (f"lifelog left out {looped} sentence(s) the model wrote again",)
 
     def fallback(why: str) -> Answer:
         answer = quoted_answer(question, hits, query)
@@ -389,7 +393,9 @@ def _finalize(
         return _not_found(
             question, hits, (*notes, f"lifelog withheld the model's answer: {why}"), reasoning
         )
-    misplaced = misplaced_value(strip_citations(check.text), question, [s.excerpt for s in cited])
+    misplaced = misplaced_value(
+        strip_citations(check.text), question, [s.excerpt for s in cited]
+    ) or says_no_time(strip_citations(check.text), question)
     if misplaced:
         return fallback(
             f"the generated answer was replaced by quotes from your memory: {misplaced}"

@@ -35,6 +35,7 @@ __all__ = [
     "asked_subjects",
     "misplaced_value",
     "off_topic",
+    "says_no_time",
     "topic_words",
     "unrelated_sentences",
     "Cited",
@@ -366,6 +367,43 @@ def asked_role(question: str) -> str | None:
         return None
     words = [w for w in match.group(1).lower().split() if w not in STOPWORDS]
     return " ".join(words) or None
+
+
+#: questions that ask for a time ("When did …", "What year …", "How long ago …")
+_ASKS_WHEN = re.compile(
+    r"^\s*(?:when\b|since when\b|until when\b|how long ago\b|"
+    r"(?:what|which|in what|in which|on what|on which)\s+(?:date|day|year|month|week|"
+    r"weekend|time of year|season)\b)",
+    re.IGNORECASE,
+)
+#: words that say when by themselves, besides numbers and the calendar's names
+_WHEN_SAID = frozenset(
+    """yesterday today tonight tomorrow recently lately soon earlier later spring summer
+    autumn fall winter christmas easter birthday holidays""".split()
+)
+#: a period that says when only as "last week", "next month", "two years ago" …
+_WHEN_PERIOD = re.compile(
+    r"\b(?:last|next|this|past|previous|following|same|that)\s+(?:\w+\s+)?"
+    r"(?:day|week|weekend|month|year|morning|afternoon|evening|night|time)s?\b"
+    r"|\b(?:day|week|weekend|month|year)s?\s+(?:ago|before|after|earlier|later)\b",
+    re.IGNORECASE,
+)
+
+
+def says_no_time(answer: str, question: str) -> str | None:
+    """Why ``answer`` does not answer a question that asks when, or ``None``: it names no
+    date, time or period at all ("The flat is in Campo de Ourique, … full of plants within
+    a month [4]" for "When did I move to Lisbon?": a length of time is not a when)."""
+    if not _ASKS_WHEN.match(question):
+        return None
+    answer = re.sub(r"\[\d+\]", " ", answer)  # a citation is no date
+    words = set(tokens(answer))
+    named = _CALENDAR | _WHEN_SAID | {m[:3] for m in MONTHS} | {"sept"}
+    if any(any(c.isdigit() for c in w) for w in words) or words & named:
+        return None
+    if _WHEN_PERIOD.search(answer):
+        return None
+    return "the question asks when, and the answer names no time"
 
 
 def misplaced_value(answer: str, question: str, evidence: Sequence[str]) -> str | None:
