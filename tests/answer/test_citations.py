@@ -74,3 +74,11 @@ def test_a_model_looping_to_its_token_limit_says_each_sentence_once() -> None:
     # sentences that differ, or a short answer, are left as they are
     assert drop_loops("Oslo [1]. Bergen [2].") == ("Oslo [1]. Bergen [2].", 0)
     assert drop_loops("Oslo [1].") == ("Oslo [1].", 0)
+    # a text not cut short is no loop (a list, then the same fact said again)
+    listed = "- **Oslo is lovely.** [1]\n- *Oslo is lovely.* [1]\n\nOslo is lovely [1]."
+    assert drop_loops(listed) == (listed, 0)
+    # line breaks are kept
+    assert drop_loops("Ann moved [1].\nShe loves it [2].\nAnn moved [1].\nShe lo [2]") == (
+        "Ann moved [1].\nShe loves it [2].",
+        2,
+    )

@@ -163,25 +163,34 @@ def merge_repeats(text: str) -> str:
 
 def drop_loops(text: str) -> tuple[str, int]:
     """``text`` without the sentences a small model wrote again as it looped ("A [4]. B
-    [4]. A [4]. B [4]. A …" up to its token limit): each sentence once, and a last one
-    that is cut short where an earlier one goes on left out. Returns the text and how
-    many sentences were left out."""
+    [4]. A [4]. B [4]. A …" until its token limit cut it): each sentence once, and the
+    last one, cut short where an earlier one goes on, left out. Only a text that ends so
+    is a loop (a list, then the same fact in a sentence, is meant); everything kept is as
+    it was written (line breaks, Markdown). Returns the text and how many sentences were
+    left out."""
     spans = split_sentences(text)
-    if len(spans) < 2:
+    keys = [
+        " ".join(CITATION.sub(" ", text[start:end]).lower().rstrip(" .!?").split())
+        for start, end in spans
+    ]
+    if len(spans) < 3 or not keys[-1]:
         return text, 0
-    seen: list[str] = []
-    kept: list[str] = []
-    for start, end in spans:
-        sentence = text[start:end]
-        key = " ".join(CITATION.sub(" ", sentence).lower().rstrip(" .!?").split())
-        if not key:
-            continue
-        if key in seen or (end >= len(text.rstrip()) and any(s.startswith(key) for s in seen)):
-            continue
-        seen.append(key)
-        kept.append(sentence.strip())
-    dropped = len(spans) - len(kept)
-    return (" ".join(kept), dropped) if dropped else (text, 0)
+    last = keys[-1]
+    if not any(k.startswith(last) and k != last for k in keys[:-1]):
+        return text, 0  # not cut short in the middle of a sentence said before
+    seen: set[str] = set()
+    drop: list[tuple[int, int]] = []
+    for (start, end), key in zip(spans, keys, strict=True):
+        if key in seen or key == last:
+            drop.append((start, end))
+        elif key:
+            seen.add(key)
+    kept, position = [], 0
+    for start, end in drop:
+        kept.append(text[position:start])
+        position = end
+    kept.append(text[position:])
+    return re.sub(r"[ \t]{2,}", " ", "".join(kept)).strip(), len(drop)
 
 
 def clean_output(text: str) -> str:
