@@ -107,7 +107,8 @@ def test_added_and_changed_files_are_imported_once(
         watching.until(lambda: _titles(memory, "muddy") == ["Otters"], 5, "not updated")
         assert _titles(memory, "weir") == [], "the old text is gone"
         assert memory.stats().items == 2, "updated in place, not duplicated"
-        assert "0 added, 1 updated" in watching.text
+        # the run's line is written once its items are stored: a moment after they are found
+        watching.until(lambda: "0 added, 1 updated" in watching.text, 5, "the update's report")
     finally:
         watching.stop()
     assert watching.process.returncode == 0 and "stopped watching" in watching.text

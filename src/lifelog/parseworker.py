@@ -268,7 +268,9 @@ class _Inbox:
         while True:
             try:
                 raw: bytes | None = self.reader.recv_bytes()
-            except (EOFError, OSError):
+            except (EOFError, OSError, TypeError, ValueError):
+                # the end, or the connection closed under this read by close() (Ctrl-C):
+                # multiprocessing then reads from a handle it has set to None
                 raw = None
             with self.ready:
                 while self.held >= self.limit and not self.stopped:
