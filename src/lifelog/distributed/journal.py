@@ -14,11 +14,18 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from ..ingest import IngestReport, end_run
+from ..ingest import IngestReport, Progress, end_run
 from ..records import storable
 from ..store import Store
+from .plan import merge_reports
+from .progress import follow_ingest
+
+if TYPE_CHECKING:
+    from .cluster import Cluster
 
 __all__ = ["fail_job", "finish_job", "run_errors", "shard_runs", "start_job"]
 
@@ -55,6 +62,40 @@ def fail_job(store: Store, job: int) -> None:
         store.conn.execute(
             "UPDATE runs SET ended_at = ?, status = 'interrupted' WHERE id = ?", (time.time(), job)
         )
+
+
+def run_job(
+    store: Store,
+    cluster: Cluster,
+    progress: Progress | None,
+    paths: Sequence[str],
+    sizes: dict[str, int],
+    placed: dict[int, list[str]],
+    work: Callable[[str], Mapping[int, IngestReport]],
+    *,
+    named: Sequence[str],
+    unrecognised: Sequence[str] = (),
+) -> IngestReport:
+    """One ingest over the shards, journaled in the owner's store: ``work(token)`` asks
+    the shards (``placed``: shard -> its paths, of ``sizes`` bytes) and returns each
+    one's report, while their progress is shown on ``progress``; a job that raises is
+    marked interrupted. Returns the job's report, merged, naming the paths as given
+    (``named``; the journal keeps ``paths``)."""
+    job = start_job(store, list(paths))
+    token = f"{job}-{uuid.uuid4().hex}"
+    stop = follow_ingest(cluster, progress, token, sizes, placed)
+    try:
+        reports = work(token)
+    except BaseException:
+        fail_job(store, job)
+        raise
+    finally:
+        stop()
+    report = merge_reports(list(reports.values()), list(named))
+    report.run_id = job
+    report.unrecognised.extend(unrecognised)
+    finish_job(store, job, report, reports)
+    return report
 
 
 def shard_runs(store: Store, job: int) -> dict[int, int]:

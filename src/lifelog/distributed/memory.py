@@ -23,7 +23,6 @@ note on the answer (``Answer.notes``) — never a silent gap.
 from __future__ import annotations
 
 import time
-import uuid
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -40,10 +39,9 @@ from ..retrieval.facets import FacetCounts
 from ..retrieval.filters import Filters
 from ..store import keys
 from .choice import mark_ingested, use_ray
-from .journal import fail_job, finish_job, start_job
+from .journal import run_job
 from .keys import owner_secret
 from .plan import Partial, ShardFile, merge_hits, merge_items, merge_reports, place_files
-from .progress import follow_ingest
 from .uploads import ingest_shipped
 
 if TYPE_CHECKING:
@@ -358,11 +356,14 @@ class RayMemory(Memory):
         placed = place_files(
             files, cluster.settings.shards, held, [loads[n] for n in sorted(loads)]
         )
-        job = start_job(self.store, [str(Path(p).expanduser()) for p in paths])
-        token = f"{job}-{uuid.uuid4().hex}"
-        stop = follow_ingest(cluster, progress, token, {str(u.path): u.size for u in units}, placed)
-        try:
-            reports = cluster.fan(
+        return run_job(
+            self.store,
+            cluster,
+            progress,
+            [str(Path(p).expanduser()) for p in paths],
+            {str(u.path): u.size for u in units},
+            placed,
+            lambda token: cluster.fan(
                 lambda n: cluster.call(
                     n,
                     "ingest",
@@ -376,17 +377,10 @@ class RayMemory(Memory):
                 ),
                 retry=True,
                 shards=sorted(placed),
-            )[0]
-        except BaseException:
-            fail_job(self.store, job)
-            raise
-        finally:
-            stop()
-        report = merge_reports(list(reports.values()), [str(Path(p)) for p in paths])
-        report.run_id = job
-        report.unrecognised.extend(unknown)
-        finish_job(self.store, job, report, reports)
-        return report
+            )[0],
+            named=[str(Path(p)) for p in paths],
+            unrecognised=unknown,
+        )
 
     def embed_pending(self, progress: EmbedProgress | None = None, batch: int = 256) -> int:
         return sum(self.cluster.tell("embed_pending").values())

@@ -11,7 +11,6 @@ must be private to its owner, or run with Ray's TLS).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,9 +18,7 @@ from typing import TYPE_CHECKING
 from ..errors import UserError
 from ..ingest import IngestReport, Progress
 from .choice import mark_ingested
-from .journal import fail_job, finish_job, start_job
-from .plan import merge_reports
-from .progress import follow_ingest
+from .journal import run_job
 
 if TYPE_CHECKING:
     from .memory import RayMemory
@@ -53,40 +50,34 @@ def ingest_shipped(
         if held
         else min(sorted(loads), key=lambda n: loads[n])
     )
-    job = start_job(memory.store, [str(Path(p)) for p in roots])
-    token = f"{job}-{uuid.uuid4().hex}"
     sizes = {
         str(Path(root)): sum(len(d) for _n, d in files)
         for root, (_top, files, _l) in zip(roots, parcels, strict=True)
     }
-    stop = follow_ingest(cluster, progress, token, sizes, {target: list(sizes)})
-    reports: list[IngestReport] = []
-    try:
-        for top, files, named in parcels:
-            reports.append(
-                cluster.call(
-                    target,
-                    "ingest_upload",
-                    top,
-                    files,
-                    named,
-                    force,
-                    embed,
-                    include_forgotten,
-                    token,
-                    retry=True,
-                    timeout=cluster.settings.ingest_timeout,
-                )
+
+    def work(token: str) -> dict[int, IngestReport]:
+        reports = [
+            cluster.call(
+                target,
+                "ingest_upload",
+                top,
+                files,
+                named,
+                force,
+                embed,
+                include_forgotten,
+                token,
+                retry=True,
+                timeout=cluster.settings.ingest_timeout,
             )
-    except BaseException:
-        fail_job(memory.store, job)
-        raise
-    finally:
-        stop()
-    report = merge_reports(reports, [str(Path(p)) for p in roots])
-    report.run_id = job
-    finish_job(memory.store, job, report, dict(enumerate(reports)))
-    return report
+            for top, files, named in parcels
+        ]
+        return dict(enumerate(reports))
+
+    shown = [str(Path(p)) for p in roots]
+    return run_job(
+        memory.store, cluster, progress, shown, sizes, {target: list(sizes)}, work, named=shown
+    )
 
 
 #: the most bytes an upload sent to a shard may hold (the server's own limit is lower)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import codecs
 import email.parser
 import email.policy
-import re
 import struct
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -41,6 +40,7 @@ from ...records import Skip
 from ..base import Parsed, Source, left_out_skip
 from ..htmltext import html_to_text
 from .item import MailContext, base_uri, build_item, is_sent_folder
+from .pst_read import address_field, header_line
 
 __all__ = ["OutlookMsgSource"]
 
@@ -52,7 +52,6 @@ MAX_PARTS = 2000
 _PREFIX = "__substg1.0_"
 _PROPERTIES = "__properties_version1.0"
 _FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
-_NEWLINES = re.compile(r"[\r\n\t]+")
 #: PT_SYSTIME and PT_LONG properties read from the fixed-size property stream
 _SUBMIT_TIME, _DELIVERY_TIME, _CODEPAGE, _INTERNET_CPID, _RECIPIENT_TYPE = (
     0x0039,
@@ -144,22 +143,6 @@ class _Storage:
         return sorted(found)[:MAX_PARTS]
 
 
-def _header(name: str, value: str) -> bytes:
-    """One header line, its value in UTF-8 as 8-bit mail has it (the mail reader decodes
-    it; encoded words would hide the address inside an encoded display name)."""
-    value = _NEWLINES.sub(" ", value).strip()
-    return f"{name}: {value}\r\n".encode("utf-8", "replace")
-
-
-def _address(name: str, address: str) -> str:
-    name, address = _NEWLINES.sub(" ", name).strip(), address.strip()
-    if "@" not in address:
-        return name or address
-    if not name or name == address:
-        return address
-    return f'"{name.replace(chr(34), chr(39))}" <{address}>'
-
-
 class OutlookMsgSource(Source):
     name = "outlook_msg"
     description = "Outlook .msg messages (OLE compound files), read as mail"
@@ -216,8 +199,10 @@ class OutlookMsgSource(Source):
             person = _Storage(ole, entry, 8)
             kind = person.number(_RECIPIENT_TYPE) or 1
             address = person.text(0x39FE, codec) or person.text(0x3003, codec)
-            recipients.setdefault(kind, []).append(_address(person.text(0x3001, codec), address))
-        sender = _address(text(0x0C1A), text(0x5D01) or text(0x0C1F) or text(0x0065))
+            recipients.setdefault(kind, []).append(
+                address_field(person.text(0x3001, codec), address)
+            )
+        sender = address_field(text(0x0C1A), text(0x5D01) or text(0x0C1F) or text(0x0065))
         fields = {
             "from": sender,
             "to": ", ".join(recipients[1]) or text(0x0E04).replace(";", ","),
@@ -231,8 +216,10 @@ class OutlookMsgSource(Source):
         for name in ("from", "to", "cc", "date", "message-id", "in-reply-to", "references"):
             value = kept.get(name) or fields.get(name, "")
             if value:
-                lines.append(_header(name.title() if name != "message-id" else "Message-ID", value))
-        lines.append(_header("Subject", text(0x0037) or text(0x0E1D)))
+                lines.append(
+                    header_line(name.title() if name != "message-id" else "Message-ID", value)
+                )
+        lines.append(header_line("Subject", text(0x0037) or text(0x0E1D)))
         extra: dict[str, Any] = {"format": "msg"}
         if message_class:
             extra["message_class"] = message_class[:100]

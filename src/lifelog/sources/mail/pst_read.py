@@ -119,13 +119,16 @@ def _codec(codepage: Any) -> str | None:
         return None
 
 
-def _header(name: str, value: str) -> bytes:
-    """One header line, its value in UTF-8 (the mail reader decodes encoded words too)."""
+def header_line(name: str, value: str) -> bytes:
+    """One header line, its value in UTF-8 as 8-bit mail has it (the mail reader decodes
+    it; encoded words would hide the address inside an encoded display name). Shared
+    with the ``.msg`` reader: this file imports nothing of lifelog."""
     value = _NEWLINES.sub(" ", value).strip()
     return f"{name}: {value}\r\n".encode("utf-8", "replace")
 
 
-def _address(name: str, address: str) -> str:
+def address_field(name: str, address: str) -> str:
+    """``"Name" <address>``, or whichever of the two there is."""
     name, address = _NEWLINES.sub(" ", name).strip(), address.strip()
     if "@" not in address:
         return name or address
@@ -161,7 +164,7 @@ def _recipients(message: Any, props: dict[int, Any]) -> dict[str, str]:
         kind = person.get(_RECIPIENT_TYPE)
         address = _text(person.get(_SMTP)) or _text(person.get(_EMAIL))
         by_type.setdefault(kind if isinstance(kind, int) else 1, []).append(
-            _address(_text(person.get(_NAME)), address)
+            address_field(_text(person.get(_NAME)), address)
         )
     return {
         "to": ", ".join(by_type[1]) or _text(props.get(_DISPLAY_TO)).replace(";", ","),
@@ -235,7 +238,7 @@ def message_record(message: Any) -> dict[str, Any] | None:
     if _text(props.get(_SENDER_TYPE)).upper() == "EX":
         sender_email = ""  # an Exchange directory name, not an address
     fields = {
-        "from": _address(
+        "from": address_field(
             _text(props.get(_SENDER_NAME)),
             _text(props.get(_SENDER_SMTP)) or sender_email or _text(props.get(_REPRESENTING_EMAIL)),
         ),
@@ -251,11 +254,11 @@ def message_record(message: Any) -> dict[str, Any] | None:
     for name in _ADDRESS_HEADERS:
         value = kept.get(name) or fields.get(name, "")
         if value:
-            lines.append(_header(name.title() if name != "message-id" else "Message-ID", value))
+            lines.append(header_line(name.title() if name != "message-id" else "Message-ID", value))
     subject = _text(props.get(_SUBJECT)) or _text(props.get(_NORMALIZED_SUBJECT))
     if subject.startswith("\x01"):  # [MS-PST] 2.5.3.1.1.1: SOH and the prefix's length
         subject = subject[2:]
-    lines.append(_header("Subject", subject))
+    lines.append(header_line("Subject", subject))
     lines.append(b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n")
     lines.append(b"Content-Transfer-Encoding: 8bit\r\n\r\n")
     extra: dict[str, Any] = {"format": "pst"}
