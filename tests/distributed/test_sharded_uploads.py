@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from lifelog import Memory
+from lifelog.distributed.journal import shard_runs
 from lifelog.distributed.uploads import ship_upload
 from lifelog.samplelife import generate
 
@@ -43,13 +44,23 @@ def test_an_upload_is_read_on_a_shard_as_on_one_machine(
     loopback: Any, on_ray: Callable[..., Any], tmp_path: Path
 ) -> None:
     folder, labels = _upload(tmp_path)
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "first.md").write_text("# First\n\nA note on herons, read before the upload.\n")
     embedded = Memory.init(tmp_path / "embedded")
     ray = on_ray(tmp_path / "ray", loopback.address, shards=2)
     try:
+        embedded.ingest(first)
+        ray.ingest(first)  # shard 0 now holds more: the upload goes to shard 1
         alone = embedded.ingest(folder, labels=labels)
         spread = ray.ingest(folder, labels=labels)
         assert spread.status == "done" and spread.added == alone.added > 50
         assert _seen(ray) == _seen(embedded)
+        # the owner's journal names the shard that read it, and that shard's run
+        holders = {
+            n for n, found in ray.cluster.tell("held", sorted(labels.values())).items() if found
+        }
+        assert set(shard_runs(ray.store, spread.run_id)) == holders == {1}
         assert all("spool" not in uri and "upload-" not in uri for _i, _t, uri in _seen(ray))
         # the same upload again adds nothing: it is known by its label, not its path
         again = ray.ingest(folder, labels=labels)

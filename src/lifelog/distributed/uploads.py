@@ -19,6 +19,7 @@ from ..errors import UserError
 from ..ingest import IngestReport, Progress
 from .choice import mark_ingested
 from .journal import run_job
+from .plan import merge_reports
 
 if TYPE_CHECKING:
     from .memory import RayMemory
@@ -72,7 +73,10 @@ def ingest_shipped(
             )
             for top, files, named in parcels
         ]
-        return dict(enumerate(reports))
+        # the journal maps each shard to its run: one shard read them all, its last run
+        done = merge_reports(reports, [top for top, _f, _n in parcels])
+        done.run_id = reports[-1].run_id
+        return {target: done}
 
     shown = [str(Path(p)) for p in roots]
     return run_job(
