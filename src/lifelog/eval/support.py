@@ -46,6 +46,7 @@ from ..answer.prompts import Source, render_source
 from ..answer.verify import Verifier
 from ..errors import UserError
 from ..records import Hit
+from ..retrieval.dates import MONTHS
 from .locomo import QA, load_samples, questions_of
 from .metrics import answer_contains, token_f1
 
@@ -128,9 +129,7 @@ def label(
 
 
 _MONTH = re.compile(
-    r"\b(?:january|february|march|april|may|june|july|august|september|october|november"
-    r"|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b",
-    re.IGNORECASE,
+    r"\b(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b", re.IGNORECASE
 )
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
