@@ -32,6 +32,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -114,16 +115,7 @@ def export(memory_dir: Path, out: Path) -> dict[str, Any]:
                     handle.write(json.dumps(record) + "\n")
                     rows += 1
                 last = int(part[-1][0])
-        with store.lock:
-            dims = int(store.conn.execute("SELECT dims FROM vector_models").fetchone()[0])
-            vector_rows = store.conn.execute(
-                "SELECT chunk_rowid, vector FROM chunk_vectors ORDER BY chunk_rowid"
-            ).fetchall()
-        ids_array = np.fromiter((r[0] for r in vector_rows), dtype=np.int64)
-        matrix = np.frombuffer(b"".join(r[1] for r in vector_rows), dtype=np.float16)
-        np.save(out / "vector_ids.npy", ids_array)
-        np.save(out / "vectors.npy", matrix.reshape(len(vector_rows), dims).astype(np.float32))
-        del vector_rows, matrix
+        _export_vectors(store, out)
         embedder = memory.embedder()
         assert embedder is not None
         np.save(out / "query_vectors.npy", embedder.embed(questions).astype(np.float32))
@@ -138,12 +130,78 @@ def export(memory_dir: Path, out: Path) -> dict[str, Any]:
     return meta
 
 
+def _vector_blocks(store: Any, size: int = 200_000) -> Iterator[tuple[Any, Any]]:
+    """The stored vectors in rowid order, ``size`` at a time: (chunk rowids, float32 rows)."""
+    with store.lock:
+        dims = int(store.conn.execute("SELECT dims FROM vector_models").fetchone()[0])
+    last = -1
+    while True:
+        with store.lock:
+            rows = store.conn.execute(
+                "SELECT chunk_rowid, vector FROM chunk_vectors WHERE chunk_rowid > ?"
+                " ORDER BY chunk_rowid LIMIT ?",
+                (last, size),
+            ).fetchall()
+        if not rows:
+            return
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16)
+        yield ids, matrix.reshape(len(rows), dims).astype(np.float32)
+        last = int(ids[-1])
+
+
+def _export_vectors(store: Any, out: Path) -> None:
+    """``vector_ids.npy`` and ``vectors.npy`` (float32), written a block at a time: at 10M
+    chunks the matrix is 10 GB, more than a fetch of every row leaves room for."""
+    with store.lock:
+        count = int(store.conn.execute("SELECT count(*) FROM chunk_vectors").fetchone()[0])
+        dims = int(store.conn.execute("SELECT dims FROM vector_models").fetchone()[0])
+    ids = np.lib.format.open_memmap(out / "vector_ids.npy", "w+", np.int64, (count,))
+    rows = np.lib.format.open_memmap(out / "vectors.npy", "w+", np.float32, (count, dims))
+    at = 0
+    for block_ids, block in _vector_blocks(store):
+        ids[at : at + len(block_ids)] = block_ids
+        rows[at : at + len(block_ids)] = block
+        at += len(block_ids)
+    ids.flush()
+    rows.flush()
+    del ids, rows
+
+
+def _exact_nearest(
+    store: Any, ann: Any, queries: np.ndarray[Any, Any], k: int = 10
+) -> list[list[tuple[int, float]]]:
+    """Exact top ``k`` of each raw query vector over every stored vector, both prepared as
+    the approximate index prepares them (its common component out, unit length), read a
+    block at a time so that 10M vectors need no 10 GB matrix."""
+    prepared = ann.prepare(queries)
+    best_ids = np.zeros((len(prepared), 0), dtype=np.int64)
+    best_scores = np.zeros((len(prepared), 0), dtype=np.float32)
+    for ids, block in _vector_blocks(store):
+        scores = ann.prepare(block) @ prepared.T  # block × queries
+        take = min(k, len(ids))
+        top = np.argpartition(-scores, take - 1, axis=0)[:take].T  # queries × take
+        best_ids = np.concatenate([best_ids, ids[top]], axis=1)
+        best_scores = np.concatenate(
+            [best_scores, np.take_along_axis(scores.T, top, axis=1)], axis=1
+        )
+        keep = np.argsort(-best_scores, axis=1, kind="stable")[:, :k]
+        best_ids = np.take_along_axis(best_ids, keep, axis=1)
+        best_scores = np.take_along_axis(best_scores, keep, axis=1)
+    return [
+        [(int(i), float(s)) for i, s in zip(row_ids, row_scores, strict=True)]
+        for row_ids, row_scores in zip(best_ids, best_scores, strict=True)
+    ]
+
+
 # -- the engines (each in a child process) ----------------------------------------------
 
 
-def _records(data: Path) -> list[dict[str, Any]]:
+def _records(data: Path) -> Iterator[dict[str, Any]]:
+    """The exported records one at a time (10M of them do not fit in memory as dicts)."""
     with (data / "records.jsonl").open() as handle:
-        return [json.loads(line) for line in handle]
+        for line in handle:
+            yield json.loads(line)
 
 
 def _match(question: str) -> str:
@@ -198,12 +256,9 @@ def run_lifelog(
         # (after the peak is taken: the exact matrix is not what serving holds)
         if recall and ann.needs_ann(memory.store):
             approximate = [search_vectors(memory.store, embedder, q, None, 10) for q in questions]
-            saved = ann.ANN_MIN
-            ann.ANN_MIN = 10**12
-            try:
-                exact = [search_vectors(memory.store, embedder, q, None, 10) for q in questions]
-            finally:
-                ann.ANN_MIN = saved
+            index = ann.ann_index(memory.store, embedder.name)
+            assert index is not None
+            exact = _exact_nearest(memory.store, index, embedder.embed(questions))
             out["recall"] = _tie_recall(approximate, exact)
     return out
 
@@ -404,12 +459,15 @@ RUNNERS = {
 def _peer_recall(data: Path, found: list[list[int]]) -> float:
     """Recall@10 of a peer's results against exact search over the vectors it was given
     (a result as close as the exact tenth counts: generated texts repeat)."""
-    vectors = _unit(np.load(data / "vectors.npy"))
+    vectors = np.load(data / "vectors.npy", mmap_mode="r")
     ids = np.load(data / "vector_ids.npy")
     queries = _unit(np.load(data / "query_vectors.npy"))
+    scores_all = np.concatenate(
+        [_unit(vectors[at : at + 200_000]) @ queries.T for at in range(0, len(vectors), 200_000)]
+    )  # chunks × queries, float32
     shares = []
-    for query, rows in zip(queries, found, strict=True):
-        scores = vectors @ query
+    for column, rows in enumerate(found):
+        scores = scores_all[:, column]
         tenth = np.partition(-scores, 9)[9] * -1
         mine = scores[np.searchsorted(ids, np.asarray(rows, dtype=np.int64))]
         shares.append(float(np.sum(mine >= tenth - 1e-4)) / 10)
