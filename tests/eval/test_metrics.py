@@ -54,6 +54,19 @@ def test_answer_contains() -> None:
     assert not answer_contains("May 2023", "7 May 2023")
 
 
+def test_dates_spelt_one_way() -> None:
+    # LoCoMo's gold answers type a day glued to its month, ordinals and month-first dates
+    assert answer_contains("The week before 15 April 2022 [1].", "The week before 15April, 2022.")
+    assert answer_contains("On 15 August 2023 [2].", "August 15, 2023")
+    assert answer_contains("The week before 13 October 2023.", "Week before October 13th, 2023")
+    assert normalize_answer("Aug. 15th") == "15 august"
+    # not a date: a number glued to another word, a time after the month
+    assert normalize_answer("a 5K charity run") == "5k charity run"
+    assert normalize_answer("May 10:30") == "may 10 30"
+    # a different day is still a different date
+    assert not answer_contains("On 16 August 2023 [2].", "August 15, 2023")
+
+
 def test_percentile() -> None:
     values = [float(v) for v in range(1, 21)]  # 1 … 20
     assert percentile(values, 0.5) == 10.0

@@ -9,6 +9,12 @@
   stripper in place of Porter's).
 - Containment: whether the normalised gold answer occurs, as whole words, in the
   normalised prediction (lenient where a long answer holds the right one).
+
+Normalising also spells dates one way, in gold and prediction alike: a day glued to its
+month is parted ("15April" → "15 april": nineteen of LoCoMo's dev answers are typed so),
+ordinal days lose their suffix ("October 13th" → "october 13") and a month before its
+day comes after it ("August 15, 2023" → "15 august 2023"), so that the same date in two
+spellings is the same words.
 - Percentiles by the nearest-rank method.
 """
 
@@ -21,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from ..index.sentences import stem
+from ..retrieval.dates import MONTH_NAMES, MONTHS
 
 __all__ = [
     "answer_contains",
@@ -34,11 +41,23 @@ __all__ = [
 _ARTICLES = re.compile(r"\b(a|an|the|and)\b")
 _PUNCT = str.maketrans({c: " " for c in string.punctuation + "‘’“”…–—"})
 _CITATION = re.compile(r"\[\d+\]")
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_GLUED = re.compile(rf"\b(\d{{1,2}})({_MONTH})\b")
+_ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b")
+_MONTH_DAY = re.compile(rf"\b({_MONTH})\.? (\d{{1,2}})\b(?!:)")
+
+
+def _spell_dates(text: str) -> str:
+    """Dates in one spelling (lower-case text): see the module docstring."""
+    text = _GLUED.sub(r"\1 \2", text)
+    text = _ORDINAL.sub(r"\1", text)
+    return _MONTH_DAY.sub(lambda m: f"{m[2]} {MONTH_NAMES[MONTHS[m[1]] - 1]}", text)
 
 
 def normalize_answer(text: str) -> str:
-    """Lower case, citations ``[n]``, punctuation and articles removed, spaces collapsed."""
-    text = _CITATION.sub(" ", str(text).lower())
+    """Lower case, citations ``[n]``, punctuation and articles removed, dates spelt one
+    way, spaces collapsed."""
+    text = _spell_dates(_CITATION.sub(" ", str(text).lower()))
     text = text.translate(_PUNCT)
     text = _ARTICLES.sub(" ", text)
     return " ".join(text.split())
