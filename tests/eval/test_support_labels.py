@@ -104,7 +104,9 @@ def test_the_support_check_on_real_models_answers() -> None:
     """193 drafts of Qwen2.5-Coder-1.5B and 0.5B on 120 LoCoMo questions, labelled by the
     rules of lifelog.eval.support, each judged as it reads once its relative dates are
     resolved ("next month [3]" in an April message is "May 2023"). Measured: 11.9% of
-    right answers rejected, 29.3% of wrong ones accepted, since a draft whose month or
+    right answers rejected (7 of 59), 29.8% of wrong ones accepted (39 of 131), since two
+    drafts that name a day of no month ("The 15th" for "August 15, 2023") are unclear,
+    no longer wrong (both were rejected); 29.3% (39 of 133) before; since a draft whose month or
     year is none of the gold answer's is wrong (4 drafts so judged, 2 of them accepted:
     14.3% and 28.7% before, by the earlier rule); 17.5% and 28.7% before a
     question's scene-setting clause was left to the cited message's neighbours; 27.0%
@@ -116,7 +118,7 @@ def test_the_support_check_on_real_models_answers() -> None:
     figures = measure(labelled, LOCOMO)
     print(f"\nsupport check: {figures.summary()}")
     assert figures.false_reject <= 12.0, figures.summary()
-    assert figures.false_accept <= 29.5, figures.summary()
+    assert figures.false_accept <= 29.8, figures.summary()
 
 
 class Judge:

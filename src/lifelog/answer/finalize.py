@@ -48,6 +48,7 @@ from .roles import (
 from .support import check_support, date_terms, repair_citations, terms_of
 from .tools import item_header, source_terms
 from .verify import Verifier
+from .wording import in_source_words
 
 __all__ = [
     "CLEAR_COVERAGE",
@@ -360,6 +361,12 @@ def _finalize(
         notes += (
             f"lifelog resolved {relative} relative date(s) against the date of the item cited",
         )
+    # before the support check: a word the model shortened or misspelt ("ball" for the
+    # item's "basketball") is checked, and shown, as the item wrote it
+    worded = in_source_words(check.text, [sources[n].excerpt for n in check.cited])
+    if worded is not None:
+        check = replace(check, text=worded)
+        notes += ("lifelog gave the answer in the words of the item it cites",)
     names = {n: f"the item of {describe(s.hit)}" for n, s in sources.items()}
     report = check_support(check.text, evidence, question=question, derived=derived, names=names)
     if not report.ok:

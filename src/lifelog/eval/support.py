@@ -10,7 +10,9 @@ several models, into a labelled set by these written-down rules:
 - categories 1–4: a draft that declines is left out; a draft that names a month (beside
   a number) or a year, none of which the gold answer names, is **wrong** ("The week
   before 21 May 2023" for "The week before October 13th, 2023": most of their words
-  are the same); else a draft that contains the gold answer
+  are the same); a draft that names neither the month nor the year of a gold date is
+  unclear, or wrong below F1 0.2 ("The 15th" for "August 15, 2023" shares the day
+  alone); else a draft that contains the gold answer
   (:func:`~lifelog.eval.metrics.answer_contains`) or reaches token F1 ≥ 0.5 against
   it is **right**; one below F1 0.2 that does not contain it is **wrong**; anything
   between is left out as unclear. The stored labels are judged again by these rules
@@ -157,11 +159,21 @@ def _dates_differ(answer: str, gold: str) -> bool:
     return False
 
 
+def _date_unsaid(answer: str, gold: str) -> bool:
+    """Whether ``gold`` is a date with its month or year and ``answer`` names neither
+    ("The 15th" for "August 15, 2023": a day of no month in particular)."""
+    return bool(_months(gold) or _YEAR.search(gold)) and not (
+        _months(answer) or _YEAR.search(answer)
+    )
+
+
 def judge(answer: str, gold: str) -> bool | None:
     """Right (``True``), wrong (``False``) or unclear (``None``) by the module's rules."""
     if _dates_differ(answer, gold):
         return False
     score = token_f1(answer, gold)
+    if _date_unsaid(answer, gold) and not answer_contains(answer, gold):
+        return None if score >= WRONG_F1 else False
     if answer_contains(answer, gold) or score >= RIGHT_F1:
         return True
     if score < WRONG_F1:

@@ -1,0 +1,140 @@
+"""A short answer put in the words of the item it cites.
+
+A small model restates what it read: "A ball with autographs on it [2]" where the
+message says "a basketball with autographs on it", "Xeonoblade Chronicles [1]" where it
+says "Xenoblade Chronicles". Once the checks have kept such an answer, :func:`in_source_words`
+finds the cited excerpt's words that the answer restates — every content word of the
+answer matched there, as the same word, a longer word holding it ("ball" in
+"basketball") or a misspelling of it — and gives those words instead, so that the answer
+reads as the person's own record does and its names are spelt as they were written.
+
+It only ever narrows to what a cited item says, and only for a short phrase:
+
+- at most :data:`MAX_WORDS` words, one sentence, no CJK (whose words are not spaced);
+- every number of the answer found as it is; every content word matched;
+- at most a third of the words (one for a short answer) added, dropped or changed, and
+  those only small words ("a", "few", "the"); a content word respelt or lengthened is what
+  it is for, so an answer whose content words are already the excerpt's stays as it is;
+- no first or second person the answer did not have: "helps me stay focused" is not an
+  answer about someone else;
+- within one sentence of the excerpt.
+
+Alignment is semi-global edit distance over words: the whole answer against any stretch
+of the excerpt (Needleman–Wunsch with free ends on the excerpt's side, as in read mapping).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from difflib import SequenceMatcher
+
+from ..index.sentences import stem
+from ..index.text import STOPWORDS, fold
+
+__all__ = ["MAX_WORDS", "in_source_words"]
+
+#: the longest answer (in words) put in its source's words
+MAX_WORDS = 8
+#: a word read as a misspelling of another when this alike (and both at least 5 letters)
+SPELLING = 0.8
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]")
+#: the answer's phrase, then its citations and closing punctuation
+_TAIL = re.compile(r"^(?P<body>[^\[]*?)(?P<tail>[\s.!]*(?:\[\d{1,4}\][\s.!,]*)+)$")
+_PERSONAL = frozenset("i me my mine myself we us our ours you your yours".split())
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    return [(fold(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def _content(word: str) -> bool:
+    return word not in STOPWORDS or any(c.isdigit() for c in word)
+
+
+def _alike(said: str, written: str) -> bool:
+    """Whether the answer's word ``said`` is the excerpt's ``written``, read loosely."""
+    if said == written or stem(said) == stem(written):
+        return True
+    if any(c.isdigit() for c in said + written):
+        return False
+    if len(said) >= 4 and said in written:
+        return True  # "ball" in "basketball"
+    return (
+        min(len(said), len(written)) >= 5
+        and SequenceMatcher(None, said, written).ratio() >= SPELLING
+    )
+
+
+def _align(said: list[str], written: list[str]) -> tuple[int, int, int, list[bool]] | None:
+    """The cheapest stretch of ``written`` restating all of ``said``: (cost, first, end
+    word index, whether each said word was matched)."""
+    n, m = len(said), len(written)
+    inf = n + m + 1
+    cost = [[0] * (m + 1)] + [[inf] * (m + 1) for _ in range(n)]
+    for i in range(1, n + 1):
+        cost[i][0] = i
+        for j in range(1, m + 1):
+            match = cost[i - 1][j - 1] + (0 if _alike(said[i - 1], written[j - 1]) else 1)
+            cost[i][j] = min(match, cost[i - 1][j] + 1, cost[i][j - 1] + 1)
+    end = min(range(1, m + 1), key=lambda j: (cost[n][j], j), default=0)
+    if end == 0:
+        return None
+    matched = [False] * n
+    i, j = n, end
+    while i > 0 and j > 0:
+        alike = _alike(said[i - 1], written[j - 1])
+        if cost[i][j] == cost[i - 1][j - 1] + (0 if alike else 1):
+            matched[i - 1] = alike
+            i, j = i - 1, j - 1
+        elif cost[i][j] == cost[i - 1][j] + 1:
+            i -= 1
+        else:
+            j -= 1
+    if i > 0:
+        return None  # the stretch would begin before the excerpt
+    return cost[n][end], j, end, matched
+
+
+def in_source_words(text: str, excerpts: Sequence[str]) -> str | None:
+    """``text`` with its phrase replaced by the cited excerpt's words that it restates,
+    citations kept; ``None`` when the answer is not a short phrase, is already in those
+    words, or no excerpt restates it closely enough (see the module docstring)."""
+    found = _TAIL.match(text.strip())
+    if found is None:
+        return None
+    body, tail = found["body"].strip().rstrip(".!,;:"), found["tail"]
+    said_words = _words(body)
+    said = [w for w, _s, _e in said_words]
+    if not said or len(said) > MAX_WORDS or _CJK.search(body) or re.search(r"[.!?;]\s", body):
+        return None
+    best: tuple[int, str] | None = None
+    for excerpt in excerpts:
+        written_words = _words(excerpt)
+        aligned = _align(said, [w for w, _s, _e in written_words])
+        if aligned is None:
+            continue
+        cost, first, end, matched = aligned
+        span = excerpt[written_words[first][1] : written_words[end - 1][2]]
+        taken = [w for w, _s, _e in written_words[first:end]]
+        if cost > max(1, len(said) // 3) or len(taken) > len(said) + 2:
+            continue
+        if any(_content(w) and not hit for w, hit in zip(said, matched, strict=True)):
+            continue
+        changed = set(taken) - set(said)
+        if not any(_content(w) for w in changed):
+            continue  # only small words differ: nothing worth changing
+        if any(_content(w) and not any(_alike(s, w) for s in said) for w in changed):
+            continue  # a content word the answer did not say
+        if (set(taken) & _PERSONAL) - set(said) or re.search(r"[.!?]\s", span):
+            continue
+        if best is None or cost < best[0]:
+            best = (cost, span)
+    if best is None:
+        return None
+    span = best[1]
+    if said_words[0][0][:1].isalpha() and body[said_words[0][1]].isupper():
+        span = span[:1].upper() + span[1:]
+    # the answer's own marks around its words (quotes, brackets) stay
+    return body[: said_words[0][1]] + span + body[said_words[-1][2] :] + tail

@@ -1,0 +1,91 @@
+"""A short checked answer put in the words of the item it cites (lifelog.answer.wording)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lifelog.answer.wording import in_source_words
+
+GIFT = "When we met on Aug 15th my teammates gave me a basketball with autographs on it!"
+NOVEL = "Take a fantasy novel by Patrick Rothfuss for the trip, you'll love it."
+
+
+@pytest.mark.parametrize(
+    ("answer", "excerpts", "worded"),
+    [
+        # a word the model shortened: the item's own word
+        (
+            "A ball with autographs on it [2][3].",
+            [GIFT],
+            "A basketball with autographs on it [2][3].",
+        ),
+        # a name the model misspelt, in quotes that stay
+        ('"Pateric Rothfuss" [1]', [NOVEL], '"Patrick Rothfuss" [1]'),
+        # the second excerpt cited is the one restated
+        ("Pateric Rothfuss [2].", [GIFT, NOVEL], "Patrick Rothfuss [2]."),
+        # Cyrillic: the source's spelling of a name
+        (
+            "Стихи Александера Пушкина [1]",
+            ["Вчера я читала стихи Александра Пушкина вслух."],
+            "Стихи Александра Пушкина [1]",
+        ),
+    ],
+)
+def test_put_in_the_source_words(answer: str, excerpts: list[str], worded: str) -> None:
+    assert in_source_words(answer, excerpts) == worded
+
+
+@pytest.mark.parametrize(
+    ("answer", "excerpts"),
+    [
+        ("A basketball with autographs on it [1].", [GIFT]),  # already its words
+        ("The basketball [1].", [GIFT]),  # only a small word would change
+        ("A cat [1].", ["I bought a hat for the party."]),  # another word, not a spelling
+        ("Unit 241 [1].", ["The storage unit 214, code 5839."]),  # numbers as they are
+        ("Cozy and inviting [1].", ["I want them to feel cozy and comfortable."]),
+        ("In a forest [1].", ["The shoot was in a gorgeous forest."]),  # adds a content word
+        # the item's first person is not the answer's third
+        ("Tilly helps Joanna focus [1].", ["Tilly helps me focus, I love her."]),
+        # not across the excerpt's sentences
+        ("Autographs on it. Sweet [1].", ["Autographs on it. So sweet!"]),
+        # more than a short phrase; no citation; CJK words are not spaced
+        (
+            "He says that the ball they gave him had all of the autographs on it [1].",
+            [GIFT],
+        ),
+        ("A ball with autographs on it.", [GIFT]),
+        ("サイン入りのボール [1]", ["サイン入りのバスケットボールをもらった"]),
+    ],
+)
+def test_left_as_written(answer: str, excerpts: list[str]) -> None:
+    assert in_source_words(answer, excerpts) is None
+
+
+def test_finalize_says_it() -> None:
+    """Through the whole check: the kept answer is given in the item's words, with a note,
+    and its citation's snippet is the item's text."""
+    from datetime import UTC, datetime
+
+    from lifelog import Item
+    from lifelog.answer.finalize import finalize
+    from lifelog.answer.prompts import Source, render_source
+    from lifelog.records import Hit
+
+    item = Item(
+        source="locomo",
+        key="D21:3",
+        kind="message",
+        author="John",
+        participants=("John", "Tim"),
+        text=GIFT,
+        timestamp=datetime(2023, 8, 16, 14, 0, tzinfo=UTC),
+    )
+    hit = Hit(item, 1.0, 0, len(GIFT), GIFT)
+    shown = {1: Source(1, hit, 0, len(GIFT), render_source(1, hit, 0, len(GIFT)))}
+    question = "What did John's teammates give him when they met on Aug 15th?"
+    answer = finalize(question, "A ball with autographs on it [1].", shown, [hit])
+    assert answer.mode == "generative"
+    assert answer.text == "A basketball with autographs on it [1]."
+    assert "lifelog gave the answer in the words of the item it cites" in answer.notes
+    assert answer.draft == "A ball with autographs on it [1]."
+    assert "basketball with autographs" in answer.citations[0].snippet
