@@ -20,7 +20,7 @@ from ..index.sentences import split_sentences
 from ..retrieval.dates import NUMBERS, WEEKDAYS
 from .citations import CITATION
 
-__all__ = ["day_name", "relative_date", "relative_dates", "resolve_relative"]
+__all__ = ["day_name", "relative_date", "relative_dates", "relative_spans", "resolve_relative"]
 
 _DAYS = sorted(WEEKDAYS, key=WEEKDAYS.__getitem__)
 _NUMBERS = {**NUMBERS, "a few": 3, "a couple of": 2, "couple of": 2}
@@ -107,6 +107,12 @@ def relative_dates(text: str, when: date) -> list[str]:
     (the day it was written: "14 July 2023")."""
     found = (_resolve(match, when) for match in _RELATIVE.finditer(text))
     return [resolved for resolved in found if resolved is not None]
+
+
+def relative_spans(text: str, when: date) -> list[tuple[int, int, str]]:
+    """Where ``text`` says a relative date, and what it is: (start, end, resolved)."""
+    found = ((m.start(), m.end(), _resolve(m, when)) for m in _RELATIVE.finditer(text))
+    return [(start, end, said) for start, end, said in found if said is not None]
 
 
 def relative_date(sentence: str, when: date) -> str | None:

@@ -21,6 +21,7 @@ from ..errors import ModelError
 from ..index.sentences import split_sentences, stem
 from ..index.text import content_terms, make_snippet, tokens
 from ..records import Answer, Citation, Hit, Item
+from ..retrieval.dates import MONTHS, WEEKDAYS
 from .citations import (
     CITATION,
     CitationCheck,
@@ -31,10 +32,11 @@ from .citations import (
     strip_citations,
     strip_links,
 )
-from .dates import relative_dates, resolve_relative
+from .dates import relative_dates, relative_spans, resolve_relative
 from .extractive import NOT_FOUND, Evidence, best_evidence, describe, extractive_answer
 from .prompts import Source
 from .roles import (
+    asks_when,
     misplaced_value,
     off_topic,
     only_asked,
@@ -154,10 +156,9 @@ def _without_unrelated(
 
 
 #: the words around a date in an answer ("the weekend before 13 June 2023")
-_WHEN_WORDS = terms_of(
-    """the a an on in at of by around about early mid late before after last next this
+_WHEN_TEXT = """the a an on in at of by around about early mid late before after last next this
     that weekend weekends week weeks month months year years day days ago"""
-)
+_WHEN_WORDS = terms_of(_WHEN_TEXT)
 
 
 def _recite_to_topic(
@@ -191,6 +192,49 @@ def _recite_to_topic(
     if best is None:
         return None
     return CITATION.sub(f"[{best[1]}]", sentence)
+
+
+#: the words of a date answer, as :func:`~lifelog.index.text.tokens` gives them
+_DATE_WORDS = frozenset(tokens(_WHEN_TEXT)) | frozenset(MONTHS) | frozenset(WEEKDAYS)
+
+
+def _date_in_item_words(
+    question: str, text: str, sources: Mapping[int, Source], people: set[str]
+) -> tuple[str, str] | None:
+    """A date answer to a question that asks when, re-derived from what the one item it
+    cites says of the time: (the answer, the item's words), or ``None``.
+
+    "June 27, 2023 [1]" for a message of 27 June that says "I just took my fam camping
+    in the mountains last week": a small model copies the message's date, or puts "last
+    Fri" as "the weekend before". When the sentence of the item that speaks of the
+    question (its topic words) holds one relative date, that date, resolved against the
+    item's own (:mod:`.dates`), is the answer."""
+    if not asks_when(question) or len(split_sentences(text)) != 1:
+        return None
+    cited = {int(n) for n in CITATION.findall(text)}
+    if len(cited) != 1 or next(iter(cited)) not in sources:
+        return None
+    words = tokens(strip_citations(text))
+    if not words or any(not w.isdigit() and w not in _DATE_WORDS for w in words):
+        return None  # the answer says more than a date
+    number = next(iter(cited))
+    source = sources[number]
+    if source.hit.item.timestamp is None:
+        return None
+    topic = {stem(t) for t in topic_words(question, people)}
+    best: tuple[int, list[tuple[int, int, str]]] | None = None
+    for start, end in split_sentences(source.excerpt):
+        held = len(topic & {stem(t) for t in tokens(source.excerpt[start:end])})
+        said = relative_spans(source.excerpt[start:end], source.hit.item.timestamp.date())
+        if held and said and (best is None or held > best[0]):
+            best = (held, [(start + a, start + b, r) for a, b, r in said])
+    if best is None or len({r for _a, _b, r in best[1]}) != 1:
+        return None
+    start, end, resolved = best[1][0]
+    if f" {resolved.lower()} " in f" {' '.join(words)} ":
+        return None  # the answer already says it
+    answer = f"{resolved[0].upper()}{resolved[1:]} [{number}]."
+    return answer, source.excerpt[start:end]
 
 
 def _quotes_elsewhere(question: str, answer: Answer, hits: Sequence[Hit]) -> str | None:
@@ -406,6 +450,13 @@ def _finalize(
     if misplaced:
         return fallback(
             f"the generated answer was replaced by quotes from your memory: {misplaced}"
+        )
+    rederived = _date_in_item_words(question, check.text, sources, people)
+    if rederived is not None:
+        check = replace(check, text=rederived[0])
+        notes += (
+            f"lifelog took the date from the cited item's own words (“{rederived[1]}”,"
+            " counted from the day it was written)",
         )
     if verifier is not None and cited:
         # only for answers the word-level checks keep: a model's judgement of meaning

@@ -29,6 +29,7 @@ from ..retrieval.dates import MONTHS, WEEKDAYS
 
 __all__ = [
     "asked_role",
+    "asks_when",
     "only_asked",
     "unsaid_polarity",
     "asked_subject",
@@ -390,11 +391,16 @@ _WHEN_PERIOD = re.compile(
 )
 
 
+def asks_when(question: str) -> bool:
+    """Whether ``question`` asks when ("When did …", "Which week …", "How long ago …")."""
+    return _ASKS_WHEN.match(question) is not None
+
+
 def says_no_time(answer: str, question: str) -> str | None:
     """Why ``answer`` does not answer a question that asks when, or ``None``: it names no
     date, time or period at all ("The flat is in Campo de Ourique, … full of plants within
     a month [4]" for "When did I move to Lisbon?": a length of time is not a when)."""
-    if not _ASKS_WHEN.match(question):
+    if not asks_when(question):
         return None
     answer = re.sub(r"\[\d+\]", " ", answer)  # a citation is no date
     words = set(tokens(answer))
