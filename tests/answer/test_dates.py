@@ -74,5 +74,10 @@ def test_a_date_an_item_says_relative_to_its_own_supports_the_resolved_answer() 
     assert answer.mode == "generative" and answer.found, answer.notes
     assert answer.text == "May 2023 [1]."
     # a month the item does not say is not supported by it
-    wrong = finalize("When did Jon host a dance competition?", "In June [1].", sources, [hit])
+    wrong = finalize(
+        "When did Jon host a dance competition?", "A dance competition in June [1].", sources, [hit]
+    )
     assert wrong.mode != "generative" or not wrong.found
+    # … and where the question asks when, the date is the one the item's words say
+    when = finalize("When did Jon host a dance competition?", "In June [1].", sources, [hit])
+    assert when.text == "May 2023 [1]." and "“next month”" in when.notes[-1]

@@ -83,3 +83,6 @@ def test_left_alone() -> None:
     )
     where = finalize("Where did Melanie go camping?", "The mountains [1].", shown, hits)
     assert where.text == "The mountains [1]."
+    # a month the question names that the item's date is not
+    july = finalize("When did Melanie go camping in July?", "20 July 2023 [1].", shown, hits)
+    assert not any("own words" in n for n in july.notes)

@@ -103,8 +103,11 @@ def test_replaying_the_tiny_set_counts_what_the_check_keeps(tmp_path: Path) -> N
 def test_the_support_check_on_real_models_answers() -> None:
     """193 drafts of Qwen2.5-Coder-1.5B and 0.5B on 120 LoCoMo questions, labelled by the
     rules of lifelog.eval.support, each judged as it reads once its relative dates are
-    resolved ("next month [3]" in an April message is "May 2023"). Measured: 11.9% of
-    right answers rejected (7 of 59), 29.8% of wrong ones accepted (39 of 131), since two
+    resolved ("next month [3]" in an April message is "May 2023") or its date taken from
+    the cited item's words. Measured: 11.7% of right answers rejected (7 of 60), 30.0% of
+    wrong ones accepted (39 of 130), since a wrong date ("The week before 21 May 2023 [3]")
+    is taken from its item's "last week" and so becomes right; 11.9% (7 of 59) and 29.8%
+    (39 of 131), since two
     drafts that name a day of no month ("The 15th" for "August 15, 2023") are unclear,
     no longer wrong (both were rejected); 29.3% (39 of 133) before; since a draft whose month or
     year is none of the gold answer's is wrong (4 drafts so judged, 2 of them accepted:
@@ -118,7 +121,7 @@ def test_the_support_check_on_real_models_answers() -> None:
     figures = measure(labelled, LOCOMO)
     print(f"\nsupport check: {figures.summary()}")
     assert figures.false_reject <= 12.0, figures.summary()
-    assert figures.false_accept <= 29.8, figures.summary()
+    assert figures.false_accept <= 30.0, figures.summary()
 
 
 class Judge:

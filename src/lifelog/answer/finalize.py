@@ -54,6 +54,7 @@ from .wording import in_source_words
 
 __all__ = [
     "CLEAR_COVERAGE",
+    "ITEM_DATE_NOTE",
     "finalize",
     "plainly_answers",
     "quoted_answer",
@@ -195,6 +196,9 @@ def _recite_to_topic(
 
 
 #: the words of a date answer, as :func:`~lifelog.index.text.tokens` gives them
+#: the note of an answer whose date :func:`_date_in_item_words` took from its item
+ITEM_DATE_NOTE = "lifelog took the date from the cited item's own words"
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _DATE_WORDS = frozenset(tokens(_WHEN_TEXT)) | frozenset(MONTHS) | frozenset(WEEKDAYS)
 
 
@@ -221,6 +225,8 @@ def _date_in_item_words(
     source = sources[number]
     if source.hit.item.timestamp is None:
         return None
+    if relative_spans(text, source.hit.item.timestamp.date()):
+        return None  # the model's own "3 years ago" is resolved as it is (resolve_relative)
     topic = {stem(t) for t in topic_words(question, people)}
     best: tuple[int, list[tuple[int, int, str]]] | None = None
     for start, end in split_sentences(source.excerpt):
@@ -233,6 +239,9 @@ def _date_in_item_words(
     start, end, resolved = best[1][0]
     if f" {resolved.lower()} " in f" {' '.join(words)} ":
         return None  # the answer already says it
+    asked = [w for w in tokens(question) if (w in MONTHS and w != "may") or _YEAR.fullmatch(w)]
+    if asked and not set(asked) & set(tokens(resolved)):
+        return None  # "camping in July": the item's "last year" is another trip
     answer = f"{resolved[0].upper()}{resolved[1:]} [{number}]."
     return answer, source.excerpt[start:end]
 
@@ -391,6 +400,10 @@ def _finalize(
         notes += (
             f"removed {len(check.removed)} citation(s) to items that were not retrieved: {wrong}",
         )
+    rederived = _date_in_item_words(question, check.text, sources, _authors(hits))
+    if rederived is not None:
+        check = replace(check, text=rederived[0])
+        notes += (f"{ITEM_DATE_NOTE} (“{rederived[1]}”, counted from the day it was written)",)
     evidence = {n: source_terms(s) | _relative_terms(s) for n, s in sources.items()}
     repaired, added, moved = repair_citations(
         check.text, evidence, question=question, derived=derived
@@ -450,13 +463,6 @@ def _finalize(
     if misplaced:
         return fallback(
             f"the generated answer was replaced by quotes from your memory: {misplaced}"
-        )
-    rederived = _date_in_item_words(question, check.text, sources, people)
-    if rederived is not None:
-        check = replace(check, text=rederived[0])
-        notes += (
-            f"lifelog took the date from the cited item's own words (“{rederived[1]}”,"
-            " counted from the day it was written)",
         )
     if verifier is not None and cited:
         # only for answers the word-level checks keep: a model's judgement of meaning

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from ..answer.dates import resolve_relative
-from ..answer.finalize import finalize, says_not_found
+from ..answer.finalize import ITEM_DATE_NOTE, finalize, says_not_found
 from ..answer.prompts import Source, render_source
 from ..answer.verify import Verifier
 from ..errors import UserError
@@ -291,18 +291,21 @@ def measure(
                         block = render_source(number, hit, start, end)
                         sources[number] = Source(number, hit, start, end, block)
                     hits = [s.hit for s in sources.values()]
+                    asked = len(verifier.given) if verifier is not None else 0
+                    answer = finalize(qa.question, entry.draft, sources, hits, verifier=verifier)
                     if qa.category != 5:
                         # judged as it reads once lifelog has resolved its relative dates
-                        # ("next month [3]" in a message of April is "May 2023"); that is
-                        # a rewrite, not the check being measured
+                        # ("next month [3]" in a message of April is "May 2023") or taken
+                        # its date from the cited item's words: rewrites, not the check
+                        # being measured
                         dated = {n: s.hit.item.timestamp for n, s in sources.items()}
                         resolved, changed = resolve_relative(entry.draft, dated)
+                        if any(n.startswith(ITEM_DATE_NOTE) for n in answer.notes):
+                            resolved, changed = answer.text, 1
                         judged = judge(resolved if changed else entry.draft, qa.answer)
                         if judged is None:
                             continue
                         entry = replace(entry, right=judged)
-                    asked = len(verifier.given) if verifier is not None else 0
-                    answer = finalize(qa.question, entry.draft, sources, hits, verifier=verifier)
                     kept = answer.mode == "generative" and answer.found
                     verdict = (
                         verifier.given[-1]
