@@ -89,3 +89,10 @@ def test_finalize_says_it() -> None:
     assert "lifelog gave the answer in the words of the item it cites" in answer.notes
     assert answer.draft == "A ball with autographs on it [1]."
     assert "basketball with autographs" in answer.citations[0].snippet
+
+
+def test_a_vague_count_as_the_item_puts_it() -> None:
+    excerpt = "Yeah, we go a few times a week. It's great for family bonding."
+    assert in_source_words("Several times a week [1].", [excerpt]) == "A few times a week [1]."
+    # "many" is not "a few"
+    assert in_source_words("Many times a week [1].", [excerpt]) is None

@@ -13,8 +13,9 @@ It only ever narrows to what a cited item says, and only for a short phrase:
 - at most :data:`MAX_WORDS` words, one sentence, no CJK (whose words are not spaced);
 - every number of the answer found as it is; every content word matched;
 - at most a third of the words (one for a short answer) added, dropped or changed, and
-  those only small words ("a", "few", "the"); a content word respelt or lengthened is what
-  it is for, so an answer whose content words are already the excerpt's stays as it is;
+  those only small words ("a", "the"); a content word respelt or lengthened, or a vague
+  count put as the item puts it ("several" for "a few"), is what it is for, so an answer
+  whose content words are already the excerpt's stays as it is;
 - no first or second person the answer did not have: "helps me stay focused" is not an
   answer about someone else;
 - within one sentence of the excerpt.
@@ -43,6 +44,9 @@ _CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-
 #: the answer's phrase, then its citations and closing punctuation
 _TAIL = re.compile(r"^(?P<body>[^\[]*?)(?P<tail>[\s.!]*(?:\[\d{1,4}\][\s.!,]*)+)$")
 _PERSONAL = frozenset("i me my mine myself we us our ours you your yours".split())
+#: vague counts of about the same size: "several times a week" restates "a few times a week"
+_FEW = frozenset("few several couple some".split())
+_ARTICLES = frozenset("a an the".split())
 
 
 def _words(text: str) -> list[tuple[str, int, int]]:
@@ -56,6 +60,8 @@ def _content(word: str) -> bool:
 def _alike(said: str, written: str) -> bool:
     """Whether the answer's word ``said`` is the excerpt's ``written``, read loosely."""
     if said == written or stem(said) == stem(written):
+        return True
+    if said in _FEW and written in _FEW:
         return True
     if any(c.isdigit() for c in said + written):
         return False
@@ -116,15 +122,17 @@ def in_source_words(text: str, excerpts: Sequence[str]) -> str | None:
         if aligned is None:
             continue
         cost, first, end, matched = aligned
+        if first and said[0] not in _ARTICLES and written_words[first - 1][0] in _ARTICLES:
+            first -= 1  # "a few times a week", not "few times a week"
         span = excerpt[written_words[first][1] : written_words[end - 1][2]]
         taken = [w for w, _s, _e in written_words[first:end]]
         if cost > max(1, len(said) // 3) or len(taken) > len(said) + 2:
             continue
         if any(_content(w) and not hit for w, hit in zip(said, matched, strict=True)):
             continue
+        if all(w in taken or not _content(w) for w in said):
+            continue  # the answer's words are already the excerpt's: nothing to change
         changed = set(taken) - set(said)
-        if not any(_content(w) for w in changed):
-            continue  # only small words differ: nothing worth changing
         if any(_content(w) and not any(_alike(s, w) for s in said) for w in changed):
             continue  # a content word the answer did not say
         if (set(taken) & _PERSONAL) - set(said) or re.search(r"[.!?]\s", span):
