@@ -108,13 +108,42 @@ def chunk_keys(store: Store, rowids: Sequence[int]) -> dict[int, Tie]:
     }
 
 
+#: a tie group at the cut larger than this is ordered by SQLite, which returns only the
+#: chunks that make the cut (its keys read into Python cost ~3 µs a chunk)
+TIE_IN_SQL = 256
+
+
 def best_of(
     store: Store, found: Sequence[tuple[int, float]], limit: int
 ) -> list[tuple[int, float]]:
-    """The ``limit`` best of ``found``, equal scores in :func:`chunk_keys` order."""
+    """The ``limit`` best of ``found``, equal scores in :func:`chunk_keys` order.
+
+    Only the chunks that can make the cut are ordered: those scoring better than the
+    ``limit``-th, and of those scoring the same as it (thousands, where generated or
+    repeated texts tie), the first by key."""
+    if len(found) > limit and limit > 0:
+        cut = sorted((score for _, score in found), reverse=True)[limit - 1]
+        better = [pair for pair in found if pair[1] > cut]
+        tied = [rowid for rowid, score in found if score == cut]
+        if len(tied) > TIE_IN_SQL:
+            first = _first_by_key(store, tied, limit - len(better))
+            found = better + [(rowid, cut) for rowid in first]
     keys = chunk_keys(store, [rowid for rowid, _ in found])
     ordered = sorted(found, key=lambda pair: (-pair[1], keys.get(pair[0], (math.inf, "", pair[0]))))
     return ordered[:limit]
+
+
+def _first_by_key(store: Store, rowids: Sequence[int], count: int) -> list[int]:
+    """The first ``count`` of ``rowids`` in :func:`chunk_keys` order (chunks that are no
+    longer stored are left out)."""
+    with store.lock:
+        rows = store.conn.execute(
+            "SELECT c.rowid FROM json_each(?) j CROSS JOIN chunks c CROSS JOIN items i"
+            " WHERE c.rowid = j.value AND i.rowid = c.item_rowid"
+            " ORDER BY i.ts IS NULL, i.ts, i.id, c.ordinal LIMIT ?",
+            (json.dumps([int(r) for r in rowids]), count),
+        ).fetchall()
+    return [int(r[0]) for r in rows]
 
 
 _PART = re.compile(r'"((?:[^"]|"")*)"(\*?)')
@@ -137,36 +166,56 @@ def _bm25(
 ) -> list[tuple[int, float]]:
     """Chunks matching the FTS5 query ``match`` within ``filters`` (and with a rowid past
     ``after``): the ``limit`` best (rowid, score), equal scores in :func:`chunk_keys`
-    order (FTS5's own order of equal scores is its rowids'): read deeper until every
-    score equal to the limit's is in hand."""
-    size = limit + TIE_MARGIN
-    while True:
-        found = _fts_bm25(store, match, filters, size, after=after)
-        if len(found) < size or found[-1][1] != found[limit - 1][1]:
-            return best_of(store, found, limit)
-        size *= 4
+    order (FTS5's own order of equal scores is its rowids'). When the scores equal to
+    the limit's run past what the first query read, one more pass reads every chunk
+    scoring at least as well (FTS5 scores every match either way: one pass, where
+    reading ever deeper had cost one pass each). The first pass stays short: FTS5 keeps
+    only the best rows while it ranks, and returning every match (thousands) took two
+    to three times as long where nothing ties."""
+    found = _fts_bm25(store, match, filters, limit + TIE_MARGIN, after=after)
+    if len(found) < limit + TIE_MARGIN or found[-1][1] != found[limit - 1][1]:
+        return best_of(store, found, limit)
+    return best_of(
+        store, _fts_bm25(store, match, filters, None, after=after, upto=found[-1][1]), limit
+    )
 
 
 def _fts_bm25(
-    store: Store, match: str, filters: Filters, limit: int, *, after: int = 0
+    store: Store,
+    match: str,
+    filters: Filters,
+    limit: int | None,
+    *,
+    after: int = 0,
+    upto: float | None = None,
 ) -> list[tuple[int, float]]:
+    """(rowid, score) of the chunks matching: the ``limit`` best, best first; or (with
+    ``upto``, a score this function returned) every chunk scoring at least as well, in
+    no order."""
     weights = ", ".join(str(w) for w in WEIGHTS)
-    since = " AND rowid > ?" if after else ""
     if filters.empty:
+        since = " AND rowid > ?" if after else ""
         sql = (
             f"SELECT rowid, bm25(chunks_fts, {weights}) AS s FROM chunks_fts"
-            f" WHERE chunks_fts MATCH ?{since} ORDER BY s LIMIT ?"
+            f" WHERE chunks_fts MATCH ?{since}"
         )
-        params: list[object] = [match, *([after] if after else []), limit]
+        params: list[object] = [match, *([after] if after else [])]
     else:
         where, fparams = filters.sql("i")
         since = " AND f.rowid > ?" if after else ""
         sql = (
             f"SELECT f.rowid, bm25(chunks_fts, {weights}) AS s FROM chunks_fts f"
             " JOIN chunks c ON c.rowid = f.rowid JOIN items i ON i.rowid = c.item_rowid"
-            f" WHERE chunks_fts MATCH ?{since} AND {where} ORDER BY s LIMIT ?"
+            f" WHERE chunks_fts MATCH ?{since} AND {where}"
         )
-        params = [match, *([after] if after else []), *fparams, limit]
+        params = [match, *([after] if after else []), *fparams]
+    if upto is not None:
+        # bm25() is computed alike in both queries: the same chunk, the same score
+        sql = f"SELECT rowid, s FROM ({sql}) WHERE s <= ?"
+        params.append(-upto)
+    else:
+        sql += " ORDER BY s LIMIT ?"
+        params.append(-1 if limit is None else limit)
     with store.lock:
         rows = store.conn.execute(sql, params).fetchall()
     return [(int(r[0]), -float(r[1])) for r in rows]
