@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from lifelog import Memory
-from lifelog.index import ann, lexical
+from lifelog.index import ann, lexical, vectors
 from lifelog.index.vectors import search_vectors
 from lifelog.models.embeddings import StaticEmbedder
 from lifelog.retrieval.filters import Filters
@@ -191,9 +191,17 @@ def test_new_vectors_join_the_index(
         Filters(sources=("mail",), since=datetime(2020, 1, 1, tzinfo=UTC)),
     ],
 )
+@pytest.mark.parametrize("few", [True, False])
 def test_filters_hold_through_the_approximate_index(
-    life: Memory, approximate: ann.AnnIndex, filters: Filters
+    life: Memory,
+    approximate: ann.AnnIndex,
+    filters: Filters,
+    few: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Both ways a filter is applied: the chunks it allows read at once through the
+    store's indexes (few), or the best candidates checked one by one (many)."""
+    monkeypatch.setattr(vectors, "FEW_ITEMS", 10**9 if few else -1)
     embedder = life.embedder()
     assert embedder is not None
     where, params = filters.sql("i")

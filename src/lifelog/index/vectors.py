@@ -344,15 +344,40 @@ def _allowed(store: Store, filters: Filters, rowids: Sequence[int] | None) -> ND
         args: list[Any] = list(params)
     else:
         # CROSS JOIN fixes the order: look the candidates up one by one, rather than let the
-        # planner scan every item of a source (or everyone's people) to find a few of them
+        # planner scan every item of a source (or everyone's people) to find a few of them;
+        # in rowid order, so that neighbours share the pages read (and decrypted): a
+        # thousand candidates in score order took 30-40 ms at 1M chunks, sorted 3 ms
         sql = (
             "SELECT c.rowid FROM json_each(?) j CROSS JOIN chunks c CROSS JOIN items i"
             f" WHERE c.rowid = j.value AND i.rowid = c.item_rowid AND {where}"
         )
-        args = [json.dumps([int(r) for r in rowids]), *params]
+        args = [json.dumps(sorted(int(r) for r in rowids)), *params]
     with store.lock:
         found = store.conn.execute(sql, args).fetchall()
     return np.sort(np.fromiter((r[0] for r in found), dtype=np.int64, count=len(found)))
+
+
+#: a filter the store's indexes answer (time, source, thread) that keeps at most this
+#: many items is read as its chunks at once, through those indexes (~0.2 µs a chunk),
+#: rather than by checking the best candidates one by one (~30 µs each: a random item
+#: and chunk read and decrypted)
+FEW_ITEMS = 50_000
+
+
+def _few_allowed(store: Store, filters: Filters) -> NDArray[np.int64] | None:
+    """The chunks ``filters`` allows when an index finds them and they are few, else
+    ``None`` (people are matched in each item's text, kinds have no index)."""
+    if filters.people or filters.people_any or filters.kinds:
+        return None
+    where, params = filters.sql("i")
+    with store.lock:
+        count = store.conn.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM items i WHERE {where} LIMIT ?)",
+            [*params, FEW_ITEMS + 1],
+        ).fetchone()[0]
+    if int(count) > FEW_ITEMS:
+        return None
+    return _allowed(store, filters, None)
 
 
 def search_vectors(
@@ -429,6 +454,11 @@ def _search_large(
         with ann.lock:
             found = ann.search(query, max(RESCORE_AT_LEAST, 2 * limit))
         return rescore(store, ann, query, found)[:limit]
+    few = _few_allowed(store, filters)
+    if few is not None:
+        with ann.lock:
+            kept = ann.search(query, max(RESCORE_AT_LEAST, 2 * limit), few)
+        return rescore(store, ann, query, kept)[:limit]
     with ann.lock:
         pool = ann.search(query, max(limit * 20, 1000))
     kept = pool[np.isin(pool, _allowed(store, filters, pool.tolist()))]
