@@ -14,7 +14,7 @@ questions built from its names and words) are asked of each:
 - **chromadb**: its HNSW vector index (100k only: its build is the slowest).
 
 Each engine's queries run in a child process of their own (peak RSS is that child's
-``ru_maxrss``: the index loaded and searched), in rounds that rotate the engines' order so
+``VmHWM``: the index loaded and searched), in rounds that rotate the engines' order so
 that a noisy neighbour hurts all alike; each row is the median over rounds of that round's
 p50 and p95. Vector engines report recall@10 against exact search over the vectors they
 were given (lifelog's against its own exact search); every engine reports how many
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -38,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .report import peak_rss
 
 __all__ = ["main"]
 
@@ -251,7 +252,7 @@ def run_lifelog(
                 questions,
             )
             out[mode] = {"times": times, "facts": _facts(found, questions, meta)}
-        out["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        out["peak_rss"] = peak_rss()
         # the vector search alone, against exact search over the same (prepared) vectors
         # (after the peak is taken: the exact matrix is not what serving holds)
         if recall and ann.needs_ann(memory.store):
@@ -486,7 +487,7 @@ def child(args: argparse.Namespace) -> int:
         result = run_lifelog(Path(args.memory), data, meta, recall=args.round == 0)
     else:
         result = RUNNERS[args.engine](data, work, meta)
-    result.setdefault("peak_rss", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    result.setdefault("peak_rss", peak_rss())
     print("RESULT " + json.dumps(result))
     return 0
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import time
 from pathlib import Path
 from typing import Any
 
 from ..index.rebuild import rebuild_words
 from ..memory import Memory
-from .report import machine
+from .report import machine, peak_rss
 
 __all__ = ["main"]
 
@@ -68,7 +67,7 @@ def forget_and_rebuild(folder: Path, items: int, *, rebuild: bool = True) -> dic
             figures["rebuild_chunks"] = chunks
             figures["rebuild_s"] = round(time.perf_counter() - started, 1)
             print(f"rebuild the word index: {chunks:,} chunks in {figures['rebuild_s']} s")
-    figures["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    figures["peak_rss"] = peak_rss()
     return figures
 
 
