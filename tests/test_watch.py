@@ -47,7 +47,12 @@ class Watching:
             stdout=log.open("a"),
             stderr=subprocess.STDOUT,
         )
-        self.until(lambda: "watching" in self.text, 60, "the watcher never started")
+        try:
+            self.until(lambda: "watching" in self.text, 60, "the watcher never started")
+        except BaseException:
+            self.process.kill()
+            self.process.wait()
+            raise
 
     @property
     def text(self) -> str:
@@ -66,9 +71,19 @@ class Watching:
         return time.monotonic() - started
 
     def stop(self, how: int = signal.SIGINT) -> None:
+        """Stop the watcher with ``how``; one that does not stop is killed, so that a failed
+        test leaves no watcher behind (one left from a loaded run kept importing)."""
         if self.process.poll() is None:
             self.process.send_signal(how)
-            self.process.wait(30)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise AssertionError(
+                    f"lifelog watch did not stop within 60 s of {signal.Signals(how).name};"
+                    f" it says:\n{self.text}"
+                ) from None
 
 
 @pytest.fixture
