@@ -255,6 +255,37 @@ def test_only_frequent_words_still_find_chunks_holding_them(
     assert {rowid for rowid, _ in found} <= holding  # those holding both come first
 
 
+def test_frequent_words_are_scored_without_fts5s_bm25(
+    life: Memory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FTS5's bm25() counts each phrase's rows over the whole index on every query: the
+    plan for frequent words scores the recent rows itself, with bm25's formula (FTS5's
+    own for the rows it is given, but for counting a word once per column)."""
+    from lifelog.index.bm25 import collection, idf, score_rows
+
+    monkeypatch.setattr(lexical, "BUDGET", 200)
+    monkeypatch.setattr(lexical, "FREQUENT_BUDGET", 200)
+    lexical._DF_CACHE.pop(life.store, None)
+
+    def refused(*_args: object, **_kwargs: object) -> list[tuple[int, float]]:
+        raise AssertionError("FTS5's bm25() was asked")
+
+    monkeypatch.setattr(lexical, "_fts_bm25", refused)
+    found = lexical.bm25_chunks(life.store, '"rivera" OR "thanks"', Filters(), 10)
+    assert len(found) == 10
+    assert [score for _, score in found] == sorted((score for _, score in found), reverse=True)
+    # a row whose words each occur once in one column scores as FTS5 would score it
+    top = life.store.conn.execute("SELECT max(rowid) FROM chunks").fetchone()[0]
+    parts = [lexical.QueryPart("rivera"), lexical.QueryPart("thanks")]
+    docs = [lexical.estimated_docs(life.store, part, top) for part in parts]
+    whole = collection(life.store)
+    idfs = [idf(d, whole.rows) for d in docs]
+    exact = score_rows(
+        life.store, [("rivera", False), ("thanks", False)], idfs, whole.avgdl, [found[0][0]]
+    )
+    assert found[0][1] <= exact[found[0][0]] + 1e-9  # once per column: at most FTS5's
+
+
 def test_a_rare_word_is_found_under_the_plan(
     tmp_path: Path, static: StaticEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:

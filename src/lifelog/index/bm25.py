@@ -35,6 +35,7 @@ __all__ = [
     "collection",
     "idf",
     "phrase_docs",
+    "row_lengths",
     "score_rows",
 ]
 
@@ -143,7 +144,7 @@ def _occurrences(
     return found
 
 
-def _lengths(store: Store, rowids: Sequence[int]) -> dict[int, int]:
+def row_lengths(store: Store, rowids: Sequence[int]) -> dict[int, int]:
     """Each row's tokens, all columns (FTS5's ``docsize`` shadow table)."""
     rows = rows_in(store, "SELECT id, sz FROM chunks_fts_docsize WHERE id IN ({marks})", rowids)
     return {int(rowid): sum(_varints(bytes(size))) for rowid, size in rows}
@@ -164,7 +165,7 @@ def score_rows(
         return {}
     _vocabulary(store)
     places = [_occurrences(store, term, prefix, wanted) for term, prefix in phrases]
-    lengths = _lengths(store, sorted(wanted))
+    lengths = row_lengths(store, sorted(wanted))
     scores: dict[int, float] = {}
     for rowid in wanted:
         freqs: list[float] = []

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from ..retrieval.filters import Filters
 from ..store import Store
 from ..store.batched import rows_in
-from .bm25 import WEIGHTS, collection, idf
+from .bm25 import WEIGHTS, bm25, collection, idf, row_lengths
 from .sentences import stem
 from .text import content_terms
 
@@ -265,12 +265,20 @@ def _top(store: Store) -> int:
 
 def estimated_docs(store: Store, part: QueryPart, top: int) -> float:
     """Chunks ``part`` matches, estimated from the last :data:`WINDOW` chunks (remembered
-    per store until the memory grows by a tenth)."""
+    per store until the memory grows by a tenth).
+
+    A prefix of a frequent word is frequent too, and is not counted: FTS5 reads a
+    prefix by merging every word that begins with it over the whole index, whatever the
+    rowid bound (160 ms for "sort*" at 10M chunks)."""
     key = part.match
     with _DF_LOCK:
         known = _DF_CACHE.setdefault(store, {}).get(key)
     if known is not None and known[0] * 1.1 >= top:
         return known[1]
+    if part.prefix:
+        word = estimated_docs(store, QueryPart(part.text), top)
+        if word > BUDGET:
+            return word
     window = min(WINDOW, top)
     with store.lock:
         found = store.conn.execute(
@@ -368,6 +376,12 @@ def planned_bm25(
     return with_rest(found, held, [idf(docs[p], size) for p in rest])
 
 
+#: postings of its rarest word that a question of frequent words only is searched over,
+#: in the most recent chunks
+FREQUENT_BUDGET = 2_000
+_COLUMNS = ("body", "title", "people")
+
+
 def _frequent_only(
     store: Store,
     parts: Sequence[QueryPart],
@@ -376,25 +390,83 @@ def _frequent_only(
     limit: int,
     top: int,
 ) -> list[tuple[int, float]]:
-    """Every term is frequent: chunks holding all of them first (FTS5 intersects by
-    seeking, scoring only the rows in all), then the OR; each over the most recent chunks
-    that the budget allows (a question of common words only leans to the recent)."""
-    words = [p for p in parts if not p.prefix]
+    """Every term is frequent: chunks holding all of its words first, then any; each over
+    the most recent chunks that :data:`FREQUENT_BUDGET` allows (a question of common words
+    only leans to the recent).
+
+    Scored here, not by FTS5's ``bm25()``: that function counts the rows holding each
+    phrase over the whole index, for every query (``fts5_aux.c``), whatever the rowid
+    bound: 30-300 ms a frequent word at 10M chunks, where finding its rows among the
+    recent ones takes 1-10 ms. The idfs are the estimated counts the plan already has,
+    the lengths FTS5's own; a word counts once in each column that holds it (its weight
+    there), not once per occurrence. A stem's prefix is left out: FTS5 reads every word
+    that begins with it over the whole index (160 ms for "sort*" at 10M)."""
+    words = [p for p in parts if not p.prefix] or list(parts)
     found: dict[int, float] = {}
     if len(words) > 1:
-        # FTS5 scores every chunk holding all of them, at most the rarest one's postings:
-        # past the budget, only the most recent chunks are searched
         rarest = min(docs[p] for p in words)
-        after = int(top * (1 - BUDGET / rarest)) if rarest > BUDGET else 0
-        both = " AND ".join(p.match for p in words)
-        found.update(_bm25(store, both, filters, limit, after=after))
+        after = int(top * (1 - FREQUENT_BUDGET / rarest)) if rarest > FREQUENT_BUDGET else 0
+        found.update(_windowed(store, words, docs, filters, after, every=True))
     if len(found) < limit:
-        share = BUDGET / max(1.0, sum(docs[p] for p in parts))
+        share = FREQUENT_BUDGET / max(1.0, sum(docs[p] for p in words))
         since = int(top * (1 - share))
-        match = " OR ".join(p.match for p in parts)
-        for rowid, score in _bm25(store, match, filters, limit, after=since):
+        for rowid, score in _windowed(store, words, docs, filters, since, every=False).items():
             found.setdefault(rowid, score)
     return best_of(store, list(found.items()), limit)
+
+
+def _rows_with(store: Store, match: str, filters: Filters, after: int) -> list[int]:
+    """Rows past ``after`` matching the FTS5 query ``match`` within ``filters``, unscored."""
+    if filters.empty:
+        sql = "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid > ?"
+        params: list[object] = [match, after]
+    else:
+        where, fparams = filters.sql("i")
+        sql = (
+            "SELECT f.rowid FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid"
+            " JOIN items i ON i.rowid = c.item_rowid"
+            f" WHERE chunks_fts MATCH ? AND f.rowid > ? AND {where}"
+        )
+        params = [match, after, *fparams]
+    with store.lock:
+        rows = store.conn.execute(sql, params).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def _windowed(
+    store: Store,
+    words: Sequence[QueryPart],
+    docs: dict[QueryPart, float],
+    filters: Filters,
+    after: int,
+    *,
+    every: bool,
+) -> dict[int, float]:
+    """bm25 (:func:`~lifelog.index.bm25.bm25`) of the rows past ``after`` that hold
+    every one of ``words`` (``every``) or any."""
+    # with every word: FTS5 intersects their rows by seeking, each word's column is then
+    # looked for among those only (a name in every chunk's people is not read whole)
+    within = f" AND ({' AND '.join(p.match for p in words)})" if every else ""
+    held: list[dict[int, float]] = []
+    for part in words:
+        weights: dict[int, float] = {}
+        for column, weight in zip(_COLUMNS, WEIGHTS, strict=True):
+            match = f"({column} : {part.match}){within}"
+            for rowid in _rows_with(store, match, filters, after):
+                weights[rowid] = weights.get(rowid, 0.0) + weight
+        held.append(weights)
+    rows: set[int] = set().union(*held)
+    if not rows:
+        return {}
+    whole = collection(store)
+    idfs = [idf(docs[p], whole.rows) for p in words]
+    lengths = row_lengths(store, sorted(rows))
+    return {
+        rowid: bm25(
+            [w.get(rowid, 0.0) for w in held], idfs, float(lengths.get(rowid, 0)), whole.avgdl
+        )
+        for rowid in rows
+    }
 
 
 def search_chunks(
