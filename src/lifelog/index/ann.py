@@ -149,9 +149,13 @@ class AnnIndex:
             flags[allowed] = True
             bits = np.packbits(flags, bitorder="little")  # faiss reads bit (id & 7) of byte id >> 3
             selector = faiss.IDSelectorBitmap(size, faiss.swig_ptr(bits))
-            share = len(allowed) / max(1, self.count)
-            # a narrow filter: its chunks are a few per list, so visit more (all, when rare)
-            nprobe = self.index.nlist if share < 0.02 else min(self.index.nlist, nprobe * 4)
+            # a narrow filter: its chunks are a few per list, so visit more lists: enough
+            # that they hold about four times ``k`` allowed chunks, and at least four
+            # times the usual (all of them when the filter is rare). Visiting all for any
+            # filter under 2% had cost 50-70 ms at 10M chunks: each list's ids checked
+            per_list = len(allowed) / max(1, self.index.nlist)
+            wanted = int(np.ceil(4 * k / max(per_list, 1e-9)))
+            nprobe = min(self.index.nlist, max(nprobe * 4, wanted))
             params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
         else:
             params = faiss.SearchParametersIVF(nprobe=nprobe)

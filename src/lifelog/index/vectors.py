@@ -32,7 +32,6 @@ import threading
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -340,28 +339,35 @@ def _allowed(store: Store, filters: Filters, rowids: Sequence[int] | None) -> ND
     """Chunk rowids within ``filters``: among ``rowids``, or all of them when ``None``."""
     where, params = filters.sql("i")
     if rowids is None:
-        sql = f"SELECT c.rowid FROM chunks c JOIN items i ON i.rowid = c.item_rowid WHERE {where}"
-        args: list[Any] = list(params)
-    else:
-        # CROSS JOIN fixes the order: look the candidates up one by one, rather than let the
-        # planner scan every item of a source (or everyone's people) to find a few of them;
-        # in rowid order, so that neighbours share the pages read (and decrypted): a
-        # thousand candidates in score order took 30-40 ms at 1M chunks, sorted 3 ms
+        # one string of them all: SQLite joins them faster than Python builds a tuple each
+        # (70 ms for 126,000 chunks at 10M, against 100 ms)
         sql = (
-            "SELECT c.rowid FROM json_each(?) j CROSS JOIN chunks c CROSS JOIN items i"
-            f" WHERE c.rowid = j.value AND i.rowid = c.item_rowid AND {where}"
+            "SELECT group_concat(c.rowid) FROM chunks c JOIN items i ON i.rowid = c.item_rowid"
+            f" WHERE {where}"
         )
-        args = [json.dumps(sorted(int(r) for r in rowids)), *params]
+        with store.lock:
+            joined = store.conn.execute(sql, list(params)).fetchone()[0]
+        if not joined:
+            return np.zeros(0, dtype=np.int64)
+        return np.sort(np.array(joined.split(","), dtype=np.int64))
+    # CROSS JOIN fixes the order: look the candidates up one by one, rather than let the
+    # planner scan every item of a source (or everyone's people) to find a few of them;
+    # in rowid order, so that neighbours may share the pages read (and decrypted)
+    sql = (
+        "SELECT c.rowid FROM json_each(?) j CROSS JOIN chunks c CROSS JOIN items i"
+        f" WHERE c.rowid = j.value AND i.rowid = c.item_rowid AND {where}"
+    )
+    args = [json.dumps(sorted(int(r) for r in rowids)), *params]
     with store.lock:
         found = store.conn.execute(sql, args).fetchall()
     return np.sort(np.fromiter((r[0] for r in found), dtype=np.int64, count=len(found)))
 
 
 #: a filter the store's indexes answer (time, source, thread) that keeps at most this
-#: many items is read as its chunks at once, through those indexes (~0.2 µs a chunk),
+#: many items is read as its chunks at once, through those indexes (~0.35 µs a chunk),
 #: rather than by checking the best candidates one by one (~30 µs each: a random item
 #: and chunk read and decrypted)
-FEW_ITEMS = 50_000
+FEW_ITEMS = 200_000
 
 
 def _few_allowed(store: Store, filters: Filters) -> NDArray[np.int64] | None:
