@@ -13,6 +13,14 @@ from pathlib import Path
 
 import httpx
 
+
+def default_sigint() -> None:
+    """In a child before it runs: Ctrl-C as a terminal delivers it. A suite started as a
+    shell's background job (``make test &``) inherits SIGINT ignored, and an ignored
+    signal stays ignored across exec: every Ctrl-C test then fails."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 TOKEN = "process-test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

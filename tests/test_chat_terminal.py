@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 from lifelog import Item, Memory
 from lifelog.cli import app
 from lifelog.store.conversations import Conversations
+from process_helpers import default_sigint
 
 pty = pytest.importorskip("pty", reason="a pseudo-terminal needs a POSIX system")
 
@@ -150,6 +151,7 @@ class Terminal:
     def __init__(self, argv: list[str], env: dict[str, str]) -> None:
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: the terminal is its controlling terminal
+            default_sigint()
             os.execve(argv[0], argv, env)
         self.seen = ""
 

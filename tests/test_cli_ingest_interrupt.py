@@ -19,9 +19,19 @@ from pathlib import Path
 import pytest
 
 from lifelog import Memory
+from process_helpers import default_sigint
 
 NOTES = 6000
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+
+
+def _controlling_terminal() -> None:
+    """In the child: the pty is its controlling terminal, and Ctrl-C is not ignored."""
+    import fcntl
+    import termios
+
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    default_sigint()
 
 
 def write_notes(folder: Path, count: int) -> None:
@@ -47,7 +57,7 @@ def run_in_a_terminal(
         stderr=slave,
         env=env,
         start_new_session=True,  # its own session: the pty is its controlling terminal
-        preexec_fn=lambda: __import__("fcntl").ioctl(0, __import__("termios").TIOCSCTTY, 0),
+        preexec_fn=_controlling_terminal,
     )
     os.close(slave)
     shown = b""

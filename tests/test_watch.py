@@ -18,7 +18,7 @@ import pytest
 
 from lifelog import Memory
 from lifelog.watch import Watcher, save_watched, watched
-from process_helpers import lifelog
+from process_helpers import default_sigint, lifelog
 
 
 @pytest.fixture
@@ -46,6 +46,7 @@ class Watching:
             env=env,
             stdout=log.open("a"),
             stderr=subprocess.STDOUT,
+            preexec_fn=default_sigint,
         )
         try:
             self.until(lambda: "watching" in self.text, 60, "the watcher never started")
