@@ -98,7 +98,7 @@ def test_quantized_codes_round_trip_close_to_the_vectors(
     life: Memory, approximate: ann.AnnIndex
 ) -> None:
     model_id, dims, _version = ann._state(life.store, approximate.model) or (0, 0, 0)
-    ids, rows = ann._read(life.store, model_id, dims, 0, 200)
+    ids, rows = ann.read_vectors(life.store, model_id, dims, 0, 200)
     prepared = approximate.prepare(rows)
     codes = approximate.index.sa_encode(prepared)
     assert codes.shape[1] < dims  # 4 bits a dimension and the list number, not 4 bytes each

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 from ..index.sentences import stem
-from ..index.text import STOPWORDS, fold
+from ..index.text import STOPWORDS, fold, has_cjk
 
 __all__ = ["MAX_WORDS", "in_source_words"]
 
@@ -40,7 +40,6 @@ MAX_WORDS = 8
 #: a word read as a misspelling of another when this alike (and both at least 5 letters)
 SPELLING = 0.8
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-_CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]")
 #: the answer's phrase, then its citations and closing punctuation
 _TAIL = re.compile(r"^(?P<body>[^\[]*?)(?P<tail>[\s.!]*(?:\[\d{1,4}\][\s.!,]*)+)$")
 _PERSONAL = frozenset("i me my mine myself we us our ours you your yours".split())
@@ -113,7 +112,7 @@ def in_source_words(text: str, excerpts: Sequence[str]) -> str | None:
     body, tail = found["body"].strip().rstrip(".!,;:"), found["tail"]
     said_words = _words(body)
     said = [w for w, _s, _e in said_words]
-    if not said or len(said) > MAX_WORDS or _CJK.search(body) or re.search(r"[.!?;]\s", body):
+    if not said or len(said) > MAX_WORDS or has_cjk(body) or re.search(r"[.!?;]\s", body):
         return None
     best: tuple[int, str] | None = None
     for excerpt in excerpts:

@@ -28,6 +28,7 @@ from ..index.lexical import (
     estimated_docs,
     holding,
     lexical_ranking,
+    rows_matching,
 )
 from ..index.vectors import Shared, search_vectors, vector_gram
 from ..memory import Memory
@@ -75,19 +76,6 @@ def statistics(
     )
 
 
-def _matching(memory: Memory, match: str, filters: Filters) -> list[int]:
-    """Rows matching the FTS5 query ``match`` within ``filters`` (unscored)."""
-    store = memory.store
-    where, params = filters.sql("i")
-    with store.lock:
-        rows = store.conn.execute(
-            "SELECT f.rowid FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid"
-            f" JOIN items i ON i.rowid = c.item_rowid WHERE chunks_fts MATCH ? AND {where}",
-            [match, *params],
-        ).fetchall()
-    return [int(r[0]) for r in rows]
-
-
 Scored = list[tuple[int, float, Tie, tuple[int, ...]]]
 
 
@@ -114,7 +102,7 @@ def lexical(
         if frequent is not None:
             rowids = [r for r, _ in lexical_ranking(memory.store, frequent, filters, limit)]
         else:
-            rowids = _matching(memory, match, filters)
+            rowids = rows_matching(memory.store, match, filters)
         scores = score_rows(memory.store, pairs, idfs, avgdl, rowids)
         ties = chunk_keys(memory.store, list(scores))
         best = sorted(scores, key=lambda r: (-scores[r], ties[r]))[:limit]

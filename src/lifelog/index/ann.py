@@ -212,9 +212,11 @@ def needs_ann(store: Store) -> bool:
     return row is not None and row[0] is not None and int(row[0]) >= ANN_MIN
 
 
-def _read(
+def read_vectors(
     store: Store, model_id: int, dims: int, after: int, limit: int
 ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    """Up to ``limit`` of ``model_id``'s stored vectors past chunk rowid ``after``, in
+    rowid order: (rowids, float32 rows)."""
     with store.lock:
         rows = store.conn.execute(
             "SELECT chunk_rowid, vector FROM chunk_vectors WHERE chunk_rowid > ?"
@@ -269,7 +271,7 @@ def build(store: Store, model: str, *, save: bool = True) -> AnnIndex | None:
     after = 0
     parts: list[NDArray[np.int64]] = []
     while True:
-        ids, rows = _read(store, model_id, dims, after, STEP)
+        ids, rows = read_vectors(store, model_id, dims, after, STEP)
         if not len(ids):
             break
         index.add_with_ids(found.prepare(rows), ids)
@@ -416,7 +418,7 @@ def _catch_up(store: Store, ann: AnnIndex, model_id: int, dims: int, version: in
     """Add the vectors written since ``ann`` was built (rowids past ``ann.last``)."""
     added = 0
     while True:
-        ids, rows = _read(store, model_id, dims, ann.last, STEP)
+        ids, rows = read_vectors(store, model_id, dims, ann.last, STEP)
         if not len(ids):
             break
         ann.add(ids, rows)

@@ -40,6 +40,7 @@ __all__ = [
     "lexical_ranking",
     "parse_or",
     "planned_bm25",
+    "rows_matching",
     "search_chunks",
     "with_rest",
 ]
@@ -193,22 +194,8 @@ def _fts_bm25(
     ``upto``, a score this function returned) every chunk scoring at least as well, in
     no order."""
     weights = ", ".join(str(w) for w in WEIGHTS)
-    if filters.empty:
-        since = " AND rowid > ?" if after else ""
-        sql = (
-            f"SELECT rowid, bm25(chunks_fts, {weights}) AS s FROM chunks_fts"
-            f" WHERE chunks_fts MATCH ?{since}"
-        )
-        params: list[object] = [match, *([after] if after else [])]
-    else:
-        where, fparams = filters.sql("i")
-        since = " AND f.rowid > ?" if after else ""
-        sql = (
-            f"SELECT f.rowid, bm25(chunks_fts, {weights}) AS s FROM chunks_fts f"
-            " JOIN chunks c ON c.rowid = f.rowid JOIN items i ON i.rowid = c.item_rowid"
-            f" WHERE chunks_fts MATCH ?{since} AND {where}"
-        )
-        params = [match, *([after] if after else []), *fparams]
+    matching, params = _matching(match, filters, after)
+    sql = f"SELECT f.rowid, bm25(chunks_fts, {weights}) AS s {matching}"
     if upto is not None:
         # bm25() is computed alike in both queries: the same chunk, the same score
         sql = f"SELECT rowid, s FROM ({sql}) WHERE s <= ?"
@@ -415,21 +402,27 @@ def _frequent_only(
     return best_of(store, list(found.items()), limit)
 
 
-def _rows_with(store: Store, match: str, filters: Filters, after: int) -> list[int]:
-    """Rows past ``after`` matching the FTS5 query ``match`` within ``filters``, unscored."""
+def _matching(match: str, filters: Filters, after: int) -> tuple[str, list[object]]:
+    """``FROM … WHERE …`` of the chunks (``f``) matching the FTS5 query ``match`` within
+    ``filters`` and past rowid ``after``, and its parameters; items are joined only for
+    a filter."""
+    since = " AND f.rowid > ?" if after else ""
+    params: list[object] = [match, *([after] if after else [])]
     if filters.empty:
-        sql = "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid > ?"
-        params: list[object] = [match, after]
-    else:
-        where, fparams = filters.sql("i")
-        sql = (
-            "SELECT f.rowid FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid"
-            " JOIN items i ON i.rowid = c.item_rowid"
-            f" WHERE chunks_fts MATCH ? AND f.rowid > ? AND {where}"
-        )
-        params = [match, after, *fparams]
+        return f"FROM chunks_fts f WHERE chunks_fts MATCH ?{since}", params
+    where, fparams = filters.sql("i")
+    return (
+        "FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid"
+        f" JOIN items i ON i.rowid = c.item_rowid WHERE chunks_fts MATCH ?{since} AND {where}",
+        [*params, *fparams],
+    )
+
+
+def rows_matching(store: Store, match: str, filters: Filters, after: int = 0) -> list[int]:
+    """Rows past ``after`` matching the FTS5 query ``match`` within ``filters``, unscored."""
+    matching, params = _matching(match, filters, after)
     with store.lock:
-        rows = store.conn.execute(sql, params).fetchall()
+        rows = store.conn.execute(f"SELECT f.rowid {matching}", params).fetchall()
     return [int(r[0]) for r in rows]
 
 
@@ -452,7 +445,7 @@ def _windowed(
         weights: dict[int, float] = {}
         for column, weight in zip(_COLUMNS, WEIGHTS, strict=True):
             match = f"({column} : {part.match}){within}"
-            for rowid in _rows_with(store, match, filters, after):
+            for rowid in rows_matching(store, match, filters, after):
                 weights[rowid] = weights.get(rowid, 0.0) + weight
         held.append(weights)
     rows: set[int] = set().union(*held)

@@ -37,6 +37,7 @@ __all__ = [
     "STOPWORDS",
     "content_terms",
     "fold",
+    "has_cjk",
     "index_text",
     "make_snippet",
     "normalise",
@@ -218,6 +219,11 @@ def tokens(text: str) -> list[str]:
         else:
             out.extend(_cjk_terms(word, unigrams=False))
     return out
+
+
+def has_cjk(text: str) -> bool:
+    """Whether ``text`` holds Chinese, Japanese or Korean script (words not spaced)."""
+    return _CJK.search(text) is not None
 
 
 def _is_cjk(token: str) -> bool:
