@@ -143,6 +143,17 @@ def test_the_verbs_a_question_is_put_in_are_not_its_topic() -> None:
     assert off_topic(swapped, butter, people) is not None
 
 
+def test_the_kind_of_answer_asked_for_is_not_the_topic() -> None:
+    """"What *areas* of the U.S. …" asks for places; items name the place, not the word."""
+    from lifelog.answer.roles import unrelated_sentences
+
+    question = "What areas of the U.S. has John been to or is planning to go to?"
+    assert "area" not in topic_words(question, {"John"})
+    said = [("The East Coast [2].", ["I'm planning a trip to the East Coast."])]
+    assert unrelated_sentences(question, said, {"John", "Maria"}) == []
+    assert topic_words("Which places did Ana visit in Peru?", {"Ana"}) == ["visit", "peru"]
+
+
 def test_an_item_that_only_asks_does_not_state_the_answer() -> None:
     answer = "The colors and patterns were chosen to remind her of art."
     asked = ["That bowl is awesome, Mel! What gave you the idea for all the colors and patterns?"]

@@ -104,8 +104,11 @@ def test_the_support_check_on_real_models_answers() -> None:
     """193 drafts of Qwen2.5-Coder-1.5B and 0.5B on 120 LoCoMo questions, labelled by the
     rules of lifelog.eval.support, each judged as it reads once its relative dates are
     resolved ("next month [3]" in an April message is "May 2023") or its date taken from
-    the cited item's words. Measured: 11.7% of right answers rejected (7 of 60), 30.0% of
-    wrong ones accepted (39 of 130), since a wrong date ("The week before 21 May 2023 [3]")
+    the cited item's words. Measured: 8.5% of right answers rejected (5 of 59), 29.8% of
+    wrong ones accepted (39 of 131), since "area" and "place" are a question's form, not
+    its topic ("What areas of the U.S. …?" answered "The East Coast [2]"), and a draft
+    naming nothing the question does not ("Melanie [4]" for whose birthday Melanie
+    celebrated) is wrong; 11.7% (7 of 60) and 30.0% (39 of 130), since a wrong date ("The week before 21 May 2023 [3]")
     is taken from its item's "last week" and so becomes right; 11.9% (7 of 59) and 29.8%
     (39 of 131), since two
     drafts that name a day of no month ("The 15th" for "August 15, 2023") are unclear,
@@ -115,12 +118,12 @@ def test_the_support_check_on_real_models_answers() -> None:
     question's scene-setting clause was left to the cited message's neighbours; 27.0%
     and 27.1% before topic words left out the verbs a question is put in); the issue's
     targets are 10% and 5%, not reached. The bounds below keep the check from getting
-    worse while it is improved."""
+    worse while it is improved; right answers rejected meet the target."""
     labelled = read_labels(LABELS)
     assert len(labelled) >= 150 and len({e.model for e in labelled}) >= 2
     figures = measure(labelled, LOCOMO)
     print(f"\nsupport check: {figures.summary()}")
-    assert figures.false_reject <= 12.0, figures.summary()
+    assert figures.false_reject <= 10.0, figures.summary()
     assert figures.false_accept <= 30.0, figures.summary()
 
 
@@ -225,3 +228,14 @@ def test_a_draft_with_another_date_than_the_gold_answer_is_wrong() -> None:
     assert judge_draft("The week before 9 June 2023 [1].", "The week before 9 June 2023") is True
     assert judge_draft("7 May 2023 [1].", "May, 2023") is True
     assert judge_draft("She may come to the concert in Oslo", "May, 2023") is not True
+
+
+def test_a_draft_that_only_repeats_the_question_is_wrong() -> None:
+    """An answer naming nothing the question does not answers nothing, where the gold
+    answer does; a choice between two things the question names is still an answer."""
+    asked = "Whose birthday did Melanie celebrate recently?"
+    assert judge_draft("Melanie [4].", "Melanie's daughter", asked) is False
+    assert judge_draft("Her daughter's [4].", "Melanie's daughter", asked) is True
+    assert judge_draft("Melanie [4].", "Melanie's daughter") is True  # no question given
+    choice = "Would Tim enjoy reading books by C. S. Lewis or John Greene?"
+    assert judge_draft("C. S. Lewis [3].", "C. S. Lewis", choice) is True

@@ -10,7 +10,9 @@ several models, into a labelled set by these written-down rules:
 - categories 1–4: a draft that declines is left out; a draft that names a month (beside
   a number) or a year, none of which the gold answer names, is **wrong** ("The week
   before 21 May 2023" for "The week before October 13th, 2023": most of their words
-  are the same); a draft that names neither the month nor the year of a gold date is
+  are the same); a draft that names nothing the question does not ("Melanie" for
+  "Whose birthday did Melanie celebrate?"), where the gold answer does, is **wrong**;
+  a draft that names neither the month nor the year of a gold date is
   unclear, or wrong below F1 0.2 ("The 15th" for "August 15, 2023" shares the day
   alone); else a draft that contains the gold answer
   (:func:`~lifelog.eval.metrics.answer_contains`) or reaches token F1 ≥ 0.5 against
@@ -44,9 +46,12 @@ from typing import Any
 
 from ..answer.dates import resolve_relative
 from ..answer.finalize import ITEM_DATE_NOTE, finalize, says_not_found
+from ..answer.citations import strip_citations
 from ..answer.prompts import Source, render_source
 from ..answer.verify import Verifier
 from ..errors import UserError
+from ..index.sentences import stem
+from ..index.text import content_terms
 from ..records import Hit
 from ..retrieval.dates import MONTHS
 from .locomo import QA, load_samples, questions_of
@@ -113,7 +118,11 @@ def label(
             position = positions.get((str(row["sample_id"]), str(row["question"])))
             if position is None:
                 continue
-            judged = False if int(row["category"]) == 5 else judge(draft, str(row["gold"]))
+            judged = (
+                False
+                if int(row["category"]) == 5
+                else judge(draft, str(row["gold"]), str(row["question"]))
+            )
             if judged is None:
                 continue
             right = judged
@@ -167,10 +176,19 @@ def _date_unsaid(answer: str, gold: str) -> bool:
     )
 
 
-def judge(answer: str, gold: str) -> bool | None:
+def _adds(text: str, question: str) -> set[str]:
+    """The stemmed content words of ``text`` (its citations left out) that ``question``
+    does not hold."""
+    asked = {stem(t) for t in content_terms(question)}
+    return {stem(t) for t in content_terms(strip_citations(text))} - asked
+
+
+def judge(answer: str, gold: str, question: str = "") -> bool | None:
     """Right (``True``), wrong (``False``) or unclear (``None``) by the module's rules."""
     if _dates_differ(answer, gold):
         return False
+    if question and _adds(gold, question) and not _adds(answer, question):
+        return False  # "Melanie" for whose birthday Melanie celebrated: nothing answered
     score = token_f1(answer, gold)
     if _date_unsaid(answer, gold) and not answer_contains(answer, gold):
         return None if score >= WRONG_F1 else False
@@ -302,7 +320,7 @@ def measure(
                         resolved, changed = resolve_relative(entry.draft, dated)
                         if any(n.startswith(ITEM_DATE_NOTE) for n in answer.notes):
                             resolved, changed = answer.text, 1
-                        judged = judge(resolved if changed else entry.draft, qa.answer)
+                        judged = judge(resolved if changed else entry.draft, qa.answer, qa.question)
                         if judged is None:
                             continue
                         entry = replace(entry, right=judged)
