@@ -31,12 +31,32 @@ DATES = {1: FRIDAY, 2: datetime(2022, 1, 3, tzinfo=UTC), 3: None}
         ("Next month [1].", "July 2023 [1]."),
         ("Next Tuesday [1].", "13 June 2023 [1]."),
         ("next week [1].", "the week after 9 June 2023 [1]."),
+        ("The 15th [1].", "15 June 2023 [1]."),
+        ("We met on the 28th, after the trip [1].", "We met on 28 May 2023, after the trip [1]."),
+        ("Paid by the 2nd [2].", "Paid by 2 January 2022 [2]."),
     ],
 )
 def test_each_expression_is_resolved_against_the_cited_items_date(
     answer: str, resolved: str
 ) -> None:
     assert resolve_relative(answer, DATES) == (resolved, 1)
+
+
+def test_a_day_of_no_month_is_the_nearest_one_and_only_where_it_means_a_date() -> None:
+    """ "on the 15th" in a message of 17 August is 15 August; of 30 August, "on the 2nd"
+    is 2 September; "the 2nd time", "the 4th of July" and "the 3rd floor" are no days."""
+    from datetime import date
+
+    from lifelog.answer.dates import relative_dates
+
+    august = date(2023, 8, 17)
+    assert relative_dates("I met my teammates on the 15th after my trip", august) == [
+        "15 August 2023"
+    ]
+    assert relative_dates("see you on the 2nd.", date(2023, 8, 30)) == ["2 September 2023"]
+    assert relative_dates("by the 31st, I hope", date(2023, 2, 27)) == ["31 January 2023"]
+    for text in ("It was the 2nd time I went.", "on the 4th of July", "On the 3rd floor"):
+        assert relative_dates(text, august) == []
 
 
 def test_sentences_without_one_dated_citation_are_left_alone() -> None:

@@ -85,6 +85,14 @@ def test_a_name_or_acronym_the_items_lack_is_an_unfounded_premise() -> None:
     assert unfounded_premise("What pot did Mel make?", ["I made a pot"], {"Melanie"}) is None
     dated = ["Back from camping at the beach!"]
     assert unfounded_premise("What did I do in June 2023?", dated, people) is None
+    # a place in the clause that sets the scene may be left to the message before
+    teammates = ["I met back up with my teammates on the 15th after my trip"]
+    after = "When did John meet with his teammates after returning from Chicago?"
+    assert unfounded_premise(after, teammates, {"John", "Tim"}) is None
+    assert off_topic(after, teammates, {"John", "Tim"}) is None  # "met" is "meet"
+    # …not when the main clause is not there either
+    swapped = "When did John meet his coach after returning from Chicago?"
+    assert unfounded_premise(swapped, ["I had pasta after my trip"], {"John"}) is not None
 
 
 def test_an_agent_or_a_gerund_names_the_subject() -> None:
@@ -144,7 +152,7 @@ def test_the_verbs_a_question_is_put_in_are_not_its_topic() -> None:
 
 
 def test_the_kind_of_answer_asked_for_is_not_the_topic() -> None:
-    """"What *areas* of the U.S. …" asks for places; items name the place, not the word."""
+    """ "What *areas* of the U.S. …" asks for places; items name the place, not the word."""
     from lifelog.answer.roles import unrelated_sentences
 
     question = "What areas of the U.S. has John been to or is planning to go to?"

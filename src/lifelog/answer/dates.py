@@ -17,13 +17,14 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from ..index.sentences import split_sentences
-from ..retrieval.dates import NUMBERS, WEEKDAYS
+from ..retrieval.dates import MONTHS, NUMBERS, WEEKDAYS
 from .citations import CITATION
 
 __all__ = ["day_name", "relative_date", "relative_dates", "relative_spans", "resolve_relative"]
 
 _DAYS = sorted(WEEKDAYS, key=WEEKDAYS.__getitem__)
 _NUMBERS = {**NUMBERS, "a few": 3, "a couple of": 2, "couple of": 2}
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 _RELATIVE = re.compile(
     r"\b(?P<expr>yesterday|today|tonight|this morning|this evening|the day before yesterday"
     r"|(?:last|this past|past) (?P<unit>week|weekend|month|year|summer|winter|spring|autumn|fall)"
@@ -33,7 +34,13 @@ _RELATIVE = re.compile(
     r"|next (?P<next>week|weekend|month|year|monday|tuesday|wednesday|thursday|friday|saturday"
     r"|sunday)"
     r"|(?P<count>\d+|a few|a couple of|couple of|an?|one|two|three|four|five|six|seven|eight"
-    r"|nine|ten) (?P<span>day|week|month|year)s? ago)\b",
+    r"|nine|ten) (?P<span>day|week|month|year)s? ago"
+    # a day of no month, "on the 15th": the one nearest the day it was written; only
+    # after a preposition of time, or alone as an answer ("The 15th [4].")
+    r"|(?:(?<=\bon )|(?<=\bby )|(?<=\buntil )|(?<=\btill )|(?<=\bsince )|(?<=^)|(?<=\n))"
+    r"the (?P<nth>[12]?\d|3[01])(?:st|nd|rd|th)(?!\s*(?:of\b|" + _MONTH_NAMES + r")|\w))"
+    r"(?(nth)(?=\s*(?:\[\d|[,.;!?]|$|\s(?:after|before|and|at|when|for|with|so|but|i|we)\b))"
+    r"|\b)",
     re.I,
 )
 
@@ -49,6 +56,22 @@ _day = day_name
 def _months_back(moment: date, months: int) -> date:
     month = moment.month - 1 - months
     return date(moment.year + month // 12, month % 12 + 1, 1)
+
+
+def _nearest_day(day: int, when: date) -> str | None:
+    """The ``day``-th of the month nearest ``when`` (a message of 17 August that says "on
+    the 15th" means 15 August; one of 30 August that says "on the 2nd", 2 September);
+    the earlier one when two are as near."""
+    found: list[date] = []
+    for shift in (-1, 0, 1):
+        month = when.month - 1 + shift
+        try:
+            found.append(date(when.year + month // 12, month % 12 + 1, day))
+        except ValueError:
+            continue  # no 31st in that month
+    if not found:
+        return None
+    return _day(min(found, key=lambda d: (abs((d - when).days), d)))
 
 
 def _resolve(match: re.Match[str], when: date) -> str | None:
@@ -90,6 +113,8 @@ def _resolve(match: re.Match[str], when: date) -> str | None:
         if this == "year":
             return str(when.year)
         return f"the {this} of {_day(when)}"
+    if match.group("nth"):
+        return _nearest_day(int(match.group("nth")), when)
     count = _NUMBERS.get(match.group("count").lower()) or int(match.group("count"))
     span = match.group("span").lower()
     if span == "day":

@@ -26,6 +26,7 @@ from collections.abc import Collection, Sequence
 from ..index.sentences import split_sentences, stem
 from ..index.text import STOPWORDS, tokens
 from ..retrieval.dates import MONTHS, WEEKDAYS
+from .support import IRREGULAR
 
 __all__ = [
     "asked_role",
@@ -178,11 +179,18 @@ def unfounded_premise(
     about something else."""
     known = {w.lower() for person in people for w in person.split()}
     held = set(tokens(" ".join(evidence)))
-    held |= {stem(h) for h in held}
+    held |= {stem(h) for h in held} | {_term(h) for h in held}
+    main = _main_clause(question)
+    core = topic_words(main, people)
+    # "When did John meet his teammates *after returning from Chicago*?": a reply that
+    # says what was asked often leaves the scene to the message before it
+    scene_only = len(main) < len(question) and 2 * sum(t in held for t in core) >= len(core) > 0
     for match in re.finditer(r"(?<!^)(?<![.?!]\s)\b([A-Z][A-Za-z]+|[A-Z]{2,})\b", question):
         word = match.group(1)
         lowered = word.lower()
         if lowered in STOPWORDS or lowered in _CALENDAR or _names_someone(lowered, known):
+            continue
+        if scene_only and match.start() >= len(main):
             continue
         if lowered not in held and stem(lowered) not in held:
             return f"the items it cites do not mention {word}"
@@ -220,12 +228,22 @@ _TIME_WORDS = frozenset(
 OFF_TOPIC_MISSING = 3
 
 
+def _term(token: str) -> str:
+    """A word as topics are compared: stemmed, an irregular past as its verb ("met" is
+    "meet")."""
+    return stem(IRREGULAR.get(token, token))
+
+
+def _terms(text: str) -> set[str]:
+    return {_term(t) for t in tokens(text)}
+
+
 def topic_words(question: str, people: Collection[str] = ()) -> list[str]:
     """The stems of what ``question`` is about: not its form words, its dates, the
     people's names or its numbers ("What is the name of Dana's *puppy*?")."""
     known = {w.lower() for person in people for w in person.split()}
     topic = [
-        stem(t)
+        _term(t)
         for t in tokens(question)
         if t not in STOPWORDS
         and t not in _FORM_WORDS
@@ -253,10 +271,7 @@ def unrelated_sentences(
     topic = set(topic_words(question, people))
     if not topic:
         return []
-    related = [
-        bool(topic & {stem(t) for t in tokens(" ".join([said, *cited]))})
-        for said, cited in sentences
-    ]
+    related = [bool(topic & _terms(" ".join([said, *cited]))) for said, cited in sentences]
     if not any(related) and asked_subject(question, people) is None:
         return []  # a person's own question is often asked in other words than the items'
     return [i for i, ok in enumerate(related) if not ok]
@@ -277,7 +292,7 @@ def off_topic(question: str, evidence: Sequence[str], people: Collection[str]) -
     topic = topic_words(question, people)
     if len(topic) < OFF_TOPIC_MISSING:
         return None
-    held = {stem(t) for t in tokens(" ".join(evidence))}
+    held = _terms(" ".join(evidence))
     missing = [t for t in topic if t not in held]
     core = topic_words(_main_clause(question), people)
     if len(core) >= 2 and all(t in held for t in core):

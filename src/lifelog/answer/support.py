@@ -29,6 +29,7 @@ from ..index.text import STOPWORDS, tokens
 from .citations import CITATION
 
 __all__ = [
+    "IRREGULAR",
     "MIN_SUPPORT",
     "SentenceCheck",
     "SupportReport",
@@ -86,7 +87,7 @@ _NUMBER_WORDS = {
 #: irregular past forms and their verbs: "I ate fish" restates "I eat fish again", which
 #: no suffix stripping finds (forms that are also common nouns, "saw", "bit", "rose",
 #: are left out)
-_IRREGULAR = {
+IRREGULAR = {
     form: verb
     for verb, forms in {
         "eat": "ate eaten",
@@ -146,7 +147,7 @@ _IRREGULAR = {
 
 
 def _norm(token: str) -> str:
-    token = _IRREGULAR.get(token, token)
+    token = IRREGULAR.get(token, token)
     if token in _NUMBER_WORDS:
         return _NUMBER_WORDS[token]
     ordinal = _ORDINAL.match(token)

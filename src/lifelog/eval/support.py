@@ -44,9 +44,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..answer.citations import strip_citations
 from ..answer.dates import resolve_relative
 from ..answer.finalize import ITEM_DATE_NOTE, finalize, says_not_found
-from ..answer.citations import strip_citations
 from ..answer.prompts import Source, render_source
 from ..answer.verify import Verifier
 from ..errors import UserError
