@@ -55,6 +55,7 @@ from .wording import in_source_words
 __all__ = [
     "CLEAR_COVERAGE",
     "ITEM_DATE_NOTE",
+    "date_in_item_words",
     "finalize",
     "plainly_answers",
     "quoted_answer",
@@ -196,13 +197,13 @@ def _recite_to_topic(
 
 
 #: the words of a date answer, as :func:`~lifelog.index.text.tokens` gives them
-#: the note of an answer whose date :func:`_date_in_item_words` took from its item
+#: the note of an answer whose date :func:`date_in_item_words` took from its item
 ITEM_DATE_NOTE = "lifelog took the date from the cited item's own words"
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _DATE_WORDS = frozenset(tokens(_WHEN_TEXT)) | frozenset(MONTHS) | frozenset(WEEKDAYS)
 
 
-def _date_in_item_words(
+def date_in_item_words(
     question: str, text: str, sources: Mapping[int, Source], people: set[str]
 ) -> tuple[str, str] | None:
     """A date answer to a question that asks when, re-derived from what the one item it
@@ -377,6 +378,19 @@ def _finalize(
             return _not_found(question, hits, (*notes, f"{why}; {elsewhere}"), reasoning)
         return with_notes(answer, *notes, why, mode="extractive-fallback", reasoning=reasoning)
 
+    def withheld(why: str) -> Answer:
+        # the model's answer goes; a sentence that plainly answers is quoted instead
+        quotes = _clear_quotes(question, hits, query)
+        if quotes is not None:
+            return with_notes(
+                quotes,
+                *notes,
+                f"{why}; these are the closest quotes",
+                mode="extractive-fallback",
+                reasoning=reasoning,
+            )
+        return _not_found(question, hits, (*notes, why), reasoning)
+
     if not text:
         return fallback("the model returned no answer: extractive answer instead")
     if says_not_found(text):
@@ -400,7 +414,7 @@ def _finalize(
         notes += (
             f"removed {len(check.removed)} citation(s) to items that were not retrieved: {wrong}",
         )
-    rederived = _date_in_item_words(question, check.text, sources, _authors(hits))
+    rederived = date_in_item_words(question, check.text, sources, _authors(hits))
     if rederived is not None:
         check = replace(check, text=rederived[0])
         notes += (f"{ITEM_DATE_NOTE} (“{rederived[1]}”, counted from the day it was written)",)
@@ -435,7 +449,7 @@ def _finalize(
     check, unrelated = _without_unrelated(question, check, sources, people, evidence)
     if unrelated and not check.text:
         why = "lifelog withheld the model's answer: neither it nor its items speak of the question"
-        return _not_found(question, hits, (*notes, why), reasoning)
+        return withheld(why)
     if unrelated:
         notes += (f"lifelog left out {unrelated} sentence(s) unrelated to the question",)
     cited = [sources[n] for n in check.cited]
@@ -454,9 +468,7 @@ def _finalize(
     )
     if premise or _only_asks(check.text):
         why = premise or "the model answered with a question"
-        return _not_found(
-            question, hits, (*notes, f"lifelog withheld the model's answer: {why}"), reasoning
-        )
+        return withheld(f"lifelog withheld the model's answer: {why}")
     misplaced = misplaced_value(
         strip_citations(check.text), question, [s.excerpt for s in cited]
     ) or says_no_time(strip_citations(check.text), question)

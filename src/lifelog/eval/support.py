@@ -44,9 +44,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..answer.citations import strip_citations
+from ..answer.citations import check_citations, strip_citations
 from ..answer.dates import resolve_relative
-from ..answer.finalize import ITEM_DATE_NOTE, finalize, says_not_found
+from ..answer.finalize import date_in_item_words, finalize, says_not_found
 from ..answer.prompts import Source, render_source
 from ..answer.verify import Verifier
 from ..errors import UserError
@@ -318,8 +318,11 @@ def measure(
                         # being measured
                         dated = {n: s.hit.item.timestamp for n, s in sources.items()}
                         resolved, changed = resolve_relative(entry.draft, dated)
-                        if any(n.startswith(ITEM_DATE_NOTE) for n in answer.notes):
-                            resolved, changed = answer.text, 1
+                        cited = check_citations(entry.draft, set(sources)).text
+                        people = {h.item.author for h in hits if h.item.author}
+                        rederived = date_in_item_words(qa.question, cited, sources, people)
+                        if rederived is not None:
+                            resolved, changed = rederived[0], 1
                         judged = judge(resolved if changed else entry.draft, qa.answer, qa.question)
                         if judged is None:
                             continue
