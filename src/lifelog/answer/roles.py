@@ -249,7 +249,7 @@ def topic_words(question: str, people: Collection[str] = ()) -> list[str]:
         and t not in _FORM_WORDS
         and t not in _CALENDAR
         and t not in _TIME_WORDS
-        and _term(t) not in _LIGHT_VERBS
+        and stem(t) not in _LIGHT_VERBS
         and not _names_someone(t, known)
         and not _VALUE.search(t)
         and len(t) > 1
