@@ -86,3 +86,35 @@ def test_left_alone() -> None:
     # a month the question names that the item's date is not
     july = finalize("When did Melanie go camping in July?", "20 July 2023 [1].", shown, hits)
     assert not any("own words" in n for n in july.notes)
+
+
+TODAY = said(
+    "D17:4",
+    "Losing my job was a bummer. Started to learn all these pottery glazes to push the"
+    " biz forward today.",
+    datetime(2023, 7, 9, 13, 0, tzinfo=UTC),
+)
+
+
+def test_a_date_the_model_put_its_own_way_gives_way_to_the_items_words() -> None:
+    """The item says "today": "Last week [1]" (words no item says) and "The week before 9
+    July 2023 [1]" (the worked example's form, which holds the item's date but means
+    another) both become the day itself."""
+    shown = sources(TODAY)
+    hits = [s.hit for s in shown.values()]
+    question = "When did Melanie start learning pottery glazes?"
+    for draft in ("Last week [1].", "The week before 9 July 2023 [1]."):
+        answer = finalize(question, draft, shown, hits)
+        assert answer.text == "9 July 2023 [1].", (draft, answer.notes)
+        assert any("“today”" in note for note in answer.notes)
+
+
+def test_relative_words_an_item_says_are_resolved_as_the_model_wrote_them() -> None:
+    """ "Last week" is in another shown message: the model read it there (and cited the
+    wrong one), so it is not replaced by the cited item's "today"."""
+    shown = sources(TODAY, CAMPING)
+    hits = [s.hit for s in shown.values()]
+    answer = finalize(
+        "When did Melanie start learning pottery glazes?", "Last week [1].", shown, hits
+    )
+    assert not any("own words" in note for note in answer.notes)

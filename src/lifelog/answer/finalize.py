@@ -226,8 +226,9 @@ def date_in_item_words(
     source = sources[number]
     if source.hit.item.timestamp is None:
         return None
-    if relative_spans(text, source.hit.item.timestamp.date()):
-        return None  # the model's own "3 years ago" is resolved as it is (resolve_relative)
+    own = [text[a:b].lower() for a, b, _r in relative_spans(text, source.hit.item.timestamp.date())]
+    if any(said in s.excerpt.lower() for said in own for s in sources.values()):
+        return None  # an item's own "3 years ago", as the model wrote it (resolve_relative)
     topic = {stem(t) for t in topic_words(question, people)}
     best: tuple[int, list[tuple[int, int, str]]] | None = None
     for start, end in split_sentences(source.excerpt):
@@ -238,13 +239,18 @@ def date_in_item_words(
     if best is None or len({r for _a, _b, r in best[1]}) != 1:
         return None
     start, end, resolved = best[1][0]
-    if f" {resolved.lower()} " in f" {' '.join(words)} ":
-        return None  # the answer already says it
+    if _bare(words) == _bare(tokens(resolved)):
+        return None  # the answer already says it (not "the week before" it)
     asked = [w for w in tokens(question) if (w in MONTHS and w != "may") or _YEAR.fullmatch(w)]
     if asked and not set(asked) & set(tokens(resolved)):
         return None  # "camping in July": the item's "last year" is another trip
     answer = f"{resolved[0].upper()}{resolved[1:]} [{number}]."
     return answer, source.excerpt[start:end]
+
+
+def _bare(words: Sequence[str]) -> list[str]:
+    """A date's words without the ones that only place it ("on", "the", "in")."""
+    return [w for w in words if w not in ("on", "the", "in")]
 
 
 def _quotes_elsewhere(question: str, answer: Answer, hits: Sequence[Hit]) -> str | None:
