@@ -160,6 +160,12 @@ def test_the_kind_of_answer_asked_for_is_not_the_topic() -> None:
     said = [("The East Coast [2].", ["I'm planning a trip to the East Coast."])]
     assert unrelated_sentences(question, said, {"John", "Maria"}) == []
     assert topic_words("Which places did Ana visit in Peru?", {"Ana"}) == ["visit", "peru"]
+    # "multiple times" says how often, not what about
+    assert topic_words("What test has John taken multiple times?", {"John"}) == [
+        "test",
+        "take",
+        "multipl",
+    ]
 
 
 def test_an_item_that_only_asks_does_not_state_the_answer() -> None:

@@ -221,7 +221,7 @@ _LIGHT_VERBS = frozenset(
 _TIME_WORDS = frozenset(
     """last past next previous this week weeks weekend weekends month months year years
     day days ago yesterday today tonight tomorrow morning evening night since earlier
-    later lately time""".split()
+    later lately time times""".split()
 )
 #: a question whose cited items hold fewer than half its topic words, and miss at least
 #: this many, is answered from items about something else
