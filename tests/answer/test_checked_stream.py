@@ -66,7 +66,7 @@ def assert_checked(events: list[AskEvent], answer: Any) -> None:
 
 
 def test_a_false_claim_is_never_streamed(life: Memory) -> None:
-    events, answer = run(life, [hostile])
+    events, answer = run(life, [hostile, hostile])  # the second look is steered too
     assert answer.mode == "extractive-fallback", answer.notes
     assert_checked(events, answer)
     assert any(e.kind == "progress" for e in events), "the client sees that work goes on"
@@ -123,7 +123,7 @@ def test_lifelog_chat_shows_no_unchecked_text(
 ) -> None:
     monkeypatch.setattr(chat, "Live", _Frames)
     _Frames.frames = []
-    llm = ScriptedLLM([hostile], chunk_size=2)
+    llm = ScriptedLLM([hostile, hostile], chunk_size=2)  # and at the second look
     monkeypatch.setattr(life, "llm", lambda model=None: llm)
     out = Console(file=(tmp_path / "out.txt").open("w"), force_terminal=True, width=200)
     answer = chat.stream_answer(life, "When did we go camping at the beach?", out)

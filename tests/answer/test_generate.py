@@ -66,14 +66,28 @@ def test_the_prompt_marks_evidence_as_untrusted_and_defangs_it(life: Memory) -> 
 
 
 def test_an_unsupported_answer_falls_back_to_quotes_and_says_why(life: Memory) -> None:
-    llm = Script([cite("Back from camping", "You went skiing in Norway with Bob [{n}].")])
+    skiing = cite("Back from camping", "You went skiing in Norway with Bob [{n}].")
+    llm = Script([skiing, skiing])  # the same answer again at the second look
     answer, _ = ask(life, "When did we go camping at the beach?", llm)
     assert answer.mode == "extractive-fallback" and answer.found
     assert "skiing" not in answer.text and "“" in answer.text  # quotes from the memory
     assert any("not supported" in note and "skiing" in note for note in answer.notes)
     # the quotes are numbered anew: the note names the item the model cited, not its number
-    (why,) = [note for note in answer.notes if "not supported" in note]
+    *_first_look, why = [note for note in answer.notes if "not supported" in note]
     assert "not supported by the item of 2023-" in why and "[" not in why
+
+
+def test_an_answer_that_fails_its_checks_gets_a_second_look(life: Memory) -> None:
+    """A rejected draft, while an item plainly answers: the model reads just the items
+    that match the question best once more, and its new answer is checked as the first."""
+    llm = Script(
+        ["You went skiing in Norway with Bob [1].", cite("It cost 120", "120 euros [{n}].")]
+    )
+    answer, _ = ask(life, "How much did the tent cost?", llm)
+    assert answer.mode == "generative" and answer.text.startswith("120 euros"), answer.notes
+    assert len(llm.calls) == 2 and "skiing" not in str(llm.calls[1][-1]["content"])
+    assert any("shown again" in note and "not kept" in note for note in answer.notes)
+    assert [c.item.title for c in answer.citations] == ["Tent"]
 
 
 def test_citations_to_unretrieved_items_are_removed_and_counted(life: Memory) -> None:
@@ -86,7 +100,8 @@ def test_citations_to_unretrieved_items_are_removed_and_counted(life: Memory) ->
 
 
 def test_an_answer_citing_nothing_retrieved_falls_back(life: Memory) -> None:
-    answer, _ = ask(life, "How much did the tent cost?", Script(["It cost 150 euros [17]."]))
+    llm = Script(["It cost 150 euros [17]."] * 2)
+    answer, _ = ask(life, "How much did the tent cost?", llm)
     assert answer.mode == "extractive-fallback"
     assert any("cites none" in note for note in answer.notes)
 
@@ -107,7 +122,7 @@ def test_an_answer_replaced_by_quotes_says_nothing_of_the_citations_it_lost(
     """lifelog cites the supported sentence, the other one fails the check, and the whole
     answer gives way to quotes: the note on the added citation would tell of text the
     user never sees."""
-    llm = Script(["It cost 120 euros. You bought it in Norway with your sister Ingrid."])
+    llm = Script(["It cost 120 euros. You bought it in Norway with your sister Ingrid."] * 2)
     answer, _ = ask(life, "How much did the tent cost?", llm)
     assert answer.mode == "extractive-fallback"
     assert any("replaced by quotes" in note for note in answer.notes)
@@ -178,7 +193,7 @@ def test_quotes_that_do_not_hold_what_the_question_turns_on_are_not_an_answer(
     answer, _ = ask(life, "Which beach did we avoid when camping?", wrong)
     assert (answer.found, answer.text) == (False, NOT_FOUND), answer.text
     assert any("do not say “avoid”" in note for note in answer.notes), answer.notes
-    wrong = Script(["You went to the dunes at the lake."])
+    wrong = Script(["You went to the dunes at the lake."] * 2)
     answer, _ = ask(life, "Which beach did we go to when camping?", wrong)
     assert answer.found and answer.mode == "extractive-fallback", answer.notes
     assert "beach" in answer.text

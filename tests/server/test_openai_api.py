@@ -106,7 +106,8 @@ def test_the_extractive_model_quotes_without_generating(server: str, memory: Mem
 
 
 def test_an_unsupported_draft_is_never_streamed(server: str, memory: Memory) -> None:
-    use_llm(memory, ScriptedLLM(["You went camping on the Moon with 40 astronauts [1]."]))
+    # the same unsupported draft at the second look
+    use_llm(memory, ScriptedLLM(["You went camping on the Moon with 40 astronauts [1]."] * 2))
     stream = client_for(server).chat.completions.create(
         model="lifelog", messages=[{"role": "user", "content": CAMPING}], stream=True
     )

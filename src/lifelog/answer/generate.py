@@ -253,20 +253,30 @@ def generate_answer(
             )
             continue
         thought = "\n\n".join(t for t in (reasoning_prefix, completion.reasoning) if t)
-        yield AskEvent(
-            "answer",
-            answer=finalize(
-                question,
-                completion.content,
-                {s.number: s for s in sources},
-                list(hits),
-                reasoning=thought or None,
-                derived=derived,
-                notes=notes,
-                query=query,
-                verifier=verifier,
-            ),
+        answer = finalize(
+            question,
+            completion.content,
+            {s.number: s for s in sources},
+            list(hits),
+            reasoning=thought or None,
+            derived=derived,
+            notes=notes,
+            query=query,
+            verifier=verifier,
         )
+        kept = answer.found and answer.mode == "generative"
+        clear = [] if kept or second_look else _clear_hits(question, hits, shown)
+        if clear:
+            # the answer failed its checks while some items plainly answer: the model
+            # reads just those once more, as when it finds nothing
+            second_look, shown = True, clear
+            notes = (
+                *notes,
+                f"the model's answer was not kept ({_why(answer)}); it was shown again"
+                f" the {len(clear)} item(s) that match the question best",
+            )
+            continue
+        yield AskEvent("answer", answer=answer)
         return
     answer = quoted_answer(question, hits, query)
     yield AskEvent(
@@ -278,6 +288,12 @@ def generate_answer(
             reasoning=reasoning_prefix or None,
         ),
     )
+
+
+def _why(answer: Answer) -> str:
+    """The last note of a withheld or replaced answer, shortened: why it went."""
+    why = answer.notes[-1] if answer.notes else "not supported by its items"
+    return why if len(why) <= 160 else why[:159] + "…"
 
 
 #: how many items a second look shows the model (:func:`_clear_hits`)
