@@ -14,6 +14,7 @@ extractive one, with a note saying why.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -290,9 +291,17 @@ def generate_answer(
     )
 
 
+#: how the last note of a withheld or replaced answer opens and closes, left out of
+#: the second look's note: the quotes it speaks of were never shown
+_WHY_FRAME = re.compile(
+    r"^(?:the generated answer was replaced by quotes from your memory|lifelog withheld the"
+    r" model's answer): |; these are the closest quotes$"
+)
+
+
 def _why(answer: Answer) -> str:
-    """The last note of a withheld or replaced answer, shortened: why it went."""
-    why = answer.notes[-1] if answer.notes else "not supported by its items"
+    """Why a withheld or replaced answer went, from its last note, shortened."""
+    why = _WHY_FRAME.sub("", answer.notes[-1]) if answer.notes else "not supported by its items"
     return why if len(why) <= 160 else why[:159] + "…"
 
 
