@@ -54,7 +54,10 @@ from .wording import in_source_words
 
 __all__ = [
     "CLEAR_COVERAGE",
+    "CLOSEST",
     "ITEM_DATE_NOTE",
+    "REPLACED",
+    "WITHHELD",
     "date_in_item_words",
     "finalize",
     "plainly_answers",
@@ -63,6 +66,12 @@ __all__ = [
     "with_notes",
 ]
 
+
+#: how the notes of an answer that did not stand begin (``REPLACED: why``,
+#: ``WITHHELD: why``) and, with quotes in its place, end (``; CLOSEST``)
+REPLACED = "the generated answer was replaced by quotes from your memory"
+WITHHELD = "lifelog withheld the model's answer"
+CLOSEST = "these are the closest quotes"
 
 _NOT_FOUND_MARKS = (
     "don't find this in your memory",
@@ -391,7 +400,7 @@ def _finalize(
             return with_notes(
                 quotes,
                 *notes,
-                f"{why}; these are the closest quotes",
+                f"{why}; {CLOSEST}",
                 mode="extractive-fallback",
                 reasoning=reasoning,
             )
@@ -405,7 +414,7 @@ def _finalize(
             return with_notes(
                 quotes,
                 *notes,
-                "the model found no answer in the evidence; these are the closest quotes",
+                f"the model found no answer in the evidence; {CLOSEST}",
                 mode="extractive-fallback",
                 reasoning=reasoning,
             )
@@ -448,13 +457,11 @@ def _finalize(
     report = check_support(check.text, evidence, question=question, derived=derived, names=names)
     if not report.ok:
         # the citations lifelog added went with the answer: no note about them
-        return fallback(
-            f"the generated answer was replaced by quotes from your memory: {report.reason}"
-        )
+        return fallback(f"{REPLACED}: {report.reason}")
     people = _authors(hits)
     check, unrelated = _without_unrelated(question, check, sources, people, evidence)
     if unrelated and not check.text:
-        why = "lifelog withheld the model's answer: neither it nor its items speak of the question"
+        why = f"{WITHHELD}: neither it nor its items speak of the question"
         return withheld(why)
     if unrelated:
         notes += (f"lifelog left out {unrelated} sentence(s) unrelated to the question",)
@@ -462,9 +469,7 @@ def _finalize(
     said = [(s.hit.item.author, s.excerpt, s.hit.item.participants) for s in cited]
     elsewhere = wrong_person(question, said, people, answer=strip_citations(check.text))
     if elsewhere:
-        return _not_found(
-            question, hits, (*notes, f"lifelog withheld the model's answer: {elsewhere}"), reasoning
-        )
+        return _not_found(question, hits, (*notes, f"{WITHHELD}: {elsewhere}"), reasoning)
     held = [item_header(s.hit.item) + " " + s.excerpt for s in cited]
     premise = (
         unfounded_premise(question, held, people)
@@ -474,14 +479,12 @@ def _finalize(
     )
     if premise or _only_asks(check.text):
         why = premise or "the model answered with a question"
-        return withheld(f"lifelog withheld the model's answer: {why}")
+        return withheld(f"{WITHHELD}: {why}")
     misplaced = misplaced_value(
         strip_citations(check.text), question, [s.excerpt for s in cited]
     ) or says_no_time(strip_citations(check.text), question)
     if misplaced:
-        return fallback(
-            f"the generated answer was replaced by quotes from your memory: {misplaced}"
-        )
+        return fallback(f"{REPLACED}: {misplaced}")
     if verifier is not None and cited:
         # only for answers the word-level checks keep: a model's judgement of meaning
         try:
@@ -491,9 +494,7 @@ def _finalize(
         else:
             if not verdict.ok:
                 why = verdict.reason()
-                return fallback(
-                    f"the generated answer was replaced by quotes from your memory: {why}"
-                )
+                return fallback(f"{REPLACED}: {why}")
     if added:
         notes += (
             f"lifelog cited {added} sentence(s) the model left uncited, each to the"

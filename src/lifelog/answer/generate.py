@@ -25,7 +25,16 @@ from ..models.llm import LLM, Completion, ContextOverflowError, Delta, Message
 from ..records import Answer, Hit, mend_text
 from ..retrieval.filters import Filters
 from .extractive import best_evidence
-from .finalize import finalize, plainly_answers, quoted_answer, says_not_found, with_notes
+from .finalize import (
+    CLOSEST,
+    REPLACED,
+    WITHHELD,
+    finalize,
+    plainly_answers,
+    quoted_answer,
+    says_not_found,
+    with_notes,
+)
 from .prompts import EXAMPLES, Source, Turn, answer_messages, pack_sources
 from .reasoning import check_level
 from .release import releasing
@@ -242,17 +251,6 @@ def generate_answer(
             return
         if completion is None:
             break
-        missed = not second_look and says_not_found(completion.content)
-        clear = _clear_hits(question, hits, shown) if missed else []
-        if clear:
-            # a small model misses a fact among many items that it finds in a few
-            second_look, shown = True, clear
-            notes = (
-                *notes,
-                f"the model found no answer in {len(sources)} items; it was shown again"
-                f" the {len(clear)} that match the question best",
-            )
-            continue
         thought = "\n\n".join(t for t in (reasoning_prefix, completion.reasoning) if t)
         answer = finalize(
             question,
@@ -268,14 +266,20 @@ def generate_answer(
         kept = answer.found and answer.mode == "generative"
         clear = [] if kept or second_look else _clear_hits(question, hits, shown)
         if clear:
-            # the answer failed its checks while some items plainly answer: the model
-            # reads just those once more, as when it finds nothing
+            # the model found nothing, or its answer failed its checks, while some items
+            # plainly answer: a small model misses among many items what it finds in a few
             second_look, shown = True, clear
-            notes = (
-                *notes,
-                f"the model's answer was not kept ({_why(answer)}); it was shown again"
-                f" the {len(clear)} item(s) that match the question best",
-            )
+            if says_not_found(completion.content):
+                look = (
+                    f"the model found no answer in {len(sources)} items; it was shown again"
+                    f" the {len(clear)} that match the question best"
+                )
+            else:
+                look = (
+                    f"the model's answer was not kept ({_why(answer)}); it was shown again"
+                    f" the {len(clear)} item(s) that match the question best"
+                )
+            notes = (*notes, look)
             continue
         yield AskEvent("answer", answer=answer)
         return
@@ -294,8 +298,7 @@ def generate_answer(
 #: how the last note of a withheld or replaced answer opens and closes, left out of
 #: the second look's note: the quotes it speaks of were never shown
 _WHY_FRAME = re.compile(
-    r"^(?:the generated answer was replaced by quotes from your memory|lifelog withheld the"
-    r" model's answer): |; these are the closest quotes$"
+    rf"^(?:{re.escape(REPLACED)}|{re.escape(WITHHELD)}): |; {re.escape(CLOSEST)}$"
 )
 
 
