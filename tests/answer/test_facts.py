@@ -49,7 +49,7 @@ def test_when_is_read_against_the_day_the_sentence_was_written() -> None:
     written = date(2023, 7, 15)  # a Saturday
     question = "When did Melanie go to the pottery workshop?"
     sentence = "Last Fri I finally took my kids to a pottery workshop."
-    assert short_fact(question, sentence, written) == "14 July 2023"
+    assert short_fact(question, sentence, written) == "the Friday before 15 July 2023"
     later = "I'm hosting a dance competition next month."
     assert short_fact("When did Jon host a dance competition?", later, written) == "August 2023"
     # a sentence that tells no time is dated by the day it was written, and says so

@@ -58,12 +58,13 @@ def test_the_message_date_becomes_the_week_it_speaks_of() -> None:
     assert any("“last week”" in note for note in answer.notes)
 
 
-def test_last_friday_is_a_day() -> None:
+def test_last_friday_is_the_friday_before_the_message() -> None:
+    # said on a Saturday, "last Fri" is the day before or the Friday a week before it
     shown = sources(POTTERY)
     hits = [s.hit for s in shown.values()]
     draft = "The weekend before 15 July 2023 [1]."
     answer = finalize("When did Melanie go to the pottery workshop?", draft, shown, hits)
-    assert answer.text == "14 July 2023 [1]."
+    assert answer.text == "The Friday before 15 July 2023 [1]."
 
 
 def test_left_alone() -> None:
@@ -118,3 +119,60 @@ def test_relative_words_an_item_says_are_resolved_as_the_model_wrote_them() -> N
         "When did Melanie start learning pottery glazes?", "Last week [1].", shown, hits
     )
     assert not any("own words" in note for note in answer.notes)
+
+
+def test_the_item_that_speaks_of_the_question_tells_its_time() -> None:
+    """LoCoMo conv-30: "Next month [2]" cited the message about a festival next month;
+    the message about the dance competition, of another day, says "next month" too.
+    The one that speaks of the question gives the date, and is cited."""
+    festival = said(
+        "D1:24",
+        "Finishing up choreography to perform at a nearby festival next month. Can't wait!",
+        datetime(2023, 1, 20, 16, 0, tzinfo=UTC),
+    )
+    competition = said(
+        "D8:13",
+        "I'm also hosting a dance competition next month to showcase local talent.",
+        datetime(2023, 4, 3, 13, 0, tzinfo=UTC),
+    )
+    shown = sources(competition, festival)
+    hits = [s.hit for s in shown.values()]
+    question = "When did Melanie host a dance competition?"
+    answer = finalize(question, "Next month [2].", shown, hits)
+    assert answer.text == "May 2023 [1].", answer.notes
+    assert [c.item.key for c in answer.citations] == ["D8:13"]
+    # items as close to the question that tell different times: lifelog picks neither
+    # for the model, and quotes them
+    again = said(
+        "D9:2",
+        "We are hosting a dance competition this month, finally.",
+        datetime(2023, 7, 3, 13, 0, tzinfo=UTC),
+    )
+    both = sources(competition, festival, again)
+    unsure = finalize(question, "Next month [2].", both, [s.hit for s in both.values()])
+    assert unsure.mode != "generative"
+    assert not any("own words" in note for note in unsure.notes)
+
+
+def test_a_cited_item_that_speaks_of_the_question_keeps_its_time() -> None:
+    """LoCoMo conv-41: "A year ago [1]" from "I started volunteering here about a year
+    ago"; another message says "a homeless shelter I volunteer at yesterday", more of
+    the question's words, but about another day. The cited item speaks of half the
+    question or more: its own time stands."""
+    started = said(
+        "D30:5",
+        "I started volunteering here about a year ago. I reached out to the shelter and"
+        " asked if they needed any volunteers.",
+        datetime(2023, 8, 3, 13, 0, tzinfo=UTC),
+    )
+    donated = said(
+        "D12:1",
+        "In the meantime, I donated my old car to a homeless shelter I volunteer at yesterday.",
+        datetime(2022, 12, 22, 13, 0, tzinfo=UTC),
+    )
+    shown = sources(started, donated)
+    hits = [s.hit for s in shown.values()]
+    question = "When did Melanie start volunteering at the homeless shelter?"
+    answer = finalize(question, "A year ago [1].", shown, hits)
+    assert "21 December 2022" not in answer.text
+    assert answer.text == "2022 [1].", answer.notes

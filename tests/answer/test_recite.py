@@ -88,34 +88,58 @@ def test_only_a_date_moves_and_only_to_an_item_of_that_day() -> None:
     assert not (dated.found and dated.mode == "generative" and "[1]" in dated.text)
 
 
-def test_a_withheld_answer_gives_way_to_the_sentence_that_plainly_answers() -> None:
+def _jon(key: str, day: datetime, text: str) -> Item:
+    return Item(
+        source="locomo", key=key, kind="message", author="Jon",
+        participants=("Gina", "Jon"), text=text, timestamp=day,
+    )  # fmt: skip
+
+
+_SOCIAL = _jon(
+    "D18:14",
+    datetime(2023, 7, 21, 17, 44, tzinfo=UTC),
+    "I'd really appreciate your help with making content and managing my social media.",
+)
+
+
+def test_a_date_from_another_day_is_taken_from_the_item_that_tells_it() -> None:
     """The model cited a message of another day (LoCoMo conv-30: "The weekend before 21
-    July 2023 [4]" for when Jon started learning marketing tools, told on 9 July): its
-    answer is withheld, and the message that says it is quoted, its date first."""
-
-    def jon(key: str, day: datetime, text: str) -> Item:
-        return Item(
-            source="locomo", key=key, kind="message", author="Jon",
-            participants=("Gina", "Jon"), text=text, timestamp=day,
-        )  # fmt: skip
-
-    learn = jon(
+    July 2023 [4]" for when Jon started learning marketing tools, told "today" on 9
+    July): the message that speaks of the question and tells the time gives the date,
+    cited to it."""
+    learn = _jon(
         "D17:4",
         datetime(2023, 7, 9, 13, 25, tzinfo=UTC),
         "Losing my job was a bummer. Started to learn all these marketing and analytics"
         " tools to push the biz forward today.",
     )
-    social = jon(
-        "D18:14",
-        datetime(2023, 7, 21, 17, 44, tzinfo=UTC),
-        "I'd really appreciate your help with making content and managing my social media.",
+    shown = sources(learn, _SOCIAL)
+    hits = [s.hit for s in shown.values()]
+    question = "When did Jon start learning marketing and analytics tools?"
+    answer = finalize(question, "The weekend before 21 July 2023 [2].", shown, hits)
+    assert answer.found and answer.mode == "generative", answer.notes
+    assert answer.text == "9 July 2023 [1]."
+    assert [c.item.key for c in answer.citations] == ["D17:4"]
+    assert "“today”" in answer.notes[-1]
+
+
+def test_a_withheld_answer_gives_way_to_the_sentence_that_plainly_answers() -> None:
+    """The model cited a message of another day (as above, but the message that says it
+    tells no time of its own): its answer is withheld, and the message is quoted, its
+    date first."""
+    learn = _jon(
+        "D17:4",
+        datetime(2023, 7, 9, 13, 25, tzinfo=UTC),
+        "Losing my job was a bummer. Started to learn all these marketing and analytics"
+        " tools to push the biz forward.",
     )
+    social = _SOCIAL
     shown = sources(learn, social)
     hits = [s.hit for s in shown.values()]
     question = "When did Jon start learning marketing and analytics tools?"
     answer = finalize(question, "The weekend before 21 July 2023 [2].", shown, hits)
     assert answer.found and answer.mode == "extractive-fallback", answer.notes
-    assert answer.text.startswith("9 July 2023 [1]")
+    assert answer.text.startswith("9 July 2023, the day it was written [1]")
     assert [c.item.key for c in answer.citations] == ["D17:4"]
     assert any("withheld" in note for note in answer.notes)
     # no message plainly answers: nothing is quoted in its place

@@ -6,8 +6,10 @@ arithmetic. This is lifelog's date tool for answers: each sentence's relative
 expressions ("yesterday", "last week", "last Friday", "two years ago", "this month")
 are rewritten against the date of the one item the sentence cites, exactly where the
 arithmetic is exact (``yesterday`` → ``8 June 2023``) and as a span where it is not
-(``last week`` → ``the week before 9 June 2023``). A sentence citing items of
-different days is left as it is.
+(``last week`` → ``the week before 9 June 2023``). A named day is one of those: "last
+Friday", said on a Saturday, is the day before for some writers and the Friday of the
+week before for others, so it becomes ``the Friday before 10 June 2023``, which is what
+the item says and no more. A sentence citing items of different days is left as it is.
 """
 
 from __future__ import annotations
@@ -92,8 +94,7 @@ def _resolve(match: re.Match[str], when: date) -> str | None:
         if ahead == "year":
             return str(when.year + 1)
         if ahead in _DAYS:
-            forward = (_DAYS.index(ahead) - when.weekday()) % 7 or 7
-            return _day(when + timedelta(days=forward))
+            return f"the {ahead.capitalize()} after {_day(when)}"
         return f"the {ahead} after {_day(when)}"
     if unit:
         unit = unit.lower()
@@ -104,8 +105,7 @@ def _resolve(match: re.Match[str], when: date) -> str | None:
         return f"the {unit} before {_day(when)}"
     if weekday:
         named = next(d for d in _DAYS if d.startswith(weekday.lower()[:3]))
-        back = (when.weekday() - _DAYS.index(named)) % 7 or 7
-        return _day(when - timedelta(days=back))
+        return f"the {named.capitalize()} before {_day(when)}"
     if this:
         this = this.lower()
         if this == "month":
@@ -129,7 +129,7 @@ def _resolve(match: re.Match[str], when: date) -> str | None:
 
 def relative_dates(text: str, when: date) -> list[str]:
     """The relative dates in ``text`` ("last Friday"), each resolved against ``when``
-    (the day it was written: "14 July 2023")."""
+    (the day it was written: "the Friday before 15 July 2023")."""
     found = (_resolve(match, when) for match in _RELATIVE.finditer(text))
     return [resolved for resolved in found if resolved is not None]
 

@@ -56,8 +56,8 @@ def short_fact(question: str, sentence: str, when: date | None = None) -> str | 
     """The span of ``sentence`` that answers ``question``'s form, or ``None``.
 
     For "when", ``when`` (the day the sentence was written) resolves what the sentence
-    says relative to it ("last Friday" → "14 July 2023"); a sentence that tells no time
-    at all is dated by the day it was written."""
+    says relative to it ("last Friday" → "the Friday before 15 July 2023"); a sentence
+    that tells no time at all is dated by the day it was written."""
     kind = asked_kind(question)
     if kind is None:
         return None

@@ -222,7 +222,9 @@ def date_in_item_words(
     in the mountains last week": a small model copies the message's date, or puts "last
     Fri" as "the weekend before". When the sentence of the item that speaks of the
     question (its topic words) holds one relative date, that date, resolved against the
-    item's own (:mod:`.dates`), is the answer."""
+    item's own (:mod:`.dates`), is the answer. When another item shown holds more of the
+    question's topic words, and at least half of them, in a sentence that tells a time,
+    the model cited the wrong item: that item's time is the answer, cited to it."""
     if not asks_when(question) or len(split_sentences(text)) != 1:
         return None
     cited = {int(n) for n in CITATION.findall(text)}
@@ -236,25 +238,58 @@ def date_in_item_words(
     if source.hit.item.timestamp is None:
         return None
     own = [text[a:b].lower() for a, b, _r in relative_spans(text, source.hit.item.timestamp.date())]
-    if any(said in s.excerpt.lower() for said in own for s in sources.values()):
-        return None  # an item's own "3 years ago", as the model wrote it (resolve_relative)
     topic = {stem(t) for t in topic_words(question, people)}
-    best: tuple[int, list[tuple[int, int, str]]] | None = None
-    for start, end in split_sentences(source.excerpt):
-        held = len(topic & {stem(t) for t in tokens(source.excerpt[start:end])})
-        said = relative_spans(source.excerpt[start:end], source.hit.item.timestamp.date())
-        if held and said and (best is None or held > best[0]):
-            best = (held, [(start + a, start + b, r) for a, b, r in said])
-    if best is None or len({r for _a, _b, r in best[1]}) != 1:
+    best = _dated_sentence(source, topic)
+    # when the cited item speaks of less than half the question, another item shown that
+    # speaks of more, and at least half, in a sentence that tells a time, holds the time
+    # the model meant ("hosting a dance competition next month" where it cited "a dance
+    # comp near me next month")
+    others: list[tuple[tuple[int, str, str], int]] = []
+    held = len(topic & {stem(t) for t in tokens(source.excerpt)})
+    if held * 2 < len(topic):
+        floor = max(2, (len(topic) + 1) // 2, held + 1)
+        others = [
+            (found, n)
+            for n, other in sorted(sources.items())
+            if n != number and (found := _dated_sentence(other, topic)) and found[0] >= floor
+        ]
+    if others:
+        most = max(found[0] for found, _n in others)
+        leading = [(found, n) for found, n in others if found[0] == most]
+        if len({found[2] for found, _n in leading}) != 1:
+            return None  # items as close to the question tell different times
+        best, number = leading[0]
+    elif any(said in s.excerpt.lower() for said in own for s in sources.values()):
+        return None  # an item's own "3 years ago", as the model wrote it (resolve_relative)
+    if best is None:
         return None
-    start, end, resolved = best[1][0]
-    if _bare(words) == _bare(tokens(resolved)):
+    _held, spoken, resolved = best
+    if _bare(words) == _bare(tokens(resolved)) and number in cited:
         return None  # the answer already says it (not "the week before" it)
     asked = [w for w in tokens(question) if (w in MONTHS and w != "may") or _YEAR.fullmatch(w)]
     if asked and not set(asked) & set(tokens(resolved)):
         return None  # "camping in July": the item's "last year" is another trip
     answer = f"{resolved[0].upper()}{resolved[1:]} [{number}]."
-    return answer, source.excerpt[start:end]
+    return answer, spoken
+
+
+def _dated_sentence(source: Source, topic: set[str]) -> tuple[int, str, str] | None:
+    """The sentence of ``source`` that holds the most of the question's ``topic`` stems
+    and says one relative time: (how many it holds, its words for the time, the time
+    resolved against the item's date), or ``None``."""
+    when = source.hit.item.timestamp
+    if when is None:
+        return None
+    best: tuple[int, str, str] | None = None
+    for start, end in split_sentences(source.excerpt):
+        sentence = source.excerpt[start:end]
+        held = len(topic & {stem(t) for t in tokens(sentence)})
+        said = relative_spans(sentence, when.date())
+        if held and said and (best is None or held > best[0]):
+            times = {r for _a, _b, r in said}
+            spoken = sentence[said[0][0] : said[0][1]]
+            best = (held, spoken, times.pop() if len(times) == 1 else "")
+    return best if best is not None and best[2] else None
 
 
 def _bare(words: Sequence[str]) -> list[str]:
@@ -431,7 +466,7 @@ def _finalize(
         )
     rederived = date_in_item_words(question, check.text, sources, _authors(hits))
     if rederived is not None:
-        check = replace(check, text=rederived[0])
+        check = replace(check_citations(rederived[0], set(sources)), removed=check.removed)
         notes += (f"{ITEM_DATE_NOTE} (“{rederived[1]}”, counted from the day it was written)",)
     evidence = {n: source_terms(s) | _relative_terms(s) for n, s in sources.items()}
     repaired, added, moved = repair_citations(
