@@ -9,7 +9,7 @@ quotes under it. When no sentence covers enough of the question it says so plain
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..index.sentences import split_sentences, stem
 from ..index.text import content_terms, tokens
@@ -27,8 +27,14 @@ SUSPECT_PENALTY = 0.5
 #: how much more a sentence counts when it names something the question does not
 NAMED_BONUS = 0.15
 
-#: words that give a question its form ("how much", "what kind of"), not its topic
-_QUESTION_FORM = frozenset("much many long often kind type sort".split())
+#: words that give a question its form ("how much", "what kind of", "according to"),
+#: not its topic
+_QUESTION_FORM = frozenset("much many long often kind type sort according".split())
+#: a sentence that opens with one of these goes on about the one before it ("I just
+#: watched Little Women. *It's* a great story about sisterhood …"): quoted with it
+_GOES_ON = re.compile(r"(?:it|it's|it’s|its|this|that|these|those|they|they're|they’re)\b", re.I)
+#: the longest quote that takes in the sentence after it
+_LONGEST_WITH_NEXT = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +94,28 @@ def best_evidence(question: str, hits: list[Hit], limit: int = MAX_QUOTES) -> li
             continue
         if chosen and evidence.score < chosen[0].score * 0.8:
             break
-        chosen.append(evidence)
+        chosen.append(_with_what_follows(evidence))
         used_items.add(evidence.hit.item.id)
         if len(chosen) >= limit:
             break
     return chosen
+
+
+def _with_what_follows(evidence: Evidence) -> Evidence:
+    """``evidence`` with the sentence after it when that one goes on about it (opens with
+    "It", "This", "They" …), so that neither is quoted without the other's half; never
+    past where an item starts to instruct a model."""
+    text = evidence_text(evidence.hit.item.text)
+    rest = text[evidence.end :]
+    following = split_sentences(rest)
+    if not following:
+        return evidence
+    start, end = following[0]
+    if rest[:start].strip() or not _GOES_ON.match(rest[start:end]):
+        return evidence
+    if evidence.end + end - evidence.start > _LONGEST_WITH_NEXT:
+        return evidence
+    return replace(evidence, end=evidence.end + end)
 
 
 def _new_name(sentence: str, asked: set[str]) -> bool:

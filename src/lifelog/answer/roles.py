@@ -201,7 +201,7 @@ def unfounded_premise(
 _FORM_WORDS = frozenset(
     """what which who whom whose when where why how kind type sort main one new recently
     start started different many much long often get got make made like would likely
-    could might area areas place places""".split()
+    could might area areas place places according""".split()
 )
 #: verbs that carry how a question is put, not what it is about ("What type of ice cream
 #: does Joanna *mention* that Nate *makes*?" is about ice cream): compared as stems, so
