@@ -8,6 +8,7 @@ from lifelog.answer.roles import (
     misplaced_value,
     off_topic,
     only_asked,
+    says_no_amount,
     says_no_time,
     topic_words,
     unfounded_premise,
@@ -271,3 +272,18 @@ def test_an_answer_to_when_must_name_a_time() -> None:
     assert says_no_time("In Sept", "Which month did Tim go?") is None
     assert says_no_time("Oslo", "What year did Ann move to Oslo?") is not None
     assert says_no_time("Campo de Ourique", "Where did I move to in Lisbon?") is None
+
+
+def test_an_answer_to_how_many_or_how_often_names_an_amount() -> None:
+    """LoCoMo conv-41: "The family [6]" for how often John takes his kids to the park."""
+    question = "How often does John take his kids to the park?"
+    reason = says_no_amount("The family [6].", question)
+    assert reason is not None and "amount" in reason
+    for said in ("A few times a week [2].", "Every Sunday [1].", "Twice [1].", "3 times [1]."):
+        assert says_no_amount(said, question) is None, said
+    assert says_no_amount("Her sister [1].", "How many turtles does Nate have?") is not None
+    assert says_no_amount("Four months [1].", "How long did the book take to write?") is None
+    assert says_no_amount("About 10 days [2].", "How long did it take?") is None
+    # not a question of amount: "how long ago" asks when, "how" asks the way
+    assert says_no_amount("Last summer [1].", "How long ago did she move?") is None
+    assert says_no_amount("By bus [1].", "How did she get there?") is None

@@ -40,6 +40,7 @@ from .roles import (
     misplaced_value,
     off_topic,
     only_asked,
+    says_no_amount,
     says_no_time,
     topic_words,
     unfounded_premise,
@@ -518,6 +519,7 @@ def _finalize(
     misplaced = misplaced_value(
         strip_citations(check.text), question, [s.excerpt for s in cited]
     ) or says_no_time(strip_citations(check.text), question)
+    misplaced = misplaced or says_no_amount(strip_citations(check.text), question)
     if misplaced:
         return fallback(f"{REPLACED}: {misplaced}")
     if verifier is not None and cited:

@@ -37,6 +37,7 @@ __all__ = [
     "asked_subjects",
     "misplaced_value",
     "off_topic",
+    "says_no_amount",
     "says_no_time",
     "topic_words",
     "unrelated_sentences",
@@ -424,6 +425,36 @@ def says_no_time(answer: str, question: str) -> str | None:
     if _WHEN_PERIOD.search(answer):
         return None
     return "the question asks when, and the answer names no time"
+
+
+#: questions that ask for an amount ("How many …", "How often …", "How long did …"; not
+#: "How long ago", which asks when, nor "How much", whose answer may be a degree)
+_ASKS_AMOUNT = re.compile(
+    r"^\s*how\s+(?:many|often|old|frequently|long(?!\s+ago\b))\b", re.IGNORECASE
+)
+#: words that tell an amount by themselves, besides numbers
+_AMOUNT_SAID = frozenset(
+    """zero one two three four five six seven eight nine ten eleven twelve fifteen twenty
+    thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand thousands
+    million millions dozen dozens half couple few several many multiple numerous lots
+    lot once twice thrice none no every each daily weekly monthly yearly annually hourly
+    nightly always often sometimes usually rarely seldom never frequently regularly
+    occasionally constantly while ages forever since minute minutes hour hours day days
+    week weeks weekend weekends month months year years decade decades lifetime all
+    little more most less least whole entire""".split()
+)
+
+
+def says_no_amount(answer: str, question: str) -> str | None:
+    """Why ``answer`` does not answer a question that asks how many, how often or how
+    long, or ``None``: it names no number, frequency or length of time at all ("The
+    family [6]" for "How often does John take his kids to the park?")."""
+    if _ASKS_AMOUNT.match(question) is None:
+        return None
+    words = set(tokens(re.sub(r"\[\d+\]", " ", answer)))
+    if any(any(c.isdigit() for c in w) for w in words) or words & _AMOUNT_SAID:
+        return None
+    return "the question asks for an amount, and the answer names none"
 
 
 def misplaced_value(answer: str, question: str, evidence: Sequence[str]) -> str | None:
