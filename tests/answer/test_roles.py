@@ -287,3 +287,50 @@ def test_an_answer_to_how_many_or_how_often_names_an_amount() -> None:
     # not a question of amount: "how long ago" asks when, "how" asks the way
     assert says_no_amount("Last summer [1].", "How long ago did she move?") is None
     assert says_no_amount("By bus [1].", "How did she get there?") is None
+
+
+def test_who_a_question_is_about_in_other_shapes() -> None:
+    """LoCoMo's adversarial questions put one person's fact on the other (conv-26,
+    conv-43): "did Tim and his teammates" is about Tim, "did Tim and John" about both;
+    "What motivated Melanie to pursue …" is about Melanie."""
+    people = {"Tim", "John", "Caroline", "Melanie"}
+    both = "How long did Tim and his high school basketball teammates play together?"
+    assert asked_subject(both, people) == "Tim"
+    assert asked_subject("Where did Tim and John meet?", people) is None
+    assert asked_subject("What motivated Melanie to pursue counseling?", people) == "Melanie"
+    assert asked_subject("Who invited Melanie to the trail?", people) is None
+    said = "Thanks, Melanie. My own journey and the support I got made a huge difference."
+    reason = wrong_person(
+        "What motivated Melanie to pursue counseling?",
+        [("Caroline", said, ("Caroline", "Melanie"))],
+        people,
+        answer="Her own journey and the support she got",
+    )
+    assert reason is not None and "Caroline" in reason
+
+
+def test_what_is_congratulated_or_called_yours_is_the_listeners() -> None:
+    people = {"Tim", "John", "Joanna", "Nate"}
+    deals = [("Tim", "Wow, Congrats on those deals with Nike and Gatorade!", ("Tim", "John"))]
+    question = "What kind of deals did Tim sign with Nike and Gatorade?"
+    assert wrong_person(question, deals, people) is not None
+    turtles = [("Joanna", "So cute! I love your turtles so much!", ("Joanna", "Nate"))]
+    question = "What does Joanna love most about having turtles?"
+    assert wrong_person(question, turtles, people) is not None
+    own = [("Joanna", "I love my turtles, and your dog too!", ("Joanna", "Nate"))]
+    assert wrong_person(question, own, people) is None
+
+
+def test_an_item_that_does_not_carry_the_answer_does_not_vouch_for_it() -> None:
+    """LoCoMo conv-43: "Strength training and flexibility [3]…[7]" cited Tim's questions
+    about John's training, and one message of Tim's that holds none of its words."""
+    people = {"Tim", "John"}
+    cited = [
+        ("Tim", "Does strength training have a positive impact on your game?", ("Tim", "John")),
+        ("Tim", "For me, it's writing and reading.", ("Tim", "John")),
+    ]
+    question = "What is Tim trying out to improve his strength and flexibility?"
+    answer = "Strength training and flexibility"
+    assert wrong_person(question, cited, people, answer=answer) is not None
+    assert wrong_person(question, cited[:1] + [("Tim", "I do strength training.")], people,
+                        answer=answer) is None  # fmt: skip

@@ -56,13 +56,16 @@ _ROLE = re.compile(
     re.I,
 )
 _VALUE = re.compile(r"\d")
-#: where a name stands as a question's subject: after an auxiliary ("did Caroline"), as
-#: an owner ("Caroline's"), in a relative clause ("that Nate makes"), as an agent ("hosted
-#: by Joanna"), before a gerund ("John wanting"), or opening the question
+#: where a name stands as a question's subject: after an auxiliary ("did Caroline", "did
+#: Tim and his teammates", not "did Tim and John"), as an owner ("Caroline's"), in a
+#: relative clause ("that Nate makes"), as an agent ("hosted by Joanna"), before a gerund
+#: ("John wanting"), as the one moved to do something ("What motivated Melanie to
+#: pursue …"), or opening the question
 _SUBJECT = (
-    rf"\b{_AUX}\s+{{name}}\b(?!\s+and\b)|\b{{name}}(?:'s|’s)\s"
+    rf"\b{_AUX}\s+{{name}}\b(?!\s+and\s+(?!(?:his|her|their)\b))|\b{{name}}(?:'s|’s)\s"
     r"|\b(?i:that|which|who|where|when)\s+{name}\s+[a-z]|\b(?i:by)\s+{name}\b"
     r"|\b{name}\s+[a-z]+ing\b|^\s*{name}\b"
+    r"|^\s*(?i:what)\s+[a-z]+ed\s+{name}\s+to\s+[a-z]"
 )
 
 
@@ -120,7 +123,10 @@ def wrong_person(
     names = {n.lower() for s in subjects for n in (s, s.split()[0])}
     speech = bool(_SPEECH.search(question))
     owners: set[str] = set()
-    for entry in cited:
+    # an item cited that holds none of the answer's words does not carry it
+    wanted = {stem(t) for t in tokens(answer) if t not in STOPWORDS and len(t) > 1}
+    carrying = [e for e in cited if wanted & {stem(t) for t in tokens(e[1])}]
+    for entry in carrying or cited:
         author, text = entry[0], entry[1]
         listeners = [p for p in (entry[2] if len(entry) > 2 else ()) if p and p != author]
         said = _without_address(text, names)
@@ -132,6 +138,10 @@ def wrong_person(
         owners.add(owner or author or "others")
     by = " and ".join(sorted(owners))
     return f"the items that hold it are about {by}, not about {' or '.join(subjects)}"
+
+
+#: a sentence that congratulates someone on something: it is theirs
+_CONGRATULATES = re.compile(r"\b(?:congrats|congratulations|kudos)\s+(?:on|for)\b")
 
 
 def _speaks_of(text: str, answer: str, author: str | None, listeners: Sequence[str]) -> str | None:
@@ -147,8 +157,16 @@ def _speaks_of(text: str, answer: str, author: str | None, listeners: Sequence[s
         shared = len(wanted & {stem(t) for t in tokens(sentence)})
         if shared > overlap:
             best, overlap = sentence, shared
-    words = set(re.findall(r"[a-z']+", best.lower().replace("’", "'")))
+    lowered = best.lower().replace("’", "'")
+    words = set(re.findall(r"[a-z']+", lowered))
     if words & _SECOND_PERSON and not words & _FIRST_PERSON:
+        return listeners[0]
+    if _CONGRATULATES.search(lowered):
+        return listeners[0]  # "Congrats on those deals!": the deals are the listener's
+    # "I love *your turtles*": what the question is about is the listener's
+    yours = {stem(w) for w in re.findall(r"\byour\s+([a-z]+)", lowered)} & wanted
+    mine = {stem(w) for w in re.findall(r"\b(?:my|our)\s+([a-z]+)", lowered)} & wanted
+    if yours and not mine:
         return listeners[0]
     return author
 
