@@ -143,7 +143,7 @@ def test_the_verbs_a_question_is_put_in_are_not_its_topic() -> None:
     "What type of ice cream does Joanna mention that Nate makes?" need not repeat them."""
     people = {"Joanna", "Nate"}
     question = "What type of ice cream does Joanna mention that Nate makes and is delicious?"
-    assert topic_words(question, people) == ["ice", "cream", "deliciou"]
+    assert topic_words(question, people) == ["ice", "cream", "delicious"]
     said = ["Coconut milk ice cream is at the top of my list. It's so smooth and creamy."]
     assert off_topic(question, said, people) is None
     # the words that carry the topic still count: sugar and baking are not in the item

@@ -126,3 +126,14 @@ def test_snippets_mark_cjk_words_inside_a_run() -> None:
     assert offset == 0 and [snippet[s:e] for s, e in marks] == ["增值税"]
     snippet, marks, _ = make_snippet("Ещё раз!", content_terms("еще"))
     assert [snippet[s:e] for s, e in marks] == ["Ещё"]
+
+
+def test_a_words_own_s_is_not_taken_for_a_plural() -> None:
+    """ "Those are my main focuses" answers "What is John's main focus?": both are
+    "focus"; "class" and "classes", "analysis" and "status" keep their s."""
+    from lifelog.index.sentences import stem
+
+    assert stem("focus") == stem("focuses") == "focus"
+    assert stem("class") == stem("classes") == "class"
+    assert stem("status") == "status" and stem("analysis") == "analysis"
+    assert stem("runs") == stem("run") == "run" and stem("moving") == stem("moved")

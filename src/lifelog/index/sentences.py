@@ -15,9 +15,16 @@ _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"')\]]*|\n|$)")
 _SUFFIXES = ("ingly", "edly", "ing", "ied", "ies", "ed", "es", "ly", "s")
 
 
+#: endings whose "s" is the word's own, not a plural's ("focus", "class", "analysis")
+_OWN_S = ("us", "ss", "is")
+
+
 def stem(word: str) -> str:
-    """A deliberately light suffix stripper (moving → mov, moved → mov)."""
+    """A deliberately light suffix stripper (moving → mov, moved → mov; focuses and
+    focus → focus)."""
     for suffix in _SUFFIXES:
+        if suffix == "s" and word.endswith(_OWN_S):
+            break
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
             break
