@@ -26,6 +26,8 @@ DATES = {1: FRIDAY, 2: datetime(2022, 1, 3, tzinfo=UTC), 3: None}
         ("In Paris last year [1].", "In Paris 2022 [1]."),
         ("Two years ago [1].", "2021 [1]."),
         ("3 days ago [1].", "6 June 2023 [1]."),
+        ("Two weeks ago [1].", "Two weeks before 9 June 2023 [1]."),
+        ("12 weeks ago [1].", "12 weeks before 9 June 2023 [1]."),
         ("Last month [2].", "December 2021 [2]."),
         ("This month [1].", "June 2023 [1]."),
         ("Next month [1].", "July 2023 [1]."),

@@ -47,6 +47,10 @@ _RELATIVE = re.compile(
 )
 
 
+#: small counts as a sentence spells them ("two weeks before 11 August 2023")
+_SPELT = "zero one two three four five six seven eight nine".split()
+
+
 def day_name(moment: date) -> str:
     """A day as people write it: ``9 June 2023``."""
     return f"{moment.day} {moment:%B %Y}"
@@ -124,7 +128,8 @@ def _resolve(match: re.Match[str], when: date) -> str | None:
     if span == "month":
         return f"{_months_back(when, count):%B %Y}"
     plural = "s" if count > 1 else ""
-    return f"{count} week{plural} before {_day(when)}"
+    said = _SPELT[count] if count < len(_SPELT) else str(count)
+    return f"{said} week{plural} before {_day(when)}"
 
 
 def relative_dates(text: str, when: date) -> list[str]:
