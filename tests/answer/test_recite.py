@@ -146,3 +146,29 @@ def test_a_withheld_answer_gives_way_to_the_sentence_that_plainly_answers() -> N
     alone = sources(social)
     declined = finalize(question, "21 July 2023 [1].", alone, [s.hit for s in alone.values()])
     assert not declined.found
+
+
+def test_a_reply_speaks_of_what_the_messages_before_it_asked() -> None:
+    """LoCoMo conv-43: "The Minnesota Wolves!" answers which team John signed with, two
+    messages after "I just signed with a new team" in the same conversation; the same
+    reply from another conversation, days later, does not."""
+
+    def john(key: str, text: str, thread: str, seconds: int) -> Item:
+        return Item(
+            source="locomo", key=key, kind="message", author="John",
+            participants=("John", "Tim"), text=text, thread=thread,
+            timestamp=datetime(2023, 5, 21, 19, 48, seconds, tzinfo=UTC),
+        )  # fmt: skip
+
+    signed = john("D1:3", "That's great! I just signed with a new team!", "s1", 3)
+    wolves = john("D1:5", "The Minnesota Wolves! I can't wait to play with them!", "s1", 5)
+    shown = sources(wolves, signed)
+    hits = [s.hit for s in shown.values()]
+    question = "Which team did John sign with?"
+    answer = finalize(question, "The Minnesota Wolves [1].", shown, hits)
+    assert answer.found and answer.mode == "generative", answer.notes
+    assert answer.text == "The Minnesota Wolves [1]."
+    elsewhere = john("D9:5", wolves.text, "s9", 5)
+    apart = sources(elsewhere, signed)
+    alone = finalize(question, "The Minnesota Wolves [1].", apart, [s.hit for s in apart.values()])
+    assert not (alone.found and alone.mode == "generative")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import timedelta
 
 from ..errors import ModelError
 from ..index.sentences import split_sentences, stem
@@ -143,17 +144,13 @@ def _without_unrelated(
     claim another shown item supports as well, one that speaks of the question, cites
     that item instead (:func:`_recite_to_topic`)."""
     spans = split_sentences(check.text)
-    said = [
-        (
-            check.text[start:end],
-            [
-                sources[n].excerpt
-                for n in map(int, CITATION.findall(check.text[start:end]))
-                if n in sources
-            ],
-        )
-        for start, end in spans
-    ]
+    said = []
+    for start, end in spans:
+        cited = [
+            sources[n] for n in map(int, CITATION.findall(check.text[start:end])) if n in sources
+        ]
+        # a reply ("The Minnesota Wolves!") speaks of what the messages before it asked
+        said.append((check.text[start:end], [s.excerpt for s in cited] + _scene(cited, sources)))
     drop = set(unrelated_sentences(question, said, people))
     if not drop:
         return check, 0
@@ -291,6 +288,28 @@ def _dated_sentence(source: Source, topic: set[str]) -> tuple[int, str, str] | N
             spoken = sentence[said[0][0] : said[0][1]]
             best = (held, spoken, times.pop() if len(times) == 1 else "")
     return best if best is not None and best[2] else None
+
+
+#: how long before a cited message another of its thread may have set its scene
+SCENE_WINDOW = timedelta(minutes=10)
+
+
+def _scene(cited: Sequence[Source], sources: Mapping[int, Source]) -> list[str]:
+    """The excerpts shown of the messages just before each cited one in its thread
+    (within :data:`SCENE_WINDOW`): "The Minnesota Wolves!" answers which team John
+    signed with when a message before it says "I just signed with a new team"."""
+    found: list[str] = []
+    for source in cited:
+        item = source.hit.item
+        if item.thread is None or item.timestamp is None:
+            continue
+        for other in sources.values():
+            said = other.hit.item
+            if said.id == item.id or said.thread != item.thread or said.timestamp is None:
+                continue
+            if timedelta(0) <= item.timestamp - said.timestamp <= SCENE_WINDOW:
+                found.append(other.excerpt)
+    return found
 
 
 def _bare(words: Sequence[str]) -> list[str]:
