@@ -161,3 +161,15 @@ def test_a_claim_cited_to_everything_retrieved_is_not_supported() -> None:
     report = check_support(listed, many, question="How is Jon's store doing?")
     assert not report.ok and "8 items at once" in (report.reason or "")
     assert check_support("The store looks great [1][2].", many, question="How?").ok
+
+
+def test_a_name_an_item_gives_by_its_initials_is_supported() -> None:
+    """ "fantasy books like LOTR": the answer may spell the name out."""
+    from lifelog.answer.support import spelt_out, terms_of
+
+    evidence = {1: terms_of("What's awesome about fantasy books like LOTR is the details.")}
+    assert check_support("Lord of the Rings [1].", evidence).ok
+    assert not check_support("Lord of the Flies [1].", evidence).ok
+    assert spelt_out("She moved to New York City.", terms_of("I love NYC")) >= {"new", "york"}
+    # two letters are too often a word ("At Sea" is not "as")
+    assert spelt_out("At Sea [1].", terms_of("as far as I know")) == set()

@@ -37,6 +37,7 @@ __all__ = [
     "check_support",
     "repair_citations",
     "date_terms",
+    "spelt_out",
     "terms_of",
 ]
 
@@ -263,6 +264,7 @@ def check_support(
         for number in used:
             pool |= evidence.get(number, set())
         told.update(_norm(w) for w in words)
+        pool |= spelt_out(sentence, pool)
         support, numbers_ok, missing = _sentence_support(words, pool, question_terms)
         # a claim cited to everything retrieved rests on the lot, not on what says it
         ok = bool(used) and len(used) <= MAX_CITED and numbers_ok and support >= threshold
@@ -296,6 +298,26 @@ def check_support(
             f" ({first.support:.0%} of its words found; not found: {unsupported})"
         )
     return SupportReport(False, tuple(checks), why)
+
+
+#: a name of several words, small linking words inside it ("Lord of the Rings")
+_NAME_RUN = re.compile(
+    r"[A-Z][\w'’-]*(?:\s+(?:(?:of|the|and|&|in|on|de|du|von)\s+)*[A-Z][\w'’-]*)+"
+)
+
+
+def spelt_out(sentence: str, pool: set[str]) -> set[str]:
+    """The terms of the names in ``sentence`` that ``pool`` holds as their initials,
+    three letters or more ("Lord of the Rings" where an item says "LOTR", "New York
+    City" for "NYC"; two letters are too often a word)."""
+    found: set[str] = set()
+    for match in _NAME_RUN.finditer(sentence):
+        words = re.findall(r"[\w'’&-]+", match.group())
+        every = "".join(w[0] for w in words if w != "&").lower()
+        capitals = "".join(w[0] for w in words if w[0].isupper()).lower()
+        if any(len(i) >= 3 and i in pool for i in (every, capitals)):
+            found |= {_norm(w) for w in tokens(match.group())}
+    return found
 
 
 def _sentence_support(
