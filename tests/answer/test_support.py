@@ -173,3 +173,27 @@ def test_a_name_an_item_gives_by_its_initials_is_supported() -> None:
     assert spelt_out("She moved to New York City.", terms_of("I love NYC")) >= {"new", "york"}
     # two letters are too often a word ("At Sea" is not "as")
     assert spelt_out("At Sea [1].", terms_of("as far as I know")) == set()
+
+
+def test_each_element_of_a_list_is_cited_to_the_item_that_says_it() -> None:
+    """LoCoMo conv-43: "Lord of the Rings [3], Star Wars [4], Harry Potter [7]", where
+    [3] says Star Wars, [4] neither and [5] Lord of the Rings."""
+    from lifelog.answer.support import repair_citations, terms_of
+
+    evidence = {
+        3: terms_of("Definitely Star Wars! It's my favorite and never gets old."),
+        4: terms_of("Yeah, watching movies is a fun way to relax."),
+        5: terms_of("Here's a pic of my favorite, Lord of the Rings!"),
+        7: terms_of("Harry Potter is my favorite book. It's so immersive!"),
+    }
+    draft = "Lord of the Rings [3], Star Wars [4], Harry Potter [7]."
+    question = "What fantasy movies does Tim like?"
+    mended, added, moved = repair_citations(draft, evidence, question=question)
+    assert mended == "Lord of the Rings [5], Star Wars [3], Harry Potter [7]."
+    assert (added, moved) == (0, 1)
+    assert check_support(mended, evidence, question=question).ok
+    # a list whose elements are cited right, or an element no item says, stays as it is
+    right = "Lord of the Rings [5] and Star Wars [3]."
+    assert repair_citations(right, evidence, question=question) == (right, 0, 0)
+    unsaid = "Dune [4], Star Wars [3]."
+    assert repair_citations(unsaid, evidence, question=question)[0] == unsaid

@@ -390,6 +390,19 @@ def repair_citations(
         words = _content(sentence)
         if not words or {_norm(w) for w in words} <= question_terms:
             continue  # a restated question is no claim to cite
+        listed = _list_elements(sentence)
+        if listed:
+            # "Lord of the Rings [3], Star Wars [4], Harry Potter [7]": each element
+            # is checked against its own citations, and given the item that says it
+            mended, fixed = _recite_elements(
+                sentence, listed, evidence, free, question_terms, threshold
+            )
+            if fixed:
+                pieces.append(answer[last:start])
+                pieces.append(mended)
+                last = end
+                moved += 1
+            continue
         if cites and len(cites) <= MAX_CITED:
             pool = set(free).union(*(evidence.get(n, set()) for n in cites))
             support, numbers_ok, _missing = _sentence_support(words, pool, question_terms)
@@ -412,6 +425,56 @@ def repair_citations(
             added += 1
     pieces.append(answer[last:])
     return "".join(pieces), added, moved
+
+
+_ELEMENT = re.compile(r"([^\[\]]+?)((?:\s*\[\d+\])+)")
+
+
+def _list_elements(sentence: str) -> list[tuple[int, int, tuple[int, ...]]]:
+    """The elements of a list that cites each of them ("A [3], B [4] and C [7]"): the
+    span of each element's words and its citations; ``[]`` for any other sentence."""
+    found = []
+    for match in _ELEMENT.finditer(sentence):
+        if not _content(match.group(1)):
+            return []
+        cites = tuple(int(n) for n in CITATION.findall(match.group(2)))
+        found.append((match.start(1), match.end(1), cites))
+    rest = sentence[found[-1][1] :] if found else ""
+    if len(found) < 2 or _content(CITATION.sub(" ", rest)):
+        return []
+    return found
+
+
+def _recite_elements(
+    sentence: str,
+    elements: list[tuple[int, int, tuple[int, ...]]],
+    evidence: Mapping[int, set[str]],
+    free: set[str],
+    question_terms: set[str],
+    threshold: float,
+) -> tuple[str, int]:
+    """``sentence`` with each listed element cited to an item that says it, where its
+    own citations do not; and how many elements were re-cited."""
+    pieces: list[str] = []
+    last = fixed = 0
+    for start, end, cites in elements:
+        words = _content(sentence[start:end])
+        pool = set(free).union(*(evidence.get(n, set()) for n in cites))
+        support, numbers_ok, _missing = _sentence_support(words, pool, question_terms)
+        if numbers_ok and support >= threshold:
+            continue
+        chosen = _supporting(words, evidence, free, question_terms, threshold)
+        if not chosen:
+            continue
+        close = sentence.index("]", end) + 1
+        while re.match(r"\s*\[\d+\]", sentence[close:]):
+            close = sentence.index("]", close) + 1
+        pieces.append(sentence[last:end])
+        pieces.append(" " + "".join(f"[{n}]" for n in chosen))
+        last = close
+        fixed += 1
+    pieces.append(sentence[last:])
+    return "".join(pieces), fixed
 
 
 def _supporting(
