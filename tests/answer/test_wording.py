@@ -96,3 +96,20 @@ def test_a_vague_count_as_the_item_puts_it() -> None:
     assert in_source_words("Several times a week [1].", [excerpt]) == "A few times a week [1]."
     # "many" is not "a few"
     assert in_source_words("Many times a week [1].", [excerpt]) is None
+
+
+def test_an_answer_leaves_out_the_question_it_restates() -> None:
+    from lifelog.answer.wording import to_the_point
+
+    question = "Which book was John reading during his recovery from an ankle injury?"
+    draft = (
+        'The book John was reading during his recovery from an ankle injury is "The Alchemist" [5].'
+    )
+    assert to_the_point(question, draft) == '"The Alchemist" [5].'
+    # a title's own "is", a passive that goes on with the question, a when-question,
+    # or too little restated: left as they are
+    book = 'When did Melanie read the book "Nothing is impossible"?'
+    assert to_the_point(book, 'The book "Nothing is impossible" was read in July [4].') is None
+    read = 'What did Melanie do with the book "Nothing is impossible"?'
+    assert to_the_point(read, 'The book "Nothing is impossible" was read by Melanie [4].') is None
+    assert to_the_point("What is his dog called?", "It is Rex [1].") is None

@@ -52,7 +52,7 @@ from .roles import (
 from .support import check_support, date_terms, repair_citations, terms_of
 from .tools import item_header, source_terms
 from .verify import Verifier
-from .wording import in_source_words
+from .wording import in_source_words, to_the_point
 
 __all__ = [
     "CLEAR_COVERAGE",
@@ -502,6 +502,11 @@ def _finalize(
         notes += (
             f"lifelog resolved {relative} relative date(s) against the date of the item cited",
         )
+    # the answer, not the question it restates first ("The book John read … was X")
+    pointed = to_the_point(question, check.text)
+    if pointed is not None:
+        check = check_citations(pointed, set(sources))
+        notes += ("lifelog left out the words that restate the question",)
     # before the support check: a word the model shortened or misspelt ("ball" for the
     # item's "basketball") is checked, and shown, as the item wrote it
     worded = in_source_words(check.text, [sources[n].excerpt for n in check.cited])

@@ -32,8 +32,9 @@ from difflib import SequenceMatcher
 
 from ..index.sentences import stem
 from ..index.text import STOPWORDS, fold, has_cjk
+from .support import IRREGULAR
 
-__all__ = ["MAX_WORDS", "in_source_words"]
+__all__ = ["MAX_WORDS", "in_source_words", "to_the_point"]
 
 #: the longest answer (in words) put in its source's words
 MAX_WORDS = 8
@@ -145,3 +146,55 @@ def in_source_words(text: str, excerpts: Sequence[str]) -> str | None:
         span = span[:1].upper() + span[1:]
     # the answer's own marks around its words (quotes, brackets) stay
     return body[: said_words[0][1]] + span + body[said_words[-1][2] :] + tail
+
+
+#: a copula between what a sentence restates and what it says ("The book John read … was
+#: "The Alchemist"")
+_COPULA = re.compile(r"\s(?:is|was|are|were)\s+(?:that\s+|:\s*)?", re.IGNORECASE)
+#: questions whose answer is a thing, a person or a place
+_ASKS_WHAT = re.compile(r"^\s*(?:what|which|who|whom|whose|where)\b", re.IGNORECASE)
+#: how much of what comes before the copula must be the question's own words
+RESTATED = 0.8
+
+
+def to_the_point(question: str, text: str) -> str | None:
+    """``text`` without the question it restates before its answer ("The book John was
+    reading during his recovery is "The Alchemist" [5]." → ""The Alchemist" [5]."), or
+    ``None``: one sentence, at least three content words before "is" / "was", at least
+    :data:`RESTATED` of them the question's, and something after it that the question
+    does not say."""
+    found = _TAIL.match(text.strip())
+    if found is None or not _ASKS_WHAT.match(question):
+        return None
+    body, tail = found["body"].strip(), found["tail"]
+    if re.search(r"[.!?;]\s", body) or "[" in body:
+        return None
+    asked = {stem(w) for w in _words_of(question)}
+    quoted = [m.span() for m in re.finditer(r"[\"“][^\"”]*[\"”]", body)]
+    for match in reversed(list(_COPULA.finditer(body))):
+        if any(a < match.start() < b for a, b in quoted):
+            continue  # "Nothing is impossible" is a title
+        before = [w for w in _words_of(body[: match.start()]) if _content(w)]
+        after = [w for w in _words_of(body[match.end() :]) if _content(w)]
+        if len(before) < 3 or not after or stem(after[0]) in asked or _participle(after[0]):
+            continue  # "… was read in July": a passive says what was done, not what it is
+        if sum(stem(w) in asked for w in before) < RESTATED * len(before):
+            continue
+        if all(stem(w) in asked for w in after):
+            continue
+        point = body[match.end() :].strip().rstrip(".")
+        return point[:1].upper() + point[1:] + tail
+    return None
+
+
+#: verbs whose past participle is the verb itself
+_SAME_PAST = frozenset("read put set cut hit let shut spread cast cost hurt quit split".split())
+
+
+def _participle(word: str) -> bool:
+    """A past participle, as a passive puts it after "was" ("was read", "was made")."""
+    return word.endswith(("ed", "en")) or word in IRREGULAR or word in _SAME_PAST
+
+
+def _words_of(text: str) -> list[str]:
+    return [w.lower() for w in re.findall(r"[\w'’-]+", text)]
