@@ -88,11 +88,16 @@ def test_only_a_date_moves_and_only_to_an_item_of_that_day() -> None:
     assert not (dated.found and dated.mode == "generative" and "[1]" in dated.text)
 
 
-def _jon(key: str, day: datetime, text: str) -> Item:
+def _said(author: str, key: str, day: datetime, text: str, *, thread: str | None = None) -> Item:
+    listener = {"Jon": "Gina", "John": "Tim"}[author]
     return Item(
-        source="locomo", key=key, kind="message", author="Jon",
-        participants=("Gina", "Jon"), text=text, timestamp=day,
+        source="locomo", key=key, kind="message", author=author,
+        participants=(author, listener), text=text, timestamp=day, thread=thread,
     )  # fmt: skip
+
+
+def _jon(key: str, day: datetime, text: str) -> Item:
+    return _said("Jon", key, day, text)
 
 
 _SOCIAL = _jon(
@@ -154,11 +159,8 @@ def test_a_reply_speaks_of_what_the_messages_before_it_asked() -> None:
     reply from another conversation, days later, does not."""
 
     def john(key: str, text: str, thread: str, seconds: int) -> Item:
-        return Item(
-            source="locomo", key=key, kind="message", author="John",
-            participants=("John", "Tim"), text=text, thread=thread,
-            timestamp=datetime(2023, 5, 21, 19, 48, seconds, tzinfo=UTC),
-        )  # fmt: skip
+        day = datetime(2023, 5, 21, 19, 48, seconds, tzinfo=UTC)
+        return _said("John", key, day, text, thread=thread)
 
     signed = john("D1:3", "That's great! I just signed with a new team!", "s1", 3)
     wolves = john("D1:5", "The Minnesota Wolves! I can't wait to play with them!", "s1", 5)

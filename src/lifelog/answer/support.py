@@ -403,12 +403,7 @@ def repair_citations(
                 last = end
                 moved += 1
             continue
-        if cites and len(cites) <= MAX_CITED:
-            pool = set(free).union(*(evidence.get(n, set()) for n in cites))
-            support, numbers_ok, _missing = _sentence_support(words, pool, question_terms)
-            if numbers_ok and support >= threshold:
-                continue
-        chosen = _supporting(words, evidence, free, question_terms, threshold)
+        chosen = _recited(words, cites, evidence, free, question_terms, threshold)
         if not chosen:
             continue
         bare = CITATION.sub("", sentence).rstrip()
@@ -459,11 +454,7 @@ def _recite_elements(
     last = fixed = 0
     for start, end, cites in elements:
         words = _content(sentence[start:end])
-        pool = set(free).union(*(evidence.get(n, set()) for n in cites))
-        support, numbers_ok, _missing = _sentence_support(words, pool, question_terms)
-        if numbers_ok and support >= threshold:
-            continue
-        chosen = _supporting(words, evidence, free, question_terms, threshold)
+        chosen = _recited(words, cites, evidence, free, question_terms, threshold)
         if not chosen:
             continue
         close = sentence.index("]", end) + 1
@@ -475,6 +466,24 @@ def _recite_elements(
         fixed += 1
     pieces.append(sentence[last:])
     return "".join(pieces), fixed
+
+
+def _recited(
+    words: list[str],
+    cites: tuple[int, ...],
+    evidence: Mapping[int, set[str]],
+    free: set[str],
+    question_terms: set[str],
+    threshold: float,
+) -> tuple[int, ...]:
+    """The citations ``words`` should have: ``()`` when their own (``cites``) support
+    them, or when no item does; else the item, or pair of items, that does."""
+    if cites and len(cites) <= MAX_CITED:
+        pool = set(free).union(*(evidence.get(n, set()) for n in cites))
+        support, numbers_ok, _missing = _sentence_support(words, pool, question_terms)
+        if numbers_ok and support >= threshold:
+            return ()
+    return _supporting(words, evidence, free, question_terms, threshold)
 
 
 def _supporting(
