@@ -174,3 +174,22 @@ def test_a_reply_speaks_of_what_the_messages_before_it_asked() -> None:
     apart = sources(elsewhere, signed)
     alone = finalize(question, "The Minnesota Wolves [1].", apart, [s.hit for s in apart.values()])
     assert not (alone.found and alone.mode == "generative")
+
+
+def test_the_point_of_an_answer_is_cited_where_it_is_said() -> None:
+    """LoCoMo conv-26: "The new shoes are for running [1]" cited the message about the
+    shoes; the one that says "These are for running" came after it, in the same
+    conversation."""
+    shoes = message(
+        "D7:18", "Gina", "They really liven up the house! Just got some new shoes, too!"
+    )
+    running = message("D7:20", "Gina", "Thanks! These are for running. Been running longer.")
+    # one conversation: the reply speaks of the message before it
+    shoes, running = shoes.with_changes(thread="s7"), running.with_changes(thread="s7")
+    shown = sources(shoes, running)
+    hits = [s.hit for s in shown.values()]
+    question = "What are the new shoes that Gina got used for?"
+    answer = finalize(question, "The new shoes are for running [1].", shown, hits)
+    assert answer.found and answer.mode == "generative", answer.notes
+    assert answer.text == "For running [2]."
+    assert any("restate the question" in note for note in answer.notes)

@@ -113,3 +113,6 @@ def test_an_answer_leaves_out_the_question_it_restates() -> None:
     read = 'What did Melanie do with the book "Nothing is impossible"?'
     assert to_the_point(read, 'The book "Nothing is impossible" was read by Melanie [4].') is None
     assert to_the_point("What is his dog called?", "It is Rex [1].") is None
+    # LoCoMo conv-26: the point is cited where it is said, two messages on
+    shoes = "What are the new shoes that Melanie got used for?"
+    assert to_the_point(shoes, "The new shoes are for running [1].") == "For running [1]."

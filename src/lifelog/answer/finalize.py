@@ -488,6 +488,11 @@ def _finalize(
     if rederived is not None:
         check = replace(check_citations(rederived[0], set(sources)), removed=check.removed)
         notes += (f"{ITEM_DATE_NOTE} (“{rederived[1]}”, counted from the day it was written)",)
+    # the answer, not the question it restates first ("The book John read … was X")
+    pointed = to_the_point(question, check.text)
+    if pointed is not None:
+        check = check_citations(pointed, set(sources))
+        notes += ("lifelog left out the words that restate the question",)
     evidence = {n: source_terms(s) | _relative_terms(s) for n, s in sources.items()}
     repaired, added, moved = repair_citations(
         check.text, evidence, question=question, derived=derived
@@ -502,11 +507,6 @@ def _finalize(
         notes += (
             f"lifelog resolved {relative} relative date(s) against the date of the item cited",
         )
-    # the answer, not the question it restates first ("The book John read … was X")
-    pointed = to_the_point(question, check.text)
-    if pointed is not None:
-        check = check_citations(pointed, set(sources))
-        notes += ("lifelog left out the words that restate the question",)
     # before the support check: a word the model shortened or misspelt ("ball" for the
     # item's "basketball") is checked, and shown, as the item wrote it
     worded = in_source_words(check.text, [sources[n].excerpt for n in check.cited])

@@ -160,7 +160,7 @@ RESTATED = 0.8
 def to_the_point(question: str, text: str) -> str | None:
     """``text`` without the question it restates before its answer ("The book John was
     reading during his recovery is "The Alchemist" [5]." → ""The Alchemist" [5]."), or
-    ``None``: one sentence, at least three content words before "is" / "was", at least
+    ``None``: one sentence, at least two content words before "is" / "was", at least
     :data:`RESTATED` of them the question's, and something after it that the question
     does not say."""
     found = _TAIL.match(text.strip())
@@ -176,7 +176,7 @@ def to_the_point(question: str, text: str) -> str | None:
             continue  # "Nothing is impossible" is a title
         before = [w for w in _words_of(body[: match.start()]) if _content(w)]
         after = [w for w in _words_of(body[match.end() :]) if _content(w)]
-        if len(before) < 3 or not after or stem(after[0]) in asked or _participle(after[0]):
+        if len(before) < 2 or not after or stem(after[0]) in asked or _participle(after[0]):
             continue  # "… was read in July": a passive says what was done, not what it is
         if sum(stem(w) in asked for w in before) < RESTATED * len(before):
             continue
