@@ -106,8 +106,9 @@ def test_the_support_check_on_real_models_answers() -> None:
     ("next month [3]" in an April message is "May 2023") or its date taken from the cited
     item's words: 193 on the 120-question sample, on which the check was tuned, and 93
     added in the seventh session from 120 multi-hop and temporal questions it had not
-    seen. Measured: 15.5% of right answers rejected (16 of 103), 32.8% of wrong ones
-    accepted (59 of 180); on the first 193 alone 8.2% (5 of 61) and 29.8% (39 of 131),
+    seen (283 judged right or wrong). Measured in the eighth session: 14.0% of right
+    answers rejected (15 of 107), 32.4% of wrong ones accepted (57 of 176); in the
+    seventh 15.5% (16 of 103) and 32.8% (59 of 180), on the first 193 alone 8.2% (5 of 61) and 29.8% (39 of 131),
     on the 93 new ones 26.2% and 40.8%: the check does not hold the issue's 10% on
     questions it was not tuned on. Earlier steps on the first 193 (right rejected /
     wrong accepted): 8.5% / 29.8% before a day of no month was read against its item's
@@ -123,7 +124,7 @@ def test_the_support_check_on_real_models_answers() -> None:
     assert len(labelled) >= 280 and len({e.model for e in labelled}) >= 2
     figures = measure(labelled, LOCOMO)
     print(f"\nsupport check: {figures.summary()}")
-    assert figures.false_reject <= 16.0, figures.summary()
+    assert figures.false_reject <= 15.0, figures.summary()
     assert figures.false_accept <= 33.0, figures.summary()
 
 
