@@ -70,15 +70,16 @@ def test_last_friday_is_the_friday_before_the_message() -> None:
 def test_left_alone() -> None:
     shown = sources(CAMPING)
     hits = [s.hit for s in shown.values()]
-    # already the item's date; an answer that says more than a date; a question not
-    # asking when; the sentence of the question's topic holds no relative date
+    # already the item's date; an answer that says more than a date, and not the day
+    # the item was written; a question not asking when; the sentence of the question's
+    # topic holds no relative date
     right = finalize(
         "When did Melanie go camping?", "The week before 27 June 2023 [1].", shown, hits
     )
     assert right.text == "The week before 27 June 2023 [1]." and not any(
         "own words" in n for n in right.notes
     )
-    longer = "She went camping in the mountains on 27 June 2023 [1]."
+    longer = "She went camping in the mountains in early June [1]."
     assert "own words" not in " ".join(
         finalize("When did Melanie go camping?", longer, shown, hits).notes
     )
@@ -176,3 +177,24 @@ def test_a_cited_item_that_speaks_of_the_question_keeps_its_time() -> None:
     answer = finalize(question, "A year ago [1].", shown, hits)
     assert "21 December 2022" not in answer.text
     assert answer.text == "2022 [1].", answer.notes
+
+
+def test_a_sentence_that_copies_the_day_its_item_was_written_gives_way_to_the_time() -> None:
+    """LoCoMo conv-26: "The mentorship program started on Monday, 17 July 2023 [1]" for
+    a message of 17 July that says "Last weekend I joined a mentorship program"."""
+    joined = said(
+        "D9:2",
+        "Hey Melanie! Last weekend I joined a mentorship program for LGBTQ youth.",
+        datetime(2023, 7, 17, 14, 31, tzinfo=UTC),
+    )
+    shown = sources(joined)
+    hits = [s.hit for s in shown.values()]
+    draft = "The mentorship program started on Monday, 17 July 2023 [1]."
+    answer = finalize("When did Melanie join a mentorship program?", draft, shown, hits)
+    assert answer.text == "The weekend before 17 July 2023 [1].", answer.notes
+    longer = "She went camping in the mountains on 27 June 2023 [1]."
+    camping = sources(CAMPING)
+    rewritten = finalize(
+        "When did Melanie go camping?", longer, camping, [s.hit for s in camping.values()]
+    )
+    assert rewritten.text == "The week before 27 June 2023 [1]."

@@ -107,10 +107,10 @@ def test_the_support_check_on_real_models_answers() -> None:
     item's words: 193 on the 120-question sample, on which the check was tuned, and 93
     added in the seventh session from 120 multi-hop and temporal questions it had not
     seen (283 judged right or wrong). Measured in the eighth session: 14.0% of right
-    answers rejected (15 of 107), 32.4% of wrong ones accepted (57 of 176); in the
-    seventh 15.5% (16 of 103) and 32.8% (59 of 180), on the first 193 alone 8.2% (5 of 61) and 29.8% (39 of 131),
-    on the 93 new ones 26.2% and 40.8%: the check does not hold the issue's 10% on
-    questions it was not tuned on. Earlier steps on the first 193 (right rejected /
+    answers rejected (15 of 107), 32.4% of wrong ones accepted (57 of 176). In the
+    seventh: 15.5% (16 of 103) and 32.8% (59 of 180); on the first 193 alone 8.2% (5
+    of 61) and 29.8% (39 of 131), on the 93 new ones 26.2% and 40.8%: the check does
+    not hold the issue's 10% on questions it was not tuned on. Earlier steps on the first 193 (right rejected /
     wrong accepted): 8.5% / 29.8% before a day of no month was read against its item's
     date, a place in the clause that sets a question's scene could be left to the
     message before and "met" was "meet"; 11.7% / 30.0% before "area" and "place" were a

@@ -229,12 +229,14 @@ def date_in_item_words(
     if len(cited) != 1 or next(iter(cited)) not in sources:
         return None
     words = tokens(strip_citations(text))
-    if not words or any(not w.isdigit() and w not in _DATE_WORDS for w in words):
-        return None  # the answer says more than a date
     number = next(iter(cited))
     source = sources[number]
-    if source.hit.item.timestamp is None:
+    if not words or source.hit.item.timestamp is None:
         return None
+    written = source.hit.item.timestamp
+    copied = str(written.day) in words and f"{written:%B}".lower() in words
+    if any(not w.isdigit() and w not in _DATE_WORDS for w in words) and not copied:
+        return None  # the answer says more than a date, and not the day it was written
     own = [text[a:b].lower() for a, b, _r in relative_spans(text, source.hit.item.timestamp.date())]
     topic = {stem(t) for t in topic_words(question, people)}
     best = _dated_sentence(source, topic)
