@@ -237,7 +237,7 @@ def date_in_item_words(
     copied = str(written.day) in words and f"{written:%B}".lower() in words
     if any(not w.isdigit() and w not in _DATE_WORDS for w in words) and not copied:
         return None  # the answer says more than a date, and not the day it was written
-    own = [text[a:b].lower() for a, b, _r in relative_spans(text, source.hit.item.timestamp.date())]
+    own = [text[a:b].lower() for a, b, _r in relative_spans(text, written.date())]
     topic = {stem(t) for t in topic_words(question, people)}
     best = _dated_sentence(source, topic)
     # when the cited item speaks of less than half the question, another item shown that
@@ -450,32 +450,23 @@ def _finalize(
             return _not_found(question, hits, (*notes, f"{why}; {elsewhere}"), reasoning)
         return with_notes(answer, *notes, why, mode="extractive-fallback", reasoning=reasoning)
 
-    def withheld(why: str) -> Answer:
-        # the model's answer goes; a sentence that plainly answers is quoted instead
+    def quoted_instead(why: str, unquoted: tuple[str, ...]) -> Answer:
+        # the model's answer goes; a sentence that plainly answers is quoted in its place,
+        # else lifelog says it does not find it (with the ``unquoted`` notes)
         quotes = _clear_quotes(question, hits, query)
-        if quotes is not None:
-            return with_notes(
-                quotes,
-                *notes,
-                f"{why}; {CLOSEST}",
-                mode="extractive-fallback",
-                reasoning=reasoning,
-            )
-        return _not_found(question, hits, (*notes, why), reasoning)
+        if quotes is None:
+            return _not_found(question, hits, unquoted, reasoning)
+        return with_notes(
+            quotes, *notes, f"{why}; {CLOSEST}", mode="extractive-fallback", reasoning=reasoning
+        )
+
+    def withheld(why: str) -> Answer:
+        return quoted_instead(why, (*notes, why))
 
     if not text:
         return fallback("the model returned no answer: extractive answer instead")
     if says_not_found(text):
-        quotes = _clear_quotes(question, hits, query)
-        if quotes is not None:
-            return with_notes(
-                quotes,
-                *notes,
-                f"the model found no answer in the evidence; {CLOSEST}",
-                mode="extractive-fallback",
-                reasoning=reasoning,
-            )
-        return _not_found(question, hits, notes, reasoning)
+        return quoted_instead("the model found no answer in the evidence", notes)
     evidence_text = "\n".join(s.excerpt + " " + (s.hit.item.uri or "") for s in sources.values())
     text, links = strip_links(text, evidence_text)
     if links:
@@ -488,7 +479,7 @@ def _finalize(
         )
     rederived = date_in_item_words(question, check.text, sources, _authors(hits))
     if rederived is not None:
-        check = replace(check_citations(rederived[0], set(sources)), removed=check.removed)
+        check = check_citations(rederived[0], set(sources))
         notes += (f"{ITEM_DATE_NOTE} (“{rederived[1]}”, counted from the day it was written)",)
     # the answer, not the question it restates first ("The book John read … was X")
     pointed = to_the_point(question, check.text)
@@ -542,10 +533,12 @@ def _finalize(
     if premise or _only_asks(check.text):
         why = premise or "the model answered with a question"
         return withheld(f"{WITHHELD}: {why}")
-    misplaced = misplaced_value(
-        strip_citations(check.text), question, [s.excerpt for s in cited]
-    ) or says_no_time(strip_citations(check.text), question)
-    misplaced = misplaced or says_no_amount(strip_citations(check.text), question)
+    claim = strip_citations(check.text)
+    misplaced = (
+        misplaced_value(claim, question, [s.excerpt for s in cited])
+        or says_no_time(claim, question)
+        or says_no_amount(claim, question)
+    )
     if misplaced:
         return fallback(f"{REPLACED}: {misplaced}")
     if verifier is not None and cited:

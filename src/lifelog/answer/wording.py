@@ -197,4 +197,4 @@ def _participle(word: str) -> bool:
 
 
 def _words_of(text: str) -> list[str]:
-    return [w.lower() for w in re.findall(r"[\w'’-]+", text)]
+    return [w for w, _s, _e in _words(text)]
