@@ -6,13 +6,22 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lifelog.answer.verify import Verifier
-from lifelog.eval.support import fit_threshold, label, measure, read_labels, with_verifier
+from lifelog.errors import UserError
+from lifelog.eval.support import (
+    carry_hand,
+    fit_threshold,
+    label,
+    measure,
+    read_labels,
+    with_verifier,
+)
 from lifelog.eval.support import judge as judge_draft
 
 LOCOMO = (
@@ -99,26 +108,50 @@ def test_replaying_the_tiny_set_counts_what_the_check_keeps(tmp_path: Path) -> N
     assert figures.wrong_accepted == 0  # the red bike is Ana's, in Ana's words
 
 
+def test_a_hand_label_holds_for_the_text_it_judged(tmp_path: Path) -> None:
+    """The rules call "From the city of port wine" wrong (token F1 0 against "Porto"); a
+    hand says right, and measure takes the hand while the draft reads as it was judged."""
+    locomo = tmp_path / "tiny.json"
+    locomo.write_text(json.dumps([TINY]), encoding="utf-8")
+    draft = "From the city of port wine [1]."
+    report = {"model": "m", "per_question": [row("Where did Ana buy her bike?", 4, "Porto", draft)]}
+    (ruled,) = label([report], [TINY])
+    assert not ruled.right and ruled.hand is None
+    by_hand = replace(ruled, hand="right", judged=draft)
+    figures = measure([by_hand], locomo)
+    assert (figures.right, figures.wrong, figures.by_hand) == (1, 0, 1)
+    # judged as another text (its dates resolved otherwise, say): the rules again
+    stale = replace(ruled, hand="right", judged="From Porto [1].")
+    assert measure([stale], locomo).summary()["wrong"] == 1
+    # unclear by hand: left out, as the rules leave out what they cannot settle
+    unclear = measure([replace(ruled, hand="unclear", judged=draft)], locomo)
+    assert (unclear.right, unclear.wrong) == (0, 0)
+    # kept through a file, carried over when the reports are labelled again
+    path = tmp_path / "labels.json"
+    path.write_text(json.dumps([by_hand.json()]), encoding="utf-8")
+    assert read_labels(path) == [by_hand]
+    assert carry_hand(label([report], [TINY]), read_labels(path)) == [by_hand]
+    path.write_text(json.dumps([{**by_hand.json(), "hand": "maybe"}]), encoding="utf-8")
+    with pytest.raises(UserError, match="maybe"):
+        read_labels(path)
+
+
 @pytest.mark.skipif(not LOCOMO.is_file() or not LABELS.is_file(), reason="no LoCoMo file here")
 def test_the_support_check_on_real_models_answers() -> None:
-    """286 drafts of Qwen2.5-Coder-1.5B and 0.5B on LoCoMo questions, labelled by the rules
-    of lifelog.eval.support, each judged as it reads once its relative dates are resolved
-    ("next month [3]" in an April message is "May 2023") or its date taken from the cited
-    item's words: 193 on the 120-question sample, on which the check was tuned, and 93 added
-    in the seventh session from 120 multi-hop and temporal questions it had not seen (283
-    judged right or wrong). Measured in the eighth session: 14.0% of right answers rejected
-    (15 of 107), 32.4% of wrong ones accepted (57 of 176). In the seventh: 15.5% (16 of 103)
-    and 32.8% (59 of 180); on the first 193 alone 8.2% (5 of 61) and 29.8% (39 of 131), on
-    the 93 new ones 26.2% and 40.8%: the check does not hold the issue's 10% on questions it
-    was not tuned on. Earlier steps on the first 193 (right rejected / wrong accepted): 8.5%
-    / 29.8% before a day of no month was read against its item's date, a place in the clause
-    that sets a question's scene could be left to the message before and "met" was "meet";
-    11.7% / 30.0% before "area" and "place" were a question's form and a draft naming
-    nothing the question does not was wrong; 14.3% / 28.7% before a draft whose month or
-    year is none of the gold answer's was wrong; 17.5% / 28.7% before a question's
-    scene-setting clause was left to the cited message's neighbours; 27.0% / 27.1% before
-    topic words left out the verbs a question is put in. The issue's targets are 10% and 5%.
-    The bounds keep the check from getting worse."""
+    """286 drafts of Qwen2.5-Coder-1.5B and 0.5B on LoCoMo questions: 193 on the
+    120-question sample, on which the check was tuned, and 93 added in the seventh session
+    from 120 multi-hop and temporal questions it had not seen. Since the ninth session the
+    234 of categories 1–4 carry a judgement by hand (two judges who saw neither the rule
+    labels nor the check's verdicts, each text as it reads once its relative dates are
+    resolved; 60 of the 61 drafts both judged agreed, the other is unclear): 116 right,
+    112 wrong, 6 unclear; the 52 of category 5 are wrong by rule. Measured then: 14.7% of
+    right answers rejected (17 of 116), 31.1% of wrong ones accepted (51 of 164); by the
+    rules alone 14.0% (15 of 107) and 32.4% (57 of 176), so the rules' errors did not hide
+    a better check. The rules' history (right rejected / wrong accepted): 15.5% / 32.8% in
+    the seventh session; on the first 193 alone 8.2% / 29.8%, on the 93 new ones 26.2% /
+    40.8% (the check does not hold the issue's 10% on questions it was not tuned on);
+    27.0% / 27.1% before topic words left out the verbs a question is put in. The
+    issue's targets are 10% and 5%. The bounds keep the check from getting worse."""
     labelled = read_labels(LABELS)
     assert len(labelled) >= 280 and len({e.model for e in labelled}) >= 2
     figures = measure(labelled, LOCOMO)

@@ -191,11 +191,12 @@ def support(
     it adds per answer it scores."""
     from ..cli import console
     from ..eval.locomo import load_samples
-    from ..eval.support import label, measure, read_labels
+    from ..eval.support import carry_hand, label, measure, read_labels
 
     if reports:
         rows = [json.loads(p.read_text(encoding="utf-8")) for p in reports]
-        labelled = label(rows, load_samples(locomo))
+        before = read_labels(labels) if labels.is_file() else []
+        labelled = carry_hand(label(rows, load_samples(locomo)), before)
         labels.write_text(
             json.dumps([e.json() for e in labelled], indent=1, ensure_ascii=False) + "\n",
             encoding="utf-8",

@@ -20,6 +20,16 @@ several models, into a labelled set by these written-down rules:
   between is left out as unclear. The stored labels are judged again by these rules
   when measured, each draft as it reads once lifelog has resolved its relative dates.
 
+**Judged by hand.** The rules misjudge answers that say the gold answer in other words
+("Seven years" for "Since 2016", asked in 2023; "Tilly helps Joanna stay focused" for
+"stuffed animal dog named Tilly") or give another fact the conversation holds that
+answers as well. A label may therefore carry a judgement by hand (``hand``: right, wrong
+or unclear) of the text it was judged as (``judged``: the draft as it read once its dates
+were resolved). :func:`measure` takes the hand label while the draft still reads that
+way, and the rules otherwise (a change to date resolution makes a new text, which no one
+has judged). The written-down rules for judging by hand are in :data:`HAND_RULES`;
+category 5 stays wrong by rule.
+
 :func:`measure` replays each labelled draft through :func:`lifelog.answer.finalize.finalize`
 with the same excerpts, rebuilt from the LoCoMo file in fresh memories, and counts
 right answers rejected (replaced or declined) and wrong answers accepted (kept as
@@ -59,8 +69,11 @@ from .metrics import answer_contains, token_f1
 
 __all__ = [
     "Labelled",
+    "HAND_LABELS",
+    "HAND_RULES",
     "Scored",
     "SupportFigures",
+    "carry_hand",
     "fit_threshold",
     "judge",
     "label",
@@ -72,6 +85,21 @@ __all__ = [
 RIGHT_F1 = 0.5
 WRONG_F1 = 0.2
 
+HAND_RULES = """\
+Judge the answer text only (citation markers ignored), against the question, the gold
+answer, the benchmark's evidence turns and the excerpts the model was shown.
+right: a reader learns a correct answer to the question as asked: the gold answer or an
+  equivalent (a paraphrase, the same date said another way, "seven years" for "since
+  2016" asked in 2023), or another fact the chat holds that answers as well; a list
+  whose every element is correct, even if it names fewer than the gold answer.
+wrong: something false, the wrong thing, person, place or date, another question
+  answered, the question restated, too garbled to read an answer from, no date for a
+  when-question; a list with any false element.
+unclear: not decidable from the material, or half right in a way the above does not
+  settle (used sparingly).
+"""
+HAND_LABELS = ("right", "wrong", "unclear")
+
 
 @dataclass(frozen=True, slots=True)
 class Labelled:
@@ -82,9 +110,12 @@ class Labelled:
     draft: str
     shown: tuple[tuple[int, str, int, int], ...]
     right: bool
+    #: a judgement by hand (one of :data:`HAND_LABELS`) of the text ``judged``
+    hand: str | None = None
+    judged: str | None = None
 
     def json(self) -> dict[str, Any]:
-        return {
+        row: dict[str, Any] = {
             "sample_id": self.sample_id,
             "index": self.index,
             "model": self.model,
@@ -92,6 +123,17 @@ class Labelled:
             "shown": [list(s) for s in self.shown],
             "label": "right" if self.right else "wrong",
         }
+        if self.hand is not None:
+            row["hand"] = self.hand
+            row["judged"] = self.judged
+        return row
+
+    def by_hand(self, text: str) -> bool | None | str:
+        """The hand label for ``text`` (``True``/``False``, ``None`` for unclear), or
+        ``""`` when no one judged the draft as it reads now."""
+        if self.hand is None or self.judged != text:
+            return ""
+        return None if self.hand == "unclear" else self.hand == "right"
 
 
 def label(
@@ -217,6 +259,8 @@ class SupportFigures:
     wrong: int
     right_rejected: int
     wrong_accepted: int
+    #: how many of the drafts measured (right or wrong) took their label from a hand
+    by_hand: int = 0
     #: (labelled, the answer lifelog gave) for each mistake, for diagnosis
     mistakes: tuple[tuple[Labelled, str], ...] = ()
     #: every draft measured, with the verifier's score where it was asked
@@ -238,6 +282,7 @@ class SupportFigures:
             "wrong_accepted": self.wrong_accepted,
             "false_reject": round(self.false_reject, 2),
             "false_accept": round(self.false_accept, 2),
+            "judged_by_hand": self.by_hand,
         }
 
 
@@ -259,9 +304,30 @@ def read_labels(path: Path) -> list[Labelled]:
             str(r["draft"]),
             tuple((int(n), str(d), int(a), int(b)) for n, d, a, b in r["shown"]),
             r["label"] == "right",
+            _hand(r.get("hand"), path),
+            str(r["judged"]) if r.get("judged") is not None else None,
         )
         for r in rows
     ]
+
+
+def carry_hand(labelled: Iterable[Labelled], before: Iterable[Labelled]) -> list[Labelled]:
+    """``labelled`` with the hand labels ``before`` gave the same drafts (same question,
+    model and text), so that labelling reports again keeps what was judged by hand."""
+    hands = {(e.sample_id, e.index, e.model, e.draft): e for e in before if e.hand is not None}
+    out = []
+    for entry in labelled:
+        old = hands.get((entry.sample_id, entry.index, entry.model, entry.draft))
+        out.append(replace(entry, hand=old.hand, judged=old.judged) if old else entry)
+    return out
+
+
+def _hand(value: Any, path: Path) -> str | None:
+    if value is None:
+        return None
+    if value in HAND_LABELS:
+        return str(value)
+    raise UserError(f"{path}: a hand label is one of {', '.join(HAND_LABELS)}, not {value!r}")
 
 
 def measure(
@@ -276,7 +342,7 @@ def measure(
     from ..memory import Memory
 
     samples = {str(s.get("sample_id")): s for s in load_samples(locomo)}
-    right = wrong = rejected = accepted = 0
+    right = wrong = rejected = accepted = by_hand = 0
     mistakes: list[tuple[Labelled, str]] = []
     scored: list[Scored] = []
     wanted = sorted({entry.sample_id for entry in labelled})
@@ -323,10 +389,15 @@ def measure(
                         rederived = date_in_item_words(qa.question, cited, sources, people)
                         if rederived is not None:
                             resolved, changed = rederived[0], 1
-                        judged = judge(resolved if changed else entry.draft, qa.answer, qa.question)
+                        text = resolved if changed else entry.draft
+                        judged = entry.by_hand(text)
+                        if judged == "":
+                            judged = judge(text, qa.answer, qa.question)
+                        elif judged is not None:
+                            by_hand += 1
                         if judged is None:
                             continue
-                        entry = replace(entry, right=judged)
+                        entry = replace(entry, right=bool(judged))
                     kept = answer.mode == "generative" and answer.found
                     verdict = (
                         verifier.given[-1]
@@ -352,7 +423,7 @@ def measure(
                         if kept:
                             accepted += 1
                             mistakes.append((entry, _given(answer)))
-    return SupportFigures(right, wrong, rejected, accepted, tuple(mistakes), tuple(scored))
+    return SupportFigures(right, wrong, rejected, accepted, by_hand, tuple(mistakes), tuple(scored))
 
 
 def _kept(row: Scored, threshold: float) -> bool:
