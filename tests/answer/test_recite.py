@@ -176,6 +176,26 @@ def test_a_reply_speaks_of_what_the_messages_before_it_asked() -> None:
     assert not (alone.found and alone.mode == "generative")
 
 
+def test_a_name_may_be_in_the_message_a_cited_one_points_back_to() -> None:
+    """LoCoMo conv-43: "I really admire his work ethic" is about LeBron, named in John's
+    message just before it; "I admire the work ethic" names no one, and is not."""
+
+    def john(key: str, text: str, seconds: int) -> Item:
+        day = datetime(2023, 10, 2, 19, 0, seconds, tzinfo=UTC)
+        return _said("John", key, day, text, thread="s1")
+
+    named = john("D1:3", "And LeBron is the man - love his skills and leadership.", 3)
+    question = "What does John like about Lebron James?"
+    draft = "His work ethic and dedication to the game [1]."
+    for text, kept in (
+        ("I really admire his work ethic and dedication to the game.", True),
+        ("I really admire the work ethic and dedication to the game.", False),
+    ):
+        shown = sources(john("D1:5", text, 5), named)
+        answer = finalize(question, draft, shown, [s.hit for s in shown.values()])
+        assert (answer.found and answer.mode == "generative") is kept, answer.notes
+
+
 def test_the_point_of_an_answer_is_cited_where_it_is_said() -> None:
     """LoCoMo conv-26: "The new shoes are for running [1]" cited the message about the
     shoes; the one that says "These are for running" came after it, in the same

@@ -94,6 +94,12 @@ def test_a_name_or_acronym_the_items_lack_is_an_unfounded_premise() -> None:
     # …not when the main clause is not there either
     swapped = "When did John meet his coach after returning from Chicago?"
     assert unfounded_premise(swapped, ["I had pasta after my trip"], {"John"}) is not None
+    # a name of several words is there when one of them is
+    lebron = ["LeBron is the man - love his skills and leadership."]
+    asked = "What does John like about Lebron James?"
+    assert unfounded_premise(asked, lebron, {"John", "Tim"}) is None
+    missing = unfounded_premise(asked, ["Love his skills"], {"John", "Tim"})
+    assert missing == "the items it cites do not mention Lebron James"
 
 
 def test_an_agent_or_a_gerund_names_the_subject() -> None:

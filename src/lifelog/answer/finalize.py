@@ -292,6 +292,8 @@ def _dated_sentence(source: Source, topic: set[str]) -> tuple[int, str, str] | N
     return best if best is not None and best[2] else None
 
 
+#: words that point at someone or something named before them
+_POINTS = re.compile(r"(?i)\b(?:he|him|his|she|her|hers|they|them|their)\b")
 #: how long before a cited message another of its thread may have set its scene
 SCENE_WINDOW = timedelta(minutes=10)
 
@@ -524,8 +526,10 @@ def _finalize(
     if elsewhere:
         return _not_found(question, hits, (*notes, f"{WITHHELD}: {elsewhere}"), reasoning)
     held = [item_header(s.hit.item) + " " + s.excerpt for s in cited]
+    # "I really admire his work ethic" names LeBron through the message before it
+    named = held + (_scene(cited, sources) if any(_POINTS.search(s.excerpt) for s in cited) else [])
     premise = (
-        unfounded_premise(question, held, people)
+        unfounded_premise(question, named, people)
         or off_topic(question, held, people)
         or only_asked(strip_citations(check.text), [s.excerpt for s in cited])
         or unsaid_polarity(strip_citations(check.text), [s.excerpt for s in cited])

@@ -204,15 +204,22 @@ def unfounded_premise(
     # "When did John meet his teammates *after returning from Chicago*?": a reply that
     # says what was asked often leaves the scene to the message before it
     scene_only = len(main) < len(question) and 2 * sum(t in held for t in core) >= len(core) > 0
-    for match in re.finditer(r"(?<!^)(?<![.?!]\s)\b([A-Z][A-Za-z]+|[A-Z]{2,})\b", question):
-        word = match.group(1)
-        lowered = word.lower()
-        if lowered in STOPWORDS or lowered in _CALENDAR or _names_someone(lowered, known):
-            continue
+    for match in re.finditer(
+        r"(?<!^)(?<![.?!]\s)\b(?:[A-Z][A-Za-z]+|[A-Z]{2,})(?:\s+(?:[A-Z][A-Za-z]+|[A-Z]{2,}))*\b",
+        question,
+    ):
         if scene_only and match.start() >= len(main):
             continue
-        if lowered not in held and stem(lowered) not in held:
-            return f"the items it cites do not mention {word}"
+        # a name of several words is held when one of them is ("LeBron" for "Lebron James")
+        words = [
+            w
+            for w in match.group(0).split()
+            if w.lower() not in STOPWORDS
+            and w.lower() not in _CALENDAR
+            and not _names_someone(w.lower(), known)
+        ]
+        if words and not any(w.lower() in held or stem(w.lower()) in held for w in words):
+            return f"the items it cites do not mention {' '.join(words)}"
     return None
 
 
