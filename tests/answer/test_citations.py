@@ -6,6 +6,7 @@ from lifelog.answer.citations import (
     check_citations,
     cited_numbers,
     clean_output,
+    drop_list_loops,
     drop_loops,
     normalise_citations,
     strip_links,
@@ -82,3 +83,28 @@ def test_a_model_looping_to_its_token_limit_says_each_sentence_once() -> None:
         "Ann moved [1].\nShe loves it [2].",
         2,
     )
+
+
+def test_a_list_written_round_and_round_names_each_element_once() -> None:
+    """Qwen2.5-Coder-1.5B on LoCoMo: the same five activities until the token limit cut
+    the last one short; a list of Russian and Korean names the same way."""
+    looped = (
+        "Hiking, movies, dinner out, photography, outdoor gear, hiking, movies, dinner out,"
+        " photography, outdoor g"
+    )
+    assert drop_list_loops(looped) == ("Hiking, movies, dinner out, photography, outdoor gear", 5)
+    cited = "Needy kids [2], children in need [4], children in need [6], children in need [7]"
+    assert drop_list_loops(cited) == ("Needy kids [2], children in need [4]", 2)
+    names = "Москва [1], 서울 [2], Казань [3], москва [4], 서울 [5]."
+    assert drop_list_loops(names) == ("Москва [1], 서울 [2], Казань [3].", 2)
+    # one element said again is meant, not a loop; nor is a list of different things
+    for meant in (
+        "Paris, Rome, Lisbon, and Paris again.",
+        "pets [3], stuffed animals [5], friends [2], writing [4], and pets [9]",
+        "A [1], B [2], C [3], D [4].",
+        "Oslo [1], Oslo [2], Bergen [3].",
+    ):
+        assert drop_list_loops(meant) == (meant, 0)
+    # only within one sentence
+    two = "Oslo, Bergen, Oslo, Bergen. Then Oslo, Bergen, Oslo."
+    assert drop_list_loops(two) == (two, 0)

@@ -52,3 +52,14 @@ def test_a_long_quote_is_not_lengthened() -> None:
     said = hit("D3:19", long + " It was amazing.")
     answer = extractive_answer('When did Joanna watch "Little Women"?', [said])
     assert answer.found and answer.citations[0].snippet == long
+
+
+def test_a_sentence_that_asks_is_quoted_only_when_nothing_else_answers() -> None:
+    """LoCoMo conv-41: Maria's "Do you take your kid to the park often?" holds the
+    question's words; John's reply says how often."""
+    asked = hit("D5:1", "Do you take your kids to the park often?", author="Maria")
+    told = hit("D5:2", "Yes, a few times a week, the kids love the park.", author="John")
+    answer = extractive_answer("How often does John take his kids to the park?", [asked, told])
+    assert answer.found and answer.citations[0].snippet.startswith("Yes, a few times a week")
+    alone = extractive_answer("How often does John take his kids to the park?", [asked])
+    assert alone.citations and alone.citations[0].snippet.endswith("often?")

@@ -213,3 +213,33 @@ def test_the_point_of_an_answer_is_cited_where_it_is_said() -> None:
     assert answer.found and answer.mode == "generative", answer.notes
     assert answer.text == "For running [2]."
     assert any("restate the question" in note for note in answer.notes)
+
+
+def test_a_list_written_round_and_round_gives_way_to_quotes() -> None:
+    """Qwen2.5-Coder-1.5B on LoCoMo conv-30: Jon's studio's offers, written again and
+    again until the token limit; the model lost its thread, so the sentence that says it
+    is quoted instead of a list that looks answered."""
+    day = datetime(2023, 6, 16, 16, 0, tzinfo=UTC)
+    offers = _said(
+        "Jon",
+        "D12:4",
+        day,
+        "My dance studio offers one-on-one mentoring and training to dancers, and"
+        " workshops and classes for local schools.",
+    )
+    shown = sources(offers)
+    looped = (
+        "Classes, workshops, mentoring, training, online platform, workshops, classes,"
+        " mentoring, training, online platform, workshops, clas"
+    )
+    answer = finalize("What does Jon's dance studio offer?", looped, shown, [offers_hit(shown)])
+    assert answer.mode == "extractive-fallback", answer.notes
+    assert "one-on-one mentoring" in answer.text and "online platform" not in answer.text
+    assert any("round and round" in note for note in answer.notes)
+    once = "Classes, workshops and one-on-one mentoring [1]."
+    kept = finalize("What does Jon's dance studio offer?", once, shown, [offers_hit(shown)])
+    assert kept.mode == "generative" and kept.text == once, kept.notes
+
+
+def offers_hit(shown: dict[int, Source]) -> Hit:
+    return shown[1].hit

@@ -14,6 +14,7 @@ output cleaned of links and images that could leak data.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ __all__ = [
     "check_citations",
     "clean_output",
     "cited_numbers",
+    "drop_list_loops",
     "drop_loops",
     "merge_repeats",
     "normalise_citations",
@@ -191,6 +193,41 @@ def drop_loops(text: str) -> tuple[str, int]:
         position = end
     kept.append(text[position:])
     return re.sub(r"[ \t]{2,}", " ", "".join(kept)).strip(), len(drop)
+
+
+def drop_list_loops(text: str) -> tuple[str, int]:
+    """A list a small model wrote round and round ("Hiking, movies, dinner out, hiking,
+    movies, dinner o" until its token limit cut it) said once: each element where it was
+    first said, its repeats and a last one cut short where an earlier one goes on left
+    out. Only a one-sentence list in which two elements come again, or one comes a third
+    time, is a loop ("Paris, Rome, and Paris again" is not). Returns the text and how
+    many elements were left out."""
+    if len(split_sentences(text)) > 1:
+        return text, 0
+    elements = [e.strip() for e in re.split(r",\s*", text.strip())]
+    if len(elements) < 4:
+        return text, 0
+    keys = [_element_key(e) for e in elements]
+    counts = Counter(k for k in keys if k)
+    if sum(1 for c in counts.values() if c >= 2) < 2 and max(counts.values(), default=0) < 3:
+        return text, 0
+    kept: list[str] = []
+    seen: set[str] = set()
+    for position, (element, key) in enumerate(zip(elements, keys, strict=True)):
+        cut = position == len(elements) - 1 and any(k.startswith(key) for k in seen)
+        if not key or key in seen or cut:
+            continue
+        seen.add(key)
+        kept.append(element.rstrip("."))
+    ended = "." if text.rstrip().endswith(".") else ""
+    return ", ".join(kept) + ended, len(elements) - len(kept)
+
+
+def _element_key(element: str) -> str:
+    """An element of a list as it is compared: its citations, a leading "and" or "or",
+    quotes and the closing stop left out."""
+    bare = CITATION.sub(" ", element).lower().strip(" .!?\"'“”")
+    return " ".join(re.sub(r"^(?:and|or)\s+", "", bare).split())
 
 
 def clean_output(text: str) -> str:

@@ -26,6 +26,9 @@ MAX_QUOTES = 3
 SUSPECT_PENALTY = 0.5
 #: how much more a sentence counts when it names something the question does not
 NAMED_BONUS = 0.15
+#: how much less a sentence counts when it asks ("Do you take your kid to the park
+#: often?" holds the question's words and answers nothing)
+ASKS_PENALTY = 0.3
 
 #: words that give a question its form ("how much", "what kind of", "according to"),
 #: not its topic
@@ -84,7 +87,8 @@ def best_evidence(question: str, hits: list[Hit], limit: int = MAX_QUOTES) -> li
             # a name the question does not hold is likely what it asks for ("Which novel
             # did Maya recommend?": the sentence naming Middlemarch)
             named = NAMED_BONUS if _new_name(text[start:end], asked) else 0.0
-            score = coverage - 0.01 * rank - length_penalty - suspect + named
+            asks = ASKS_PENALTY if text[start:end].rstrip().endswith("?") else 0.0
+            score = coverage - 0.01 * rank - length_penalty - suspect + named - asks
             found.append(Evidence(hit, start, end, coverage, score))
     found.sort(key=lambda e: e.score, reverse=True)
     chosen: list[Evidence] = []

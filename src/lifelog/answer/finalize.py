@@ -28,6 +28,7 @@ from .citations import (
     CitationCheck,
     check_citations,
     clean_output,
+    drop_list_loops,
     drop_loops,
     merge_repeats,
     strip_citations,
@@ -444,6 +445,7 @@ def _finalize(
     text, looped = drop_loops(merge_repeats(clean_output(text)))
     if looped:
         notes += (f"lifelog left out {looped} sentence(s) the model wrote again",)
+    text, listed = drop_list_loops(text)
 
     def fallback(why: str) -> Answer:
         answer = quoted_answer(question, hits, query)
@@ -467,6 +469,8 @@ def _finalize(
 
     if not text:
         return fallback("the model returned no answer: extractive answer instead")
+    if listed:
+        return withheld(f"{WITHHELD}: the model wrote its list round and round")
     if says_not_found(text):
         return quoted_instead("the model found no answer in the evidence", notes)
     evidence_text = "\n".join(s.excerpt + " " + (s.hit.item.uri or "") for s in sources.values())
