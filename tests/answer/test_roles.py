@@ -232,6 +232,15 @@ def test_advice_given_is_the_speakers_even_in_the_second_person() -> None:
     said = [("Tim", "Make sure they align with your values and brand.", ("Tim", "John"))]
     answer = "Make sure they align with your values and brand."
     assert wrong_person(question, said, {"John", "Tim"}, answer=answer) is None
+    # how someone describes a thing they gave is theirs to say, "you" and all
+    gift = "How does Nate describe the stuffed animal he got for Joanna?"
+    said = [("Nate", "It's a stuffed animal to remind you of the good vibes.", ("Nate", "Joanna"))]
+    answer = "A stuffed animal to remind you of the good vibes."
+    assert wrong_person(gift, said, {"Joanna", "Nate"}, answer=answer) is None
+    # what Nate has, said to him, is still his, not what Joanna describes
+    owned = "What does Nate keep in his living room?"
+    said = [("Joanna", "You keep the turtles' tank in your living room!", ("Joanna", "Nate"))]
+    assert wrong_person(owned, said, {"Joanna", "Nate"}, answer="The turtles' tank") is None
 
 
 def test_a_question_opening_with_its_auxiliary_names_its_subject() -> None:

@@ -98,7 +98,8 @@ _SECOND_PERSON = frozenset("you your you're youre you've youve you'd you'll your
 #: a question about what someone said to another: the speaker's "your" is theirs to say
 _SPEECH = re.compile(
     r"\b(?:advi[cs]\w*|tell|told|say|said|suggest\w*|recommend\w*|encourag\w*|ask\w*"
-    r"|remind\w*|offer\w*|promis\w*|warn\w*|compliment\w*|prais\w*|invit\w*|urg\w*)\b",
+    r"|remind\w*|offer\w*|promis\w*|warn\w*|compliment\w*|prais\w*|invit\w*|urg\w*"
+    r"|describ\w*|mention\w*|explain\w*)\b",
     re.I,
 )
 
