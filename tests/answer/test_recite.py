@@ -89,7 +89,7 @@ def test_only_a_date_moves_and_only_to_an_item_of_that_day() -> None:
 
 
 def _said(author: str, key: str, day: datetime, text: str, *, thread: str | None = None) -> Item:
-    listener = {"Jon": "Gina", "John": "Tim"}[author]
+    listener = {"Jon": "Gina", "John": "Tim", "Tim": "John"}[author]
     return Item(
         source="locomo", key=key, kind="message", author=author,
         participants=(author, listener), text=text, timestamp=day, thread=thread,
@@ -243,3 +243,27 @@ def test_a_list_written_round_and_round_gives_way_to_quotes() -> None:
 
 def offers_hit(shown: dict[int, Source]) -> Hit:
     return shown[1].hit
+
+
+def test_a_made_up_title_is_left_out_and_what_is_said_stays() -> None:
+    """LoCoMo conv-43: Tim recommended "a fantasy novel by Patrick Rothfuss"; the model
+    added a title the message never gives. The title goes, the rest is Tim's words; an
+    answer that is nothing but the made-up title goes whole."""
+    day = datetime(2023, 12, 8, 19, 0, tzinfo=UTC)
+    tip = _said(
+        "Tim",
+        "D20:3",
+        day,
+        "For your trip, read this fantasy novel by Patrick Rothfuss. You'll love it!",
+    )
+    shown = sources(tip)
+    hits = [s.hit for s in shown.values()]
+    question = "What book recommendation did Tim give to John for the trip?"
+    made_up = 'Patrick Rothfuss\' fantasy novel "The Book of the Dead" [1].'
+    answer = finalize(question, made_up, shown, hits)
+    assert answer.mode == "generative", answer.notes
+    assert answer.text == "Patrick Rothfuss' fantasy novel [1]."
+    assert any("quote(s) its items do not say" in note for note in answer.notes)
+    only = finalize(question, 'He recommended "The Book of the Dead" [1].', shown, hits)
+    assert only.mode != "generative" or "Book of the Dead" not in only.text, only.notes
+    assert not (only.mode == "generative" and only.found)

@@ -197,3 +197,24 @@ def test_each_element_of_a_list_is_cited_to_the_item_that_says_it() -> None:
     assert repair_citations(right, evidence, question=question) == (right, 0, 0)
     unsaid = "Dune [4], Star Wars [3]."
     assert repair_citations(unsaid, evidence, question=question)[0] == unsaid
+
+
+def test_a_quote_must_be_said_word_for_word_by_its_items() -> None:
+    """Qwen2.5-Coder-1.5B on LoCoMo conv-43: the recommended author is right, the title
+    made up; most of the answer's words are in the item, the title's are not."""
+    from lifelog.answer.support import misquoted
+
+    said = ["You should read this fantasy novel by Patrick Rothfuss, you'll love it!"]
+    question = "What book recommendation did Tim give to John for the trip?"
+    answer = 'Patrick Rothfuss\' fantasy novel "The Book of the Dead" [1].'
+    assert misquoted(answer, said, question) == [(32, 54)]
+    assert misquoted('His fantasy novel, "The Name of the Wind" [1].', said, question) != []
+    named = ["Read «The Name of the Wind» by Patrick Rothfuss"]
+    assert misquoted('"The Name of the Wind" [1].', named, question) == []
+    # the question's own title may be quoted back; other scripts too
+    asked = 'What is "Little Women" about?'
+    assert misquoted('"Little Women" is about sisterhood [1].', ["about sisterhood"], asked) == []
+    assert misquoted("Она сказала: «Война и мир» [1].", ["Война и мир"], "Что?") == []
+    assert misquoted("“Война и мир” [1].", ["Анна Каренина"], "Что?") == [(0, 13)]
+    assert misquoted("«Анна Каренина» [1].", ["Война и мир"], "Что?") == [(0, 15)]
+    assert misquoted("「ノルウェイの森」 [1].", ["ノルウェイの森を読んだ"], "何?") == []

@@ -20,7 +20,7 @@ A failed check makes the caller fall back to the extractive answer, saying why.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -298,6 +298,25 @@ def check_support(
             f" ({first.support:.0%} of its words found; not found: {unsupported})"
         )
     return SupportReport(False, tuple(checks), why)
+
+
+#: a stretch of an answer in quotation marks: a title or someone's words, given exactly
+_QUOTED = re.compile(r'"([^"\n]{2,120})"|“([^”\n]{2,120})”|«([^»\n]{2,120})»|「([^」\n]{2,120})」')
+
+
+def misquoted(answer: str, excerpts: Sequence[str], question: str = "") -> list[tuple[int, int]]:
+    """The stretches (start, end, quotation marks included) that ``answer`` puts in
+    quotation marks, as a title or someone's words, and that its cited ``excerpts`` do
+    not say: each word of a quote must be there (or in the question).
+    ``Patrick Rothfuss' fantasy novel "The Book of the Dead"`` passes the support check
+    on most of its words; the title is one claim, and its item never names it."""
+    pool = terms_of(" ".join(excerpts)) | terms_of(question)
+    found = []
+    for match in _QUOTED.finditer(answer):
+        quoted = CITATION.sub(" ", next(g for g in match.groups() if g is not None))
+        if any(_norm(w) not in pool for w in _content(quoted)):
+            found.append((match.start(), match.end()))
+    return found
 
 
 #: a name of several words, small linking words inside it ("Lord of the Rings")
