@@ -147,7 +147,8 @@ def test_the_support_check_on_real_models_answers() -> None:
     112 wrong, 6 unclear; the 52 of category 5 are wrong by rule. Measured then: 14.7% of
     right answers rejected (17 of 116), 31.1% of wrong ones accepted (51 of 164); by the
     rules alone 14.0% (15 of 107) and 32.4% (57 of 176), so the rules' errors did not hide
-    a better check. The rules' history (right rejected / wrong accepted): 15.5% / 32.8% in
+    a better check. After the ninth session's checks: 13.8% (16 of 116) and 30.5% (50 of
+    164). The rules' history (right rejected / wrong accepted): 15.5% / 32.8% in
     the seventh session; on the first 193 alone 8.2% / 29.8%, on the 93 new ones 26.2% /
     40.8% (the check does not hold the issue's 10% on questions it was not tuned on);
     27.0% / 27.1% before topic words left out the verbs a question is put in. The
@@ -156,8 +157,9 @@ def test_the_support_check_on_real_models_answers() -> None:
     assert len(labelled) >= 280 and len({e.model for e in labelled}) >= 2
     figures = measure(labelled, LOCOMO)
     print(f"\nsupport check: {figures.summary()}")
-    assert figures.false_reject <= 15.0, figures.summary()
-    assert figures.false_accept <= 33.0, figures.summary()
+    assert figures.by_hand >= 220, figures.summary()
+    assert figures.false_reject <= 14.5, figures.summary()
+    assert figures.false_accept <= 31.5, figures.summary()
 
 
 class Judge:
