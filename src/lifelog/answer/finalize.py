@@ -50,7 +50,7 @@ from .roles import (
     unsaid_polarity,
     wrong_person,
 )
-from .support import check_support, date_terms, misquoted, repair_citations, terms_of
+from .support import check_support, date_terms, drop_misquotes, repair_citations, terms_of
 from .tools import item_header, source_terms
 from .verify import Verifier
 from .wording import in_source_words, to_the_point
@@ -317,15 +317,6 @@ def _scene(cited: Sequence[Source], sources: Mapping[int, Source]) -> list[str]:
     return found
 
 
-def _without_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
-    """``text`` without ``spans``, and without the commas and spaces they leave."""
-    for start, end in sorted(spans, reverse=True):
-        text = text[:start] + text[end:]
-    text = re.sub(r"\s+([,.;:!?\[])", r" \1", text)
-    text = re.sub(r"\s{2,}", " ", text)
-    return re.sub(r"\s+(?=[,.;:!?])", "", text).strip()
-
-
 def _bare(words: Sequence[str]) -> list[str]:
     """A date's words without the ones that only place it ("on", "the", "in")."""
     return [w for w in words if w not in ("on", "the", "in")]
@@ -558,16 +549,14 @@ def _finalize(
     )
     if misplaced:
         return fallback(f"{REPLACED}: {misplaced}")
-    quotes = misquoted(check.text, [s.excerpt for s in cited], question)
-    if quotes:
-        # a quoted title no cited item holds is left out, when the rest still answers
-        # ("Patrick Rothfuss' fantasy novel [1]"); else the answer goes
-        trimmed = _without_spans(check.text, quotes)
-        kept = terms_of(" ".join(content_terms(strip_citations(trimmed))))
-        if len(kept - terms_of(question)) < 2:
-            return fallback(f"{REPLACED}: it quotes what its items do not say")
+    # a quoted title no cited item holds is left out, when the rest still answers
+    # ("Patrick Rothfuss' fantasy novel [1]"); else the answer goes
+    trimmed, dropped = drop_misquotes(check.text, [s.excerpt for s in cited], question)
+    if dropped and not trimmed:
+        return fallback(f"{REPLACED}: it quotes what its items do not say")
+    if dropped:
         check = replace(check, text=trimmed)
-        notes += (f"lifelog left out {len(quotes)} quote(s) its items do not say",)
+        notes += (f"lifelog left out {dropped} quote(s) its items do not say",)
     if verifier is not None and cited:
         # only for answers the word-level checks keep: a model's judgement of meaning
         try:

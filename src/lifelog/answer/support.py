@@ -35,8 +35,10 @@ __all__ = [
     "SupportReport",
     "attribute_citations",
     "check_support",
-    "repair_citations",
     "date_terms",
+    "drop_misquotes",
+    "misquoted",
+    "repair_citations",
     "spelt_out",
     "terms_of",
 ]
@@ -317,6 +319,21 @@ def misquoted(answer: str, excerpts: Sequence[str], question: str = "") -> list[
         if any(_norm(w) not in pool for w in _content(quoted)):
             found.append((match.start(), match.end()))
     return found
+
+
+def drop_misquotes(answer: str, excerpts: Sequence[str], question: str = "") -> tuple[str, int]:
+    """``answer`` without the quotes :func:`misquoted` finds, and how many went; ``""``
+    when what is left adds fewer than two words to the question (it no longer answers:
+    "He recommended [1]")."""
+    spans = misquoted(answer, excerpts, question)
+    if not spans:
+        return answer, 0
+    for start, end in sorted(spans, reverse=True):
+        answer = answer[:start] + answer[end:]
+    answer = re.sub(r"\s{2,}", " ", answer)
+    answer = re.sub(r"\s+(?=[,.;:!?])", "", answer).strip()
+    left = terms_of(" ".join(_content(answer))) - terms_of(question)
+    return (answer if len(left) >= 2 else ""), len(spans)
 
 
 #: a name of several words, small linking words inside it ("Lord of the Rings")
