@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from lifelog import Item
+from lifelog import Answer, Item
 from lifelog.answer.finalize import finalize
 from lifelog.answer.prompts import Source, render_source
 from lifelog.records import Hit
@@ -59,14 +59,17 @@ def sources(*items: Item) -> dict[int, Source]:
     return shown
 
 
+def checked(question: str, draft: str, shown: dict[int, Source]) -> Answer:
+    """``draft`` through lifelog's checks, with ``shown`` as its items and hits."""
+    return finalize(question, draft, shown, [s.hit for s in shown.values()])
+
+
 QUESTION = "When did Gina develop a video presentation to teach how to style her fashion pieces?"
 
 
 def test_a_date_citing_the_wrong_message_of_the_day_cites_the_right_one() -> None:
     shown = sources(VIDEO, MENTOR)
-    answer = finalize(
-        QUESTION, "The weekend before 13 June 2023 [2].", shown, [s.hit for s in shown.values()]
-    )
+    answer = checked(QUESTION, "The weekend before 13 June 2023 [2].", shown)
     assert answer.found and answer.mode == "generative", answer.notes
     assert answer.text.startswith("The weekend before 13 June 2023 [1]")
     assert [c.item.key for c in answer.citations] == ["D13:4"]
@@ -75,16 +78,11 @@ def test_a_date_citing_the_wrong_message_of_the_day_cites_the_right_one() -> Non
 def test_only_a_date_moves_and_only_to_an_item_of_that_day() -> None:
     # a claim other than a date is not moved: a bare name fits every message of its author
     shown = sources(VIDEO, MENTOR)
-    named = finalize(QUESTION, "Gina [2].", shown, [s.hit for s in shown.values()])
+    named = checked(QUESTION, "Gina [2].", shown)
     assert not (named.found and named.mode == "generative" and "[1]" in named.text)
     # the message about the question is of another day: the date stays unsupported by it
     apart = sources(OTHER_DAY, MENTOR)
-    dated = finalize(
-        "When did Gina style a photo shoot for the store?",
-        "13 June 2023 [2].",
-        apart,
-        [s.hit for s in apart.values()],
-    )
+    dated = checked("When did Gina style a photo shoot for the store?", "13 June 2023 [2].", apart)
     assert not (dated.found and dated.mode == "generative" and "[1]" in dated.text)
 
 
@@ -119,9 +117,8 @@ def test_a_date_from_another_day_is_taken_from_the_item_that_tells_it() -> None:
         " tools to push the biz forward today.",
     )
     shown = sources(learn, _SOCIAL)
-    hits = [s.hit for s in shown.values()]
     question = "When did Jon start learning marketing and analytics tools?"
-    answer = finalize(question, "The weekend before 21 July 2023 [2].", shown, hits)
+    answer = checked(question, "The weekend before 21 July 2023 [2].", shown)
     assert answer.found and answer.mode == "generative", answer.notes
     assert answer.text == "9 July 2023 [1]."
     assert [c.item.key for c in answer.citations] == ["D17:4"]
@@ -140,16 +137,15 @@ def test_a_withheld_answer_gives_way_to_the_sentence_that_plainly_answers() -> N
     )
     social = _SOCIAL
     shown = sources(learn, social)
-    hits = [s.hit for s in shown.values()]
     question = "When did Jon start learning marketing and analytics tools?"
-    answer = finalize(question, "The weekend before 21 July 2023 [2].", shown, hits)
+    answer = checked(question, "The weekend before 21 July 2023 [2].", shown)
     assert answer.found and answer.mode == "extractive-fallback", answer.notes
     assert answer.text.startswith("9 July 2023, the day it was written [1]")
     assert [c.item.key for c in answer.citations] == ["D17:4"]
     assert any("withheld" in note for note in answer.notes)
     # no message plainly answers: nothing is quoted in its place
     alone = sources(social)
-    declined = finalize(question, "21 July 2023 [1].", alone, [s.hit for s in alone.values()])
+    declined = checked(question, "21 July 2023 [1].", alone)
     assert not declined.found
 
 
@@ -165,14 +161,13 @@ def test_a_reply_speaks_of_what_the_messages_before_it_asked() -> None:
     signed = john("D1:3", "That's great! I just signed with a new team!", "s1", 3)
     wolves = john("D1:5", "The Minnesota Wolves! I can't wait to play with them!", "s1", 5)
     shown = sources(wolves, signed)
-    hits = [s.hit for s in shown.values()]
     question = "Which team did John sign with?"
-    answer = finalize(question, "The Minnesota Wolves [1].", shown, hits)
+    answer = checked(question, "The Minnesota Wolves [1].", shown)
     assert answer.found and answer.mode == "generative", answer.notes
     assert answer.text == "The Minnesota Wolves [1]."
     elsewhere = john("D9:5", wolves.text, "s9", 5)
     apart = sources(elsewhere, signed)
-    alone = finalize(question, "The Minnesota Wolves [1].", apart, [s.hit for s in apart.values()])
+    alone = checked(question, "The Minnesota Wolves [1].", apart)
     assert not (alone.found and alone.mode == "generative")
 
 
@@ -192,7 +187,7 @@ def test_a_name_may_be_in_the_message_a_cited_one_points_back_to() -> None:
         ("I really admire the work ethic and dedication to the game.", False),
     ):
         shown = sources(john("D1:5", text, 5), named)
-        answer = finalize(question, draft, shown, [s.hit for s in shown.values()])
+        answer = checked(question, draft, shown)
         assert (answer.found and answer.mode == "generative") is kept, answer.notes
 
 
@@ -207,9 +202,8 @@ def test_the_point_of_an_answer_is_cited_where_it_is_said() -> None:
     # one conversation: the reply speaks of the message before it
     shoes, running = shoes.with_changes(thread="s7"), running.with_changes(thread="s7")
     shown = sources(shoes, running)
-    hits = [s.hit for s in shown.values()]
     question = "What are the new shoes that Gina got used for?"
-    answer = finalize(question, "The new shoes are for running [1].", shown, hits)
+    answer = checked(question, "The new shoes are for running [1].", shown)
     assert answer.found and answer.mode == "generative", answer.notes
     assert answer.text == "For running [2]."
     assert any("restate the question" in note for note in answer.notes)
@@ -232,17 +226,13 @@ def test_a_list_written_round_and_round_gives_way_to_quotes() -> None:
         "Classes, workshops, mentoring, training, online platform, workshops, classes,"
         " mentoring, training, online platform, workshops, clas"
     )
-    answer = finalize("What does Jon's dance studio offer?", looped, shown, [offers_hit(shown)])
+    answer = checked("What does Jon's dance studio offer?", looped, shown)
     assert answer.mode == "extractive-fallback", answer.notes
     assert "one-on-one mentoring" in answer.text and "online platform" not in answer.text
     assert any("round and round" in note for note in answer.notes)
     once = "Classes, workshops and one-on-one mentoring [1]."
-    kept = finalize("What does Jon's dance studio offer?", once, shown, [offers_hit(shown)])
+    kept = checked("What does Jon's dance studio offer?", once, shown)
     assert kept.mode == "generative" and kept.text == once, kept.notes
-
-
-def offers_hit(shown: dict[int, Source]) -> Hit:
-    return shown[1].hit
 
 
 def test_a_made_up_title_is_left_out_and_what_is_said_stays() -> None:
@@ -257,13 +247,12 @@ def test_a_made_up_title_is_left_out_and_what_is_said_stays() -> None:
         "For your trip, read this fantasy novel by Patrick Rothfuss. You'll love it!",
     )
     shown = sources(tip)
-    hits = [s.hit for s in shown.values()]
     question = "What book recommendation did Tim give to John for the trip?"
     made_up = 'Patrick Rothfuss\' fantasy novel "The Book of the Dead" [1].'
-    answer = finalize(question, made_up, shown, hits)
+    answer = checked(question, made_up, shown)
     assert answer.mode == "generative", answer.notes
     assert answer.text == "Patrick Rothfuss' fantasy novel [1]."
     assert any("quote(s) its items do not say" in note for note in answer.notes)
-    only = finalize(question, 'He recommended "The Book of the Dead" [1].', shown, hits)
+    only = checked(question, 'He recommended "The Book of the Dead" [1].', shown)
     assert only.mode != "generative" or "Book of the Dead" not in only.text, only.notes
     assert not (only.mode == "generative" and only.found)

@@ -445,7 +445,6 @@ def _finalize(
     text, looped = drop_loops(merge_repeats(clean_output(text)))
     if looped:
         notes += (f"lifelog left out {looped} sentence(s) the model wrote again",)
-    text, listed = drop_list_loops(text)
 
     def fallback(why: str) -> Answer:
         answer = quoted_answer(question, hits, query)
@@ -469,7 +468,7 @@ def _finalize(
 
     if not text:
         return fallback("the model returned no answer: extractive answer instead")
-    if listed:
+    if drop_list_loops(text)[1]:
         return withheld(f"{WITHHELD}: the model wrote its list round and round")
     if says_not_found(text):
         return quoted_instead("the model found no answer in the evidence", notes)

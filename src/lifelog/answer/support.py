@@ -461,16 +461,17 @@ def repair_citations(
 _ELEMENT = re.compile(r"([^\[\]]+?)((?:\s*\[\d+\])+)")
 
 
-def _list_elements(sentence: str) -> list[tuple[int, int, tuple[int, ...]]]:
-    """The elements of a list that cites each of them ("A [3], B [4] and C [7]"): the
-    span of each element's words and its citations; ``[]`` for any other sentence."""
+def _list_elements(sentence: str) -> list[tuple[int, int, int, tuple[int, ...]]]:
+    """The elements of a list that cites each of them ("A [3], B [4] and C [7]"): where
+    each element's words start and end, where its citations end, and the citations;
+    ``[]`` for any other sentence."""
     found = []
     for match in _ELEMENT.finditer(sentence):
         if not _content(match.group(1)):
             return []
         cites = tuple(int(n) for n in CITATION.findall(match.group(2)))
-        found.append((match.start(1), match.end(1), cites))
-    rest = sentence[found[-1][1] :] if found else ""
+        found.append((match.start(1), match.end(1), match.end(2), cites))
+    rest = sentence[found[-1][2] :] if found else ""
     if len(found) < 2 or _content(CITATION.sub(" ", rest)):
         return []
     return found
@@ -478,7 +479,7 @@ def _list_elements(sentence: str) -> list[tuple[int, int, tuple[int, ...]]]:
 
 def _recite_elements(
     sentence: str,
-    elements: list[tuple[int, int, tuple[int, ...]]],
+    elements: list[tuple[int, int, int, tuple[int, ...]]],
     evidence: Mapping[int, set[str]],
     free: set[str],
     question_terms: set[str],
@@ -488,14 +489,11 @@ def _recite_elements(
     own citations do not; and how many elements were re-cited."""
     pieces: list[str] = []
     last = fixed = 0
-    for start, end, cites in elements:
+    for start, end, close, cites in elements:
         words = _content(sentence[start:end])
         chosen = _recited(words, cites, evidence, free, question_terms, threshold)
         if not chosen:
             continue
-        close = sentence.index("]", end) + 1
-        while re.match(r"\s*\[\d+\]", sentence[close:]):
-            close = sentence.index("]", close) + 1
         pieces.append(sentence[last:end])
         pieces.append(" " + "".join(f"[{n}]" for n in chosen))
         last = close

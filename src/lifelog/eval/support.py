@@ -128,12 +128,9 @@ class Labelled:
             row["judged"] = self.judged
         return row
 
-    def by_hand(self, text: str) -> bool | None | str:
-        """The hand label for ``text`` (``True``/``False``, ``None`` for unclear), or
-        ``""`` when no one judged the draft as it reads now."""
-        if self.hand is None or self.judged != text:
-            return ""
-        return None if self.hand == "unclear" else self.hand == "right"
+    def judged_by_hand(self, text: str) -> bool:
+        """Whether a hand judged the draft as it reads now (``text``)."""
+        return self.hand is not None and self.judged == text
 
 
 def label(
@@ -390,14 +387,14 @@ def measure(
                         if rederived is not None:
                             resolved, changed = rederived[0], 1
                         text = resolved if changed else entry.draft
-                        judged = entry.by_hand(text)
-                        if judged == "":
+                        if entry.judged_by_hand(text):
+                            judged = None if entry.hand == "unclear" else entry.hand == "right"
+                            by_hand += judged is not None
+                        else:
                             judged = judge(text, qa.answer, qa.question)
-                        elif judged is not None:
-                            by_hand += 1
                         if judged is None:
                             continue
-                        entry = replace(entry, right=bool(judged))
+                        entry = replace(entry, right=judged)
                     kept = answer.mode == "generative" and answer.found
                     verdict = (
                         verifier.given[-1]
