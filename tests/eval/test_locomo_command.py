@@ -189,3 +189,18 @@ def test_a_file_that_is_not_locomo_is_a_user_error(tmp_path: Path) -> None:
         load_samples(bad)
     with pytest.raises(UserError):
         load_samples(tmp_path / "missing.json")
+
+
+def test_llm_settings_are_read_as_json_else_as_text(locomo_file: Path) -> None:
+    from lifelog.commands.eval import _settings
+
+    assert _settings(["prompt_lookup=false", "context_window=4096", "model=qwen 2.5"]) == {
+        "prompt_lookup": False,
+        "context_window": 4096,
+        "model": "qwen 2.5",
+    }
+    result = CliRunner().invoke(
+        app, ["eval", "locomo", str(locomo_file), "--mode", "lexical", "--llm-setting", "oops"]
+    )
+    # refused before any conversation is read (the CLI prints a UserError as one line)
+    assert isinstance(result.exception, UserError) and "KEY=VALUE" in str(result.exception)

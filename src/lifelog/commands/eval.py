@@ -93,6 +93,14 @@ def locomo(
             dir_okay=False,
         ),
     ] = None,
+    llm_setting: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--llm-setting",
+            help="KEY=VALUE for each temporary memory's settings.llm, as in memory.json"
+            " (repeat; a JSON value, else text): prompt_lookup=false, context_window=4096.",
+        ),
+    ] = None,
 ) -> None:
     """Ingest each conversation into a fresh memory, ask its questions as of the day after
     its last session, and report evidence recall@1/5/10/20 and, with answers, their token
@@ -125,10 +133,28 @@ def locomo(
         reasoning=reasoning,
         packing=packing,
         replay=_drafts(replay) if replay is not None else None,
+        llm_settings=_settings(llm_setting) if llm_setting else None,
     )
     console.print(report.markdown(), markup=False, highlight=False, soft_wrap=True)
     if json_file is not None:
         json_file.write_text(json.dumps(report.summary(), indent=2) + "\n", encoding="utf-8")
+
+
+def _settings(pairs: list[str]) -> dict[str, object]:
+    """``KEY=VALUE`` pairs as settings: each value read as JSON (``false``, ``4096``),
+    else kept as text."""
+    from ..errors import UserError
+
+    settings: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--llm-setting takes KEY=VALUE, not {pair!r}")
+        try:
+            settings[key.strip()] = json.loads(value)
+        except ValueError:
+            settings[key.strip()] = value
+    return settings
 
 
 def _drafts(report: Path) -> dict[tuple[str, str], str]:
