@@ -237,8 +237,8 @@ def test_a_list_written_round_and_round_gives_way_to_quotes() -> None:
 
 def test_a_made_up_title_is_left_out_and_what_is_said_stays() -> None:
     """LoCoMo conv-43: Tim recommended "a fantasy novel by Patrick Rothfuss"; the model
-    added a title the message never gives. The title goes, the rest is Tim's words; an
-    answer that is nothing but the made-up title goes whole."""
+    added a title the message never gives. The title goes, and the rest is put in Tim's
+    words and order; an answer that is nothing but the made-up title goes whole."""
     day = datetime(2023, 12, 8, 19, 0, tzinfo=UTC)
     tip = _said(
         "Tim",
@@ -251,8 +251,9 @@ def test_a_made_up_title_is_left_out_and_what_is_said_stays() -> None:
     made_up = 'Patrick Rothfuss\' fantasy novel "The Book of the Dead" [1].'
     answer = checked(question, made_up, shown)
     assert answer.mode == "generative", answer.notes
-    assert answer.text == "Patrick Rothfuss' fantasy novel [1]."
+    assert answer.text == "Fantasy novel by Patrick Rothfuss [1]."
     assert any("quote(s) its items do not say" in note for note in answer.notes)
+    assert any("in the words of the item" in note for note in answer.notes)
     only = checked(question, 'He recommended "The Book of the Dead" [1].', shown)
     assert only.mode != "generative" or "Book of the Dead" not in only.text, only.notes
     assert not (only.mode == "generative" and only.found)

@@ -23,6 +23,9 @@ NOVEL = "Take a fantasy novel by Patrick Rothfuss for the trip, you'll love it."
         ('"Pateric Rothfuss" [1]', [NOVEL], '"Patrick Rothfuss" [1]'),
         # the second excerpt cited is the one restated
         ("Pateric Rothfuss [2].", [GIFT, NOVEL], "Patrick Rothfuss [2]."),
+        # a name before what it names, where the item puts it after: the item's order
+        ("Patrick Rothfuss' fantasy novel [1].", [NOVEL], "Fantasy novel by Patrick Rothfuss [1]."),
+        ("Пушкина стихи [1]", ["Вчера я читала стихи Пушкина вслух."], "Стихи Пушкина [1]"),
         # Cyrillic: the source's spelling of a name
         (
             "Стихи Александера Пушкина [1]",
@@ -44,6 +47,9 @@ def test_put_in_the_source_words(answer: str, excerpts: list[str], worded: str) 
         ("Unit 241 [1].", ["The storage unit 214, code 5839."]),  # numbers as they are
         ("Cozy and inviting [1].", ["I want them to feel cozy and comfortable."]),
         ("In a forest [1].", ["The shoot was in a gorgeous forest."]),  # adds a content word
+        ("Rothfuss novel [1].", [NOVEL]),  # reordered, it would add "Patrick"
+        ("Not a novel by Rothfuss [1].", [NOVEL]),  # a negation is never moved about
+        ("Trip for love [1].", [NOVEL]),  # not within one sentence's stretch of joining words
         # the item's first person is not the answer's third
         ("Tilly helps Joanna focus [1].", ["Tilly helps me focus, I love her."]),
         # not across the excerpt's sentences

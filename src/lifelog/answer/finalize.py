@@ -22,7 +22,6 @@ from ..errors import ModelError
 from ..index.sentences import split_sentences, stem
 from ..index.text import content_terms, make_snippet, tokens
 from ..records import Answer, Citation, Hit, Item
-from ..retrieval.dates import MONTHS, WEEKDAYS
 from .citations import (
     CITATION,
     CitationCheck,
@@ -34,11 +33,11 @@ from .citations import (
     strip_citations,
     strip_links,
 )
-from .dates import relative_dates, relative_spans, resolve_relative
+from .dates import relative_dates, resolve_relative
 from .extractive import NOT_FOUND, Evidence, best_evidence, describe, extractive_answer
+from .item_dates import ITEM_DATE_NOTE, WHEN_TEXT, date_in_item_words
 from .prompts import Source
 from .roles import (
-    asks_when,
     misplaced_value,
     off_topic,
     only_asked,
@@ -58,10 +57,8 @@ from .wording import in_source_words, to_the_point
 __all__ = [
     "CLEAR_COVERAGE",
     "CLOSEST",
-    "ITEM_DATE_NOTE",
     "REPLACED",
     "WITHHELD",
-    "date_in_item_words",
     "finalize",
     "plainly_answers",
     "quoted_answer",
@@ -165,10 +162,7 @@ def _without_unrelated(
     return check_citations(kept, set(sources)), len(drop)
 
 
-#: the words around a date in an answer ("the weekend before 13 June 2023")
-_WHEN_TEXT = """the a an on in at of by around about early mid late before after last next this
-    that weekend weekends week weeks month months year years day days ago"""
-_WHEN_WORDS = terms_of(_WHEN_TEXT)
+_WHEN_WORDS = terms_of(WHEN_TEXT)
 
 
 def _recite_to_topic(
@@ -204,95 +198,6 @@ def _recite_to_topic(
     return CITATION.sub(f"[{best[1]}]", sentence)
 
 
-#: the words of a date answer, as :func:`~lifelog.index.text.tokens` gives them
-#: the note of an answer whose date :func:`date_in_item_words` took from its item
-ITEM_DATE_NOTE = "lifelog took the date from the cited item's own words"
-_YEAR = re.compile(r"(?:19|20)\d\d")
-_DATE_WORDS = frozenset(tokens(_WHEN_TEXT)) | frozenset(MONTHS) | frozenset(WEEKDAYS)
-
-
-def date_in_item_words(
-    question: str, text: str, sources: Mapping[int, Source], people: set[str]
-) -> tuple[str, str] | None:
-    """A date answer to a question that asks when, re-derived from what the one item it
-    cites says of the time: (the answer, the item's words), or ``None``.
-
-    "June 27, 2023 [1]" for a message of 27 June that says "I just took my fam camping
-    in the mountains last week": a small model copies the message's date, or puts "last
-    Fri" as "the weekend before". When the sentence of the item that speaks of the
-    question (its topic words) holds one relative date, that date, resolved against the
-    item's own (:mod:`.dates`), is the answer. When another item shown holds more of the
-    question's topic words, and at least half of them, in a sentence that tells a time,
-    the model cited the wrong item: that item's time is the answer, cited to it."""
-    if not asks_when(question) or len(split_sentences(text)) != 1:
-        return None
-    cited = {int(n) for n in CITATION.findall(text)}
-    if len(cited) != 1 or next(iter(cited)) not in sources:
-        return None
-    words = tokens(strip_citations(text))
-    number = next(iter(cited))
-    source = sources[number]
-    if not words or source.hit.item.timestamp is None:
-        return None
-    written = source.hit.item.timestamp
-    copied = str(written.day) in words and f"{written:%B}".lower() in words
-    if any(not w.isdigit() and w not in _DATE_WORDS for w in words) and not copied:
-        return None  # the answer says more than a date, and not the day it was written
-    own = [text[a:b].lower() for a, b, _r in relative_spans(text, written.date())]
-    topic = {stem(t) for t in topic_words(question, people)}
-    best = _dated_sentence(source, topic)
-    # when the cited item speaks of less than half the question, another item shown that
-    # speaks of more, and at least half, in a sentence that tells a time, holds the time
-    # the model meant ("hosting a dance competition next month" where it cited "a dance
-    # comp near me next month")
-    others: list[tuple[tuple[int, str, str], int]] = []
-    held = len(topic & {stem(t) for t in tokens(source.excerpt)})
-    if held * 2 < len(topic):
-        floor = max(2, (len(topic) + 1) // 2, held + 1)
-        others = [
-            (found, n)
-            for n, other in sorted(sources.items())
-            if n != number and (found := _dated_sentence(other, topic)) and found[0] >= floor
-        ]
-    if others:
-        most = max(found[0] for found, _n in others)
-        leading = [(found, n) for found, n in others if found[0] == most]
-        if len({found[2] for found, _n in leading}) != 1:
-            return None  # items as close to the question tell different times
-        best, number = leading[0]
-    elif any(said in s.excerpt.lower() for said in own for s in sources.values()):
-        return None  # an item's own "3 years ago", as the model wrote it (resolve_relative)
-    if best is None:
-        return None
-    _held, spoken, resolved = best
-    if _bare(words) == _bare(tokens(resolved)) and number in cited:
-        return None  # the answer already says it (not "the week before" it)
-    asked = [w for w in tokens(question) if (w in MONTHS and w != "may") or _YEAR.fullmatch(w)]
-    if asked and not set(asked) & set(tokens(resolved)):
-        return None  # "camping in July": the item's "last year" is another trip
-    answer = f"{resolved[0].upper()}{resolved[1:]} [{number}]."
-    return answer, spoken
-
-
-def _dated_sentence(source: Source, topic: set[str]) -> tuple[int, str, str] | None:
-    """The sentence of ``source`` that holds the most of the question's ``topic`` stems
-    and says one relative time: (how many it holds, its words for the time, the time
-    resolved against the item's date), or ``None``."""
-    when = source.hit.item.timestamp
-    if when is None:
-        return None
-    best: tuple[int, str, str] | None = None
-    for start, end in split_sentences(source.excerpt):
-        sentence = source.excerpt[start:end]
-        held = len(topic & {stem(t) for t in tokens(sentence)})
-        said = relative_spans(sentence, when.date())
-        if held and said and (best is None or held > best[0]):
-            times = {r for _a, _b, r in said}
-            spoken = sentence[said[0][0] : said[0][1]]
-            best = (held, spoken, times.pop() if len(times) == 1 else "")
-    return best if best is not None and best[2] else None
-
-
 #: words that point at someone or something named before them
 _POINTS = re.compile(r"(?i)\b(?:he|him|his|she|her|hers|they|them|their)\b")
 #: how long before a cited message another of its thread may have set its scene
@@ -317,9 +222,18 @@ def _scene(cited: Sequence[Source], sources: Mapping[int, Source]) -> list[str]:
     return found
 
 
-def _bare(words: Sequence[str]) -> list[str]:
-    """A date's words without the ones that only place it ("on", "the", "in")."""
-    return [w for w in words if w not in ("on", "the", "in")]
+def _in_item_words(
+    check: CitationCheck, excerpts: list[str], notes: tuple[str, ...]
+) -> tuple[CitationCheck, tuple[str, ...]]:
+    """``check`` in the words of the excerpts it cites (:func:`~.wording.in_source_words`),
+    with a note, where they put its short phrase otherwise."""
+    worded = in_source_words(check.text, excerpts)
+    if worded is None:
+        return check, notes
+    return replace(check, text=worded), (
+        *notes,
+        "lifelog gave the answer in the words of the item it cites",
+    )
 
 
 def _quotes_elsewhere(question: str, answer: Answer, hits: Sequence[Hit]) -> str | None:
@@ -507,10 +421,7 @@ def _finalize(
         )
     # before the support check: a word the model shortened or misspelt ("ball" for the
     # item's "basketball") is checked, and shown, as the item wrote it
-    worded = in_source_words(check.text, [sources[n].excerpt for n in check.cited])
-    if worded is not None:
-        check = replace(check, text=worded)
-        notes += ("lifelog gave the answer in the words of the item it cites",)
+    check, notes = _in_item_words(check, [sources[n].excerpt for n in check.cited], notes)
     names = {n: f"the item of {describe(s.hit)}" for n, s in sources.items()}
     report = check_support(check.text, evidence, question=question, derived=derived, names=names)
     if not report.ok:
@@ -556,6 +467,8 @@ def _finalize(
     if dropped:
         check = replace(check, text=trimmed)
         notes += (f"lifelog left out {dropped} quote(s) its items do not say",)
+        # what is left may be a short phrase its item puts otherwise
+        check, notes = _in_item_words(check, [s.excerpt for s in cited], notes)
     if verifier is not None and cited:
         # only for answers the word-level checks keep: a model's judgement of meaning
         try:

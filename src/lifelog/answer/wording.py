@@ -20,6 +20,11 @@ It only ever narrows to what a cited item says, and only for a short phrase:
   answer about someone else;
 - within one sentence of the excerpt.
 
+A name the answer puts before what it names ("Patrick Rothfuss' fantasy novel") where
+the item puts it after ("a fantasy novel by Patrick Rothfuss") is taken in the item's
+order: every content word of the answer, each once, in a stretch of one sentence at most
+two words longer, whose other words only join ("by", "of", "from"; never "not").
+
 Alignment is semi-global edit distance over words: the whole answer against any stretch
 of the excerpt (Needleman–Wunsch with free ends on the excerpt's side, as in read mapping).
 """
@@ -47,6 +52,8 @@ _PERSONAL = frozenset("i me my mine myself we us our ours you your yours".split(
 #: vague counts of about the same size: "several times a week" restates "a few times a week"
 _FEW = frozenset("few several couple some".split())
 _ARTICLES = frozenset("a an the".split())
+#: the words a reordered phrase may add: they join its words, and change no meaning
+_JOINING = frozenset("by of from for the a an".split())
 
 
 def _words(text: str) -> list[tuple[str, int, int]]:
@@ -140,12 +147,59 @@ def in_source_words(text: str, excerpts: Sequence[str]) -> str | None:
         if best is None or cost < best[0]:
             best = (cost, span)
     if best is None:
+        best = _reordered(said, excerpts)
+    if best is None:
         return None
     span = best[1]
     if said_words[0][0][:1].isalpha() and body[said_words[0][1]].isupper():
         span = span[:1].upper() + span[1:]
     # the answer's own marks around its words (quotes, brackets) stay
     return body[: said_words[0][1]] + span + body[said_words[-1][2] :] + tail
+
+
+def _reordered(said: list[str], excerpts: Sequence[str]) -> tuple[int, str] | None:
+    """The shortest stretch of one sentence of an excerpt that holds every word of
+    ``said`` once, in another order, with at most two :data:`_JOINING` words more and
+    nothing else: (0, the stretch), or ``None``."""
+    wanted = [w for w in said if _content(w)]
+    if len(wanted) < 2 or len(wanted) != len(said) - sum(w in _JOINING for w in said):
+        return None  # only content words and joining ones are moved about
+    best: tuple[int, str] | None = None
+    for excerpt in excerpts:
+        written = _words(excerpt)
+        for first in range(len(written)):
+            for end in range(first + len(said), min(first + len(said) + 2, len(written)) + 1):
+                taken = [w for w, _s, _e in written[first:end]]
+                if not _holds_once(wanted, taken) or _in_order(wanted, taken):
+                    continue
+                extra = [w for w in taken if not any(_alike(s, w) for s in wanted)]
+                span = excerpt[written[first][1] : written[end - 1][2]]
+                if any(w not in _JOINING for w in extra) or re.search(r"[.!?;]\s", span):
+                    continue
+                if best is None or len(span) < len(best[1]):
+                    best = (0, span)
+                break
+    return best
+
+
+def _holds_once(wanted: list[str], taken: list[str]) -> bool:
+    """Whether each of ``wanted`` is one word of ``taken``, no two the same one."""
+    free = list(taken)
+    for word in wanted:
+        match = next((w for w in free if _alike(word, w)), None)
+        if match is None:
+            return False
+        free.remove(match)
+    return True
+
+
+def _in_order(wanted: list[str], taken: list[str]) -> bool:
+    """Whether ``taken`` holds ``wanted`` in the same order (the aligned case)."""
+    position = 0
+    for word in taken:
+        if position < len(wanted) and _alike(wanted[position], word):
+            position += 1
+    return position == len(wanted)
 
 
 #: a copula between what a sentence restates and what it says ("The book John read … was

@@ -56,7 +56,8 @@ from typing import Any
 
 from ..answer.citations import check_citations, strip_citations
 from ..answer.dates import resolve_relative
-from ..answer.finalize import date_in_item_words, finalize, says_not_found
+from ..answer.finalize import finalize, says_not_found
+from ..answer.item_dates import date_in_item_words
 from ..answer.prompts import Source, render_source
 from ..answer.verify import Verifier
 from ..errors import UserError

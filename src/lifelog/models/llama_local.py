@@ -19,7 +19,7 @@ from typing import Any
 
 from ..answer.reasoning import ThinkSplitter, controls_for
 from ..errors import ConfigError, ModelError
-from . import lookup, packaged
+from . import packaged
 from .actions import action_schema
 from .llm import Completion, ContextOverflowError, Delta, LLMSettings, Message
 
@@ -90,8 +90,6 @@ def _load(
             )
         except (ValueError, RuntimeError, OSError) as error:
             raise ModelError(f"cannot load {path.name}: {error}") from error
-        if role == "answer":
-            lookup.enable(model)
         _CACHE[key] = (model, threading.Lock())
         return _CACHE[key]
 
@@ -121,9 +119,6 @@ class LlamaLocal:
         self.follows_plan = not bool(settings.extra.get("agent"))
         n_ctx = settings.context_window or DEFAULT_CONTEXT
         self._model, self._lock = _load(self.path, n_ctx, settings.n_threads or 2, chosen)
-        #: prompt lookup decoding (:mod:`.lookup`) unless the settings turn it off
-        self._draft = self._model.draft_model
-        self.prompt_lookup = bool(settings.extra.get("prompt_lookup", True))
         self._package = chosen
         self._judge: tuple[Any, threading.Lock] | None = None
         self.max_evidence_tokens: int | None = int(
@@ -167,10 +162,6 @@ class LlamaLocal:
         thoughts: list[str] = []
         started = time.perf_counter()
         with self._lock:
-            # a guess is checked token by token against the model's own choice; under a
-            # grammar the choice is the grammar's, so nothing is guessed there
-            lookup_on = self.prompt_lookup and grammar is None
-            self._model.draft_model = self._draft if lookup_on else None
             try:
                 chunks = self._model.create_chat_completion(
                     messages=prepared,
