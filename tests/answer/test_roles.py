@@ -100,6 +100,14 @@ def test_a_name_or_acronym_the_items_lack_is_an_unfounded_premise() -> None:
     assert unfounded_premise(asked, lebron, {"John", "Tim"}) is None
     missing = unfounded_premise(asked, ["Love his skills"], {"John", "Tim"})
     assert missing == "the items it cites do not mention Lebron James"
+    # a country is there as its people's adjective, and the other way round
+    galway = ["I'm gonna stay in Galway, it's great for its arts and Irish music."]
+    city = "Which city in Ireland will Tim be staying in?"
+    assert unfounded_premise(city, galway, {"John", "Tim"}) is None
+    assert unfounded_premise(city, ["I'm gonna stay in Lyon."], {"Tim"}) is not None
+    dish = "What French dish did Tim cook?"
+    assert unfounded_premise(dish, ["Back from France with a recipe!"], {"Tim"}) is None
+    assert unfounded_premise(dish, ["Back from Spain with a recipe!"], {"Tim"}) is not None
 
 
 def test_an_agent_or_a_gerund_names_the_subject() -> None:

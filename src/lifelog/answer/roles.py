@@ -219,9 +219,35 @@ def unfounded_premise(
             and w.lower() not in _CALENDAR
             and not _names_someone(w.lower(), known)
         ]
-        if words and not any(w.lower() in held or stem(w.lower()) in held for w in words):
+        if words and not any(_holds(w.lower(), held) for w in words):
             return f"the items it cites do not mention {' '.join(words)}"
     return None
+
+
+#: countries and the adjectives of their people, either way: "Which city in *Ireland*"
+#: is answered by a message about Galway's "arts and *Irish* music"
+_DEMONYMS = dict(
+    pair.split(":")
+    for pair in """ireland:irish england:english britain:british scotland:scottish
+    wales:welsh france:french germany:german italy:italian spain:spanish portugal:portuguese
+    greece:greek netherlands:dutch holland:dutch belgium:belgian switzerland:swiss
+    austria:austrian sweden:swedish norway:norwegian denmark:danish finland:finnish
+    iceland:icelandic poland:polish russia:russian ukraine:ukrainian turkey:turkish
+    egypt:egyptian morocco:moroccan nigeria:nigerian kenya:kenyan israel:israeli
+    iran:iranian india:indian pakistan:pakistani china:chinese japan:japanese
+    korea:korean vietnam:vietnamese thailand:thai philippines:filipino
+    indonesia:indonesian australia:australian canada:canadian mexico:mexican
+    brazil:brazilian argentina:argentinian peru:peruvian cuba:cuban america:american
+    hawaii:hawaiian""".split()
+)
+_DEMONYMS.update({people: place for place, people in list(_DEMONYMS.items())})
+
+
+def _holds(word: str, held: Collection[str]) -> bool:
+    """Whether the items' words ``held`` hold ``word``, as written, as its stem, or as
+    the other of a country and its people's adjective."""
+    other = _DEMONYMS.get(word)
+    return word in held or stem(word) in held or (other is not None and other in held)
 
 
 #: words that give a question its form, not its topic
