@@ -122,3 +122,16 @@ def test_an_answer_leaves_out_the_question_it_restates() -> None:
     # LoCoMo conv-26: the point is cited where it is said, two messages on
     shoes = "What are the new shoes that Melanie got used for?"
     assert to_the_point(shoes, "The new shoes are for running [1].") == "For running [1]."
+
+
+def test_a_bare_number_is_given_with_what_it_counts() -> None:
+    game = ["Last week I scored 40 points, my highest ever, and grabbed 12 rebounds."]
+    asked = "What was the highest number of points John scored in a game recently?"
+    assert in_source_words("40 [1].", game, asked) == "40 points [1]."
+    assert in_source_words("12 [2]", game, "How many rebounds did he get?") == "12 rebounds [2]"
+    # what follows the number is not what the question asks about, or not that number
+    assert in_source_words("40 [1].", game, "How many games did John win?") is None
+    assert in_source_words("4 [1].", game, asked) is None
+    assert in_source_words("40 [1].", ["It cost 1,040 points."], asked) is None
+    # in Russian too: the word after the number, as the question has it
+    assert in_source_words("3 [1]", ["Я купила 3 книги."], "Сколько книги?") == "3 книги [1]"

@@ -223,11 +223,11 @@ def _scene(cited: Sequence[Source], sources: Mapping[int, Source]) -> list[str]:
 
 
 def _in_item_words(
-    check: CitationCheck, excerpts: list[str], notes: tuple[str, ...]
+    question: str, check: CitationCheck, excerpts: list[str], notes: tuple[str, ...]
 ) -> tuple[CitationCheck, tuple[str, ...]]:
     """``check`` in the words of the excerpts it cites (:func:`~.wording.in_source_words`),
     with a note, where they put its short phrase otherwise."""
-    worded = in_source_words(check.text, excerpts)
+    worded = in_source_words(check.text, excerpts, question)
     if worded is None:
         return check, notes
     return replace(check, text=worded), (
@@ -421,7 +421,7 @@ def _finalize(
         )
     # before the support check: a word the model shortened or misspelt ("ball" for the
     # item's "basketball") is checked, and shown, as the item wrote it
-    check, notes = _in_item_words(check, [sources[n].excerpt for n in check.cited], notes)
+    check, notes = _in_item_words(question, check, [sources[n].excerpt for n in check.cited], notes)
     names = {n: f"the item of {describe(s.hit)}" for n, s in sources.items()}
     report = check_support(check.text, evidence, question=question, derived=derived, names=names)
     if not report.ok:
@@ -468,7 +468,7 @@ def _finalize(
         check = replace(check, text=trimmed)
         notes += (f"lifelog left out {dropped} quote(s) its items do not say",)
         # what is left may be a short phrase its item puts otherwise
-        check, notes = _in_item_words(check, [s.excerpt for s in cited], notes)
+        check, notes = _in_item_words(question, check, [s.excerpt for s in cited], notes)
     if verifier is not None and cited:
         # only for answers the word-level checks keep: a model's judgement of meaning
         try:

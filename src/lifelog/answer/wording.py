@@ -110,14 +110,19 @@ def _align(said: list[str], written: list[str]) -> tuple[int, int, int, list[boo
     return cost[n][end], j, end, matched
 
 
-def in_source_words(text: str, excerpts: Sequence[str]) -> str | None:
+def in_source_words(text: str, excerpts: Sequence[str], question: str = "") -> str | None:
     """``text`` with its phrase replaced by the cited excerpt's words that it restates,
     citations kept; ``None`` when the answer is not a short phrase, is already in those
-    words, or no excerpt restates it closely enough (see the module docstring)."""
+    words, or no excerpt restates it closely enough (see the module docstring). A bare
+    number is given with what it counts where an excerpt says it after the number and
+    ``question`` asks about it ("40 [1]" → "40 points [1]")."""
     found = _TAIL.match(text.strip())
     if found is None:
         return None
     body, tail = found["body"].strip().rstrip(".!,;:"), found["tail"]
+    if _NUMBER.fullmatch(body):
+        counted = _counted(body, question, excerpts)
+        return None if counted is None else counted + tail
     said_words = _words(body)
     said = [w for w, _s, _e in said_words]
     if not said or len(said) > MAX_WORDS or has_cjk(body) or re.search(r"[.!?;]\s", body):
@@ -155,6 +160,20 @@ def in_source_words(text: str, excerpts: Sequence[str]) -> str | None:
         span = span[:1].upper() + span[1:]
     # the answer's own marks around its words (quotes, brackets) stay
     return body[: said_words[0][1]] + span + body[said_words[-1][2] :] + tail
+
+
+_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})*(?:\.\d+)?|\d+(?:\.\d+)?")
+
+
+def _counted(number: str, question: str, excerpts: Sequence[str]) -> str | None:
+    """``number`` and the word that follows it in an excerpt ("40 points"), when the
+    question asks about that word (its stem), else ``None``."""
+    asked = {stem(w) for w, _s, _e in _words(question) if _content(w)}
+    for excerpt in excerpts:
+        for match in re.finditer(rf"(?<![\d.,]){re.escape(number)}\s+([^\W\d_]+)", excerpt):
+            if stem(fold(match.group(1))) in asked:
+                return f"{number} {match.group(1)}"
+    return None
 
 
 def _reordered(said: list[str], excerpts: Sequence[str]) -> tuple[int, str] | None:
