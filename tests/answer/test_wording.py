@@ -124,6 +124,47 @@ def test_an_answer_leaves_out_the_question_it_restates() -> None:
     assert to_the_point(shoes, "The new shoes are for running [1].") == "For running [1]."
 
 
+@pytest.mark.parametrize(
+    ("question", "draft", "point"),
+    [
+        # the question's verb (in any form) and its people restated before the answer
+        (
+            "What did John's teammates give him when they met on Aug 15th?",
+            "They gave him a ball [3].",
+            "A ball [3].",
+        ),
+        (
+            "What painting did Melanie show to Caroline on October 13, 2023?",
+            "Melanie showed a painting of a sunset with a pink sky [2].",
+            "A painting of a sunset with a pink sky [2].",
+        ),
+        # the whole question restated: what follows is the answer, whatever opens it
+        (
+            "What does Jon's dance studio offer?",
+            "Jon's dance studio offers workshops and classes to local schools [1].",
+            "Workshops and classes to local schools [1].",
+        ),
+        # left as they are: a verb the question does not have ("face" for "handles"),
+        # nothing restated, nothing after it, only pronouns restated
+        (
+            "How does John say his team handles tough opponents?",
+            "John says they face tough opponents with resilience [5].",
+            None,
+        ),
+        ("What did John host for the veterans?", "A small party with some veterans [3].", None),
+        ("What did she give him?", "She gave him [1].", None),
+        ("What did John give them?", "They liked it a lot [1].", None),
+        ("What did they give him?", "They gave him a lift [1].", "A lift [1]."),
+    ],
+)
+def test_an_answer_leaves_out_the_question_it_restates_with_its_verb(
+    question: str, draft: str, point: str | None
+) -> None:
+    from lifelog.answer.wording import to_the_point
+
+    assert to_the_point(question, draft) == point
+
+
 def test_a_bare_number_is_given_with_what_it_counts() -> None:
     game = ["Last week I scored 40 points, my highest ever, and grabbed 12 rebounds."]
     asked = "What was the highest number of points John scored in a game recently?"

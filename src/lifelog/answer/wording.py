@@ -257,7 +257,51 @@ def to_the_point(question: str, text: str) -> str | None:
             continue
         point = body[match.end() :].strip().rstrip(".")
         return point[:1].upper() + point[1:] + tail
-    return None
+    start = _after_restated(question, body, asked)
+    if start is None:
+        return None
+    point = body[start:].strip().rstrip(".")
+    return point[:1].upper() + point[1:] + tail
+
+
+#: who an answer restating the question names as its subject or object
+_PRONOUNS = frozenset("he she they it him her them his their its".split())
+#: words that open the thing an answer names ("They gave him *a* ball")
+_DETERMINERS = frozenset("a an the some his her their its this that these those".split())
+
+
+def _after_restated(question: str, body: str, asked: set[str]) -> int | None:
+    """Where what ``body`` says starts after the question it restates with its verb
+    ("They gave him | a ball" for "What did John's teammates give him?", "Melanie
+    showed | a painting of a sunset" for "What painting did Melanie show?"), or
+    ``None``. The restated words are the question's (any form of its verbs) or pronouns,
+    at least one of them a verb or name of the question; what follows opens with a
+    determiner, or the restated words hold every content word of the question."""
+    words = _words(body)
+    lead = 0
+    for word, _s, _e in words[:6]:
+        if word in _PRONOUNS or _base(word) in asked:
+            lead += 1
+        else:
+            break
+    if lead < 2 or lead == len(words) or all(w in _PRONOUNS for w, _s, _e in words[:lead]):
+        return None
+    rest = [w for w, _s, _e in words[lead:]]
+    if not any(_content(w) and _base(w) not in asked for w in rest):
+        return None
+    wanted = {stem(w) for w in _words_of(question) if _content(w)} - {stem(w) for w in _WH}
+    restated = {_base(w) for w, _s, _e in words[:lead]}
+    if rest[0] not in _DETERMINERS and not wanted <= restated:
+        return None
+    return words[lead][1]
+
+
+_WH = ("what", "which", "who", "whom", "whose", "where")
+
+
+def _base(word: str) -> str:
+    """A word's stem, a past form as its verb's ("gave" is "give")."""
+    return stem(IRREGULAR.get(word, word))
 
 
 #: verbs whose past participle is the verb itself
