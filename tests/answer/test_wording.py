@@ -26,6 +26,17 @@ NOVEL = "Take a fantasy novel by Patrick Rothfuss for the trip, you'll love it."
         # a name before what it names, where the item puts it after: the item's order
         ("Patrick Rothfuss' fantasy novel [1].", [NOVEL], "Fantasy novel by Patrick Rothfuss [1]."),
         ("Пушкина стихи [1]", ["Вчера я читала стихи Пушкина вслух."], "Стихи Пушкина [1]"),
+        # the hyphenated word the item puts before the answer's words, after an article too
+        (
+            "Mentoring and training [1].",
+            ["Besides classes, I'm offering one-on-one mentoring and training to dancers."],
+            "One-on-one mentoring and training [1].",
+        ),
+        (
+            "The aptitude test [2]",
+            ["I retook the long-awaited aptitude test last week."],
+            "The long-awaited aptitude test [2]",
+        ),
         # Cyrillic: the source's spelling of a name
         (
             "Стихи Александера Пушкина [1]",
@@ -47,6 +58,7 @@ def test_put_in_the_source_words(answer: str, excerpts: list[str], worded: str) 
         ("Unit 241 [1].", ["The storage unit 214, code 5839."]),  # numbers as they are
         ("Cozy and inviting [1].", ["I want them to feel cozy and comfortable."]),
         ("In a forest [1].", ["The shoot was in a gorgeous forest."]),  # adds a content word
+        ("Training [1].", ["We offer mentoring and training."]),  # "and" is no compound
         ("Rothfuss novel [1].", [NOVEL]),  # reordered, it would add "Patrick"
         ("Not a novel by Rothfuss [1].", [NOVEL]),  # a negation is never moved about
         ("Trip for love [1].", [NOVEL]),  # not within one sentence's stretch of joining words

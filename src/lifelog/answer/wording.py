@@ -152,7 +152,7 @@ def in_source_words(text: str, excerpts: Sequence[str], question: str = "") -> s
         if best is None or cost < best[0]:
             best = (cost, span)
     if best is None:
-        best = _reordered(said, excerpts)
+        best = _reordered(said, excerpts) or _compounded(body, excerpts)
     if best is None:
         return None
     span = best[1]
@@ -173,6 +173,27 @@ def _counted(number: str, question: str, excerpts: Sequence[str]) -> str | None:
         for match in re.finditer(rf"(?<![\d.,]){re.escape(number)}\s+([^\W\d_]+)", excerpt):
             if stem(fold(match.group(1))) in asked:
                 return f"{number} {match.group(1)}"
+    return None
+
+
+#: a word of several joined by hyphens ("one-on-one", "well-known")
+_COMPOUND = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+
+
+def _compounded(body: str, excerpts: Sequence[str]) -> tuple[int, str] | None:
+    """The answer as an excerpt says it with the hyphenated word it puts just before it
+    ("Mentoring and training" → "one-on-one mentoring and training"; after an article,
+    "The aptitude test" → "the long-awaited aptitude test"): (0, the stretch), or
+    ``None``."""
+    words = body.split()
+    article = words[0].lower() in _ARTICLES and len(words) > 1
+    rest = " ".join(words[1:] if article else words)
+    lead = rf"\b{re.escape(words[0])}\s+" if article else r"(?<![\w-])"
+    pattern = rf"{lead}({_COMPOUND.pattern})\s+{re.escape(rest)}\b"
+    for excerpt in excerpts:
+        found = re.search(pattern, excerpt, re.IGNORECASE)
+        if found is not None and not _PERSONAL & set(found.group(1).lower().split("-")):
+            return 0, found.group(0)
     return None
 
 
