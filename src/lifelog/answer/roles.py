@@ -26,7 +26,7 @@ from collections.abc import Collection, Sequence
 from ..index.sentences import split_sentences, stem
 from ..index.text import STOPWORDS, tokens
 from ..retrieval.dates import MONTHS, WEEKDAYS
-from .support import IRREGULAR
+from .support import verb_stem
 
 __all__ = [
     "asked_role",
@@ -199,7 +199,7 @@ def unfounded_premise(
     about something else."""
     known = {w.lower() for person in people for w in person.split()}
     held = set(tokens(" ".join(evidence)))
-    held |= {stem(h) for h in held} | {_term(h) for h in held}
+    held |= {stem(h) for h in held} | {verb_stem(h) for h in held}
     main = _main_clause(question)
     core = topic_words(main, people)
     # "When did John meet his teammates *after returning from Chicago*?": a reply that
@@ -281,14 +281,8 @@ _TIME_WORDS = frozenset(
 OFF_TOPIC_MISSING = 3
 
 
-def _term(token: str) -> str:
-    """A word as topics are compared: stemmed, an irregular past as its verb ("met" is
-    "meet")."""
-    return stem(IRREGULAR.get(token, token))
-
-
 def _terms(text: str) -> set[str]:
-    return {_term(t) for t in tokens(text)}
+    return {verb_stem(t) for t in tokens(text)}
 
 
 def topic_words(question: str, people: Collection[str] = ()) -> list[str]:
@@ -296,7 +290,7 @@ def topic_words(question: str, people: Collection[str] = ()) -> list[str]:
     people's names or its numbers ("What is the name of Dana's *puppy*?")."""
     known = {w.lower() for person in people for w in person.split()}
     topic = [
-        _term(t)
+        verb_stem(t)
         for t in tokens(question)
         if t not in STOPWORDS
         and t not in _FORM_WORDS

@@ -41,6 +41,7 @@ __all__ = [
     "repair_citations",
     "spelt_out",
     "terms_of",
+    "verb_stem",
 ]
 
 MIN_SUPPORT = 0.6
@@ -147,6 +148,12 @@ IRREGULAR = {
     }.items()
     for form in forms.split()
 }
+
+
+def verb_stem(token: str) -> str:
+    """A word stemmed, an irregular past as its verb ("met" is "meet", "gave" "give"):
+    how topics and restated questions compare words."""
+    return stem(IRREGULAR.get(token, token))
 
 
 def _norm(token: str) -> str:

@@ -37,7 +37,7 @@ from difflib import SequenceMatcher
 
 from ..index.sentences import stem
 from ..index.text import STOPWORDS, fold, has_cjk
-from .support import IRREGULAR
+from .support import IRREGULAR, verb_stem
 
 __all__ = ["MAX_WORDS", "in_source_words", "to_the_point"]
 
@@ -287,6 +287,8 @@ def to_the_point(question: str, text: str) -> str | None:
 
 #: who an answer restating the question names as its subject or object
 _PRONOUNS = frozenset("he she they it him her them his their its".split())
+#: the words that ask, not what a question is about
+_WH = frozenset("what which who whom whose where".split())
 #: words that open the thing an answer names ("They gave him *a* ball")
 _DETERMINERS = frozenset("a an the some his her their its this that these those".split())
 
@@ -301,28 +303,20 @@ def _after_restated(question: str, body: str, asked: set[str]) -> int | None:
     words = _words(body)
     lead = 0
     for word, _s, _e in words[:6]:
-        if word in _PRONOUNS or _base(word) in asked:
+        if word in _PRONOUNS or verb_stem(word) in asked:
             lead += 1
         else:
             break
     if lead < 2 or lead == len(words) or all(w in _PRONOUNS for w, _s, _e in words[:lead]):
         return None
     rest = [w for w, _s, _e in words[lead:]]
-    if not any(_content(w) and _base(w) not in asked for w in rest):
+    if not any(_content(w) and verb_stem(w) not in asked for w in rest):
         return None
     wanted = {stem(w) for w in _words_of(question) if _content(w)} - {stem(w) for w in _WH}
-    restated = {_base(w) for w, _s, _e in words[:lead]}
+    restated = {verb_stem(w) for w, _s, _e in words[:lead]}
     if rest[0] not in _DETERMINERS and not wanted <= restated:
         return None
     return words[lead][1]
-
-
-_WH = ("what", "which", "who", "whom", "whose", "where")
-
-
-def _base(word: str) -> str:
-    """A word's stem, a past form as its verb's ("gave" is "give")."""
-    return stem(IRREGULAR.get(word, word))
 
 
 #: verbs whose past participle is the verb itself

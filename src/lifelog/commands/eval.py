@@ -98,7 +98,7 @@ def locomo(
         typer.Option(
             "--llm-setting",
             help="KEY=VALUE for each temporary memory's settings.llm, as in memory.json"
-            " (repeat; a JSON value, else text): prompt_lookup=false, context_window=4096.",
+            " (repeat; a JSON value, else text): max_evidence_tokens=400, context_window=4096.",
         ),
     ] = None,
 ) -> None:
