@@ -26,6 +26,22 @@ MOVE = "Big news: I'm making the move from Boston to Lisbon on 14 March 2021 - t
             "Peneda-Gerês National Park",
         ),
         ("Who recommended the book?", "It was Priya Shah who recommended it", "Priya Shah"),
+        (
+            "How often does John take his kids to the park?",
+            "Yeah, we go a few times a week. It's great for family bonding.",
+            "a few times a week",
+        ),
+        (
+            "How often does Melanie go to the beach with her kids?",
+            "We usually go once or twice a year, it's our little tradition",
+            "once or twice a year",
+        ),
+        (
+            "How frequently do you call her?",
+            "Я звоню ей every Sunday, без исключений",
+            "every Sunday",
+        ),
+        ("How often do we run?", "We ran 3 times before the race", "3 times"),
         ("What did Ann say?", MOVE, None),
         ("When did we meet?", "We met after the concert.", None),
     ],

@@ -5,6 +5,7 @@ finally took my kids to a pottery workshop")."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from lifelog import Item
@@ -198,3 +199,45 @@ def test_a_sentence_that_copies_the_day_its_item_was_written_gives_way_to_the_ti
         "When did Melanie go camping?", longer, camping, [s.hit for s in camping.values()]
     )
     assert rewritten.text == "The week before 27 June 2023 [1]."
+
+
+PARK = Item(
+    source="locomo",
+    key="D8:8",
+    kind="message",
+    author="John",
+    participants=("John", "Maria"),
+    text="Yeah, we go a few times a week. It's great for family bonding and letting the kids"
+    " run around. We had a great time last weekend.",
+    timestamp=datetime(2023, 3, 6, 18, 3, tzinfo=UTC),
+)
+
+
+def test_how_often_is_the_cited_items_own_frequency() -> None:
+    # LoCoMo conv-41: the model wrote "Once a week [1]"; the support check had read it as
+    # only restating the question, and nothing answered in its place
+    shown = sources(PARK)
+    hits = [s.hit for s in shown.values()]
+    question = "How often does John take his kids to the park?"
+    answer = finalize(question, "Once a week [1].", shown, hits)
+    assert answer.mode == "generative"
+    assert answer.text == "A few times a week [1]."
+    assert any("how often" in note and "“a few times a week”" in note for note in answer.notes)
+    within = finalize(question, "They go there once a week [1].", shown, hits)
+    assert within.text == "They go there a few times a week [1]."
+
+
+def test_how_often_is_left_alone_where_the_item_says_several_or_the_answer_agrees() -> None:
+    question = "How often does John take his kids to the park?"
+    agreed = sources(PARK)
+    answer = finalize(question, "A few times a week [1].", agreed, [s.hit for s in agreed.values()])
+    assert answer.text == "A few times a week [1]."
+    assert not any("how often" in note for note in answer.notes)
+    both = replace(PARK, text="We go to the park every Sunday, and to the pool twice a month.")
+    shown = sources(both)
+    kept = finalize(question, "Once a week [1].", shown, [s.hit for s in shown.values()])
+    assert not any("how often" in note for note in kept.notes)
+    assert "Once a week" not in kept.text or kept.mode != "generative"
+    # a question that asks something else keeps the answer's own words
+    other = finalize("What does John do with his kids?", "Once a week [1].", agreed, [])
+    assert not any("how often" in note for note in other.notes)

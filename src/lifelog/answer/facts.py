@@ -1,5 +1,5 @@
-"""The short fact a quote answers: the date for "when", the number for "how many", the
-place for "where", the name for "who".
+"""The short fact a quote answers: the date for "when", the number for "how many", how
+often for "how often", the place for "where", the name for "who".
 
 The extractive answerer leads with it, so that even without a generative model an
 answer starts with what was asked ("14 March 2021"), and the quote it was read from
@@ -14,7 +14,7 @@ from datetime import date
 
 from .dates import day_name, relative_date
 
-__all__ = ["asked_kind", "short_fact"]
+__all__ = ["FREQUENCY", "asked_kind", "short_fact"]
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -33,19 +33,35 @@ _NUMBER = re.compile(
     r"(?:\s+[a-zA-Z]+)?",
     re.I,
 )
+_TIMES = (
+    r"(?:once|twice|thrice|(?:a\s+)?(?:few|couple(?:\s+of)?)\s+times|(?:several|many)\s+times"
+    r"|(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+times)"
+)
+_PERIOD = r"(?:day|night|morning|evening|week|weekend|month|year|season)"
+#: how often something happens, as people say it: "a few times a week", "once or twice a
+#: year", "at least once a week", "every other weekend", "every Sunday", "daily"
+FREQUENCY = re.compile(
+    r"\b(?:(?:at\s+least|at\s+most|about|around|roughly|almost|nearly|usually)\s+)?"
+    rf"(?:{_TIMES}(?:\s+or\s+{_TIMES})?\s+(?:a|an|per|each|every)\s+{_PERIOD}"
+    rf"|every\s+(?:other\s+|few\s+|single\s+)?(?:{_PERIOD}s?|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)"
+    r"|daily|weekly|monthly|yearly|annually|nightly)\b",
+    re.I,
+)
 _NAME = r"[A-Z][\w'’-]+(?:[ -](?:de |da |do |van |von )?[A-Z][\w'’-]+)*"
 _PLACE = re.compile(rf"\b(?:in|at|to|from|near)\s+(?:the\s+)?({_NAME})")
 _PERSON = re.compile(rf"\b({_NAME})")
 _FORMS = (
     ("when", re.compile(r"^\s*(?:when|what (?:date|day|year|month|time)|since when)\b", re.I)),
-    ("number", re.compile(r"^\s*(?:how (?:many|much|long|old|often|far))\b", re.I)),
+    ("often", re.compile(r"^\s*how (?:often|frequently)\b", re.I)),
+    ("number", re.compile(r"^\s*(?:how (?:many|much|long|old|far))\b", re.I)),
     ("place", re.compile(r"^\s*(?:where|what (?:city|country|town|place))\b", re.I)),
     ("person", re.compile(r"^\s*(?:who|whom|whose)\b", re.I)),
 )
 
 
 def asked_kind(question: str) -> str | None:
-    """``when``, ``number``, ``place``, ``person`` or ``None``, by the question's form."""
+    """``when``, ``often``, ``number``, ``place``, ``person`` or ``None``, by the
+    question's form."""
     for kind, pattern in _FORMS:
         if pattern.search(question):
             return kind
@@ -69,6 +85,11 @@ def short_fact(question: str, sentence: str, when: date | None = None) -> str | 
         if when is None:
             return None
         return relative_date(sentence, when) or f"{day_name(when)}, the day it was written"
+    if kind == "often":
+        match = FREQUENCY.search(sentence)
+        if match:
+            return match.group(0)
+        kind = "number"  # "we go 3 times" says how often without a period
     if kind == "number":
         for match in _NUMBER.finditer(sentence):
             if match.group(0).split()[0].lower() not in asked:

@@ -35,7 +35,13 @@ from .citations import (
 )
 from .dates import relative_dates, resolve_relative
 from .extractive import NOT_FOUND, Evidence, best_evidence, describe, extractive_answer
-from .item_dates import ITEM_DATE_NOTE, WHEN_TEXT, date_in_item_words
+from .item_dates import (
+    ITEM_DATE_NOTE,
+    ITEM_OFTEN_NOTE,
+    WHEN_TEXT,
+    date_in_item_words,
+    often_in_item_words,
+)
 from .prompts import Source
 from .roles import (
     misplaced_value,
@@ -400,6 +406,10 @@ def _finalize(
     if rederived is not None:
         check = check_citations(rederived[0], set(sources))
         notes += (f"{ITEM_DATE_NOTE} (“{rederived[1]}”, counted from the day it was written)",)
+    often = often_in_item_words(question, check.text, sources)
+    if often is not None:
+        check = check_citations(often[0], set(sources))
+        notes += (f"{ITEM_OFTEN_NOTE} (“{often[1]}”)",)
     # the answer, not the question it restates first ("The book John read … was X")
     pointed = to_the_point(question, check.text)
     if pointed is not None:

@@ -5,6 +5,10 @@ A small model answering "when" copies the date a message was written ("June 27, 
 last week"), or cites the wrong message of the day. :func:`date_in_item_words` finds
 the sentence of the items shown that speaks of the question and tells one relative time,
 and gives that time resolved against its item's date (:mod:`.dates`), cited to it.
+
+"How often" is asked the same way: "Once a week [1]" for a message that says "we go a
+few times a week" is wrong about the one thing asked. :func:`often_in_item_words` gives
+the cited item's own words for how often ("A few times a week [1]"), where it says one.
 """
 
 from __future__ import annotations
@@ -17,10 +21,17 @@ from ..index.text import tokens
 from ..retrieval.dates import MONTHS, WEEKDAYS
 from .citations import CITATION, strip_citations
 from .dates import relative_spans
+from .facts import FREQUENCY, asked_kind
 from .prompts import Source
 from .roles import asks_when, topic_words
 
-__all__ = ["ITEM_DATE_NOTE", "WHEN_TEXT", "date_in_item_words"]
+__all__ = [
+    "ITEM_DATE_NOTE",
+    "ITEM_OFTEN_NOTE",
+    "WHEN_TEXT",
+    "date_in_item_words",
+    "often_in_item_words",
+]
 
 #: the words around a date in an answer ("the weekend before 13 June 2023")
 WHEN_TEXT = """the a an on in at of by around about early mid late before after last next this
@@ -29,6 +40,8 @@ WHEN_TEXT = """the a an on in at of by around about early mid late before after 
 #: the words of a date answer, as :func:`~lifelog.index.text.tokens` gives them
 #: the note of an answer whose date :func:`date_in_item_words` took from its item
 ITEM_DATE_NOTE = "lifelog took the date from the cited item's own words"
+#: the note of an answer whose "how often" :func:`often_in_item_words` took from its item
+ITEM_OFTEN_NOTE = "lifelog took how often from the cited item's own words"
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _DATE_WORDS = frozenset(tokens(WHEN_TEXT)) | frozenset(MONTHS) | frozenset(WEEKDAYS)
 
@@ -118,3 +131,36 @@ def _dated_sentence(source: Source, topic: set[str]) -> tuple[int, str, str] | N
 def _bare(words: Sequence[str]) -> list[str]:
     """A date's words without the ones that only place it ("on", "the", "in")."""
     return [w for w in words if w not in ("on", "the", "in")]
+
+
+def often_in_item_words(
+    question: str, text: str, sources: Mapping[int, Source]
+) -> tuple[str, str] | None:
+    """A one-sentence answer to "how often" that cites one item and says another
+    frequency than that item's, with the item's in its place: (the answer, the item's
+    words), or ``None``.
+
+    "Once a week [1]" where the message says "Yeah, we go a few times a week" gives "A
+    few times a week [1]". Only when the item says one frequency (however often it
+    repeats it) and the answer says one: an answer or an item that names several is left
+    to the support check."""
+    if asked_kind(question) != "often" or len(split_sentences(text)) != 1:
+        return None
+    cited = {int(n) for n in CITATION.findall(text)}
+    if len(cited) != 1 or next(iter(cited)) not in sources:
+        return None
+    excerpt = sources[next(iter(cited))].excerpt
+    written = {_spaced(m.group()): m.group() for m in FREQUENCY.finditer(excerpt)}
+    said = list(FREQUENCY.finditer(text))
+    if len(written) != 1 or len(said) != 1:
+        return None
+    found = said[0]
+    if _spaced(found.group()) in written:
+        return None  # the item's own words already
+    spoken = next(iter(written.values()))
+    put = spoken[:1].upper() + spoken[1:] if found.group()[:1].isupper() else spoken.lower()
+    return text[: found.start()] + put + text[found.end() :], spoken
+
+
+def _spaced(words: str) -> str:
+    return " ".join(words.lower().split())
