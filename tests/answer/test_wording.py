@@ -188,3 +188,67 @@ def test_a_bare_number_is_given_with_what_it_counts() -> None:
     assert in_source_words("40 [1].", ["It cost 1,040 points."], asked) is None
     # in Russian too: the word after the number, as the question has it
     assert in_source_words("3 [1]", ["Я купила 3 книги."], "Сколько книги?") == "3 книги [1]"
+
+
+LIBRARY = (
+    "I've got lots of kids' books- classics, stories from different cultures, educational"
+    " books, all of that. What's a favorite book you remember from your childhood?"
+)
+
+
+def test_what_kind_is_answered_with_the_kind_the_item_names_before_its_list() -> None:
+    # LoCoMo conv-26: the model listed the examples and left out the kind
+    asked = "What kind of books does Caroline have in her library?"
+    listed = "Classics, stories from different cultures, educational books, all of that [2]."
+    assert in_source_words(listed, [LIBRARY], asked) == (
+        "Kids' books: classics, stories from different cultures, educational books,"
+        " all of that [2]."
+    )
+    such = ["She paints landscapes of all sorts, like mountains, lakes and old barns."]
+    assert in_source_words("Mountains, lakes [1]", such, "What types of landscapes?") is None
+    named = ["Mostly sci-fi novels, such as Dune and Hyperion."]
+    assert in_source_words("Dune and Hyperion [1]", named, "What kind of novels?") == (
+        "Sci-fi novels: Dune and Hyperion [1]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "excerpts", "question"),
+    [
+        # the kind is only the question's noun, or whose the things are
+        (
+            "Classics, fairy tales [1]",
+            ["Lots of books: classics, fairy tales."],
+            "What kind of books?",
+        ),
+        ("Classics, fairy tales [1]", ["My books - classics, fairy tales."], "What kind of books?"),
+        # another noun than the one asked about
+        ("Classics, fairy tales [1]", ["Old films: classics, fairy tales."], "What kind of books?"),
+        # the question does not ask what kind
+        ("Classics, educational books [2]", [LIBRARY], "What does Caroline read to kids?"),
+    ],
+)
+def test_what_kind_is_left_as_written(answer: str, excerpts: list[str], question: str) -> None:
+    assert in_source_words(answer, excerpts, question) is None
+
+
+SHOOT = (
+    "The photoshoot went really well too. We did it in a gorgeous forest and the"
+    " photographer got some epic shots of me doing my thing - it was amazing!"
+)
+
+
+def test_where_is_answered_with_the_place_as_its_item_puts_it() -> None:
+    asked = "Where was the photoshoot done for John's gear deal?"
+    assert in_source_words("A forest [1].", [SHOOT], asked) == "In a gorgeous forest [1]."
+    assert in_source_words("Forest [1]", [SHOOT], asked) == "In a gorgeous forest [1]"
+    park = ["We met at the old city park near the river."]
+    assert in_source_words("The park [2]", park, "Where did they meet?") == (
+        "At the old city park [2]"
+    )
+    # not for other questions, nor where the item says only the preposition more, nor in
+    # the first person of the item ("near my hometown" is not an answer about John)
+    assert in_source_words("A forest [1].", [SHOOT], "What did John like?") is None
+    assert in_source_words("A forest [1].", ["We did it in a forest."], asked) is None
+    home = ["The photo is from a forest near my old hometown."]
+    assert in_source_words("Hometown [1]", home, "Where was the photo taken?") is None

@@ -123,6 +123,9 @@ def in_source_words(text: str, excerpts: Sequence[str], question: str = "") -> s
     if _NUMBER.fullmatch(body):
         counted = _counted(body, question, excerpts)
         return None if counted is None else counted + tail
+    headed = _headed(body, question, excerpts)
+    if headed is not None:
+        return headed + tail
     said_words = _words(body)
     said = [w for w, _s, _e in said_words]
     if not said or len(said) > MAX_WORDS or has_cjk(body) or re.search(r"[.!?;]\s", body):
@@ -152,7 +155,11 @@ def in_source_words(text: str, excerpts: Sequence[str], question: str = "") -> s
         if best is None or cost < best[0]:
             best = (cost, span)
     if best is None:
-        best = _reordered(said, excerpts) or _compounded(body, excerpts)
+        best = (
+            _reordered(said, excerpts)
+            or _compounded(body, excerpts)
+            or _placed(said, question, excerpts)
+        )
     if best is None:
         return None
     span = best[1]
@@ -194,6 +201,67 @@ def _compounded(body: str, excerpts: Sequence[str]) -> tuple[int, str] | None:
         found = re.search(pattern, excerpt, re.IGNORECASE)
         if found is not None and not _PERSONAL & set(found.group(1).lower().split("-")):
             return 0, found.group(0)
+    return None
+
+
+#: a question that asks what kind of thing ("What kind of books does Caroline have?")
+_KIND = re.compile(r"\bwhat\s+(?:kinds?|types?|sorts?)\s+of\s+([^\W\d_]+)", re.IGNORECASE)
+#: what an item puts between a kind of thing and its examples ("kids' books- classics, …")
+_INTRODUCES = r"\s*(?:[-–—:]|,\s+(?:like|such\s+as|including))\s*"
+
+
+def _headed(body: str, question: str, excerpts: Sequence[str]) -> str | None:
+    """A list that answers "what kind of books" with the kind its item names before it:
+    "Classics, stories from different cultures" where the item says "kids' books-
+    classics, stories from different cultures" gives "Kids' books: classics, stories
+    from different cultures"; ``None`` where the item names no kind there, or only the
+    question's noun ("books: …")."""
+    kind = _KIND.search(question)
+    if kind is None or len(body) < 3:
+        return None
+    noun = stem(fold(kind.group(1)))
+    head = r"(?P<head>(?P<modifier>[^\W\d_][\w'’-]*)\s+(?P<noun>[^\W\d_]+))"
+    pattern = rf"(?<![\w'’-]){head}{_INTRODUCES}(?P<list>{re.escape(body)})"
+    for excerpt in excerpts:
+        for found in re.finditer(pattern, excerpt, re.IGNORECASE):
+            modifier = fold(found["modifier"]).rstrip("'’")
+            if stem(fold(found["noun"])) != noun or modifier in STOPWORDS:
+                continue  # "lots of books: …" names no kind
+            lead = found["head"]
+            if modifier in _PERSONAL or fold(lead).lower() in fold(body).lower():
+                continue
+            return f"{lead[:1].upper()}{lead[1:]}: {found['list']}"
+    return None
+
+
+#: the words that place something ("in a gorgeous forest", "at the local park")
+_PLACING = "in at on near by inside outside around behind under".split()
+
+
+def _placed(said: list[str], question: str, excerpts: Sequence[str]) -> tuple[int, str] | None:
+    """For "where", a short answer naming a place ("A forest") as its item places it, with
+    the words the item says of it: "in a gorgeous forest" (0, the stretch), or ``None``.
+    Every content word of the answer is in the stretch, its last one last, and at most
+    two words more stand between the item's determiner and it."""
+    if not re.match(r"\s*where\b", question, re.IGNORECASE) or not 1 <= len(said) <= 4:
+        return None
+    wanted = [w for w in said if _content(w)]
+    if not wanted or said[-1] != wanted[-1]:
+        return None
+    before = r"(?:[^\W\d_][\w'’-]*\s+){0,2}"
+    pattern = (
+        rf"\b(?:{'|'.join(_PLACING)})\s+(?:(?:a|an|the|this|that)\s+)?{before}"
+        rf"{re.escape(wanted[-1])}\b"
+    )
+    for excerpt in excerpts:
+        for found in re.finditer(pattern, excerpt, re.IGNORECASE):
+            taken = _words_of(found.group())
+            if set(taken) & _PERSONAL or not _holds_once(wanted, taken):
+                continue
+            added = [w for w in taken[1:] if _content(w) and not any(_alike(s, w) for s in said)]
+            if not added:
+                continue  # only the preposition more: the answer says it already
+            return 0, found.group()
     return None
 
 
