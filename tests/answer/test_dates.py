@@ -34,6 +34,12 @@ DATES = {1: FRIDAY, 2: datetime(2022, 1, 3, tzinfo=UTC), 3: None}
         ("Next Tuesday [1].", "The Tuesday after 9 June 2023 [1]."),
         ("next week [1].", "the week after 9 June 2023 [1]."),
         ("The 15th [1].", "15 June 2023 [1]."),
+        # the season before the one the item was written in, as retrieval reads seasons
+        ("Last summer [1].", "Summer 2022 [1]."),
+        ("We hiked there this past spring [1].", "We hiked there spring 2023 [1]."),
+        ("Last fall [2].", "Fall 2021 [2]."),
+        ("Last winter [1].", "Winter 2022–23 [1]."),
+        ("Last winter [2].", "Winter 2020–21 [2]."),
         ("We met on the 28th, after the trip [1].", "We met on 28 May 2023, after the trip [1]."),
         ("Paid by the 2nd [2].", "Paid by 2 January 2022 [2]."),
     ],
@@ -103,3 +109,10 @@ def test_a_date_an_item_says_relative_to_its_own_supports_the_resolved_answer() 
     # … and where the question asks when, the date is the one the item's words say
     when = finalize("When did Jon host a dance competition?", "In June [1].", sources, [hit])
     assert when.text == "May 2023 [1]." and "“next month”" in when.notes[-1]
+
+
+def test_last_summer_is_this_years_once_it_is_over() -> None:
+    december = {1: datetime(2023, 12, 26, tzinfo=UTC), 2: datetime(2024, 3, 5, tzinfo=UTC)}
+    assert resolve_relative("Last summer [1].", december) == ("Summer 2023 [1].", 1)
+    assert resolve_relative("Last summer [2].", december) == ("Summer 2023 [2].", 1)
+    assert resolve_relative("Last winter [2].", december) == ("Winter 2023–24 [2].", 1)

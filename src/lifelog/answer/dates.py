@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from ..index.sentences import split_sentences
-from ..retrieval.dates import MONTHS, NUMBERS, WEEKDAYS
+from ..retrieval.dates import MONTHS, NUMBERS, SEASONS, WEEKDAYS, season_containing
 from .citations import CITATION
 
 __all__ = ["day_name", "relative_date", "relative_dates", "relative_spans", "resolve_relative"]
@@ -64,6 +64,18 @@ def _months_back(moment: date, months: int) -> date:
     return date(moment.year + month // 12, month % 12 + 1, 1)
 
 
+def _last_season(season: str, when: date) -> str:
+    """ "Last summer" said on ``when`` as the season it means: the latest one before the
+    season ``when`` is in, as retrieval reads it (meteorological, northern hemisphere:
+    :func:`~lifelog.retrieval.dates.season_containing`). "summer 2023" in a message of
+    December 2023 or of March 2024, "summer 2022" in one of July 2023; a winter spans
+    its two years ("winter 2022–23")."""
+    first = SEASONS[season]
+    current = date(*season_containing(when), 1)
+    year = max(y for y in range(when.year - 2, when.year + 1) if date(y, first, 1) < current)
+    return f"{season} {year}–{(year + 1) % 100:02d}" if first == 12 else f"{season} {year}"
+
+
 def _nearest_day(day: int, when: date) -> str | None:
     """The ``day``-th of the month nearest ``when`` (a message of 17 August that says "on
     the 15th" means 15 August; one of 30 August that says "on the 2nd", 2 September);
@@ -106,6 +118,8 @@ def _resolve(match: re.Match[str], when: date) -> str | None:
             return f"{_months_back(when, 1):%B %Y}"
         if unit == "year":
             return str(when.year - 1)
+        if unit in SEASONS:
+            return _last_season(unit, when)
         return f"the {unit} before {_day(when)}"
     if weekday:
         named = next(d for d in _DAYS if d.startswith(weekday.lower()[:3]))
