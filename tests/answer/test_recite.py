@@ -257,3 +257,18 @@ def test_a_made_up_title_is_left_out_and_what_is_said_stays() -> None:
     only = checked(question, 'He recommended "The Book of the Dead" [1].', shown)
     assert only.mode != "generative" or "Book of the Dead" not in only.text, only.notes
     assert not (only.mode == "generative" and only.found)
+
+
+def test_a_quote_that_names_no_amount_does_not_answer_how_often() -> None:
+    """`make demo`'s memory: "How often do I run?" found nothing, and "a small
+    family-run place" covered the question's one word; it is not quoted as the answer."""
+    day = datetime(2023, 12, 13, 20, 18, tzinfo=UTC)
+    tip = _jon("C1", day, "Try lentil soup at a small family-run place on the square.")
+    question = "How often do I run?"
+    declined = checked(question, "I don't find this in your memory.", sources(tip))
+    assert not declined.found, declined.text
+    runs = _jon("C2", day, "I run three times a week now, mostly by the river.")
+    quoted = checked(question, "I don't find this in your memory.", sources(runs, tip))
+    assert quoted.found and quoted.mode == "extractive-fallback", quoted.notes
+    assert quoted.text.startswith("three times a week [1]")
+    assert [c.item.key for c in quoted.citations][:1] == ["C2"]

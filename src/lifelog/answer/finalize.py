@@ -116,13 +116,16 @@ CLEAR_COVERAGE = 0.75
 def plainly_answers(question: str, found: Evidence, hits: Sequence[Hit]) -> bool:
     """Whether ``found``'s sentence plainly answers ``question``: it covers
     :data:`CLEAR_COVERAGE` of it, is not about another person than the one asked about
-    (:func:`~.roles.wrong_person`) and holds the negation or reversing verb the question
-    turns on, if any (:func:`~.roles.unsaid_polarity`)."""
+    (:func:`~.roles.wrong_person`), holds the negation or reversing verb the question
+    turns on, if any (:func:`~.roles.unsaid_polarity`), and names an amount where the
+    question asks how many, how often or how long (:func:`~.roles.says_no_amount`:
+    "a small family-run place" covers "How often do I run?" and does not answer it)."""
     quote = found.hit.item.text[found.start : found.end]
     return (
         found.coverage >= CLEAR_COVERAGE
         and not _someone_else(question, found.hit.item, quote, hits)
         and not unsaid_polarity(_unquoted(question), [quote])
+        and not says_no_amount(quote, question)
     )
 
 
