@@ -252,3 +252,17 @@ def test_where_is_answered_with_the_place_as_its_item_puts_it() -> None:
     assert in_source_words("A forest [1].", ["We did it in a forest."], asked) is None
     home = ["The photo is from a forest near my old hometown."]
     assert in_source_words("Hometown [1]", home, "Where was the photo taken?") is None
+
+
+def test_a_count_the_item_joins_to_what_it_counts_is_left_as_the_answer_says_it() -> None:
+    # `make demo`'s memory: "Three days [1]" had become "A three-day [1]" for how many
+    # days the Sintra trip was ("a three-day trip to Sintra")
+    trip = ["I am packing for a three-day trip to Sintra in November."]
+    asked = "How many days was the Sintra trip?"
+    assert in_source_words("Three days [1].", trip, asked) is None
+    assert in_source_words("Tree day trip [1].", trip, asked) is None
+    # a hyphenated name the answer misspelt is still the item's
+    fair = ["We met at the Saint-Étienne book fair last spring."]
+    assert in_source_words("The Saint-Etiene book fair [2]", fair) == (
+        "The Saint-Étienne book fair [2]"
+    )

@@ -152,6 +152,8 @@ def in_source_words(text: str, excerpts: Sequence[str], question: str = "") -> s
             continue  # a content word the answer did not say
         if (set(taken) & _PERSONAL) - set(said) or re.search(r"[.!?]\s", span):
             continue
+        if _cut_compound(excerpt, written_words[first][1], written_words[end - 1][2], body):
+            continue  # "Three days" is not "a three-day" (trip)
         if best is None or cost < best[0]:
             best = (cost, span)
     if best is None:
@@ -167,6 +169,25 @@ def in_source_words(text: str, excerpts: Sequence[str], question: str = "") -> s
         span = span[:1].upper() + span[1:]
     # the answer's own marks around its words (quotes, brackets) stay
     return body[: said_words[0][1]] + span + body[said_words[-1][2] :] + tail
+
+
+#: a count joined to what it counts makes an adjective ("a three-day trip", "5-year plan")
+_COUNTED_COMPOUND = re.compile(
+    r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|half))"
+    r"-[^\W\d_]",
+    re.IGNORECASE,
+)
+
+
+def _cut_compound(excerpt: str, start: int, end: int, body: str) -> bool:
+    """Whether ``excerpt[start:end]`` stops inside a hyphenated word, or is a count
+    joined to what it counts where the answer ``body`` keeps them apart: the item's
+    words there are another phrase's ("a three-day trip" for "Three days"). A name
+    the answer spelt without its hyphen ("Peneda Geres") is still the item's."""
+    span = excerpt[start:end]
+    inside = end < len(excerpt) and excerpt[end] == "-" and excerpt[end + 1 : end + 2].isalpha()
+    inside = inside or (start > 0 and excerpt[start - 1] == "-")
+    return inside or (bool(_COUNTED_COMPOUND.search(span)) and "-" not in body)
 
 
 _NUMBER = re.compile(r"\d{1,3}(?:,\d{3})*(?:\.\d+)?|\d+(?:\.\d+)?")
