@@ -63,3 +63,14 @@ def test_a_sentence_that_asks_is_quoted_only_when_nothing_else_answers() -> None
     assert answer.found and answer.citations[0].snippet.startswith("Yes, a few times a week")
     alone = extractive_answer("How often does John take his kids to the park?", [asked])
     assert alone.citations and alone.citations[0].snippet.endswith("often?")
+
+
+def test_the_same_words_in_several_items_are_quoted_once() -> None:
+    # `make demo`'s memory: one forwarded line in three chats had been quoted three times
+    line = "Omar is coming too, hope that's ok"
+    hits = [hit(f"D{n}:1", line, author="Sam") for n in range(1, 4)]
+    hits.append(hit("D4:1", "Omar says hi, and he is coming to the wedding too", author="Sam"))
+    answer = extractive_answer("Is Omar coming too?", hits)
+    quotes = [c.snippet for c in answer.citations]
+    assert quotes.count(line) == 1
+    assert "Omar says hi, and he is coming to the wedding too" in quotes
