@@ -218,3 +218,21 @@ def test_a_quote_must_be_said_word_for_word_by_its_items() -> None:
     assert misquoted("“Война и мир” [1].", ["Анна Каренина"], "Что?") == [(0, 13)]
     assert misquoted("«Анна Каренина» [1].", ["Война и мир"], "Что?") == [(0, 15)]
     assert misquoted("「ノルウェイの森」 [1].", ["ノルウェイの森を読んだ"], "何?") == []
+
+
+def test_a_citation_that_holds_part_of_the_claim_gives_way_to_one_that_holds_it_all() -> None:
+    # LoCoMo conv-26: the window is the one in Caroline's photo, not in Melanie's
+    photos = {
+        1: terms_of("Wow, all those colors are incredible! a door with a stained glass window"),
+        2: terms_of("It was made for a local church. a large stained glass window in a church"),
+        3: terms_of("A stained window of a large hall, by a church"),
+    }
+    asked = "What did Melanie make for a local church?"
+    claim = "A large stained glass window in a church [1]."
+    assert check_support(claim, photos, question=asked).ok  # enough of its words are in [1]
+    text, added, moved = repair_citations(claim, photos, question=asked)
+    assert (text, added, moved) == ("A large stained glass window in a church [2].", 0, 1)
+    # an item that holds all of it keeps its citation, and so do two that share it
+    assert repair_citations(text, photos, question=asked) == (text, 0, 0)
+    shared = "A large stained glass window in a church [1][3]."
+    assert repair_citations(shared, photos, question=asked) == (shared, 0, 0)

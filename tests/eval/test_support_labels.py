@@ -158,7 +158,7 @@ def test_the_support_check_on_real_models_answers() -> None:
     figures = measure(labelled, LOCOMO)
     print(f"\nsupport check: {figures.summary()}")
     assert figures.by_hand >= 220, figures.summary()
-    assert figures.false_reject <= 14.5, figures.summary()
+    assert figures.false_reject <= 13.0, figures.summary()
     assert figures.false_accept <= 31.5, figures.summary()
 
 

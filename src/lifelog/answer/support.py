@@ -518,12 +518,18 @@ def _recited(
     threshold: float,
 ) -> tuple[int, ...]:
     """The citations ``words`` should have: ``()`` when their own (``cites``) support
-    them, or when no item does; else the item, or pair of items, that does."""
+    them, or when no item does; else the item, or pair of items, that does. Cited items
+    that support only some of the words give way to one item that holds them all ("A
+    large stained glass window in a church [1]" citing a message whose photo shows "a
+    door with a stained glass window": [3]'s photo is of the church's window)."""
     if cites and len(cites) <= MAX_CITED:
         pool = set(free).union(*(evidence.get(n, set()) for n in cites))
         support, numbers_ok, _missing = _sentence_support(words, pool, question_terms)
         if numbers_ok and support >= threshold:
-            return ()
+            if support >= 1.0:
+                return ()
+            whole = _supporting(words, evidence, free, question_terms, 1.0)
+            return whole if len(whole) == 1 and whole[0] not in cites else ()
     return _supporting(words, evidence, free, question_terms, threshold)
 
 
