@@ -95,10 +95,10 @@ def best_evidence(question: str, hits: list[Hit], limit: int = MAX_QUOTES) -> li
     used_items: set[str] = set()
     said: set[str] = set()  # the same words in several items are quoted once
     for evidence in found:
-        words = " ".join(tokens(evidence.hit.item.text[evidence.start : evidence.end]))
-        if evidence.hit.item.id in used_items or words in said:
+        quoted = " ".join(tokens(evidence.hit.item.text[evidence.start : evidence.end]))
+        if evidence.hit.item.id in used_items or quoted in said:
             continue
-        said.add(words)
+        said.add(quoted)
         if chosen and evidence.score < chosen[0].score * 0.8:
             break
         chosen.append(_with_what_follows(evidence))
