@@ -25,6 +25,13 @@ the item puts it after ("a fantasy novel by Patrick Rothfuss") is taken in the i
 order: every content word of the answer, each once, in a stretch of one sentence at most
 two words longer, whose other words only join ("by", "of", "from"; never "not").
 
+Some answers take a few more of their item's words, where the question asks for them:
+the hyphenated word the item puts just before the answer ("one-on-one mentoring and
+training"); for "what kind of books", the kind the item names before the list the
+answer gives ("Kids' books: classics, …"); for "where", the place with what the item
+says of it ("In a gorgeous forest" for "A forest"). A count the item joins to what it
+counts ("a three-day trip") is never the answer's "Three days".
+
 Alignment is semi-global edit distance over words: the whole answer against any stretch
 of the excerpt (Needleman–Wunsch with free ends on the excerpt's side, as in read mapping).
 """
