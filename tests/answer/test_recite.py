@@ -272,3 +272,15 @@ def test_a_quote_that_names_no_amount_does_not_answer_how_often() -> None:
     assert quoted.found and quoted.mode == "extractive-fallback", quoted.notes
     assert quoted.text.startswith("three times a week [1]")
     assert [c.item.key for c in quoted.citations][:1] == ["C2"]
+
+
+def test_a_span_that_runs_backwards_is_replaced_and_quotes_without_an_amount_say_so() -> None:
+    """`make demo`'s memory: "How long did I stay in Amsterdam?" was answered with two
+    items' own dates, the later one first; no quote names how long."""
+    back = _jon("A1", datetime(2023, 8, 16, 22, 26, tzinfo=UTC), "Back from Amsterdam, happy.")
+    plan = _jon("A2", datetime(2024, 5, 28, 0, 11, tzinfo=UTC), "Plan a trip to Amsterdam.")
+    draft = "The trip lasted from 28 May 2024 to 16 August 2023 [2][1]."
+    answer = checked("How long did Jon stay in Amsterdam?", draft, sources(back, plan))
+    assert not answer.found, answer.text
+    assert any("ends before it begins" in note for note in answer.notes)
+    assert any("names none" in note for note in answer.notes)

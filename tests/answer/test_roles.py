@@ -8,6 +8,7 @@ from lifelog.answer.roles import (
     misplaced_value,
     off_topic,
     only_asked,
+    runs_backwards,
     says_no_amount,
     says_no_time,
     topic_words,
@@ -357,3 +358,20 @@ def test_an_item_that_does_not_carry_the_answer_does_not_vouch_for_it() -> None:
     assert wrong_person(question, cited, people, answer=answer) is not None
     assert wrong_person(question, cited[:1] + [("Tim", "I do strength training.")], people,
                         answer=answer) is None  # fmt: skip
+
+
+def test_a_span_of_time_that_ends_before_it_begins_is_no_answer() -> None:
+    # `make demo`'s memory: how long I stayed in Amsterdam, from two items' own dates
+    wrong = "The trip lasted from 28 May 2024 to 16 August 2023 [1][2]."
+    reason = runs_backwards(wrong)
+    assert reason is not None and "from 28 May 2024 to 16 August 2023" in reason
+    assert runs_backwards("Between March 2022 and May 2021 [2]") is not None
+    # forwards, not two dates, or too vague to order: left alone
+    for said in (
+        "From 28 May 2023 to 16 August 2023 [1].",
+        "He moved from Boston to Lisbon on 14 March 2021 [5].",
+        "From June to May 2023 [1].",
+        "From 2019 to 2021 [2].",
+        "Between the concert and 3 May 2022 [1].",
+    ):
+        assert runs_backwards(said) is None, said

@@ -47,6 +47,7 @@ from .roles import (
     misplaced_value,
     off_topic,
     only_asked,
+    runs_backwards,
     says_no_amount,
     says_no_time,
     topic_words,
@@ -250,14 +251,18 @@ def _quotes_elsewhere(question: str, answer: Answer, hits: Sequence[Hit]) -> str
     ``None``: they are about another person than its subject
     (:func:`~.roles.wrong_person`), or none holds the negation or reversing verb it asks
     about (:func:`~.roles.unsaid_polarity`: "Where do they plan to *avoid*?" is not
-    answered by "we plan to explore a new city")."""
+    answered by "we plan to explore a new city"), or the question asks how many, how
+    often or how long and none names an amount (:func:`~.roles.says_no_amount`)."""
     if not answer.found or not answer.citations:
         return None
     top = answer.citations[0]
     elsewhere = _someone_else(question, top.item, top.snippet, hits)
     if elsewhere:
         return f"the closest quotes are about someone else ({elsewhere})"
-    turned = unsaid_polarity(_unquoted(question), [c.snippet for c in answer.citations])
+    quotes = [c.snippet for c in answer.citations]
+    turned = unsaid_polarity(_unquoted(question), quotes) or says_no_amount(
+        " ".join(quotes), question
+    )
     return f"the closest quotes do not answer it ({turned})" if turned else None
 
 
@@ -469,6 +474,7 @@ def _finalize(
         misplaced_value(claim, question, [s.excerpt for s in cited])
         or says_no_time(claim, question)
         or says_no_amount(claim, question)
+        or runs_backwards(claim)
     )
     if misplaced:
         return fallback(f"{REPLACED}: {misplaced}")

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
+from datetime import date
 
 from ..index.sentences import split_sentences, stem
 from ..index.text import STOPWORDS, tokens
 from ..retrieval.dates import MONTHS, WEEKDAYS
+from ..retrieval.timeexpr import parse_time
 from .support import verb_stem
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "asked_subjects",
     "misplaced_value",
     "off_topic",
+    "runs_backwards",
     "says_no_amount",
     "says_no_time",
     "topic_words",
@@ -471,6 +474,35 @@ def says_no_time(answer: str, question: str) -> str | None:
     if _WHEN_PERIOD.search(answer):
         return None
     return "the question asks when, and the answer names no time"
+
+
+#: a span of time an answer gives by its two ends ("from 28 May 2024 to 16 August 2023")
+_RANGE = re.compile(
+    r"\b(?:from|between)\s+(?P<first>[^.;!?\[\]]{3,40}?)\s+(?:to|until|till|through|and)\s+"
+    r"(?P<last>[^.;!?\[\]]{3,40}?)(?=\s*(?:\[\d|[.;,!?]|$))",
+    re.IGNORECASE,
+)
+
+
+def runs_backwards(answer: str) -> str | None:
+    """Why ``answer`` cannot be right, or ``None``: it gives a span of time that ends
+    before it begins ("The trip lasted from 28 May 2024 to 16 August 2023 [1][2]", two
+    items' dates put together). Each end must be one date that retrieval's time reader
+    understands on its own; anything vaguer is left alone."""
+    for found in _RANGE.finditer(answer):
+        ends = []
+        for part in (found["first"], found["last"]):
+            spans = parse_time(part, date(2000, 1, 1)).spans
+            if len(spans) != 1 or not _YEAR_SAID.search(part):
+                break
+            ends.append(spans[0])
+        else:
+            if ends[1].until <= ends[0].since:
+                return f"it gives a span of time that ends before it begins ({found.group()})"
+    return None
+
+
+_YEAR_SAID = re.compile(r"\b(?:1[89]|2\d)\d\d\b")
 
 
 #: questions that ask for an amount ("How many …", "How often …", "How long did …"; not
