@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from ..index.sentences import split_sentences
-from ..retrieval.dates import MONTHS, NUMBERS, SEASONS, WEEKDAYS, season_containing
+from ..retrieval.dates import MONTHS, NUMBERS, SEASONS, WEEKDAYS
+from ..retrieval.timeexpr import parse_time
 from .citations import CITATION
 
 __all__ = ["day_name", "relative_date", "relative_dates", "relative_spans", "resolve_relative"]
@@ -65,15 +66,13 @@ def _months_back(moment: date, months: int) -> date:
 
 
 def _last_season(season: str, when: date) -> str:
-    """ "Last summer" said on ``when`` as the season it means: the latest one before the
-    season ``when`` is in, as retrieval reads it (meteorological, northern hemisphere:
-    :func:`~lifelog.retrieval.dates.season_containing`). "summer 2023" in a message of
+    """ "Last summer" said on ``when`` as the season it means, read as retrieval reads it
+    (:func:`~lifelog.retrieval.timeexpr.parse_time`: the latest one before the season
+    ``when`` is in, meteorological, northern hemisphere). "summer 2023" in a message of
     December 2023 or of March 2024, "summer 2022" in one of July 2023; a winter spans
     its two years ("winter 2022–23")."""
-    first = SEASONS[season]
-    current = date(*season_containing(when), 1)
-    year = max(y for y in range(when.year - 2, when.year + 1) if date(y, first, 1) < current)
-    return f"{season} {year}–{(year + 1) % 100:02d}" if first == 12 else f"{season} {year}"
+    year = parse_time(f"last {season}", when).spans[0].since.year
+    return f"{season} {year}–{(year + 1) % 100:02d}" if season == "winter" else f"{season} {year}"
 
 
 def _nearest_day(day: int, when: date) -> str | None:

@@ -37,12 +37,12 @@ __all__ = [
 WHEN_TEXT = """the a an on in at of by around about early mid late before after last next this
     that weekend weekends week weeks month months year years day days ago"""
 
-#: the words of a date answer, as :func:`~lifelog.index.text.tokens` gives them
 #: the note of an answer whose date :func:`date_in_item_words` took from its item
 ITEM_DATE_NOTE = "lifelog took the date from the cited item's own words"
 #: the note of an answer whose "how often" :func:`often_in_item_words` took from its item
 ITEM_OFTEN_NOTE = "lifelog took how often from the cited item's own words"
 _YEAR = re.compile(r"(?:19|20)\d\d")
+#: the words of a date answer, as :func:`~lifelog.index.text.tokens` gives them
 _DATE_WORDS = frozenset(tokens(WHEN_TEXT)) | frozenset(MONTHS) | frozenset(WEEKDAYS)
 
 

@@ -482,6 +482,8 @@ _RANGE = re.compile(
     r"(?P<last>[^.;!?\[\]]{3,40}?)(?=\s*(?:\[\d|[.;,!?]|$))",
     re.IGNORECASE,
 )
+#: a year said in full: an end without one is too vague to order
+_YEAR_SAID = re.compile(r"\b(?:1[89]|2\d)\d\d\b")
 
 
 def runs_backwards(answer: str) -> str | None:
@@ -492,6 +494,7 @@ def runs_backwards(answer: str) -> str | None:
     for found in _RANGE.finditer(answer):
         ends = []
         for part in (found["first"], found["last"]):
+            # with its year said, an end reads the same whatever day it is read on
             spans = parse_time(part, date(2000, 1, 1)).spans
             if len(spans) != 1 or not _YEAR_SAID.search(part):
                 break
@@ -500,9 +503,6 @@ def runs_backwards(answer: str) -> str | None:
             if ends[1].until <= ends[0].since:
                 return f"it gives a span of time that ends before it begins ({found.group()})"
     return None
-
-
-_YEAR_SAID = re.compile(r"\b(?:1[89]|2\d)\d\d\b")
 
 
 #: questions that ask for an amount ("How many …", "How often …", "How long did …"; not
