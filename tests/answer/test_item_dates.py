@@ -113,14 +113,45 @@ def test_a_date_the_model_put_its_own_way_gives_way_to_the_items_words() -> None
 
 
 def test_relative_words_an_item_says_are_resolved_as_the_model_wrote_them() -> None:
-    """ "Last week" is in another shown message: the model read it there (and cited the
-    wrong one), so it is not replaced by the cited item's "today"."""
-    shown = sources(TODAY, CAMPING)
+    """ "Last week" is in another shown message that speaks of the question as much: the
+    model read it there (and cited the wrong one), so it is not replaced by the cited
+    item's "today"."""
+    glazes = said(
+        "D16:2",
+        "I started learning pottery glazes last week, for the shop.",
+        datetime(2023, 7, 2, 13, 0, tzinfo=UTC),
+    )
+    shown = sources(TODAY, glazes)
     hits = [s.hit for s in shown.values()]
     answer = finalize(
         "When did Melanie start learning pottery glazes?", "Last week [1].", shown, hits
     )
     assert not any("own words" in note for note in answer.notes)
+
+
+def test_relative_words_from_an_item_about_something_else_give_way() -> None:
+    """LoCoMo conv-26: "Last weekend [3]" for when Caroline went to the LGBTQ
+    conference. The cited message says she went "two days ago"; "last weekend" is in
+    another, about the mentorship program she joined. The cited item's words win."""
+    conference = said(
+        "D3:1",
+        "So much has happened since we last spoke - I went to an LGBTQ conference two days"
+        " ago and it was really special.",
+        datetime(2023, 7, 12, 16, 33, tzinfo=UTC),
+    )
+    mentoring = said(
+        "D4:3",
+        "Last weekend I joined a mentorship program for LGBTQ youth.",
+        datetime(2023, 7, 17, 14, 31, tzinfo=UTC),
+    )
+    shown = sources(mentoring, conference)
+    hits = [s.hit for s in shown.values()]
+    answer = finalize(
+        "When did Caroline go to the LGBTQ conference?", "Last weekend [2].", shown, hits
+    )
+    assert answer.mode == "generative"
+    assert answer.text == "10 July 2023 [2].", answer.notes
+    assert any("“two days ago”" in note for note in answer.notes)
 
 
 def test_the_item_that_speaks_of_the_question_tells_its_time() -> None:

@@ -22,6 +22,7 @@ from ..errors import ModelError
 from ..index.sentences import split_sentences, stem
 from ..index.text import content_terms, make_snippet, tokens
 from ..records import Answer, Citation, Hit, Item
+from .asked import runs_backwards, says_no_amount, says_no_time
 from .citations import (
     CITATION,
     CitationCheck,
@@ -46,10 +47,8 @@ from .prompts import Source
 from .roles import (
     misplaced_value,
     off_topic,
+    only_addressed,
     only_asked,
-    runs_backwards,
-    says_no_amount,
-    says_no_time,
     topic_words,
     unfounded_premise,
     unrelated_sentences,
@@ -119,7 +118,7 @@ def plainly_answers(question: str, found: Evidence, hits: Sequence[Hit]) -> bool
     :data:`CLEAR_COVERAGE` of it, is not about another person than the one asked about
     (:func:`~.roles.wrong_person`), holds the negation or reversing verb the question
     turns on, if any (:func:`~.roles.unsaid_polarity`), and names an amount where the
-    question asks how many, how often or how long (:func:`~.roles.says_no_amount`:
+    question asks how many, how often or how long (:func:`~.asked.says_no_amount`:
     "a small family-run place" covers "How often do I run?" and does not answer it)."""
     quote = found.hit.item.text[found.start : found.end]
     return (
@@ -252,7 +251,7 @@ def _quotes_elsewhere(question: str, answer: Answer, hits: Sequence[Hit]) -> str
     (:func:`~.roles.wrong_person`), or none holds the negation or reversing verb it asks
     about (:func:`~.roles.unsaid_polarity`: "Where do they plan to *avoid*?" is not
     answered by "we plan to explore a new city"), or the question asks how many, how
-    often or how long and none names an amount (:func:`~.roles.says_no_amount`)."""
+    often or how long and none names an amount (:func:`~.asked.says_no_amount`)."""
     if not answer.found or not answer.citations:
         return None
     top = answer.citations[0]
@@ -464,6 +463,7 @@ def _finalize(
         unfounded_premise(question, named, people)
         or off_topic(question, held, people)
         or only_asked(strip_citations(check.text), [s.excerpt for s in cited])
+        or only_addressed(strip_citations(check.text), question, said, people)
         or unsaid_polarity(strip_citations(check.text), [s.excerpt for s in cited])
     )
     if premise or _only_asks(check.text):

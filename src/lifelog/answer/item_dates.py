@@ -19,11 +19,12 @@ from collections.abc import Mapping, Sequence
 from ..index.sentences import split_sentences, stem
 from ..index.text import tokens
 from ..retrieval.dates import MONTHS, WEEKDAYS
+from .asked import asks_when
 from .citations import CITATION, strip_citations
 from .dates import relative_spans
 from .facts import FREQUENCY, asked_kind
 from .prompts import Source
-from .roles import asks_when, topic_words
+from .roles import topic_words
 
 __all__ = [
     "ITEM_DATE_NOTE",
@@ -95,8 +96,14 @@ def date_in_item_words(
         if len({found[2] for found, _n in leading}) != 1:
             return None  # items as close to the question tell different times
         best, number = leading[0]
-    elif any(said in s.excerpt.lower() for said in own for s in sources.values()):
-        return None  # an item's own "3 years ago", as the model wrote it (resolve_relative)
+    elif any(said in source.excerpt.lower() for said in own):
+        return None  # the item's own "3 years ago", as the model wrote it (resolve_relative)
+    elif best is not None and _said_elsewhere(own, number, sources, topic) >= best[0]:
+        # the model read its "last weekend" in another item that speaks of the question as
+        # much: it cited the wrong one. One that speaks of it less does not count ("Last
+        # weekend I joined a mentorship program", where the cited item says it went to
+        # the LGBTQ conference "two days ago")
+        return None
     if best is None:
         return None
     _held, spoken, resolved = best
@@ -126,6 +133,23 @@ def _dated_sentence(source: Source, topic: set[str]) -> tuple[int, str, str] | N
             spoken = sentence[said[0][0] : said[0][1]]
             best = (held, spoken, times.pop() if len(times) == 1 else "")
     return best if best is not None and best[2] else None
+
+
+def _said_elsewhere(
+    own: Sequence[str], number: int, sources: Mapping[int, Source], topic: set[str]
+) -> int:
+    """How many of the question's ``topic`` stems the sentence holds that says one of the
+    answer's relative dates (``own``) in a shown item other than ``number``, at most;
+    -1 when no other item says them."""
+    most = -1
+    for n, source in sources.items():
+        if n == number:
+            continue
+        for start, end in split_sentences(source.excerpt):
+            sentence = source.excerpt[start:end]
+            if any(said in sentence.lower() for said in own):
+                most = max(most, len(topic & {stem(t) for t in tokens(sentence)}))
+    return most
 
 
 def _bare(words: Sequence[str]) -> list[str]:

@@ -22,26 +22,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from datetime import date
 
 from ..index.sentences import split_sentences, stem
 from ..index.text import STOPWORDS, tokens
 from ..retrieval.dates import MONTHS, WEEKDAYS
-from ..retrieval.timeexpr import parse_time
 from .support import verb_stem
 
 __all__ = [
     "asked_role",
-    "asks_when",
+    "only_addressed",
     "only_asked",
     "unsaid_polarity",
     "asked_subject",
     "asked_subjects",
     "misplaced_value",
     "off_topic",
-    "runs_backwards",
-    "says_no_amount",
-    "says_no_time",
     "topic_words",
     "unrelated_sentences",
     "Cited",
@@ -189,6 +184,41 @@ def _without_address(text: str, names: Collection[str]) -> str:
         text = re.sub(rf"(?i)(?:^|[,.!?]\s*){quoted}\s*[,!?](?!\w)", " ", text)
         text = re.sub(rf"(?i),\s*{quoted}\s*(?=[.!?]|$)", " ", text)
     return text
+
+
+#: a question that asks for a person ("Who did Maria have dinner with?")
+_ASKS_WHO = re.compile(r"^\s*(?:(?:with|to|for|from|by)\s+)?(?:who|whom|whose)\b", re.I)
+#: a question about whom someone spoke to, whose answer may be the one called by name
+_ADDRESSING = re.compile(
+    r"\b(?:thank\w*|congratulat\w*|greet\w*|call\w*|text\w*|messag\w*|wish\w*|"
+    r"address\w*|cheer\w*|apologi[sz]\w*|talk\w*|chat\w*|spok\w*|speak\w*)\b",
+    re.I,
+)
+
+
+def only_addressed(
+    answer: str, question: str, cited: Sequence[Cited], people: Collection[str]
+) -> str | None:
+    """Why the person a "who" question is answered with is not what its items say of
+    them, or ``None``: the items name that person only to call them ("Wow, John! … My
+    mom and I made some dinner together last night!" does not say Maria had dinner with
+    John). A person the question names, or who wrote a cited item, is left alone, and
+    so is everyone when the question asks what was said to whom ("Who did Maria
+    thank?")."""
+    if not _ASKS_WHO.match(question) or _SPEECH.search(question) or _ADDRESSING.search(question):
+        return None
+    asked = set(tokens(question))
+    around = {w.lower() for entry in cited if entry[0] for w in entry[0].split()}
+    said = set(tokens(answer))
+    texts = [entry[1] for entry in cited]
+    for person in people:
+        name = person.split()[0].lower()
+        if name not in said or name in asked or name in around:
+            continue
+        named = [t for t in texts if name in tokens(t)]
+        if named and not any(name in tokens(_without_address(t, [name])) for t in named):
+            return f"the items it cites only call {person.split()[0]} by name"
+    return None
 
 
 def unfounded_premise(
@@ -433,106 +463,6 @@ def asked_role(question: str) -> str | None:
         return None
     words = [w for w in match.group(1).lower().split() if w not in STOPWORDS]
     return " ".join(words) or None
-
-
-#: questions that ask for a time ("When did …", "What year …", "How long ago …")
-_ASKS_WHEN = re.compile(
-    r"^\s*(?:when\b|since when\b|until when\b|how long ago\b|"
-    r"(?:what|which|in what|in which|on what|on which)\s+(?:date|day|year|month|week|"
-    r"weekend|time of year|season)\b)",
-    re.IGNORECASE,
-)
-#: words that say when by themselves, besides numbers and the calendar's names
-_WHEN_SAID = frozenset(
-    """yesterday today tonight tomorrow recently lately soon earlier later spring summer
-    autumn fall winter christmas easter birthday holidays""".split()
-)
-#: a period that says when only as "last week", "next month", "two years ago" …
-_WHEN_PERIOD = re.compile(
-    r"\b(?:last|next|this|past|previous|following|same|that)\s+(?:\w+\s+)?"
-    r"(?:day|week|weekend|month|year|morning|afternoon|evening|night|time)s?\b"
-    r"|\b(?:day|week|weekend|month|year)s?\s+(?:ago|before|after|earlier|later)\b",
-    re.IGNORECASE,
-)
-
-
-def asks_when(question: str) -> bool:
-    """Whether ``question`` asks when ("When did …", "Which week …", "How long ago …")."""
-    return _ASKS_WHEN.match(question) is not None
-
-
-def says_no_time(answer: str, question: str) -> str | None:
-    """Why ``answer`` does not answer a question that asks when, or ``None``: it names no
-    date, time or period at all ("The flat is in Campo de Ourique, … full of plants within
-    a month [4]" for "When did I move to Lisbon?": a length of time is not a when)."""
-    if not asks_when(question):
-        return None
-    answer = re.sub(r"\[\d+\]", " ", answer)  # a citation is no date
-    words = set(tokens(answer))
-    if any(any(c.isdigit() for c in w) for w in words) or words & (_CALENDAR | _WHEN_SAID):
-        return None
-    if _WHEN_PERIOD.search(answer):
-        return None
-    return "the question asks when, and the answer names no time"
-
-
-#: a span of time an answer gives by its two ends ("from 28 May 2024 to 16 August 2023")
-_RANGE = re.compile(
-    r"\b(?:from|between)\s+(?P<first>[^.;!?\[\]]{3,40}?)\s+(?:to|until|till|through|and)\s+"
-    r"(?P<last>[^.;!?\[\]]{3,40}?)(?=\s*(?:\[\d|[.;,!?]|$))",
-    re.IGNORECASE,
-)
-#: a year said in full: an end without one is too vague to order
-_YEAR_SAID = re.compile(r"\b(?:1[89]|2\d)\d\d\b")
-
-
-def runs_backwards(answer: str) -> str | None:
-    """Why ``answer`` cannot be right, or ``None``: it gives a span of time that ends
-    before it begins ("The trip lasted from 28 May 2024 to 16 August 2023 [1][2]", two
-    items' dates put together). Each end must be one date that retrieval's time reader
-    understands on its own; anything vaguer is left alone."""
-    for found in _RANGE.finditer(answer):
-        ends = []
-        for part in (found["first"], found["last"]):
-            # with its year said, an end reads the same whatever day it is read on
-            spans = parse_time(part, date(2000, 1, 1)).spans
-            if len(spans) != 1 or not _YEAR_SAID.search(part):
-                break
-            ends.append(spans[0])
-        else:
-            if ends[1].until <= ends[0].since:
-                return f"it gives a span of time that ends before it begins ({found.group()})"
-    return None
-
-
-#: questions that ask for an amount ("How many …", "How often …", "How long did …"; not
-#: "How long ago", which asks when, nor "How much", whose answer may be a degree)
-_ASKS_AMOUNT = re.compile(
-    r"^\s*how\s+(?:many|often|old|frequently|long(?!\s+ago\b))\b", re.IGNORECASE
-)
-#: words that tell an amount by themselves, besides numbers
-_AMOUNT_SAID = frozenset(
-    """zero one two three four five six seven eight nine ten eleven twelve fifteen twenty
-    thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand thousands
-    million millions dozen dozens half couple few several many multiple numerous lots
-    lot once twice thrice none no every each daily weekly monthly yearly annually hourly
-    nightly always often sometimes usually rarely seldom never frequently regularly
-    occasionally constantly while ages forever since minute minutes hour hours day days
-    week weeks weekend weekends month months year years decade decades lifetime all
-    little more most less least whole entire""".split()
-)
-
-
-def says_no_amount(answer: str, question: str) -> str | None:
-    """Why ``answer`` does not answer a question that asks how many, how often or how
-    long, or ``None``: it names no number, frequency or length of time at all ("The
-    family [6]" for "How often does John take his kids to the park?")."""
-    if _ASKS_AMOUNT.match(question) is None:
-        return None
-    words = set(tokens(re.sub(r"\[\d+\]", " ", answer)))
-    if any(any(c.isdigit() for c in w) for w in words) or words & _AMOUNT_SAID:
-        return None
-    return "the question asks for an amount, and the answer names none"
 
 
 def misplaced_value(answer: str, question: str, evidence: Sequence[str]) -> str | None:
