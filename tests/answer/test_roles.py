@@ -5,10 +5,12 @@ from __future__ import annotations
 from lifelog.answer.roles import (
     asked_role,
     asked_subject,
+    drop_only_asked,
     misplaced_value,
     off_topic,
     only_addressed,
     only_asked,
+    only_asked_of,
     topic_words,
     unfounded_premise,
     unsaid_polarity,
@@ -92,6 +94,41 @@ def test_a_person_only_called_by_name_is_not_who_was_asked_for() -> None:
     # not a question of who: a name besides the answer is left to other checks
     what = "What did Maria make with her mom?"
     assert only_addressed("Dinner, for John [1].", what, cited, people) is None
+
+
+def test_a_list_loses_the_parts_its_items_only_ask_about() -> None:
+    """LoCoMo conv-26: "Luna, Oliver, Bailey, Oscar [5]" for Melanie's pets, from "we
+    got another cat named Bailey too. Here's a pic of Oliver. Can you show me one of
+    Oscar?" (Oscar is Caroline's), and "Clarinet, guitar [1][7]" for the instruments
+    she plays, where "guitar" is only in her "What type of guitar?"."""
+    pets = {
+        2: "Luna and Oliver! They are so sweet and playful.",
+        5: "They're good- we got another cat named Bailey too. Here's a pic of Oliver."
+        " Can you show me one of Oscar?",
+    }
+    question = "What are Melanie's pets' names?"
+    text, dropped, why = drop_only_asked("Luna, Oliver, Bailey, Oscar [5].", question, pets)
+    assert (text, dropped, why) == ("Luna, Oliver and Bailey [5].", ["Oscar"], None)
+    each = "Luna [2], Oliver [5] and Oscar [5]."
+    assert drop_only_asked(each, question, pets)[:2] == ("Luna [2] and Oliver [5].", ["Oscar"])
+    play = {1: "Yeah, I play clarinet! Started when I was young.", 7: "What type of guitar?"}
+    asked = "What instruments does Melanie play?"
+    assert drop_only_asked("Clarinet, guitar [1][7].", asked, play)[:2] == (
+        "Clarinet [1].",
+        ["guitar"],
+    )
+    # a sentence that is no list, or a list whose first part is only asked about, goes whole
+    assert drop_only_asked("She plays the guitar [7].", asked, play)[2] is not None
+    assert drop_only_asked("Guitar and clarinet [1][7].", asked, play)[2] is not None
+    # said as well as asked, or asked in the question itself: kept
+    both = {1: "What type of guitar? I love my guitar.", 7: "What type of guitar?"}
+    assert drop_only_asked("Clarinet, guitar [1].", asked, both) == (
+        "Clarinet, guitar [1].",
+        [],
+        None,
+    )
+    assert only_asked_of("Guitar [7].", "Does Melanie play guitar?", list(play.values())) is None
+    assert only_asked_of("Guitar [7].", asked, list(play.values())) is not None
 
 
 def test_a_relative_clause_names_the_subject_too() -> None:

@@ -45,6 +45,7 @@ from .item_dates import (
 )
 from .prompts import Source
 from .roles import (
+    drop_only_asked,
     misplaced_value,
     off_topic,
     only_addressed,
@@ -63,6 +64,7 @@ from .wording import in_source_words, to_the_point
 __all__ = [
     "CLEAR_COVERAGE",
     "CLOSEST",
+    "LIST_ASKED_ONLY",
     "REPLACED",
     "WITHHELD",
     "finalize",
@@ -87,6 +89,11 @@ _NOT_FOUND_MARKS = (
     "sources don't",
     "no information",
 )
+
+
+#: the note on an answer whose list lost parts its items only ask about: the answer then
+#: reads otherwise than the model's draft (:mod:`lifelog.eval.support` judges it as given)
+LIST_ASKED_ONLY = "part(s) of a list that its items only ask about"
 
 
 def quoted_answer(question: str, hits: Sequence[Hit], query: str = "") -> Answer:
@@ -456,6 +463,19 @@ def _finalize(
     elsewhere = wrong_person(question, said, people, answer=strip_citations(check.text))
     if elsewhere:
         return _not_found(question, hits, (*notes, f"{WITHHELD}: {elsewhere}"), reasoning)
+    # a list's part that its items only ask about goes ("… Oscar [5]" from "Can you show
+    # me one of Oscar?"); a sentence that is no list goes with the whole answer
+    listed, asked_only, unasked = drop_only_asked(
+        check.text, question, {n: s.excerpt for n, s in sources.items()}
+    )
+    if unasked:
+        return withheld(f"{WITHHELD}: {unasked}")
+    if asked_only:
+        check = check_citations(listed, set(sources))
+        cited = [sources[n] for n in check.cited]
+        notes += (
+            f"lifelog left out {len(asked_only)} {LIST_ASKED_ONLY} ({', '.join(asked_only)})",
+        )
     held = [item_header(s.hit.item) + " " + s.excerpt for s in cited]
     # "I really admire his work ethic" names LeBron through the message before it
     named = held + (_scene(cited, sources) if any(_POINTS.search(s.excerpt) for s in cited) else [])

@@ -56,7 +56,7 @@ from typing import Any
 
 from ..answer.citations import check_citations, strip_citations
 from ..answer.dates import resolve_relative
-from ..answer.finalize import finalize, says_not_found
+from ..answer.finalize import LIST_ASKED_ONLY, finalize, says_not_found
 from ..answer.item_dates import date_in_item_words
 from ..answer.prompts import Source, render_source
 from ..answer.verify import Verifier
@@ -388,6 +388,10 @@ def measure(
                         if rederived is not None:
                             resolved, changed = rederived[0], 1
                         text = resolved if changed else entry.draft
+                        if answer.found and any(LIST_ASKED_ONLY in n for n in answer.notes):
+                            # a list lifelog cut short reads otherwise than the draft
+                            # judged: it is judged as given, by the rules
+                            text = strip_citations(answer.text)
                         if entry.judged_by_hand(text):
                             judged = None if entry.hand == "unclear" else entry.hand == "right"
                             by_hand += judged is not None
