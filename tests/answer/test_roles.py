@@ -186,6 +186,21 @@ def test_items_about_something_else_than_the_question_are_off_topic() -> None:
     assert off_topic(question, on, people) is None
 
 
+def test_a_date_answer_rests_on_items_that_speak_of_the_question() -> None:
+    """LoCoMo conv-42: "The week before 25 February 2022 [4]" for when Joanna started
+    writing her third screenplay, citing her message about finishing her first. A date
+    says nothing of what it is the date of, so for "when" one topic word in two missing
+    is enough (finalize passes ``least=1``); for other questions it takes three."""
+    people = {"Joanna", "Nate"}
+    question = "When did Joanna start writing her third screenplay?"
+    first = ["I finally finished my first full screenplay and printed it last Friday."]
+    reason = off_topic(question, first, people, least=1)
+    assert reason is not None and "1 of the question's 3 topic words" in reason
+    assert off_topic(question, first, people) is None
+    third = ["Started writing my third screenplay this week - a thriller!"]
+    assert off_topic(question, third, people, least=1) is None
+
+
 def test_a_clause_that_sets_the_scene_need_not_be_in_the_cited_item() -> None:
     """The reply names what was found; the reflecting was said around it (LoCoMo conv-42:
     both models' right answers were withheld, 2 of 5 topic words held)."""

@@ -22,7 +22,7 @@ from ..errors import ModelError
 from ..index.sentences import split_sentences, stem
 from ..index.text import content_terms, make_snippet, tokens
 from ..records import Answer, Citation, Hit, Item
-from .asked import runs_backwards, says_no_amount, says_no_time
+from .asked import asks_when, runs_backwards, says_no_amount, says_no_time
 from .citations import (
     CITATION,
     CitationCheck,
@@ -481,7 +481,7 @@ def _finalize(
     named = held + (_scene(cited, sources) if any(_POINTS.search(s.excerpt) for s in cited) else [])
     premise = (
         unfounded_premise(question, named, people)
-        or off_topic(question, held, people)
+        or off_topic(question, held, people, least=1 if asks_when(question) else 0)
         or only_asked(strip_citations(check.text), [s.excerpt for s in cited])
         or only_addressed(strip_citations(check.text), question, said, people)
         or unsaid_polarity(strip_citations(check.text), [s.excerpt for s in cited])

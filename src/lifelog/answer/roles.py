@@ -359,7 +359,9 @@ def unrelated_sentences(
     return [i for i, ok in enumerate(related) if not ok]
 
 
-def off_topic(question: str, evidence: Sequence[str], people: Collection[str]) -> str | None:
+def off_topic(
+    question: str, evidence: Sequence[str], people: Collection[str], *, least: int = 0
+) -> str | None:
     """Why the cited items are about something other than the question, or ``None``.
 
     The topic words of the question (not its form words, dates or the people's names)
@@ -368,18 +370,21 @@ def off_topic(question: str, evidence: Sequence[str], people: Collection[str]) -
     *opposes* with his *influence* and *resources*?" answered from a message about the
     cause he supports), the answer is not about what was asked. Only questions about a
     named person are held to this: a person's question about their own life is often
-    asked in other words than their records use, and the rewriting plan finds those."""
+    asked in other words than their records use, and the rewriting plan finds those.
+    ``least`` lowers how many must be missing: a date answer says nothing of what it is
+    the date of, so for "when" fewer than half held is enough (``least=1``)."""
     if asked_subject(question, people) is None:
         return None  # "what did I pay for the shelter?" may well be asked in other words
     topic = topic_words(question, people)
-    if len(topic) < OFF_TOPIC_MISSING:
+    least = least or OFF_TOPIC_MISSING
+    if len(topic) < least:
         return None
     held = _terms(" ".join(evidence))
     missing = [t for t in topic if t not in held]
     core = topic_words(_main_clause(question), people)
     if len(core) >= 2 and all(t in held for t in core):
         return None  # what was asked is there; the clause after it only sets the scene
-    if len(missing) >= OFF_TOPIC_MISSING and len(missing) * 2 > len(topic):
+    if len(missing) >= least and len(missing) * 2 > len(topic):
         found = len(topic) - len(missing)
         return (
             f"the items it cites hold {found} of the question's {len(topic)} topic words"
