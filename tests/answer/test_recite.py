@@ -284,3 +284,30 @@ def test_a_span_that_runs_backwards_is_replaced_and_quotes_without_an_amount_say
     assert not answer.found, answer.text
     assert any("ends before it begins" in note for note in answer.notes)
     assert any("names none" in note for note in answer.notes)
+
+
+def test_a_day_cited_to_an_off_topic_neighbour_moves_to_the_message_about_it() -> None:
+    """LoCoMo conv-30: "Wed 8 February 2023 [2]" for when Gina teamed up with a local
+    artist. [2] ("So I worked with the artist to make it happen") holds one of the
+    question's five topic words; [1], of the same day, tells of the team-up. The day
+    moves to [1]; a date counted from the cited item's words does not move."""
+    artist = message(
+        "D5:5",
+        "Gina",
+        "I've been working hard on my online store and just teamed up with a local artist"
+        " for some cool designs.",
+    )
+    worked = message(
+        "D5:7",
+        "Gina",
+        "I got the idea from a fashion mag. So I worked with the artist to make it happen.",
+    )
+    shown = sources(artist, worked)
+    hits = [s.hit for s in shown.values()]
+    question = "When did Gina team up with a local artist for some cool designs?"
+    answer = finalize(question, "Tue 13 June 2023 [2].", shown, hits)
+    assert answer.mode == "generative" and answer.found, answer.notes
+    assert answer.text == "Tue 13 June 2023 [1].", answer.notes
+    assert any("same day that speaks of the question" in note for note in answer.notes)
+    counted = finalize(question, "The weekend before 13 June 2023 [2].", shown, hits)
+    assert not any("same day" in note for note in counted.notes)

@@ -214,6 +214,43 @@ def _recite_to_topic(
     return CITATION.sub(f"[{best[1]}]", sentence)
 
 
+#: a date counted from another ("The weekend before 9 November 2022"): not a bare day
+_COUNTED = re.compile(r"(?i)\b(?:before|after|ago|last|next|week|weekend|month|year)\b")
+
+
+def _least(question: str) -> int:
+    """How many topic words may be missing before cited items are off topic: for
+    "when", whose answer says nothing of what it dates, one (:func:`~.roles.off_topic`)."""
+    return 1 if asks_when(question) else 0
+
+
+def _recite_off_topic(
+    question: str,
+    check: CitationCheck,
+    sources: Mapping[int, Source],
+    evidence: Mapping[int, set[str]],
+    people: set[str],
+) -> tuple[CitationCheck, bool]:
+    """``check`` citing, instead of an off-topic item, the item of the same day that
+    speaks of the question (:func:`_recite_to_topic`: "Wed 8 February 2023 [2]" for when
+    Gina teamed up with a local artist, citing her next message, "So I worked with the
+    artist"), and whether it moved; an answer of several sentences stays as it is."""
+
+    def topical(numbers: Sequence[int]) -> bool:
+        held = [item_header(sources[n].hit.item) + " " + sources[n].excerpt for n in numbers]
+        return bool(held) and off_topic(question, held, people, least=_least(question)) is None
+
+    if len(split_sentences(check.text)) != 1 or topical(check.cited):
+        return check, False
+    if _COUNTED.search(check.text):
+        return check, False  # "the weekend before" counts from the cited item's words
+    moved = _recite_to_topic(question, check.text, sources, evidence, people)
+    if moved is None:
+        return check, False
+    again = check_citations(moved, set(sources))
+    return (again, True) if topical(again.cited) else (check, False)
+
+
 #: words that point at someone or something named before them
 _POINTS = re.compile(r"(?i)\b(?:he|him|his|she|her|hers|they|them|their)\b")
 #: how long before a cited message another of its thread may have set its scene
@@ -458,6 +495,9 @@ def _finalize(
         return withheld(why)
     if unrelated:
         notes += (f"lifelog left out {unrelated} sentence(s) unrelated to the question",)
+    check, recited = _recite_off_topic(question, check, sources, evidence, people)
+    if recited:
+        notes += ("lifelog cited the item of the same day that speaks of the question",)
     cited = [sources[n] for n in check.cited]
     said = [(s.hit.item.author, s.excerpt, s.hit.item.participants) for s in cited]
     elsewhere = wrong_person(question, said, people, answer=strip_citations(check.text))
@@ -481,7 +521,7 @@ def _finalize(
     named = held + (_scene(cited, sources) if any(_POINTS.search(s.excerpt) for s in cited) else [])
     premise = (
         unfounded_premise(question, named, people)
-        or off_topic(question, held, people, least=1 if asks_when(question) else 0)
+        or off_topic(question, held, people, least=_least(question))
         or only_asked(strip_citations(check.text), [s.excerpt for s in cited])
         or only_addressed(strip_citations(check.text), question, said, people)
         or unsaid_polarity(strip_citations(check.text), [s.excerpt for s in cited])
