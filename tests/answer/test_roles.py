@@ -131,6 +131,24 @@ def test_a_list_loses_the_parts_its_items_only_ask_about() -> None:
     assert only_asked_of("Guitar [7].", asked, list(play.values())) is not None
 
 
+def test_what_someone_received_from_another_is_in_the_givers_words() -> None:
+    """LoCoMo conv-42: "Nate received recommendations for a romantic drama about memory
+    and relationships [5]", from Joanna's "Have you seen this romantic drama that's all
+    about memory and relationships? It's such a good one." The giver's words answer
+    what the receiver got, and a question that puts something forward states it."""
+    people = {"Nate", "Joanna"}
+    question = "What recommendations has Nate received from Joanna?"
+    seen = "Yeah, totally! Have you seen this romantic drama that's all about memory and"
+    seen += " relationships? It's such a good one."
+    cited = [("Joanna", seen, ("Joanna", "Nate"))]
+    answer = "Nate received recommendations for a romantic drama about memory [5]."
+    assert wrong_person(question, cited, people, answer=answer) is None
+    assert wrong_person("What recommendations has Nate made?", cited, people, answer=answer)
+    assert only_asked(answer, [seen]) is None
+    assert only_asked_of(answer, question, [seen]) is None
+    assert only_asked_of("A romantic drama [1].", question, ["Is it a romantic drama?"])
+
+
 def test_a_relative_clause_names_the_subject_too() -> None:
     assert asked_subject("What was the reading that Melanie attended about?", PEOPLE) == "Melanie"
 

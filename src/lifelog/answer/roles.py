@@ -121,6 +121,10 @@ def wrong_person(
     subjects = asked_subjects(question, people)
     if not subjects or not cited:
         return None
+    # "What recommendations has Nate received *from Joanna*?": her words are the answer
+    given = {w.lower() for w in re.findall(r"\b(?:from|by)\s+([A-Z][\w'-]*)", question)}
+    if any(e[0] and e[0].split()[0].lower() in given for e in cited):
+        return None
     names = {n.lower() for s in subjects for n in (s, s.split()[0])}
     speech = bool(_SPEECH.search(question))
     owners: set[str] = set()
@@ -421,7 +425,7 @@ def only_asked(answer: str, evidence: Sequence[str]) -> str | None:
     asked = 0
     for text in evidence:
         sharing = [
-            text[a:b].rstrip().rstrip("\"'”’)]").endswith("?")
+            _asks(text[a:b])
             for a, b in split_sentences(text)
             if said & {stem(t) for t in tokens(text[a:b])}
         ]
@@ -429,6 +433,21 @@ def only_asked(answer: str, evidence: Sequence[str]) -> str | None:
             return None
         asked += 1
     return "the items it cites only ask about it" if asked else None
+
+
+#: a question that puts something forward rather than asks about it ("Have you seen
+#: this romantic drama that's all about memory?" recommends the film)
+_SUGGESTS = re.compile(
+    r"(?i)\b(?:have|had)\s+you\s+(?:ever\s+)?(?:seen|tried|read|heard|watched|checked|"
+    r"listened|played|visited|been)\b|\b(?:did|do)\s+you\s+know\b|\bhow\s+about\b|"
+    r"\bwhy\s+not\b|\bwhat\s+about\b"
+)
+
+
+def _asks(sentence: str) -> bool:
+    """Whether ``sentence`` is a question that asks, not one that puts something forward."""
+    asked = sentence.rstrip().rstrip("\"'”’)]").endswith("?")
+    return asked and not _SUGGESTS.search(sentence)
 
 
 def only_asked_of(answer: str, question: str, evidence: Sequence[str]) -> str | None:
@@ -442,9 +461,8 @@ def only_asked_of(answer: str, question: str, evidence: Sequence[str]) -> str | 
     for text in evidence:
         for a, b in split_sentences(text):
             sentence = text[a:b]
-            question_mark = sentence.rstrip().rstrip("\"'”’)]").endswith("?")
             for term in said & {stem(t) for t in tokens(sentence)}:
-                holding.setdefault(term, []).append(question_mark)
+                holding.setdefault(term, []).append(_asks(sentence))
     only = sorted(term for term, marks in holding.items() if all(marks))
     if only:
         return f"the items it cites only ask about {', '.join(only)}"
