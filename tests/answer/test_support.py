@@ -131,6 +131,26 @@ def test_a_sentence_drawn_from_two_sources_cites_both() -> None:
     )
 
 
+def test_a_list_of_three_things_from_three_items_cites_all_three() -> None:
+    """LoCoMo conv-41: "Supporting veterans, victims of domestic abuse, and making a
+    positive impact [3]…[8]" for the causes John is passionate about: each part is in
+    another message, and no pair holds them all. A sentence that is no list of three
+    stays with pairs."""
+    evidence = {
+        3: terms_of("I'm really passionate about making sure veterans are supported."),
+        4: terms_of("We worked with a local organization that helps victims of domestic abuse."),
+        5: terms_of("They remind me why I'm so passionate about making a positive impact."),
+        6: terms_of("Let's keep spreading the good vibes and making our community better."),
+    }
+    question = "What causes does John feel passionate about supporting?"
+    draft = "Supporting veterans, victims of domestic abuse, and making a positive impact."
+    text, added, moved = repair_citations(draft, evidence, question=question)
+    assert (text, added) == (draft[:-1] + " [3][4][5].", 1), text
+    assert check_support(text, evidence, question=question).ok
+    one = "Veterans who fought abroad get victims of domestic abuse a positive impact."
+    assert repair_citations(one, evidence, question=question)[0].count("[") <= 2
+
+
 def test_repair_never_cites_an_invention_nor_touches_a_supported_citation() -> None:
     invented = "You went skiing in Norway with Bob [2]."
     assert repair_citations(invented, EVIDENCE) == (invented, 0, 0)

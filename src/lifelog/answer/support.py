@@ -23,6 +23,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import combinations
 
 from ..index.sentences import split_sentences, stem
 from ..index.text import STOPWORDS, tokens
@@ -446,7 +447,8 @@ def repair_citations(
                 last = end
                 moved += 1
             continue
-        chosen = _recited(words, cites, evidence, free, question_terms, threshold)
+        parts = len(_LIST_PARTS.split(CITATION.sub(" ", sentence).strip(" .!")))
+        chosen = _recited(words, cites, evidence, free, question_terms, threshold, parts)
         if not chosen:
             continue
         bare = CITATION.sub("", sentence).rstrip()
@@ -465,6 +467,8 @@ def repair_citations(
     return "".join(pieces), added, moved
 
 
+#: what parts a list of things ("veterans, victims of domestic abuse, and schools")
+_LIST_PARTS = re.compile(r"\s*,\s*(?:and\s+|or\s+)?")
 _ELEMENT = re.compile(r"([^\[\]]+?)((?:\s*\[\d+\])+)")
 
 
@@ -516,6 +520,7 @@ def _recited(
     free: set[str],
     question_terms: set[str],
     threshold: float,
+    listed: int = 0,
 ) -> tuple[int, ...]:
     """The citations ``words`` should have: ``()`` when their own (``cites``) support
     them, or when no item does; else the item, or pair of items, that does. Cited items
@@ -530,7 +535,7 @@ def _recited(
                 return ()
             whole = _supporting(words, evidence, free, question_terms, 1.0)
             return whole if len(whole) == 1 and whole[0] not in cites else ()
-    return _supporting(words, evidence, free, question_terms, threshold)
+    return _supporting(words, evidence, free, question_terms, threshold, listed)
 
 
 def _supporting(
@@ -539,8 +544,10 @@ def _supporting(
     free: set[str],
     question_terms: set[str],
     threshold: float,
+    listed: int = 0,
 ) -> tuple[int, ...]:
-    """The best single source that supports ``words``, else the best pair, else ()."""
+    """The best single source that supports ``words``, else the best pair, else, when
+    they are a list of ``listed`` (three or more) things, the best three; else ()."""
     scored: list[tuple[float, int]] = []
     for number, terms in evidence.items():
         support, numbers_ok, _missing = _sentence_support(words, terms | free, question_terms)
@@ -552,13 +559,16 @@ def _supporting(
     if scored and scored[0][0] >= threshold:
         return (-scored[0][1],)
     candidates = [-n for _s, n in scored[:6]]
-    best: tuple[float, tuple[int, int]] | None = None
-    for i, first in enumerate(candidates):
-        for second in candidates[i + 1 :]:
-            pool = evidence[first] | evidence[second] | free
+    # the best pair of items; for a list of three or more things, three that hold more
+    best: tuple[float, tuple[int, ...]] | None = None
+    for size in (2, 3) if listed >= 3 else (2,):
+        if best is not None and best[0] >= 1.0:
+            break
+        for group in combinations(candidates, size):
+            pool = set(free).union(*(evidence[n] for n in group))
             support, numbers_ok, _missing = _sentence_support(words, pool, question_terms)
             if numbers_ok and support >= threshold and (best is None or support > best[0]):
-                best = (support, (min(first, second), max(first, second)))
+                best = (support, tuple(sorted(group)))
     return best[1] if best else ()
 
 
