@@ -272,3 +272,45 @@ def test_how_often_is_left_alone_where_the_item_says_several_or_the_answer_agree
     # a question that asks something else keeps the answer's own words
     other = finalize("What does John do with his kids?", "Once a week [1].", agreed, [])
     assert not any("how often" in note for note in other.notes)
+
+
+def test_a_date_counted_from_an_item_that_says_none_is_the_day_it_was_written() -> None:
+    """LoCoMo conv-42: "The weekend before 20 May 2022 [1]" for when Nate adopted Max,
+    citing "I just got a new addition to the family, this is Max!" of 20 May 2022 (said
+    here by Melanie). The item says no relative date: the model counted one. The item
+    tells the day."""
+    from lifelog.answer.item_dates import DAY_WRITTEN_NOTE, counted_unsaid
+
+    max_ = said(
+        "D9:1",
+        "I just got a new addition to the family, this is Max!",
+        datetime(2022, 5, 20, 14, tzinfo=UTC),
+    )
+    shown = sources(max_)
+    hits = [s.hit for s in shown.values()]
+    answer = finalize(
+        "When did Melanie adopt Max?", "The weekend before 20 May 2022 [1].", shown, hits
+    )
+    assert answer.mode == "generative"
+    assert answer.text == "20 May 2022 [1].", answer.notes
+    assert DAY_WRITTEN_NOTE in answer.notes
+    # the item's own "last weekend" is kept; a count from another day, or items that say
+    # other relative dates ("our camping trip last year"), make the answer go
+    weekend = said("D9:2", "We adopted Max last weekend!", datetime(2022, 5, 20, 14, tzinfo=UTC))
+    kept = "The weekend before 20 May 2022 [1]."
+    assert counted_unsaid(kept, sources(weekend)) == (kept, 0, None)
+    other_day = counted_unsaid("The weekend before 9 May 2022 [1].", sources(max_))
+    assert other_day[2] is not None and "counts a date itself" in other_day[2]
+    trip = said(
+        "D18:3",
+        "I'll always remember our camping trip last year when we saw the Perseids.",
+        datetime(2023, 7, 20, 20, tzinfo=UTC),
+    )
+    camping = finalize(
+        "When did Melanie go camping in July?",
+        "The weekend before 20 July 2023 [1].",
+        sources(trip),
+        [s.hit for s in sources(trip).values()],
+    )
+    assert camping.mode != "generative", camping.text
+    assert any("counts a date itself" in note for note in camping.notes)

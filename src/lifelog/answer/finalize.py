@@ -37,9 +37,11 @@ from .citations import (
 from .dates import relative_dates, resolve_relative
 from .extractive import NOT_FOUND, Evidence, best_evidence, describe, extractive_answer
 from .item_dates import (
+    DAY_WRITTEN_NOTE,
     ITEM_DATE_NOTE,
     ITEM_OFTEN_NOTE,
     WHEN_TEXT,
+    counted_unsaid,
     date_in_item_words,
     often_in_item_words,
 )
@@ -480,6 +482,12 @@ def _finalize(
         notes += (
             f"lifelog resolved {relative} relative date(s) against the date of the item cited",
         )
+    counted, days, uncounted = counted_unsaid(check.text, sources)
+    if uncounted:
+        return fallback(f"{REPLACED}: {uncounted}")
+    if days:
+        check = replace(check, text=counted)
+        notes += (DAY_WRITTEN_NOTE,)
     # before the support check: a word the model shortened or misspelt ("ball" for the
     # item's "basketball") is checked, and shown, as the item wrote it
     check, notes = _in_item_words(question, check, [sources[n].excerpt for n in check.cited], notes)

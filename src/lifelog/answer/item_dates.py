@@ -21,7 +21,7 @@ from ..index.text import tokens
 from ..retrieval.dates import MONTHS, WEEKDAYS
 from .asked import asks_when
 from .citations import CITATION, strip_citations
-from .dates import relative_spans
+from .dates import day_name, relative_spans
 from .facts import FREQUENCY, asked_kind
 from .prompts import Source
 from .roles import topic_words
@@ -30,10 +30,16 @@ __all__ = [
     "ITEM_DATE_NOTE",
     "ITEM_OFTEN_NOTE",
     "WHEN_TEXT",
+    "DAY_WRITTEN_NOTE",
+    "counted_unsaid",
     "date_in_item_words",
     "often_in_item_words",
 ]
 
+#: the note on an answer whose counted date went back to the day its item was written
+DAY_WRITTEN_NOTE = (
+    "lifelog gave the day the cited item was written: it says no “last week” or the like"
+)
 #: the words around a date in an answer ("the weekend before 13 June 2023")
 WHEN_TEXT = """the a an on in at of by around about early mid late before after last next this
     that weekend weekends week weeks month months year years day days ago"""
@@ -188,3 +194,50 @@ def often_in_item_words(
 
 def _spaced(words: str) -> str:
     return " ".join(words.lower().split())
+
+
+#: a date counted back or on from a day ("the weekend before 20 July 2023")
+_COUNTED = re.compile(
+    r"(?i)\bthe\s+(?:\w+\s+){0,2}?(?:before|after)\s+\d{1,2}\s+[A-Za-z]+\s+\d{4}\b"
+)
+
+
+def counted_unsaid(text: str, sources: Mapping[int, Source]) -> tuple[str, int, str | None]:
+    """``text`` with each date counted from its cited item's day that the item does not
+    say put back to that day, how many were, and why the answer must go instead, or
+    ``None``.
+
+    "The weekend before 20 May 2022 [1]" is the item's own "last weekend" resolved;
+    when the item says no relative date at all ("I just got a new addition to the
+    family, this is Max!"), the model counted it, and the day the item was written is
+    what the item tells: "20 May 2022 [1]". When the items the sentence cites say other
+    relative dates ("our camping trip last year", for a camping trip in July), the
+    counted date is not theirs and the answer goes; so it does when it counts from
+    another day than the item's."""
+    pieces: list[str] = []
+    last = mended = 0
+    for start, end in split_sentences(text):
+        sentence = text[start:end]
+        cited = [sources[n] for n in map(int, CITATION.findall(sentence)) if n in sources]
+        days = {s.hit.item.timestamp.date() for s in cited if s.hit.item.timestamp is not None}
+        if not cited or not days:
+            continue
+        said = {
+            resolved.lower()
+            for source in cited
+            if source.hit.item.timestamp is not None
+            for _a, _b, resolved in relative_spans(source.excerpt, source.hit.item.timestamp.date())
+        }
+        for match in _COUNTED.finditer(sentence):
+            counted = match.group(0)
+            if counted.lower() in said:
+                continue
+            day = next(iter(days))
+            if said or len(days) != 1 or not counted.lower().endswith(day_name(day).lower()):
+                return text, mended, f"no item it cites says “{counted}” (it counts a date itself)"
+            pieces.append(text[last : start + match.start()])
+            pieces.append(day_name(day))
+            last = start + match.end()
+            mended += 1
+    pieces.append(text[last:])
+    return "".join(pieces), mended, None
