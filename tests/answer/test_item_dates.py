@@ -314,3 +314,42 @@ def test_a_date_counted_from_an_item_that_says_none_is_the_day_it_was_written() 
     )
     assert camping.mode != "generative", camping.text
     assert any("counts a date itself" in note for note in camping.notes)
+
+
+def test_a_time_told_of_more_of_the_question_wins_over_the_cited_sentences() -> None:
+    """LoCoMo conv-42: "Last Friday [4]" for when Joanna finished the writing for her
+    book, citing "I finally finished my first full screenplay and printed it last
+    Friday". Its sentence holds one of the question's three topic words; another
+    message says "I finished up my writing for my book last week". That one tells the
+    time. A question's "start" counts: "I started volunteering here about a year ago"
+    stays against "a homeless shelter I volunteer at yesterday"."""
+    screenplay = said(
+        "D2:8",
+        "Woo! I finally finished my first full screenplay and printed it last Friday.",
+        datetime(2022, 1, 23, 14, tzinfo=UTC),
+    )
+    book = said(
+        "D19:3",
+        "I'm so glad you enjoyed it! By the way, I finished up my writing for my book last week.",
+        datetime(2022, 10, 6, 11, tzinfo=UTC),
+    )
+    shown = sources(screenplay, book)
+    hits = [s.hit for s in shown.values()]
+    question = "When did Melanie finish up the writing for her book?"
+    answer = finalize(question, "Last Friday [1].", shown, hits)
+    assert answer.text == "The week before 6 October 2022 [2].", answer.notes
+    started = said(
+        "D27:4",
+        "The homeless shelter is my second home. I started volunteering here about a year ago.",
+        datetime(2023, 8, 3, 18, tzinfo=UTC),
+    )
+    car = said(
+        "D2:1",
+        "I donated my old car to a homeless shelter I volunteer at yesterday.",
+        datetime(2022, 12, 22, 18, tzinfo=UTC),
+    )
+    shown = sources(started, car)
+    hits = [s.hit for s in shown.values()]
+    question = "When did Melanie start volunteering at the homeless shelter?"
+    answer = finalize(question, "A year ago [1].", shown, hits)
+    assert "[1]" in answer.text and "December" not in answer.text, answer.text

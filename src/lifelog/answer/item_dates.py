@@ -25,6 +25,7 @@ from .dates import day_name, relative_spans
 from .facts import FREQUENCY, asked_kind
 from .prompts import Source
 from .roles import topic_words
+from .support import verb_stem
 
 __all__ = [
     "ITEM_DATE_NOTE",
@@ -82,13 +83,21 @@ def date_in_item_words(
         return None  # the answer says more than a date, and not the day it was written
     own = [text[a:b].lower() for a, b, _r in relative_spans(text, written.date())]
     topic = {stem(t) for t in topic_words(question, people)}
+    # "when did Maria *start* volunteering": the start is what is dated
+    topic |= {verb_stem(w) for w in tokens(question) if w in _ASPECT}
     best = _dated_sentence(source, topic)
     # when the cited item speaks of less than half the question, another item shown that
     # speaks of more, and at least half, in a sentence that tells a time, holds the time
     # the model meant ("hosting a dance competition next month" where it cited "a dance
     # comp near me next month")
     others: list[tuple[tuple[int, str, str], int]] = []
-    held = len(topic & {stem(t) for t in tokens(source.excerpt)})
+    held = len(topic & _stems(source.excerpt))
+    # … and so it does when the cited item's sentence that tells a time speaks of less
+    # than half ("Last week I won my second tournament!" for when Nate won a lot of
+    # money in a video game tournament, where another says "I won a really big video
+    # game tournament last week")
+    if best is not None and best[0] * 2 < len(topic) <= held * 2:
+        held = best[0]
     if held * 2 < len(topic):
         floor = max(2, (len(topic) + 1) // 2, held + 1)
         others = [
@@ -97,8 +106,13 @@ def date_in_item_words(
             if n != number and (found := _dated_sentence(other, topic)) and found[0] >= floor
         ]
     if others:
-        most = max(found[0] for found, _n in others)
-        leading = [(found, n) for found, n in others if found[0] == most]
+        # the sentence that speaks of most of the question; between equals, the item
+        # ("I won a really big video game tournament last week … I made so much money")
+        def closeness(found: tuple[int, str, str], n: int) -> tuple[int, int]:
+            return found[0], len(topic & _stems(sources[n].excerpt))
+
+        most = max(closeness(found, n) for found, n in others)
+        leading = [(found, n) for found, n in others if closeness(found, n) == most]
         if len({found[2] for found, _n in leading}) != 1:
             return None  # items as close to the question tell different times
         best, number = leading[0]
@@ -132,7 +146,7 @@ def _dated_sentence(source: Source, topic: set[str]) -> tuple[int, str, str] | N
     best: tuple[int, str, str] | None = None
     for start, end in split_sentences(source.excerpt):
         sentence = source.excerpt[start:end]
-        held = len(topic & {stem(t) for t in tokens(sentence)})
+        held = len(topic & _stems(sentence))
         said = relative_spans(sentence, when.date())
         if held and said and (best is None or held > best[0]):
             times = {r for _a, _b, r in said}
@@ -154,8 +168,20 @@ def _said_elsewhere(
         for start, end in split_sentences(source.excerpt):
             sentence = source.excerpt[start:end]
             if any(said in sentence.lower() for said in own):
-                most = max(most, len(topic & {stem(t) for t in tokens(sentence)}))
+                most = max(most, len(topic & _stems(sentence)))
     return most
+
+
+#: words that say which part of an event a question dates
+_ASPECT = frozenset(
+    "start started starting begin began begun first finish finished end ended".split()
+)
+
+
+def _stems(text: str) -> set[str]:
+    """The stems of ``text``'s words, verbs also by their base form ("won": "win")."""
+    words = tokens(text)
+    return {stem(t) for t in words} | {verb_stem(t) for t in words}
 
 
 def _bare(words: Sequence[str]) -> list[str]:
