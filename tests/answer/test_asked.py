@@ -72,3 +72,28 @@ def test_a_span_of_time_that_ends_before_it_begins_is_no_answer() -> None:
         "Between the concert and 3 May 2022 [1].",
     ):
         assert runs_backwards(said) is None, said
+
+
+def test_a_count_no_cited_item_says_is_one_the_model_made() -> None:
+    """LoCoMo conv-42: "6 [6]" for how many letters Joanna received, where the 6 is only
+    in the item's date ("6 October 2022"); "3 [7]" for how many turtles Nate has, where
+    [7] says no number and [5] says "The tank is big enough now for three"."""
+    from lifelog.answer.asked import count_holders, count_unsaid
+
+    letters = "How many letters has Joanna received?"
+    dated = ["Yep. Last week, someone wrote me a letter after reading a post. 6 October 2022"]
+    reason = count_unsaid("6 [6].", letters, dated)
+    assert reason is not None and "no item it cites says 6" in reason
+    assert count_unsaid("Two [1].", letters, ["I got two letters this month!"]) is None
+    assert count_unsaid("Twice [1].", "How many times did she go?", ["We went twice."]) is None
+    # not a count, or no number given: left to the other checks
+    assert count_unsaid("3 [1].", "How many days did it take?", ["It took ages."]) is None
+    assert count_unsaid("Lots [1].", letters, ["So many letters!"]) is None
+    turtles = {
+        5: "I saw another at a pet store and just had to get him. The tank is big enough now"
+        " for three.",
+        7: "I'm not sure I'll ever understand why watching my turtles makes me so happy.",
+    }
+    assert count_holders("3 [7].", turtles) == [5]
+    assert count_holders("Three [7].", turtles) == [5]
+    assert count_holders("4 [7].", turtles) == []

@@ -312,3 +312,28 @@ def test_a_day_cited_to_an_off_topic_neighbour_moves_to_the_message_about_it() -
     # a date counted from [2]'s day, which [2] does not say, is that day; and it moves
     counted = finalize(question, "The weekend before 13 June 2023 [2].", shown, hits)
     assert counted.text == "13 June 2023 [1].", counted.notes
+
+
+def test_a_count_moves_to_the_item_that_says_it_or_the_answer_goes() -> None:
+    """LoCoMo conv-42: "3 [2]" for how many turtles Nate has, citing a message that says
+    no number; another says "The tank is big enough now for three". A count that no
+    shown item says ("6", found only in a date) is not kept."""
+    tank = message("D28:25", "Gina", "I got another turtle. The tank is big enough now for three.")
+    happy = Item(
+        source="locomo",
+        key="D24:9",
+        kind="message",
+        author="Gina",
+        participants=("Gina", "Jon"),
+        text="Watching my turtles slowly walk around makes me so happy.",
+        timestamp=datetime(2022, 11, 3, 18, 0, tzinfo=UTC),  # its date holds a 3
+    )
+    shown = sources(tank, happy)
+    hits = [s.hit for s in shown.values()]
+    question = "How many turtles does Gina have?"
+    answer = finalize(question, "3 [2].", shown, hits)
+    assert answer.mode == "generative" and answer.text == "3 [1].", answer.notes
+    assert "lifelog cited the item that says the count" in answer.notes
+    made = finalize(question, "6 [2].", shown, hits)
+    assert not (made.found and made.mode == "generative"), made.text
+    assert any("a count it made" in note for note in made.notes)

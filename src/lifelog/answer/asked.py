@@ -12,13 +12,22 @@ is.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 
 from ..index.text import tokens
-from ..retrieval.dates import MONTHS, WEEKDAYS
+from ..retrieval.dates import MONTHS, NUMBERS, WEEKDAYS
 from ..retrieval.timeexpr import parse_time
 
-__all__ = ["asks_amount", "asks_when", "runs_backwards", "says_no_amount", "says_no_time"]
+__all__ = [
+    "asks_amount",
+    "asks_when",
+    "count_holders",
+    "count_unsaid",
+    "runs_backwards",
+    "says_no_amount",
+    "says_no_time",
+]
 
 #: capitalised words that name a time, which items hold as dates, not words
 _CALENDAR = frozenset(MONTHS) | frozenset(WEEKDAYS) | {"christmas", "easter"}
@@ -100,6 +109,13 @@ _ASKS_AMOUNT = re.compile(
     r"^\s*(?:(?:after|in|for|within)\s+)?how\s+(?:many|often|old|frequently|long(?!\s+ago\b))\b",
     re.IGNORECASE,
 )
+#: questions that ask for a count ("How many times …", "How many letters …"; not how
+#: many days or years, which an item's dates may tell)
+_ASKS_COUNT = re.compile(
+    r"^\s*(?:(?:after|in|for|within)\s+)?how\s+many\s+(?!(?:days?|weeks?|weekends?|"
+    r"months?|years?|hours?|minutes?)\b)",
+    re.IGNORECASE,
+)
 #: words that tell an amount by themselves, besides numbers
 _AMOUNT_SAID = frozenset(
     """zero one two three four five six seven eight nine ten eleven twelve fifteen twenty
@@ -136,3 +152,57 @@ def says_no_amount(answer: str, question: str) -> str | None:
     if any(any(c.isdigit() for c in w) for w in words) or words & _AMOUNT_SAID:
         return None
     return "the question asks for an amount, and the answer names none"
+
+
+#: counts said in words, and in digits ("twice" is two)
+_COUNTS = {
+    "once": 1,
+    "twice": 2,
+    "thrice": 3,
+    **{w: n for w, n in NUMBERS.items() if w not in ("a", "an", "couple", "few", "several")},
+}
+
+
+def _counts(text: str) -> set[int]:
+    """The whole numbers ``text`` says, in digits or words (a year or a day's date too)."""
+    found = set()
+    for word in tokens(text):
+        if word.isdigit():
+            found.add(int(word))
+        elif word in _COUNTS:
+            found.add(_COUNTS[word])
+    return found
+
+
+def _undated_counts(text: str) -> set[int]:
+    """The numbers ``text`` says outside its dates."""
+    for span in reversed(parse_time(text, date(2000, 1, 1)).spans):
+        text = text[: span.start] + " " + text[span.end :]
+    return _counts(text)
+
+
+def count_holders(answer: str, evidence: Mapping[int, str]) -> list[int]:
+    """The items of ``evidence`` (number → text) that say a count ``answer`` gives."""
+    given = _counts(re.sub(r"\[\d+\]", " ", answer))
+    return [n for n, text in sorted(evidence.items()) if given & _undated_counts(text)]
+
+
+def count_unsaid(
+    answer: str, question: str, evidence: Sequence[str], derived: Collection[str] = ()
+) -> str | None:
+    """Why the count that answers "how many …" is not the items', or ``None``: no item
+    the answer cites says it ("6 [6]" for how many letters Joanna received, where the
+    6 is only in the item's date; "Three times [4][5]" for two walks, each told once).
+    A small model miscounts; lifelog shows the count an item states, or a tool
+    counted (``derived``), not one it made. Dates in the items do not count, nor does
+    an answer that gives no number."""
+    if not _ASKS_COUNT.match(question):
+        return None
+    given = _counts(re.sub(r"\[\d+\]", " ", answer))
+    if not given:
+        return None
+    if given & _counts(" ".join(derived)):
+        return None  # counted by a tool (the agent's count)
+    if any(given & _undated_counts(text) for text in evidence):
+        return None
+    return f"no item it cites says {', '.join(str(n) for n in sorted(given))}: a count it made"

@@ -22,7 +22,14 @@ from ..errors import ModelError
 from ..index.sentences import split_sentences, stem
 from ..index.text import content_terms, make_snippet, tokens
 from ..records import Answer, Citation, Hit, Item
-from .asked import asks_when, runs_backwards, says_no_amount, says_no_time
+from .asked import (
+    asks_when,
+    count_holders,
+    count_unsaid,
+    runs_backwards,
+    says_no_amount,
+    says_no_time,
+)
 from .citations import (
     CITATION,
     CitationCheck,
@@ -218,6 +225,21 @@ def _recite_to_topic(
 
 #: a date counted from another ("The weekend before 9 November 2022"): not a bare day
 _COUNTED = re.compile(r"(?i)\b(?:before|after|ago|last|next|week|weekend|month|year)\b")
+
+
+def _recite_count(
+    question: str, check: CitationCheck, sources: Mapping[int, Source], people: set[str]
+) -> tuple[CitationCheck, str | None]:
+    """``check`` citing the shown item that says the count its one sentence gives, the
+    one that speaks most of the question; else why the count is none of the items'."""
+    claim = strip_citations(check.text)
+    holders = count_holders(claim, {n: s.excerpt for n, s in sources.items()})
+    why = count_unsaid(claim, question, [sources[n].excerpt for n in check.cited])
+    if not holders or len(split_sentences(check.text)) != 1:
+        return check, why
+    topic = {stem(t) for t in topic_words(question, people)}
+    best = max(holders, key=lambda n: len(topic & {stem(t) for t in tokens(sources[n].excerpt)}))
+    return check_citations(CITATION.sub("", check.text).rstrip() + f" [{best}]", set(sources)), None
 
 
 def _least(question: str) -> int:
@@ -538,6 +560,13 @@ def _finalize(
         why = premise or "the model answered with a question"
         return withheld(f"{WITHHELD}: {why}")
     claim = strip_citations(check.text)
+    if count_unsaid(claim, question, [s.excerpt for s in cited], derived):
+        # "3 [7]" for how many turtles Nate has: [5] says "big enough now for three"
+        check, recount = _recite_count(question, check, sources, people)
+        if recount:
+            return fallback(f"{REPLACED}: {recount}")
+        notes += ("lifelog cited the item that says the count",)
+        cited = [sources[n] for n in check.cited]
     misplaced = (
         misplaced_value(claim, question, [s.excerpt for s in cited])
         or says_no_time(claim, question)
