@@ -337,3 +337,34 @@ def test_a_count_moves_to_the_item_that_says_it_or_the_answer_goes() -> None:
     made = finalize(question, "6 [2].", shown, hits)
     assert not (made.found and made.mode == "generative"), made.text
     assert any("a count it made" in note for note in made.notes)
+
+
+def test_a_yes_that_restates_the_question_is_its_claim() -> None:
+    """LoCoMo conv-30: "Yes, both Jon and Gina participated in dance competitions [1][2]"
+    restates the question, and the items say it: kept. LoCoMo conv-26: "Yes, Caroline
+    made the black and white bowl in the photo [1]", where Caroline only asks "Did you
+    make it?": withheld. A bare "Yes [1]" says nothing the items could hold."""
+    gina = message("D1:17", "Gina", "I used to compete in a few dance competitions and shows.")
+    jon = message("D1:20", "Jon", "My crew won a dance competition at a local show last year.")
+    shown = sources(gina, jon)
+    hits = [s.hit for s in shown.values()]
+    question = "Did Jon and Gina both participate in dance competitions?"
+    draft = "Yes, both Jon and Gina participated in dance competitions [1][2]."
+    answer = finalize(question, draft, shown, hits)
+    assert answer.mode == "generative" and answer.text == draft, answer.notes
+    bare = finalize(question, "Yes [1][2].", shown, hits)
+    assert bare.mode != "generative"
+    bowl = message(
+        "D13:4",
+        "Jon",
+        "That bowl is gorgeous! The black and white design looks so fancy. Did you make it?",
+    )
+    shown = sources(bowl)
+    made = finalize(
+        "Did Jon make the black and white bowl in the photo?",
+        "Yes, Jon made the black and white bowl in the photo [1].",
+        shown,
+        [s.hit for s in shown.values()],
+    )
+    assert not (made.found and made.mode == "generative"), made.text
+    assert any("only ask about" in note for note in made.notes), made.notes

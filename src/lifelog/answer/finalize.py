@@ -59,13 +59,14 @@ from .roles import (
     off_topic,
     only_addressed,
     only_asked,
+    only_asked_of,
     topic_words,
     unfounded_premise,
     unrelated_sentences,
     unsaid_polarity,
     wrong_person,
 )
-from .support import check_support, date_terms, drop_misquotes, repair_citations, terms_of
+from .support import affirms, check_support, date_terms, drop_misquotes, repair_citations, terms_of
 from .tools import item_header, source_terms
 from .verify import Verifier
 from .wording import in_source_words, to_the_point
@@ -556,6 +557,13 @@ def _finalize(
         or only_addressed(strip_citations(check.text), question, said, people)
         or unsaid_polarity(strip_citations(check.text), [s.excerpt for s in cited])
     )
+    if premise is None and affirms(strip_citations(check.text), question):
+        # "Yes, Caroline made the bowl [1]" restates the question: that is its claim, so
+        # the items must speak of the question and state, not ask, what it says ("That
+        # bowl is gorgeous! … Did you make it?")
+        premise = off_topic(question, held, people, least=1) or only_asked_of(
+            question, " ".join(people), [s.excerpt for s in cited]
+        )
     if premise or _only_asks(check.text):
         why = premise or "the model answered with a question"
         return withheld(f"{WITHHELD}: {why}")

@@ -34,6 +34,7 @@ __all__ = [
     "MIN_SUPPORT",
     "SentenceCheck",
     "SupportReport",
+    "affirms",
     "attribute_citations",
     "check_support",
     "date_terms",
@@ -285,7 +286,7 @@ def check_support(
             ok = found_new / len(told_new) >= MIN_NEW_SUPPORT
         checks.append(SentenceCheck(sentence, used, round(support, 2), missing, ok))
     failed = [c for c in checks if not c.ok]
-    if not failed and not told - question_terms:
+    if not failed and not told - question_terms and not affirms(answer, question):
         return SupportReport(False, tuple(checks), "the answer only restates the question")
     if not failed:
         return SupportReport(True, tuple(checks))
@@ -348,6 +349,21 @@ def drop_misquotes(answer: str, excerpts: Sequence[str], question: str = "") -> 
 _NAME_RUN = re.compile(
     r"[A-Z][\w'’-]*(?:\s+(?:(?:of|the|and|&|in|on|de|du|von)\s+)*[A-Z][\w'’-]*)+"
 )
+
+
+#: a question answered yes or no ("Did Jon and Gina both …?", "Has Tim been to …?")
+_YES_NO = re.compile(
+    r"^\s*(?:did|do|does|has|have|had|is|are|was|were|will|would|can|could)\b", re.IGNORECASE
+)
+
+
+def affirms(answer: str, question: str) -> bool:
+    """Whether ``answer`` says yes to a yes-or-no ``question``: "Yes, Jon and Gina both
+    took part in dance competitions [1][3]" restates the question, and that is its
+    claim, which its items must hold like any other. A bare "Yes [5]" says nothing
+    they could hold, and a "no" that restates it claims what no item can show."""
+    said = re.match(r"(?i)\s*yes\b(.*)", CITATION.sub(" ", answer), re.DOTALL)
+    return bool(_YES_NO.match(question)) and said is not None and bool(_content(said.group(1)))
 
 
 def spelt_out(sentence: str, pool: set[str]) -> set[str]:
