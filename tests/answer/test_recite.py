@@ -357,7 +357,7 @@ def test_a_yes_that_restates_the_question_is_its_claim() -> None:
     bowl = message(
         "D13:4",
         "Jon",
-        "That bowl is gorgeous! The black and white design looks so fancy. Did you make it?",
+        "That bowl in the photo is gorgeous! The black and white design looks so fancy. Did you make it?",
     )
     shown = sources(bowl)
     made = finalize(
@@ -368,3 +368,38 @@ def test_a_yes_that_restates_the_question_is_its_claim() -> None:
     )
     assert not (made.found and made.mode == "generative"), made.text
     assert any("only ask about" in note for note in made.notes), made.notes
+
+
+def test_an_answer_that_asserts_what_no_item_retrieved_says_goes() -> None:
+    """The question's premise word ("numbs") is in no item lifelog retrieved; a name
+    the items write otherwise ("LeBron" for "LeBron James") is left to the premise
+    check of names, and a form word ("describe") may be repeated."""
+    games = message(
+        "D8:4",
+        "Gina",
+        "I love fantasy movies, they're a great escape. Playing video games is fun too.",
+    )
+    lebron = message("D9:2", "Gina", "I really admire LeBron's work ethic and dedication.")
+    shown = sources(games, lebron)
+    hits = [s.hit for s in shown.values()]
+    numbs = finalize(
+        "Which activity helps Gina escape and numbs her mind?",
+        "Playing video games helps Gina escape and numbs her mind [1].",
+        shown,
+        hits,
+    )
+    assert not (numbs.found and numbs.mode == "generative"), numbs.text
+    admire = finalize(
+        "What does Gina admire about LeBron James?",
+        "Gina admires LeBron James' work ethic and dedication [2].",
+        shown,
+        hits,
+    )
+    assert admire.mode == "generative" and admire.found, admire.notes
+    describe = finalize(
+        "How does Gina describe video games?",
+        "Gina describes playing video games as fun [1].",
+        shown,
+        hits,
+    )
+    assert describe.mode == "generative" and describe.found, describe.notes

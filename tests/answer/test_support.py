@@ -256,3 +256,25 @@ def test_a_citation_that_holds_part_of_the_claim_gives_way_to_one_that_holds_it_
     assert repair_citations(text, photos, question=asked) == (text, 0, 0)
     shared = "A large stained glass window in a church [1][3]."
     assert repair_citations(shared, photos, question=asked) == (shared, 0, 0)
+
+
+def test_a_word_of_the_question_the_answer_repeats_must_be_in_the_memory() -> None:
+    """LoCoMo conv-42, adversarial: "Playing video games helps Nate escape and numbs his
+    mind [1]" for "Which activity helps Nate escape and numbs his mind?". No item
+    retrieved says "numbs": the answer asserts the question's premise. A word some
+    item retrieved holds (``known``), or one the question is only put in, may be
+    repeated."""
+    evidence = {
+        1: terms_of(
+            "Nate: fantasy movies help me escape and clear my mind. Playing video games"
+            " is a great way to express my creativity."
+        )
+    }
+    question = "Which activity helps Nate escape and numbs his mind?"
+    answer = "Playing video games helps Nate escape and numbs his mind [1]."
+    premise = ["activity", "helps", "escape", "numbs", "mind"]
+    report = check_support(answer, evidence, question=question, premise=premise)
+    assert not report.ok
+    assert check_support(answer, evidence, question=question).ok  # no premise given
+    known = terms_of("Gaming numbs my mind after a long day.")
+    assert check_support(answer, evidence, question=question, premise=premise, known=known).ok

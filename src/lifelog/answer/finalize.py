@@ -14,7 +14,7 @@ or by "not found" with the nearest items, with a note saying why.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -66,7 +66,15 @@ from .roles import (
     unsaid_polarity,
     wrong_person,
 )
-from .support import affirms, check_support, date_terms, drop_misquotes, repair_citations, terms_of
+from .support import (
+    affirms,
+    check_support,
+    date_terms,
+    drop_misquotes,
+    repair_citations,
+    terms_of,
+    verb_stem,
+)
 from .tools import item_header, source_terms
 from .verify import Verifier
 from .wording import in_source_words, to_the_point
@@ -402,9 +410,13 @@ def finalize(
     notes: tuple[str, ...] = (),
     query: str = "",
     verifier: Verifier | None = None,
+    known: Collection[str] | None = None,
 ) -> Answer:
     """Check a generated answer: links, citations, support, then (``verifier``) a model's
     judgement that the cited items state it; fall back when it fails.
+
+    ``known`` holds the terms of what retrieval found for the question (by default,
+    those of ``hits``): a word of the question the answer repeats must be among them.
 
     The answer keeps the model's draft and the excerpts it was shown, so that what
     was checked can be seen (and measured: see the support check's labelled set)."""
@@ -418,6 +430,7 @@ def finalize(
         notes=notes,
         query=query,
         verifier=verifier,
+        known=known,
     )
     shown = tuple(
         Citation(n, s.hit.item, s.start, s.end, s.excerpt) for n, s in sorted(sources.items())
@@ -436,6 +449,7 @@ def _finalize(
     notes: tuple[str, ...],
     query: str,
     verifier: Verifier | None = None,
+    known: Collection[str] | None = None,
 ) -> Answer:
     notes = tuple(notes)
     text, looped = drop_loops(merge_repeats(clean_output(text)))
@@ -515,7 +529,23 @@ def _finalize(
     # item's "basketball") is checked, and shown, as the item wrote it
     check, notes = _in_item_words(question, check, [sources[n].excerpt for n in check.cited], notes)
     names = {n: f"the item of {describe(s.hit)}" for n, s in sources.items()}
-    report = check_support(check.text, evidence, question=question, derived=derived, names=names)
+    # what the retrieved items say, shown or not: a word of the question none of them
+    # holds is one the memory does not bear out
+    if known is None:
+        known = terms_of(" ".join(h.item.text for h in hits))
+    # what the question asks about (not its form words, nor names: unfounded_premise)
+    asked = set(topic_words(question, _authors(hits)))
+    capitalised = {w.lower() for w in re.findall(r"\b[A-Z][\w'-]*", question[1:])}
+    asserted = [t for t in tokens(question) if verb_stem(t) in asked and t not in capitalised]
+    report = check_support(
+        check.text,
+        evidence,
+        question=question,
+        derived=derived,
+        names=names,
+        known=known,
+        premise=asserted,
+    )
     if not report.ok:
         # the citations lifelog added went with the answer: no note about them
         return fallback(f"{REPLACED}: {report.reason}")

@@ -306,7 +306,8 @@ _LIGHT_VERBS = frozenset(
     begin begins beginning began prompt prompted receive received suggest suggests
     suggested say says said tell tells told think thinks thought want wants wanted try
     tries tried take takes took keep keeps kept describe describes
-    described decide decided happen happened include includes included""".split()
+    described decide decided happen happened include includes included participate
+    participates participated participating""".split()
 )
 #: words that place a question in time ("last week", "this year"): items hold dates,
 #: not these words

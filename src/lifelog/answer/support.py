@@ -244,6 +244,8 @@ def check_support(
     derived: Collection[str] = (),
     threshold: float = MIN_SUPPORT,
     names: Mapping[int, str] | None = None,
+    known: Collection[str] = (),
+    premise: Collection[str] = (),
 ) -> SupportReport:
     """Check each sentence of ``answer`` against the terms of the sources it cites.
 
@@ -252,7 +254,12 @@ def check_support(
     computed (counts, date arithmetic) that may appear without a source. ``names``
     says what each number stands for in the reason: an answer that fails is
     replaced, and its numbers with it, so "[1]" would point at another item.
+    ``premise`` holds the words of what the question asks about (not its form words
+    nor names); an answer that repeats one of them asserts it, so some item shown or
+    ``known`` (the terms of every item retrieved) must hold it.
     """
+    shown = set().union(*evidence.values(), known) if evidence else set(known)
+    premise_terms = {_norm(t) for t in premise}
     cited_anywhere = {int(n) for n in CITATION.findall(answer)}
     if not cited_anywhere:
         return SupportReport(False, (), "the answer cites none of the retrieved items")
@@ -280,6 +287,12 @@ def check_support(
         # a claim cited to everything retrieved rests on the lot, not on what says it
         ok = bool(used) and len(used) <= MAX_CITED and numbers_ok and support >= threshold
         told_new = [w for w in words if _norm(w) not in question_terms]
+        # (not inside quotes: a title the model made up is left out later, if it can be)
+        unquoted = _content(re.sub(r'"[^"]*"|“[^”]*”', " ", sentence))
+        if ok and any(_norm(w) in premise_terms and _norm(w) not in shown for w in unquoted):
+            # it repeats a word of the question that no item shown says ("Playing video
+            # games helps Nate escape and *numbs* his mind [1]"): a premise it asserts
+            ok = False
         if ok and told_new:
             # what the sentence adds to the question is the answer: most of it must be there
             found_new = sum(1 for w in told_new if _norm(w) in pool)

@@ -57,8 +57,10 @@ from typing import Any
 from ..answer.citations import check_citations, strip_citations
 from ..answer.dates import resolve_relative
 from ..answer.finalize import LIST_ASKED_ONLY, finalize, says_not_found
+from ..answer.generate import RETRIEVE_LIMIT
 from ..answer.item_dates import date_in_item_words
 from ..answer.prompts import Source, render_source
+from ..answer.support import terms_of
 from ..answer.verify import Verifier
 from ..errors import UserError
 from ..index.sentences import stem
@@ -374,7 +376,13 @@ def measure(
                         sources[number] = Source(number, hit, start, end, block)
                     hits = [s.hit for s in sources.values()]
                     asked = len(verifier.given) if verifier is not None else 0
-                    answer = finalize(qa.question, entry.draft, sources, hits, verifier=verifier)
+                    # what retrieval finds for the question, beyond the items shown: the
+                    # words the memory holds (live, the 20 items retrieved; here lexical)
+                    found = memory.search(qa.question, limit=RETRIEVE_LIMIT)
+                    known = terms_of(" ".join(h.item.text for h in [*hits, *found]))
+                    answer = finalize(
+                        qa.question, entry.draft, sources, hits, verifier=verifier, known=known
+                    )
                     if qa.category != 5:
                         # judged as it reads once lifelog has resolved its relative dates
                         # ("next month [3]" in a message of April is "May 2023") or taken
