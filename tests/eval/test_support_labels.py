@@ -151,15 +151,18 @@ def test_the_support_check_on_real_models_answers() -> None:
     164). The rules' history (right rejected / wrong accepted): 15.5% / 32.8% in
     the seventh session; on the first 193 alone 8.2% / 29.8%, on the 93 new ones 26.2% /
     40.8% (the check does not hold the issue's 10% on questions it was not tuned on);
-    27.0% / 27.1% before topic words left out the verbs a question is put in. The
-    issue's targets are 10% and 5%. The bounds keep the check from getting worse."""
+    27.0% / 27.1% before topic words left out the verbs a question is put in. After the
+    eleventh session: 12.9% / 31.1%; after the twelfth: 9.1% / 25.8% (11 of 121, 41 of
+    159; some drafts read otherwise once lifelog re-derived their dates, so the counts
+    of right and wrong moved). The issue's targets are 10% and 5%. The bounds keep the
+    check from getting worse."""
     labelled = read_labels(LABELS)
     assert len(labelled) >= 280 and len({e.model for e in labelled}) >= 2
     figures = measure(labelled, LOCOMO)
     print(f"\nsupport check: {figures.summary()}")
     assert figures.by_hand >= 220, figures.summary()
-    assert figures.false_reject <= 13.0, figures.summary()
-    assert figures.false_accept <= 31.5, figures.summary()
+    assert figures.false_reject <= 10.0, figures.summary()
+    assert figures.false_accept <= 26.0, figures.summary()
 
 
 class Judge:
