@@ -357,7 +357,8 @@ def test_a_yes_that_restates_the_question_is_its_claim() -> None:
     bowl = message(
         "D13:4",
         "Jon",
-        "That bowl in the photo is gorgeous! The black and white design looks so fancy. Did you make it?",
+        "That bowl in the photo is gorgeous! The black and white design looks so fancy."
+        " Did you make it?",
     )
     shown = sources(bowl)
     made = finalize(
