@@ -278,3 +278,16 @@ def test_a_word_of_the_question_the_answer_repeats_must_be_in_the_memory() -> No
     assert check_support(answer, evidence, question=question).ok  # no premise given
     known = terms_of("Gaming numbs my mind after a long day.")
     assert check_support(answer, evidence, question=question, premise=premise, known=known).ok
+
+
+def test_a_yes_is_a_claim_only_about_someone_named() -> None:
+    """ "Yes, Jon and Gina …" restates a question about them; "Yes: I was to Amsterdam
+    [1]" (make demo's memory, from Elena's "Back from Amsterdam, exhausted but happy")
+    answers one about the asker, whose trip words cannot tell from a relative's."""
+    from lifelog.answer.support import affirms
+
+    assert affirms("Yes, Jon and Gina both compete [1].", "Did Jon and Gina both compete?")
+    assert not affirms("Yes [1].", "Did Jon and Gina both compete?")
+    assert not affirms("Yes: I was to Amsterdam [1].", "Have I been to Amsterdam?")
+    assert not affirms("Yes, we went [1].", "Did we go camping in 2023?")
+    assert not affirms("Yes, Jon competes [1].", "What does Jon do?")

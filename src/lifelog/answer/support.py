@@ -370,11 +370,19 @@ _YES_NO = re.compile(
 )
 
 
+#: a question about the person asking ("Have I …", "Did we …")
+_FIRST_PERSON = re.compile(r"\bI\b|(?i:\b(?:me|my|mine|we|us|our|ours)\b)")
+
+
 def affirms(answer: str, question: str) -> bool:
     """Whether ``answer`` says yes to a yes-or-no ``question``: "Yes, Jon and Gina both
     took part in dance competitions [1][3]" restates the question, and that is its
     claim, which its items must hold like any other. A bare "Yes [5]" says nothing
-    they could hold, and a "no" that restates it claims what no item can show."""
+    they could hold, and a "no" that restates it claims what no item can show. A
+    question in the first person ("Have I been to Amsterdam?") is not taken so: whose
+    trip an item tells, the person's own or a relative's, words cannot tell."""
+    if _FIRST_PERSON.search(question):
+        return False  # "Yes, I was in Amsterdam [1]" from Elena's "Back from Amsterdam"
     said = re.match(r"(?i)\s*yes\b(.*)", CITATION.sub(" ", answer), re.DOTALL)
     return bool(_YES_NO.match(question)) and said is not None and bool(_content(said.group(1)))
 
