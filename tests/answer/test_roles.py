@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+from lifelog.answer.only_asked import drop_only_asked, only_asked, only_asked_of
 from lifelog.answer.roles import (
     asked_role,
     asked_subject,
-    drop_only_asked,
     misplaced_value,
     off_topic,
     only_addressed,
-    only_asked,
-    only_asked_of,
     topic_words,
     unfounded_premise,
     unsaid_polarity,

@@ -16,22 +16,17 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
-from datetime import timedelta
 
 from ..errors import ModelError
-from ..index.sentences import split_sentences, stem
 from ..index.text import content_terms, make_snippet, tokens
 from ..records import Answer, Citation, Hit, Item
 from .asked import (
-    asks_when,
-    count_holders,
     count_unsaid,
     runs_backwards,
     says_no_amount,
     says_no_time,
 )
 from .citations import (
-    CITATION,
     CitationCheck,
     check_citations,
     clean_output,
@@ -47,29 +42,32 @@ from .item_dates import (
     DAY_WRITTEN_NOTE,
     ITEM_DATE_NOTE,
     ITEM_OFTEN_NOTE,
-    WHEN_TEXT,
     counted_unsaid,
     date_in_item_words,
     often_in_item_words,
 )
+from .only_asked import drop_only_asked, only_asked, only_asked_of
 from .prompts import Source
+from .recite import (
+    POINTS,
+    least_missing,
+    recite_count,
+    recite_off_topic,
+    scene,
+    without_unrelated,
+)
 from .roles import (
-    drop_only_asked,
     misplaced_value,
     off_topic,
     only_addressed,
-    only_asked,
-    only_asked_of,
     topic_words,
     unfounded_premise,
-    unrelated_sentences,
     unsaid_polarity,
     wrong_person,
 )
 from .support import (
     affirms,
     check_support,
-    date_terms,
     drop_misquotes,
     repair_citations,
     terms_of,
@@ -162,150 +160,6 @@ def _clear_quotes(question: str, hits: Sequence[Hit], query: str) -> Answer | No
         return None
     answer = quoted_answer(question, hits, query)
     return answer if answer.found else None
-
-
-def _without_unrelated(
-    question: str,
-    check: CitationCheck,
-    sources: Mapping[int, Source],
-    people: set[str],
-    evidence: Mapping[int, set[str]],
-) -> tuple[CitationCheck, int]:
-    """``check`` without the sentences unrelated to the question (see
-    :func:`~.roles.unrelated_sentences`), and how many were left out; a sentence whose
-    claim another shown item supports as well, one that speaks of the question, cites
-    that item instead (:func:`_recite_to_topic`)."""
-    spans = split_sentences(check.text)
-    said = []
-    for start, end in spans:
-        cited = [
-            sources[n] for n in map(int, CITATION.findall(check.text[start:end])) if n in sources
-        ]
-        # a reply ("The Minnesota Wolves!") speaks of what the messages before it asked
-        said.append((check.text[start:end], [s.excerpt for s in cited] + _scene(cited, sources)))
-    drop = set(unrelated_sentences(question, said, people))
-    if not drop:
-        return check, 0
-    texts = [text for text, _c in said]
-    for i in sorted(drop):
-        moved = _recite_to_topic(question, texts[i], sources, evidence, people)
-        if moved is not None:
-            texts[i] = moved
-            drop.discard(i)
-    kept = " ".join(text for i, text in enumerate(texts) if i not in drop)
-    return check_citations(kept, set(sources)), len(drop)
-
-
-_WHEN_WORDS = terms_of(WHEN_TEXT)
-
-
-def _recite_to_topic(
-    question: str,
-    sentence: str,
-    sources: Mapping[int, Source],
-    evidence: Mapping[int, set[str]],
-    people: set[str],
-) -> str | None:
-    """``sentence`` citing the shown item that speaks of the question instead of the one it
-    cites, where that item supports everything the cited one does ("The weekend before 13
-    June 2023 [2]" from a session whose message [1] tells of the video asked about; a
-    small model cites a neighbour of the right message), else ``None``."""
-    cited = [n for n in map(int, CITATION.findall(sentence)) if n in sources]
-    if len(cited) != 1:
-        return None
-    said = terms_of(strip_citations(sentence))
-    when = date_terms(sources[cited[0]].hit.item.timestamp)
-    dated = said - _WHEN_WORDS
-    if not dated or not dated <= when:
-        return None  # only a date, which every message of a day supports alike, moves
-    backed = said & evidence.get(cited[0], set())
-    topic = set(topic_words(question, people))
-    best: tuple[int, int] | None = None
-    for number, source in sources.items():
-        if number == cited[0] or not backed <= evidence.get(number, set()):
-            continue
-        held = len(topic & {stem(t) for t in tokens(source.excerpt)})
-        if held and (best is None or held > best[0]):
-            best = (held, number)
-    if best is None:
-        return None
-    return CITATION.sub(f"[{best[1]}]", sentence)
-
-
-#: a date counted from another ("The weekend before 9 November 2022"): not a bare day
-_COUNTED = re.compile(r"(?i)\b(?:before|after|ago|last|next|week|weekend|month|year)\b")
-
-
-def _recite_count(
-    question: str, check: CitationCheck, sources: Mapping[int, Source], people: set[str]
-) -> tuple[CitationCheck, str | None]:
-    """``check`` citing the shown item that says the count its one sentence gives, the
-    one that speaks most of the question; else why the count is none of the items'."""
-    claim = strip_citations(check.text)
-    holders = count_holders(claim, {n: s.excerpt for n, s in sources.items()})
-    why = count_unsaid(claim, question, [sources[n].excerpt for n in check.cited])
-    if not holders or len(split_sentences(check.text)) != 1:
-        return check, why
-    topic = {stem(t) for t in topic_words(question, people)}
-    best = max(holders, key=lambda n: len(topic & {stem(t) for t in tokens(sources[n].excerpt)}))
-    return check_citations(CITATION.sub("", check.text).rstrip() + f" [{best}]", set(sources)), None
-
-
-def _least(question: str) -> int:
-    """How many topic words may be missing before cited items are off topic: for
-    "when", whose answer says nothing of what it dates, one (:func:`~.roles.off_topic`)."""
-    return 1 if asks_when(question) else 0
-
-
-def _recite_off_topic(
-    question: str,
-    check: CitationCheck,
-    sources: Mapping[int, Source],
-    evidence: Mapping[int, set[str]],
-    people: set[str],
-) -> tuple[CitationCheck, bool]:
-    """``check`` citing, instead of an off-topic item, the item of the same day that
-    speaks of the question (:func:`_recite_to_topic`: "Wed 8 February 2023 [2]" for when
-    Gina teamed up with a local artist, citing her next message, "So I worked with the
-    artist"), and whether it moved; an answer of several sentences stays as it is."""
-
-    def topical(numbers: Sequence[int]) -> bool:
-        held = [item_header(sources[n].hit.item) + " " + sources[n].excerpt for n in numbers]
-        return bool(held) and off_topic(question, held, people, least=_least(question)) is None
-
-    if len(split_sentences(check.text)) != 1 or topical(check.cited):
-        return check, False
-    if _COUNTED.search(check.text):
-        return check, False  # "the weekend before" counts from the cited item's words
-    moved = _recite_to_topic(question, check.text, sources, evidence, people)
-    if moved is None:
-        return check, False
-    again = check_citations(moved, set(sources))
-    return (again, True) if topical(again.cited) else (check, False)
-
-
-#: words that point at someone or something named before them
-_POINTS = re.compile(r"(?i)\b(?:he|him|his|she|her|hers|they|them|their)\b")
-#: how long before a cited message another of its thread may have set its scene
-SCENE_WINDOW = timedelta(minutes=10)
-
-
-def _scene(cited: Sequence[Source], sources: Mapping[int, Source]) -> list[str]:
-    """The excerpts shown of the messages just before each cited one in its thread
-    (within :data:`SCENE_WINDOW`): "The Minnesota Wolves!" answers which team John
-    signed with when a message before it says "I just signed with a new team"."""
-    found: list[str] = []
-    for source in cited:
-        item = source.hit.item
-        if item.thread is None or item.timestamp is None:
-            continue
-        for other in sources.values():
-            said = other.hit.item
-            if said.id == item.id or said.thread != item.thread or said.timestamp is None:
-                continue
-            if timedelta(0) <= item.timestamp - said.timestamp <= SCENE_WINDOW:
-                found.append(other.excerpt)
-    return found
 
 
 def _in_item_words(
@@ -550,13 +404,13 @@ def _finalize(
         # the citations lifelog added went with the answer: no note about them
         return fallback(f"{REPLACED}: {report.reason}")
     people = _authors(hits)
-    check, unrelated = _without_unrelated(question, check, sources, people, evidence)
+    check, unrelated = without_unrelated(question, check, sources, people, evidence)
     if unrelated and not check.text:
         why = f"{WITHHELD}: neither it nor its items speak of the question"
         return withheld(why)
     if unrelated:
         notes += (f"lifelog left out {unrelated} sentence(s) unrelated to the question",)
-    check, recited = _recite_off_topic(question, check, sources, evidence, people)
+    check, recited = recite_off_topic(question, check, sources, evidence, people)
     if recited:
         notes += ("lifelog cited the item of the same day that speaks of the question",)
     cited = [sources[n] for n in check.cited]
@@ -579,10 +433,10 @@ def _finalize(
         )
     held = [item_header(s.hit.item) + " " + s.excerpt for s in cited]
     # "I really admire his work ethic" names LeBron through the message before it
-    named = held + (_scene(cited, sources) if any(_POINTS.search(s.excerpt) for s in cited) else [])
+    named = held + (scene(cited, sources) if any(POINTS.search(s.excerpt) for s in cited) else [])
     premise = (
         unfounded_premise(question, named, people)
-        or off_topic(question, held, people, least=_least(question))
+        or off_topic(question, held, people, least=least_missing(question))
         or only_asked(strip_citations(check.text), [s.excerpt for s in cited])
         or only_addressed(strip_citations(check.text), question, said, people)
         or unsaid_polarity(strip_citations(check.text), [s.excerpt for s in cited])
@@ -598,11 +452,13 @@ def _finalize(
         why = premise or "the model answered with a question"
         return withheld(f"{WITHHELD}: {why}")
     claim = strip_citations(check.text)
-    if count_unsaid(claim, question, [s.excerpt for s in cited], derived):
+    uncounted = count_unsaid(claim, question, [s.excerpt for s in cited], derived)
+    if uncounted:
         # "3 [7]" for how many turtles Nate has: [5] says "big enough now for three"
-        check, recount = _recite_count(question, check, sources, people)
-        if recount:
-            return fallback(f"{REPLACED}: {recount}")
+        recounted = recite_count(question, check, sources, people)
+        if recounted is None:
+            return fallback(f"{REPLACED}: {uncounted}")
+        check = recounted
         notes += ("lifelog cited the item that says the count",)
         cited = [sources[n] for n in check.cited]
     misplaced = (
