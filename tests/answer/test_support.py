@@ -222,7 +222,7 @@ def test_each_element_of_a_list_is_cited_to_the_item_that_says_it() -> None:
 def test_a_quote_must_be_said_word_for_word_by_its_items() -> None:
     """Qwen2.5-Coder-1.5B on LoCoMo conv-43: the recommended author is right, the title
     made up; most of the answer's words are in the item, the title's are not."""
-    from lifelog.answer.support import misquoted
+    from lifelog.answer.wording import misquoted
 
     said = ["You should read this fantasy novel by Patrick Rothfuss, you'll love it!"]
     question = "What book recommendation did Tim give to John for the trip?"

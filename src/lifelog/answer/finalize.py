@@ -68,14 +68,13 @@ from .roles import (
 from .support import (
     affirms,
     check_support,
-    drop_misquotes,
     repair_citations,
     terms_of,
     verb_stem,
 )
 from .tools import item_header, source_terms
 from .verify import Verifier
-from .wording import in_source_words, to_the_point
+from .wording import drop_misquotes, in_source_words, to_the_point
 
 __all__ = [
     "CLEAR_COVERAGE",

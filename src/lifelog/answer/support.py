@@ -20,7 +20,7 @@ A failed check makes the caller fall back to the extractive answer, saying why.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
@@ -37,9 +37,9 @@ __all__ = [
     "affirms",
     "attribute_citations",
     "check_support",
+    "content_words",
     "date_terms",
-    "drop_misquotes",
-    "misquoted",
+    "norm_term",
     "repair_citations",
     "spelt_out",
     "terms_of",
@@ -158,7 +158,9 @@ def verb_stem(token: str) -> str:
     return stem(IRREGULAR.get(token, token))
 
 
-def _norm(token: str) -> str:
+def norm_term(token: str) -> str:
+    """``token`` as support compares words: irregular verbs as their base form, numbers
+    in digits without leading zeros, ordinals as their number, other words stemmed."""
     token = IRREGULAR.get(token, token)
     if token in _NUMBER_WORDS:
         return _NUMBER_WORDS[token]
@@ -172,7 +174,7 @@ def _norm(token: str) -> str:
 
 def terms_of(text: str) -> set[str]:
     """Normalised terms of a text (numbers without leading zeros, light stems)."""
-    return {_norm(t) for t in tokens(text)}
+    return {norm_term(t) for t in tokens(text)}
 
 
 def date_terms(moment: datetime | None) -> set[str]:
@@ -192,7 +194,7 @@ def date_terms(moment: datetime | None) -> set[str]:
     }
     if _SEASONS[moment.month] == "autumn":
         words.add("fall")
-    return {_norm(w) for w in words}
+    return {norm_term(w) for w in words}
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +213,9 @@ class SupportReport:
     reason: str | None = None
 
 
-def _content(text: str) -> list[str]:
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that make a claim: not its citations, stop words, nor the
+    words any answer uses ("according", "mentioned", "yes")."""
     words = []
     for token in tokens(CITATION.sub(" ", text)):
         if token in STOPWORDS or token in _ANSWER_WORDS:
@@ -259,12 +263,12 @@ def check_support(
     ``known`` (the terms of every item retrieved) must hold it.
     """
     shown = set().union(*evidence.values(), known) if evidence else set(known)
-    premise_terms = {_norm(t) for t in premise}
+    premise_terms = {norm_term(t) for t in premise}
     cited_anywhere = {int(n) for n in CITATION.findall(answer)}
     if not cited_anywhere:
         return SupportReport(False, (), "the answer cites none of the retrieved items")
     question_terms = terms_of(question)
-    free = {_norm(t) for t in derived}
+    free = {norm_term(t) for t in derived}
     breaks = [m.start() for m in re.finditer(r"\n\s*\n", answer)]
     spans = [
         (start, end, tuple(int(n) for n in CITATION.findall(answer[start:end])))
@@ -274,28 +278,30 @@ def check_support(
     told: set[str] = set()  # every term the answer uses, to tell a claim from a restatement
     for index, (start, end, cites) in enumerate(spans):
         sentence = answer[start:end].strip()
-        words = _content(sentence)
+        words = content_words(sentence)
         if not words:
             continue
         used = cites or _paragraph_citations(spans, index, breaks)
         pool: set[str] = set(free)
         for number in used:
             pool |= evidence.get(number, set())
-        told.update(_norm(w) for w in words)
+        told.update(norm_term(w) for w in words)
         pool |= spelt_out(sentence, pool)
         support, numbers_ok, missing = _sentence_support(words, pool, question_terms)
         # a claim cited to everything retrieved rests on the lot, not on what says it
         ok = bool(used) and len(used) <= MAX_CITED and numbers_ok and support >= threshold
-        told_new = [w for w in words if _norm(w) not in question_terms]
+        told_new = [w for w in words if norm_term(w) not in question_terms]
         # (not inside quotes: a title the model made up is left out later, if it can be)
-        unquoted = _content(re.sub(r'"[^"]*"|“[^”]*”', " ", sentence))
-        if ok and any(_norm(w) in premise_terms and _norm(w) not in shown for w in unquoted):
+        unquoted = content_words(re.sub(r'"[^"]*"|“[^”]*”', " ", sentence))
+        if ok and any(
+            norm_term(w) in premise_terms and norm_term(w) not in shown for w in unquoted
+        ):
             # it repeats a word of the question that no item shown says ("Playing video
             # games helps Nate escape and *numbs* his mind [1]"): a premise it asserts
             ok = False
         if ok and told_new:
             # what the sentence adds to the question is the answer: most of it must be there
-            found_new = sum(1 for w in told_new if _norm(w) in pool)
+            found_new = sum(1 for w in told_new if norm_term(w) in pool)
             ok = found_new / len(told_new) >= MIN_NEW_SUPPORT
         checks.append(SentenceCheck(sentence, used, round(support, 2), missing, ok))
     failed = [c for c in checks if not c.ok]
@@ -324,40 +330,6 @@ def check_support(
     return SupportReport(False, tuple(checks), why)
 
 
-#: a stretch of an answer in quotation marks: a title or someone's words, given exactly
-_QUOTED = re.compile(r'"([^"\n]{2,120})"|“([^”\n]{2,120})”|«([^»\n]{2,120})»|「([^」\n]{2,120})」')
-
-
-def misquoted(answer: str, excerpts: Sequence[str], question: str = "") -> list[tuple[int, int]]:
-    """The stretches (start, end, quotation marks included) that ``answer`` puts in
-    quotation marks, as a title or someone's words, and that its cited ``excerpts`` do
-    not say: each word of a quote must be there (or in the question).
-    ``Patrick Rothfuss' fantasy novel "The Book of the Dead"`` passes the support check
-    on most of its words; the title is one claim, and its item never names it."""
-    pool = terms_of(" ".join(excerpts)) | terms_of(question)
-    found = []
-    for match in _QUOTED.finditer(answer):
-        quoted = CITATION.sub(" ", next(g for g in match.groups() if g is not None))
-        if any(_norm(w) not in pool for w in _content(quoted)):
-            found.append((match.start(), match.end()))
-    return found
-
-
-def drop_misquotes(answer: str, excerpts: Sequence[str], question: str = "") -> tuple[str, int]:
-    """``answer`` without the quotes :func:`misquoted` finds, and how many went; ``""``
-    when what is left adds fewer than two words to the question (it no longer answers:
-    "He recommended [1]")."""
-    spans = misquoted(answer, excerpts, question)
-    if not spans:
-        return answer, 0
-    for start, end in sorted(spans, reverse=True):
-        answer = answer[:start] + answer[end:]
-    answer = re.sub(r"\s{2,}", " ", answer)
-    answer = re.sub(r"\s+(?=[,.;:!?])", "", answer).strip()
-    left = terms_of(" ".join(_content(answer))) - terms_of(question)
-    return (answer if len(left) >= 2 else ""), len(spans)
-
-
 #: a name of several words, small linking words inside it ("Lord of the Rings")
 _NAME_RUN = re.compile(
     r"[A-Z][\w'’-]*(?:\s+(?:(?:of|the|and|&|in|on|de|du|von)\s+)*[A-Z][\w'’-]*)+"
@@ -384,7 +356,7 @@ def affirms(answer: str, question: str) -> bool:
     if _FIRST_PERSON.search(question):
         return False  # "Yes, I was in Amsterdam [1]" from Elena's "Back from Amsterdam"
     said = re.match(r"(?i)\s*yes\b(.*)", CITATION.sub(" ", answer), re.DOTALL)
-    return bool(_YES_NO.match(question)) and said is not None and bool(_content(said.group(1)))
+    return bool(_YES_NO.match(question)) and said is not None and bool(content_words(said.group(1)))
 
 
 def spelt_out(sentence: str, pool: set[str]) -> set[str]:
@@ -397,7 +369,7 @@ def spelt_out(sentence: str, pool: set[str]) -> set[str]:
         every = "".join(w[0] for w in words if w != "&").lower()
         capitals = "".join(w[0] for w in words if w[0].isupper()).lower()
         if any(len(i) >= 3 and i in pool for i in (every, capitals)):
-            found |= {_norm(w) for w in tokens(match.group())}
+            found |= {norm_term(w) for w in tokens(match.group())}
     return found
 
 
@@ -408,7 +380,7 @@ def _sentence_support(
     missing: list[str] = []
     numbers_ok = True
     for word in words:
-        term = _norm(word)
+        term = norm_term(word)
         if term in pool:
             continue
         missing.append(word)
@@ -459,7 +431,7 @@ def repair_citations(
     if not evidence:
         return answer, 0, 0
     question_terms = terms_of(question)
-    free = {_norm(t) for t in derived}
+    free = {norm_term(t) for t in derived}
     pieces: list[str] = []
     added = moved = 0
     last = 0
@@ -468,8 +440,8 @@ def repair_citations(
         cites = tuple(int(n) for n in CITATION.findall(sentence))
         if sentence.rstrip().endswith("?") or (cites and not mend):
             continue
-        words = _content(sentence)
-        if not words or {_norm(w) for w in words} <= question_terms:
+        words = content_words(sentence)
+        if not words or {norm_term(w) for w in words} <= question_terms:
             continue  # a restated question is no claim to cite
         listed = _list_elements(sentence)
         if listed:
@@ -515,12 +487,12 @@ def _list_elements(sentence: str) -> list[tuple[int, int, int, tuple[int, ...]]]
     ``[]`` for any other sentence."""
     found = []
     for match in _ELEMENT.finditer(sentence):
-        if not _content(match.group(1)):
+        if not content_words(match.group(1)):
             return []
         cites = tuple(int(n) for n in CITATION.findall(match.group(2)))
         found.append((match.start(1), match.end(1), match.end(2), cites))
     rest = sentence[found[-1][2] :] if found else ""
-    if len(found) < 2 or _content(CITATION.sub(" ", rest)):
+    if len(found) < 2 or content_words(CITATION.sub(" ", rest)):
         return []
     return found
 
@@ -538,7 +510,7 @@ def _recite_elements(
     pieces: list[str] = []
     last = fixed = 0
     for start, end, close, cites in elements:
-        words = _content(sentence[start:end])
+        words = content_words(sentence[start:end])
         chosen = _recited(words, cites, evidence, free, question_terms, threshold)
         if not chosen:
             continue

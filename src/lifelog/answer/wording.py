@@ -20,6 +20,10 @@ It only ever narrows to what a cited item says, and only for a short phrase:
   answer about someone else;
 - within one sentence of the excerpt.
 
+A quote is the items' words too: a title in quotation marks that no cited item says
+(``Patrick Rothfuss' fantasy novel "The Book of the Dead"``) is left out, or the answer
+goes when nothing else is left (:func:`drop_misquotes`).
+
 A name the answer puts before what it names ("Patrick Rothfuss' fantasy novel") where
 the item puts it after ("a fantasy novel by Patrick Rothfuss") is taken in the item's
 order: every content word of the answer, each once, in a stretch of one sentence at most
@@ -44,9 +48,10 @@ from difflib import SequenceMatcher
 
 from ..index.sentences import stem
 from ..index.text import STOPWORDS, fold, has_cjk
-from .support import IRREGULAR, verb_stem
+from .citations import CITATION
+from .support import IRREGULAR, content_words, norm_term, terms_of, verb_stem
 
-__all__ = ["MAX_WORDS", "in_source_words", "to_the_point"]
+__all__ = ["MAX_WORDS", "drop_misquotes", "in_source_words", "misquoted", "to_the_point"]
 
 #: the longest answer (in words) put in its source's words
 MAX_WORDS = 8
@@ -426,3 +431,37 @@ def _participle(word: str) -> bool:
 
 def _words_of(text: str) -> list[str]:
     return [w for w, _s, _e in _words(text)]
+
+
+#: a stretch of an answer in quotation marks: a title or someone's words, given exactly
+_QUOTED = re.compile(r'"([^"\n]{2,120})"|“([^”\n]{2,120})”|«([^»\n]{2,120})»|「([^」\n]{2,120})」')
+
+
+def misquoted(answer: str, excerpts: Sequence[str], question: str = "") -> list[tuple[int, int]]:
+    """The stretches (start, end, quotation marks included) that ``answer`` puts in
+    quotation marks, as a title or someone's words, and that its cited ``excerpts`` do
+    not say: each word of a quote must be there (or in the question).
+    ``Patrick Rothfuss' fantasy novel "The Book of the Dead"`` passes the support check
+    on most of its words; the title is one claim, and its item never names it."""
+    pool = terms_of(" ".join(excerpts)) | terms_of(question)
+    found = []
+    for match in _QUOTED.finditer(answer):
+        quoted = CITATION.sub(" ", next(g for g in match.groups() if g is not None))
+        if any(norm_term(w) not in pool for w in content_words(quoted)):
+            found.append((match.start(), match.end()))
+    return found
+
+
+def drop_misquotes(answer: str, excerpts: Sequence[str], question: str = "") -> tuple[str, int]:
+    """``answer`` without the quotes :func:`misquoted` finds, and how many went; ``""``
+    when what is left adds fewer than two words to the question (it no longer answers:
+    "He recommended [1]")."""
+    spans = misquoted(answer, excerpts, question)
+    if not spans:
+        return answer, 0
+    for start, end in sorted(spans, reverse=True):
+        answer = answer[:start] + answer[end:]
+    answer = re.sub(r"\s{2,}", " ", answer)
+    answer = re.sub(r"\s+(?=[,.;:!?])", "", answer).strip()
+    left = terms_of(" ".join(content_words(answer))) - terms_of(question)
+    return (answer if len(left) >= 2 else ""), len(spans)
