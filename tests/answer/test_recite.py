@@ -18,7 +18,7 @@ from lifelog.records import Hit
 DAY = datetime(2023, 6, 13, 20, 29, tzinfo=UTC)
 
 
-def message(key: str, author: str, text: str) -> Item:
+def message(key: str, author: str, text: str, when: datetime = DAY) -> Item:
     return Item(
         source="locomo",
         key=key,
@@ -26,7 +26,7 @@ def message(key: str, author: str, text: str) -> Item:
         author=author,
         participants=("Gina", "Jon"),
         text=text,
-        timestamp=DAY,
+        timestamp=when,
     )
 
 
@@ -319,14 +319,11 @@ def test_a_count_moves_to_the_item_that_says_it_or_the_answer_goes() -> None:
     no number; another says "The tank is big enough now for three". A count that no
     shown item says ("6", found only in a date) is not kept."""
     tank = message("D28:25", "Gina", "I got another turtle. The tank is big enough now for three.")
-    happy = Item(
-        source="locomo",
-        key="D24:9",
-        kind="message",
-        author="Gina",
-        participants=("Gina", "Jon"),
-        text="Watching my turtles slowly walk around makes me so happy.",
-        timestamp=datetime(2022, 11, 3, 18, 0, tzinfo=UTC),  # its date holds a 3
+    happy = message(
+        "D24:9",
+        "Gina",
+        "Watching my turtles slowly walk around makes me so happy.",
+        datetime(2022, 11, 3, 18, 0, tzinfo=UTC),  # its date holds a 3
     )
     shown = sources(tank, happy)
     hits = [s.hit for s in shown.values()]
