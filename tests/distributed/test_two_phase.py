@@ -83,3 +83,21 @@ def test_keys_carry_their_shard() -> None:
 
     assert split(key_of(3, 123_456)) == (3, 123_456)
     assert key_of(0, 1) != key_of(1, 0)
+
+
+def test_a_last_or_first_time_question_is_ordered_as_one_store_orders_it(
+    sharded: tuple[SampleLife, Memory, list[Shard]],
+) -> None:
+    """The shards' newest (or oldest) items with a person, merged by date, are the
+    embedded backend's (:mod:`lifelog.retrieval.ordered`)."""
+    _life, embedded, shards = sharded
+    embedder = embedded.embedder()
+    for question in (
+        "When did I last talk to Priya?",
+        "When did I first talk to Priya?",
+        "What was the last email from Dev about?",
+        "When did I last go to Lisbon?",
+    ):
+        theirs = [h.item.id for h in embedded.retrieve(question)]
+        mine = [h.item.id for h in retrieve_sharded(_ask(shards), embedder, question)]
+        assert theirs and mine == theirs, question

@@ -14,7 +14,9 @@ from dataclasses import dataclass, replace
 from ..index.sentences import split_sentences, stem
 from ..index.text import content_terms, tokens
 from ..records import Answer, Citation, Hit
-from .facts import short_fact
+from ..retrieval.recency import asks_order, by_person
+from .dates import day_name
+from .facts import asked_kind, short_fact
 from .injection import evidence_text
 
 __all__ = ["NOT_FOUND", "extractive_answer"]
@@ -134,6 +136,39 @@ def _new_name(sentence: str, asked: set[str]) -> bool:
     )
 
 
+#: the longest quote of an item that answers "the last time" for its date and author
+_LONGEST_OPENING = 300
+
+
+def _in_time_order(question: str, hits: list[Hit]) -> Answer:
+    """The answer to "When did I last talk to Priya?" where retrieval found the person's
+    items by date (:mod:`lifelog.retrieval.ordered`): the first item's day for "when",
+    its subject for "about what", and its opening sentence quoted, cited."""
+    hit = hits[0]
+    item = hit.item
+    text = evidence_text(item.text)
+    spans = [(a, b) for a, b in split_sentences(text) if re.search(r"\w", text[a:b])]
+    # a greeting ("Dear Sam,") opens a letter and says nothing of it
+    said = [(a, b) for a, b in spans if len(tokens(text[a:b])) >= 3] or spans
+    start, end = said[0] if said else (0, min(len(text), _LONGEST_OPENING))
+    end = min(end, start + _LONGEST_OPENING)
+    lines: list[str] = []
+    if asked_kind(question) == "when" and item.timestamp is not None:
+        lines.append(f"{day_name(item.timestamp.date())} [1]")
+    elif item.title:
+        lines.append(f"“{item.title}” [1]")
+    quote = text[start:end].replace("\n", " ")
+    lines.append(f"“{quote}” ({describe(hit)}) [1]")
+    return Answer(
+        question=question,
+        text="\n".join(lines),
+        citations=(Citation(1, item, start, end, quote),),
+        found=True,
+        mode="extractive",
+        hits=tuple(hits),
+    )
+
+
 def describe(hit: Hit) -> str:
     item = hit.item
     parts = []
@@ -146,7 +181,11 @@ def describe(hit: Hit) -> str:
 
 
 def extractive_answer(question: str, hits: list[Hit]) -> Answer:
-    evidence = best_evidence(question, hits)
+    order, unordered = asks_order(question)
+    if order is not None and hits and by_person(hits[0].why):
+        return _in_time_order(question, hits)
+    # "When did I last go to the dentist?": "last" is the question's form, not its topic
+    evidence = best_evidence(unordered, hits)
     if not evidence or evidence[0].coverage < MIN_COVERAGE:
         return Answer(
             question=question,

@@ -208,6 +208,21 @@ class ShardedCorpus:
             found |= {key_of(shard, r) for r in self._one("allowed", shard, set(), filters, rowids)}
         return found
 
+    def dated(self, filters: Filters, limit: int, newest: bool) -> list[int]:
+        """Every shard's newest (or oldest) items, merged as one store orders them."""
+        found: list[int] = []
+        for shard, pairs in self.ask("dated", filters, limit, newest).items():
+            for rowid, tie in pairs:
+                key = key_of(shard, rowid)
+                self._ties[key] = tie
+                found.append(key)
+        ties = self._ties
+        if newest:
+            found.sort(key=lambda key: (-ties[key][0], ties[key][1]))
+        else:
+            found.sort(key=lambda key: (ties[key][0], ties[key][1]))
+        return found[:limit]
+
     def hits(self, ranked: Sequence[Ranked], plan: QueryPlan, limit: int) -> list[Hit]:
         """Each shard makes the hits of its chunks; they are taken in the owner's order."""
         grouped: dict[int, list[Ranked]] = {}

@@ -32,7 +32,7 @@ from ..index.lexical import (
 )
 from ..index.vectors import Shared, search_vectors, vector_gram
 from ..memory import Memory
-from ..retrieval.corpus import Candidate, Ranked, candidates_of, deep, neighbours_of
+from ..retrieval.corpus import Candidate, Ranked, candidates_of, dated_of, deep, neighbours_of
 from ..retrieval.corpus import allowed_of as allowed_in
 from ..retrieval.filters import Filters
 from ..retrieval.query import QueryPlan, raw_names
@@ -158,6 +158,13 @@ def neighbours(
 
 def allowed(memory: Memory, filters: Filters, rowids: list[int]) -> set[int]:
     return allowed_in(memory.store, memory.resolve_filters(filters), rowids)
+
+
+def dated(memory: Memory, filters: Filters, limit: int, newest: bool) -> list[tuple[int, Tie]]:
+    """This shard's newest (or oldest) items within ``filters``, each with its tie."""
+    found = dated_of(memory.store, memory.resolve_filters(filters), limit, newest)
+    ties = chunk_keys(memory.store, found)
+    return [(rowid, ties[rowid]) for rowid in found if rowid in ties]
 
 
 def hits(memory: Memory, ranked: list[Ranked], plan: QueryPlan, limit: int) -> list[Any]:

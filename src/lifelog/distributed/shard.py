@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import DB_NAME, MemoryConfig, load_config, save_config
-from ..index.lexical import QueryPart
+from ..index.lexical import QueryPart, Tie
 from ..index.vectors import VectorStatus
 from ..ingest import IngestReport, file_origin
 from ..memory import Memory, Stats
@@ -297,6 +297,9 @@ class Shard:
 
     def allowed(self, filters: Filters, rowids: list[int]) -> set[int]:
         return scoring.allowed(self.memory, filters, rowids)
+
+    def dated(self, filters: Filters, limit: int, newest: bool) -> list[tuple[int, Tie]]:
+        return scoring.dated(self.memory, filters, limit, newest)
 
     def hits(self, ranked: list[Any], plan: Any, limit: int) -> list[Hit]:
         return scoring.hits(self.memory, ranked, plan, limit)

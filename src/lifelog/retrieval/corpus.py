@@ -35,6 +35,7 @@ __all__ = [
     "StoreCorpus",
     "VectorSearch",
     "candidates_of",
+    "dated_of",
     "deep",
     "neighbours_of",
 ]
@@ -83,6 +84,8 @@ class Corpus(Protocol):
     ) -> dict[int, tuple[list[int], list[int]]]: ...
 
     def allowed(self, filters: Filters, keys: Sequence[int]) -> set[int]: ...
+
+    def dated(self, filters: Filters, limit: int, newest: bool) -> list[int]: ...
 
     def tie(self, key: int) -> Tie: ...
 
@@ -151,6 +154,21 @@ def allowed_of(store: Store, filters: Filters, rowids: Sequence[int]) -> set[int
     return {int(r[0]) for r in rows}
 
 
+def dated_of(store: Store, filters: Filters, limit: int, newest: bool) -> list[int]:
+    """Chunk rowids of the first chunks of the ``limit`` newest (or oldest) dated items
+    within ``filters``; items of the same moment in the order of their ids."""
+    where, params = filters.sql("i")
+    order = "DESC" if newest else "ASC"
+    with store.lock:
+        rows = store.conn.execute(
+            "SELECT c.rowid FROM items i JOIN chunks c ON c.item_rowid = i.rowid"
+            f" AND c.ordinal = 0 WHERE {where} AND i.ts IS NOT NULL"
+            f" ORDER BY i.ts {order}, i.id LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
 class StoreCorpus:
     """One store: the embedded backend (and each shard, for what it holds)."""
 
@@ -201,6 +219,11 @@ class StoreCorpus:
 
     def allowed(self, filters: Filters, keys: Sequence[int]) -> set[int]:
         return allowed_of(self.store, filters, keys)
+
+    def dated(self, filters: Filters, limit: int, newest: bool) -> list[int]:
+        found = dated_of(self.store, filters, limit, newest)
+        self._known(found)
+        return found
 
     def hits(self, ranked: Sequence[Ranked], plan: QueryPlan, limit: int) -> list[Hit]:
         from .retrieve import hits_from

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 from ..index.text import STOPWORDS, content_terms, normalise
 from ..store import Store
+from .recency import ASKS_SOURCES, asks_order
 from .timeexpr import TimeQuery, parse_time
 
 __all__ = [
@@ -86,6 +87,9 @@ class QueryPlan:
     people_words: tuple[str, ...] = ()
     #: sources the question names that the memory holds
     sources: tuple[str, ...] = ()
+    #: ``newest`` or ``oldest`` where the question asks for the last or the first time
+    #: (:mod:`lifelog.retrieval.recency`)
+    order: str | None = None
 
     @property
     def terms(self) -> list[str]:
@@ -240,7 +244,7 @@ def analyse(
         names = store_names(store)
     now = now or datetime.now(UTC)
     time = parse_time(question, now)
-    text = time.rest
+    order, text = asks_order(time.rest)
     people: tuple[str, ...] = ()
     people_words: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
@@ -251,4 +255,8 @@ def analyse(
         for word in source_words:
             text = re.sub(rf"\b{re.escape(word)}\b", " ", text)
         text = " ".join(text.split())
-    return QueryPlan(question, text or question, time, people, people_words, sources)
+        if order and not sources:
+            # "When did I last email Priya?": the kind of item is a source too
+            kinds = {ASKS_SOURCES[w] for w in content_terms(text) if w in ASKS_SOURCES}
+            sources = tuple(s for k in sorted(kinds) for s in SOURCE_WORDS[k] if s in available)
+    return QueryPlan(question, text or question, time, people, people_words, sources, order)

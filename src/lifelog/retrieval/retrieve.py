@@ -32,6 +32,7 @@ from ..store.batched import rows_in
 from .corpus import Corpus, Ranked, StoreCorpus, VectorSearch
 from .filters import Filters
 from .hybrid import MODES, SoftMatch, Tuning, hybrid_search
+from .ordered import by_time
 from .query import Names, QueryPlan, analyse, store_names
 from .timeexpr import TimeSpan
 
@@ -285,4 +286,6 @@ def retrieve_in(
         soft_match=soft,
         tuning=tuning,
     )
+    if plan.order:
+        ranked = by_time(corpus, plan, ranked, filters or Filters(), now, limit * 2)
     return corpus.hits(ranked, plan, limit)

@@ -1,0 +1,134 @@
+"""Questions that ask for the last or the first time: "When did I last talk to Priya?".
+
+Ranking by how well an item matches the words finds the message that says "last" best
+("Just finished the last episode of Andor"), not the newest one with Priya. A question
+in one of these forms asks for an order in time instead:
+
+- ``newest``: "when did I *last* …", "the last time …", "my latest / most recent …",
+  "the last email from …";
+- ``oldest``: "when did I *first* …", "the first time …", "my first email from …".
+
+The word that asks is left out of what is searched. What the question is about
+decides the rest (:func:`by_time` in :mod:`lifelog.retrieval.retrieve`):
+
+- about a person and nothing more ("talk to Priya", "hear from Tom", "email Omar"):
+  the items of that person, the newest (or oldest) first;
+- about something ("go to the dentist"): the items that match it best, among them the
+  newest (or oldest) first.
+
+"Last" is read up to the question's own moment: an appointment written for next week is
+not the last time.
+
+Forms that do not ask for an order are left alone: "last summer" (a time, read by
+:mod:`lifelog.retrieval.timeexpr` first), "at last", "last name", "how long did it last",
+"first place", "his first screenplay".
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "ASKS_SOURCES",
+    "BY_PERSON",
+    "CONTACT_WORDS",
+    "LIGHT_WORDS",
+    "asks_order",
+    "by_person",
+    "from_them",
+]
+
+#: words of items one exchanges: "the last email from Priya", "my first message to Tom"
+_THINGS = (
+    r"(?:e-?mails?|mails?|messages?|texts?|calls?|chats?|letters?|notes?|posts?|photos?"
+    r"|pictures?|conversations?|meetings?|visits?|trips?|appointments?|entry|entries)"
+)
+#: who did it: "I", "we", "Priya", "Priya and I" (no possessive: "Joanna's first screenplay")
+_WHO = r"(?:I|we|you|he|she|they|[A-Z][\w-]*\b(?!['’]))"
+_SUBJECT = rf"{_WHO}(?:\s+(?:and|&)\s+{_WHO}|\s+[A-Z][\w-]*\b(?!['’]))*\s+"
+#: the same in a question typed all in lower case, where a name is one word
+_WHO_LOWER = r"(?:[a-z][\w-]*\b(?!['’]))"
+_SUBJECT_LOWER = rf"{_WHO_LOWER}(?:\s+(?:and|&)\s+{_WHO_LOWER})?\s+"
+_AUXILIARY = r"\b(?i:did|do|does|have|has|had|was|were|is|are|am)\s+"
+_ADVERB = r"(?P<w>(?i:last|first))\s+(?=[a-z])"
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # "the last time I saw Tom", "When was the first time …"
+    (re.compile(r"(?i)\b(?P<w>(?:the\s+|my\s+)?(?:last|first)\s+time)\b"), ""),
+    # "When did I last talk to Priya?", "When was Tom last here?"
+    (re.compile(rf"{_AUXILIARY}{_SUBJECT}{_ADVERB}"), ""),
+    # "my latest email", "the most recent message from Priya"
+    (re.compile(r"(?i)\b(?P<w>latest|most\s+recent(?:ly)?|newest)\b"), "newest"),
+    # "the last email from Priya", "my first message to Tom"
+    (re.compile(rf"(?i)\b(?:the|my|our)\s+(?P<w>last|first)\s+(?={_THINGS}\b)"), ""),
+    # "What did Priya say last?"
+    (re.compile(r"(?i)\b(?:say|said|write|wrote|send|sent|do|did)\s+(?P<w>last)\s*[?.!]?\s*$"), ""),
+)
+_LOWER_PATTERNS = (
+    _PATTERNS[0],
+    (re.compile(rf"{_AUXILIARY}{_SUBJECT_LOWER}{_ADVERB}"), ""),
+    *_PATTERNS[2:],
+)
+#: verbs and nouns of keeping in touch: a question made only of them (and names) is
+#: about the person, whose items are then read in time order
+CONTACT_WORDS = frozenset(
+    """talk talked talking speak spoke spoken speaking chat chatted chatting message
+    messaged messages messaging text texted texts texting email emailed emails emailing
+    mail mailed mails write wrote written writing hear heard hearing contact contacted
+    call called calls calling reply replied say said send sent exchange exchanged
+    conversation conversations communicate communicated touch get got got gotten back
+    see saw seen seeing meet met meeting hang hung visit visited
+    me us from with to anything something thing things""".split()
+)
+#: verbs that carry no topic of their own: "When did I last *go* to the dentist?" is
+#: about the dentist ("Went to the dentist today")
+LIGHT_WORDS = frozenset(
+    """go goes went gone going do does did done doing have has had having get gets got
+    gotten getting make makes made making take takes took taken taking time times""".split()
+)
+#: words of a question that name the kind of item exchanged: the sources it means
+ASKS_SOURCES: dict[str, str] = {
+    "email": "email",
+    "emailed": "email",
+    "emails": "email",
+    "mail": "email",
+    "mailed": "email",
+}
+
+
+#: the reason a hit found by date for a person carries, by order (see :func:`by_person`)
+BY_PERSON = {"newest": "the newest with", "oldest": "the oldest with"}
+_SENDS = (
+    r"(?:last\s+|first\s+)?(?:say|said|says|write|wrote|writes|send|sent|sends"
+    r"|e-?mail(?:ed|s)?|text(?:ed|s)?|message(?:d|s)?|call(?:ed|s)?|post(?:ed|s)?)"
+)
+
+
+def from_them(question: str, words: tuple[str, ...]) -> bool:
+    """Whether ``question`` asks what the people named by ``words`` sent, not what was
+    exchanged with them: "the last email *from* Priya", "When did Priya last write?"."""
+    for word in words:
+        name = re.escape(word)
+        if re.search(rf"(?i)\b(?:from|by)\s+(?:[\w-]+\s+)?{name}\b", question):
+            return True
+        if re.search(rf"(?i)\b{name}(?:['’]s)?\s+(?:[\w-]+\s+)?{_SENDS}\b", question):
+            return True
+    return False
+
+
+def by_person(reasons: tuple[str, ...]) -> bool:
+    """Whether a hit with these reasons was found by date for the person asked about."""
+    return any(r.startswith(tuple(BY_PERSON.values())) for r in reasons)
+
+
+def asks_order(question: str) -> tuple[str | None, str]:
+    """(``"newest"``, ``"oldest"`` or ``None``, the question without the words that
+    asked for it)."""
+    patterns = _PATTERNS if question != question.lower() else _LOWER_PATTERNS
+    for pattern, order in patterns:
+        match = pattern.search(question)
+        if match is None:
+            continue
+        found = order or ("oldest" if "first" in match["w"].lower() else "newest")
+        start, end = match.span("w")
+        return found, " ".join((question[:start] + " " + question[end:]).split())
+    return None, question

@@ -1,0 +1,217 @@
+"""Questions that ask for the last or the first time, on a real encrypted store: the
+form read from the question, the items put in time order, the extractive answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from lifelog import Item, Memory
+from lifelog.retrieval.recency import asks_order, from_them
+
+NOW = datetime(2024, 12, 30, 12, tzinfo=UTC)
+ME = "Joana Almeida"
+PRIYA = "Priya Shah"
+
+
+@pytest.mark.parametrize(
+    ("question", "order", "rest"),
+    [
+        ("When did I last talk to Priya?", "newest", "When did I talk to Priya?"),
+        ("when did i last talk to priya", "newest", "when did i talk to priya"),
+        ("When was the last time I saw Tom?", "newest", "When was I saw Tom?"),
+        ("When did Priya and I last meet?", "newest", "When did Priya and I meet?"),
+        (
+            "What was the last email from Priya about?",
+            "newest",
+            "What was the email from Priya about?",
+        ),
+        (
+            "What was my most recent dentist appointment?",
+            "newest",
+            "What was my dentist appointment?",
+        ),
+        ("What did Priya say last?", "newest", "What did Priya say ?"),
+        ("When did I first meet Tom?", "oldest", "When did I meet Tom?"),
+        ("What was the first message Tom sent me?", "oldest", "What was the message Tom sent me?"),
+    ],
+)
+def test_the_form_that_asks_for_an_order(question: str, order: str, rest: str) -> None:
+    assert asks_order(question) == (order, rest)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is my last name?",
+        "How long did the trip last?",
+        "Who did I meet at last?",
+        "What genre is Joanna's first screenplay?",
+        "When did Nate win his first video game tournament?",
+        "When did John have his first firefighter call-out?",
+        "What kind of dance piece did Gina's team perform to win first place?",
+        "when did nate win his first video game",
+    ],
+)
+def test_a_last_or_first_that_is_the_topic_asks_no_order(question: str) -> None:
+    assert asks_order(question) == (None, question)
+
+
+def test_what_they_sent_and_what_was_exchanged() -> None:
+    assert from_them("What was the last email from Priya about?", ("priya",))
+    assert from_them("When did Priya last write?", ("priya",))
+    assert not from_them("When did I last talk to Priya?", ("priya",))
+    assert not from_them("When did I last email Priya?", ("priya",))
+
+
+def _message(key: str, author: str | None, text: str, when: datetime, **extra: object) -> Item:
+    fields: dict[str, object] = {
+        "source": "whatsapp",
+        "key": key,
+        "kind": "message",
+        "author": author,
+        "thread": "chat-priya",
+        "participants": (ME, PRIYA),
+        "text": text,
+        "timestamp": when,
+    }
+    fields.update(extra)
+    return Item(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def memory(tmp_path: Path) -> Iterator[Memory]:
+    items = [
+        # the export's notice: dated, in the chat, by no one
+        _message(
+            "0",
+            None,
+            "Messages and calls are end-to-end encrypted.",
+            datetime(2019, 1, 6, tzinfo=UTC),
+        ),
+        _message(
+            "1",
+            PRIYA,
+            "Can you send me the photos from Montreal?",
+            datetime(2019, 1, 12, tzinfo=UTC),
+        ),
+        _message("2", ME, "Sure, tonight!", datetime(2019, 1, 12, 11, tzinfo=UTC)),
+        # the words "last" and "talk" in an old message
+        _message(
+            "3",
+            PRIYA,
+            "We should talk about the last episode of Andor",
+            datetime(2019, 3, 26, tzinfo=UTC),
+        ),
+        _message("4", ME, "Happy birthday! 🎂", datetime(2023, 11, 9, tzinfo=UTC)),
+        _message("5", PRIYA, "Спасибо, до воскресенья!", datetime(2024, 12, 24, 20, tzinfo=UTC)),
+        # a calendar entry with Priya next year: not the last time
+        Item(
+            source="ical",
+            key="e1",
+            kind="event",
+            title="Dinner with Priya",
+            text="Dinner with Priya at Taberna",
+            participants=(ME, PRIYA),
+            timestamp=datetime(2025, 2, 1, 19, tzinfo=UTC),
+        ),
+        # mail: Priya's own, and Sam's reply that quotes her (Priya among its people)
+        Item(
+            source="mbox",
+            key="m1",
+            kind="email",
+            author=PRIYA,
+            title="Quick question",
+            text="Dear Joana,\n\nDo you still have the tent we borrowed?\n\nPriya",
+            participants=(PRIYA, ME),
+            timestamp=datetime(2024, 8, 29, 15, tzinfo=UTC),
+        ),
+        Item(
+            source="mbox",
+            key="m2",
+            kind="email",
+            author="Sam Rivera",
+            title="Re: Quick question",
+            text="Hi both, I think the tent is in my garage.",
+            participants=("Sam Rivera", PRIYA, ME),
+            timestamp=datetime(2024, 9, 2, 9, tzinfo=UTC),
+        ),
+        # the dentist, three times, one of them still to come
+        Item(
+            source="mbox",
+            key="d1",
+            kind="email",
+            author="Smile Clinic",
+            title="Your dentist appointment",
+            text="Your dentist appointment is confirmed for 3 May 2021.",
+            timestamp=datetime(2021, 4, 20, tzinfo=UTC),
+        ),
+        Item(
+            source="notes",
+            key="d2",
+            kind="note",
+            author=ME,
+            text="Went to the dentist today, one filling.",
+            timestamp=datetime(2023, 6, 14, tzinfo=UTC),
+        ),
+        Item(
+            source="ical",
+            key="d3",
+            kind="event",
+            title="Dentist",
+            text="Dentist check-up at Smile Clinic",
+            timestamp=datetime(2025, 1, 15, 9, tzinfo=UTC),
+        ),
+    ]
+    with Memory.init(tmp_path / "memory") as opened:
+        opened.store.upsert(items, origin=None, run_id=None)
+        yield opened
+
+
+def _keys(memory: Memory, question: str, limit: int = 3) -> list[str]:
+    return [h.item.key for h in memory.retrieve(question, now=NOW, limit=limit)]
+
+
+def test_the_last_time_with_a_person_is_their_newest_item_before_now(memory: Memory) -> None:
+    hits = memory.retrieve("When did I last talk to Priya?", now=NOW, limit=3)
+    # not the message that says "last" and "talk", nor next year's dinner
+    assert [h.item.key for h in hits] == ["5", "m2", "m1"]
+    assert hits[0].why == ("the newest with Priya Shah",)
+    assert [i.key for i in hits[0].context] == ["4"]
+    # typed in lower case, the same
+    assert _keys(memory, "when did i last talk to priya") == ["5", "m2", "m1"]
+
+
+def test_the_first_time_skips_the_notice_no_one_wrote(memory: Memory) -> None:
+    assert _keys(memory, "When did I first talk to Priya?", limit=2) == ["1", "2"]
+
+
+def test_what_a_person_sent_is_what_they_wrote(memory: Memory) -> None:
+    # Sam's reply is newer and holds Priya among its people; she wrote m1
+    assert _keys(memory, "What was the last email from Priya about?", limit=1) == ["m1"]
+    # "email" names the kind of item: chats are left out
+    assert _keys(memory, "When did I last email Priya?", limit=2) == ["m2", "m1"]
+
+
+def test_the_last_time_of_a_thing_is_the_newest_item_about_it(memory: Memory) -> None:
+    assert _keys(memory, "When did I last go to the dentist?", limit=2) == ["d2", "d1"]
+    assert _keys(memory, "When did I first go to the dentist?", limit=1) == ["d1"]
+    # without the form, the best match leads, whatever its date
+    plain = memory.retrieve("dentist check-up", now=NOW, limit=1)
+    assert plain[0].item.key == "d3"
+
+
+def test_the_extractive_answer_gives_the_day_and_quotes_the_item(memory: Memory) -> None:
+    answer = memory.ask("When did I last talk to Priya?", model="none", now=NOW)
+    assert answer.found
+    lines = answer.text.splitlines()
+    assert lines[0] == "24 December 2024 [1]"
+    assert "Спасибо, до воскресенья!" in lines[1]
+    assert answer.citations[0].item.key == "5"
+    mail = memory.ask("What was the last email from Priya about?", model="none", now=NOW)
+    # the subject, then the letter's first sentence, not its greeting
+    assert mail.text.splitlines()[0] == "“Quick question” [1]"
+    assert "Do you still have the tent we borrowed?" in mail.text
