@@ -37,6 +37,9 @@ PRIYA = "Priya Shah"
         ("What did Priya say last?", "newest", "What did Priya say ?"),
         ("When did I first meet Tom?", "oldest", "When did I meet Tom?"),
         ("What was the first message Tom sent me?", "oldest", "What was the message Tom sent me?"),
+        ("When will I next see Priya?", "upcoming", "When will I see Priya?"),
+        ("When is my next dentist appointment?", "upcoming", "When is my dentist appointment?"),
+        ("What are my upcoming trips?", "upcoming", "What are my trips?"),
     ],
 )
 def test_the_form_that_asks_for_an_order(question: str, order: str, rest: str) -> None:
@@ -54,6 +57,8 @@ def test_the_form_that_asks_for_an_order(question: str, order: str, rest: str) -
         "When did John have his first firefighter call-out?",
         "What kind of dance piece did Gina's team perform to win first place?",
         "when did nate win his first video game",
+        "What did I do the next day?",
+        "Where will we go next?",
     ],
 )
 def test_a_last_or_first_that_is_the_topic_asks_no_order(question: str) -> None:
@@ -139,6 +144,25 @@ def memory(tmp_path: Path) -> Iterator[Memory]:
             participants=("Sam Rivera", PRIYA, ME),
             timestamp=datetime(2024, 9, 2, 9, tzinfo=UTC),
         ),
+        # a firm whose name holds a place
+        Item(
+            source="mbox",
+            key="f1",
+            kind="email",
+            author="Lisbon Self Storage",
+            title="Your invoice",
+            text="Your invoice for November is attached.",
+            participants=("Lisbon Self Storage", ME),
+            timestamp=datetime(2024, 11, 1, tzinfo=UTC),
+        ),
+        Item(
+            source="notes",
+            key="l1",
+            kind="note",
+            author=ME,
+            text="Flew back to Lisbon after the conference.",
+            timestamp=datetime(2023, 3, 2, tzinfo=UTC),
+        ),
         # the dentist, three times, one of them still to come
         Item(
             source="mbox",
@@ -215,3 +239,17 @@ def test_the_extractive_answer_gives_the_day_and_quotes_the_item(memory: Memory)
     # the subject, then the letter's first sentence, not its greeting
     assert mail.text.splitlines()[0] == "“Quick question” [1]"
     assert "Do you still have the tent we borrowed?" in mail.text
+
+
+def test_the_next_time_is_the_first_item_to_come(memory: Memory) -> None:
+    # the dinner is an event with no author: "next" takes it as it is
+    assert _keys(memory, "When will I next see Priya?", limit=1) == ["e1"]
+    assert _keys(memory, "When is my next dentist appointment?", limit=1) == ["d3"]
+    answer = memory.ask("When will I next see Priya?", model="none", now=NOW)
+    assert answer.text.splitlines()[0] == "1 February 2025 [1]"
+
+
+def test_a_place_in_a_firm_s_name_is_no_person_to_keep_in_touch_with(memory: Memory) -> None:
+    # "Lisbon" names the firm "Lisbon Self Storage", but the question asks of a place
+    assert _keys(memory, "When did I last go to Lisbon?", limit=1) == ["l1"]
+    assert _keys(memory, "When did I last hear from Lisbon Self Storage?", limit=1) == ["f1"]

@@ -9,6 +9,7 @@ quotes under it. When no sentence covers enough of the question it says so plain
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..index.sentences import split_sentences, stem
@@ -19,7 +20,7 @@ from .dates import day_name
 from .facts import asked_kind, short_fact
 from .injection import evidence_text
 
-__all__ = ["NOT_FOUND", "extractive_answer"]
+__all__ = ["NOT_FOUND", "answers_by_date", "extractive_answer"]
 
 NOT_FOUND = "I don't find this in your memory."
 MIN_COVERAGE = 0.5
@@ -133,6 +134,18 @@ def _new_name(sentence: str, asked: set[str]) -> bool:
     return any(
         m.group().lower() not in asked
         for m in re.finditer(r"(?<!^)(?<![.?!]\s)(?<![.?!])\b[A-Z][a-z]\w+", sentence)
+    )
+
+
+def answers_by_date(question: str, hits: Sequence[Hit]) -> bool:
+    """Whether ``question`` asks when one last (first, next) exchanged with a person and
+    retrieval found that person's items by date: the first one's date is the answer,
+    which a model can only get wrong ("Sunday [1]" from "what about Sunday?")."""
+    return (
+        bool(hits)
+        and asked_kind(question) == "when"
+        and asks_order(question)[0] is not None
+        and by_person(hits[0].why)
     )
 
 

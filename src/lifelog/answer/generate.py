@@ -24,7 +24,7 @@ from ..index.text import content_terms
 from ..models.llm import LLM, Completion, ContextOverflowError, Delta, Message
 from ..records import Answer, Hit, mend_text
 from ..retrieval.filters import Filters
-from .extractive import best_evidence
+from .extractive import answers_by_date, best_evidence
 from .finalize import (
     CLOSEST,
     REPLACED,
@@ -45,6 +45,8 @@ __all__ = ["DEFAULT_MAX_TOKENS", "AskEvent", "ask_events", "generate_answer"]
 
 DEFAULT_MAX_TOKENS = 512
 RETRIEVE_LIMIT = 20
+#: the note on "When did I last talk to Priya?", answered by the date of her newest item
+BY_DATE_NOTE = "answered by the date of the person's item itself: a model adds nothing to it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,10 @@ def ask_events(
         note = llm_note or "no generative model is configured"
         answer = quoted_answer(question, hits, query)
         yield AskEvent("answer", answer=with_notes(answer, f"{note}: extractive answer"))
+        return
+    if answers_by_date(question, hits):
+        answer = quoted_answer(question, hits, query)
+        yield AskEvent("answer", answer=with_notes(answer, BY_DATE_NOTE))
         return
     budget_tokens = max_tokens or int(getattr(llm, "default_max_tokens", DEFAULT_MAX_TOKENS))
     if level == "off":

@@ -19,6 +19,7 @@ from datetime import datetime
 from ..index.sentences import split_sentences, stem
 from ..index.text import content_terms, tokens
 from ..records import Hit
+from ..retrieval.recency import by_person, time_ordered
 from .extractive import NOT_FOUND
 
 __all__ = [
@@ -217,6 +218,10 @@ def pack_sources(
     terms (:func:`focus`), not on the start of the chunk that matched, and an item
     that holds none of them is cut to :data:`UNMATCHED_CHARS`.
     """
+    if hits and by_person(hits[0].why):
+        # "When did I last talk to Priya?" is answered by her newest item alone: the
+        # items before it only draw a small model to another
+        hits = hits[:1]
     packed: list[Source] = []
     remaining = budget
     seen: set[str] = set()
@@ -229,7 +234,11 @@ def pack_sources(
         number = first_number + len(packed)
         text = hit.item.text
         chars = max_chars
-        centre = focus(text, hit.start, hit.end, wanted)
+        # an item found by date for a person ("the last email from Priya") is shown
+        # from its start: the words it holds of the question are its signature
+        centre = (
+            (hit.start, hit.end) if by_person(hit.why) else focus(text, hit.start, hit.end, wanted)
+        )
         if wanted and not wanted & {stem(t) for t in tokens(text)}:
             # none of the question's words: found by meaning alone, shown short, so that
             # it does not crowd out the items further down that hold them
@@ -288,4 +297,28 @@ def question_block(question: str, sources: Sequence[Source]) -> str:
     """The sources and the question. Today's date is left out: the model cannot count days
     (lifelog resolves dates itself), and with it Qwen2.5-Coder-1.5B declined questions whose
     answer was in the sources ("When did I move to Lisbon?" in the demo)."""
-    return f"{sources_block(sources)}\n\nQuestion: {question}"
+    return f"{sources_block(sources)}\n\n{_in_order(sources)}Question: {question}"
+
+
+#: how the sources of a question about the last, first or next time are listed
+_ORDER_LINES = {
+    "newest": "Sources {span} are in time order, the newest first.",
+    "oldest": "Sources {span} are in time order, the oldest first.",
+    "upcoming": "Sources {span} are in time order, the soonest first.",
+}
+
+
+def _in_order(sources: Sequence[Source]) -> str:
+    """A line saying which sources retrieval put in time order (for "When did I last
+    talk to Priya?": :mod:`lifelog.retrieval.ordered`), or nothing. A small model does
+    not compare dates by itself: told the order, it answers from the first."""
+    orders = [time_ordered(s.hit.why) for s in sources]
+    if len(orders) < 2 or orders[0] is None:
+        return ""
+    count = next((n for n, order in enumerate(orders) if order != orders[0]), len(orders))
+    span = (
+        f"[{sources[0].number}]"
+        if count == 1
+        else (f"[{sources[0].number}]–[{sources[count - 1].number}]")
+    )
+    return _ORDER_LINES[orders[0]].format(span=span) + "\n"

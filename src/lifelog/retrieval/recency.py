@@ -6,7 +6,8 @@ in one of these forms asks for an order in time instead:
 
 - ``newest``: "when did I *last* …", "the last time …", "my latest / most recent …",
   "the last email from …";
-- ``oldest``: "when did I *first* …", "the first time …", "my first email from …".
+- ``oldest``: "when did I *first* …", "the first time …", "my first email from …";
+- ``upcoming``: "when will I *next* …", "my next dentist appointment", "upcoming trips".
 
 The word that asks is left out of what is searched. What the question is about
 decides the rest (:func:`by_time` in :mod:`lifelog.retrieval.retrieve`):
@@ -17,7 +18,7 @@ decides the rest (:func:`by_time` in :mod:`lifelog.retrieval.retrieve`):
   newest (or oldest) first.
 
 "Last" is read up to the question's own moment: an appointment written for next week is
-not the last time.
+not the last time; "next" is read from it.
 
 Forms that do not ask for an order are left alone: "last summer" (a time, read by
 :mod:`lifelog.retrieval.timeexpr` first), "at last", "last name", "how long did it last",
@@ -32,10 +33,13 @@ __all__ = [
     "ASKS_SOURCES",
     "BY_PERSON",
     "CONTACT_WORDS",
+    "FILLER",
+    "IN_ORDER",
     "LIGHT_WORDS",
     "asks_order",
     "by_person",
     "from_them",
+    "time_ordered",
 ]
 
 #: words of items one exchanges: "the last email from Priya", "my first message to Tom"
@@ -49,8 +53,10 @@ _SUBJECT = rf"{_WHO}(?:\s+(?:and|&)\s+{_WHO}|\s+[A-Z][\w-]*\b(?!['’]))*\s+"
 #: the same in a question typed all in lower case, where a name is one word
 _WHO_LOWER = r"(?:[a-z][\w-]*\b(?!['’]))"
 _SUBJECT_LOWER = rf"{_WHO_LOWER}(?:\s+(?:and|&)\s+{_WHO_LOWER})?\s+"
-_AUXILIARY = r"\b(?i:did|do|does|have|has|had|was|were|is|are|am)\s+"
-_ADVERB = r"(?P<w>(?i:last|first))\s+(?=[a-z])"
+_AUXILIARY = r"\b(?i:did|do|does|have|has|had|was|were|is|are|am|will|shall)\s+"
+_ADVERB = r"(?P<w>(?i:last|first|next))\s+(?=[a-z])"
+#: "the next day" is a time, not the next time
+_NOT_NEXT = r"(?!(?:day|morning|afternoon|evening|night|week|weekend|month|year|one)\b)"
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # "the last time I saw Tom", "When was the first time …"
     (re.compile(r"(?i)\b(?P<w>(?:the\s+|my\s+)?(?:last|first)\s+time)\b"), ""),
@@ -60,6 +66,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)\b(?P<w>latest|most\s+recent(?:ly)?|newest)\b"), "newest"),
     # "the last email from Priya", "my first message to Tom"
     (re.compile(rf"(?i)\b(?:the|my|our)\s+(?P<w>last|first)\s+(?={_THINGS}\b)"), ""),
+    # "my next dentist appointment", "the next time I see Priya", "upcoming trips"
+    (re.compile(rf"(?i)\b(?:the|my|our)\s+(?P<w>next(?:\s+time)?)\s+{_NOT_NEXT}(?=[a-z])"), ""),
+    (re.compile(r"(?i)\b(?P<w>upcoming|coming\s+up)\b"), "upcoming"),
     # "What did Priya say last?"
     (re.compile(r"(?i)\b(?:say|said|write|wrote|send|sent|do|did)\s+(?P<w>last)\s*[?.!]?\s*$"), ""),
 )
@@ -68,16 +77,19 @@ _LOWER_PATTERNS = (
     (re.compile(rf"{_AUXILIARY}{_SUBJECT_LOWER}{_ADVERB}"), ""),
     *_PATTERNS[2:],
 )
-#: verbs and nouns of keeping in touch: a question made only of them (and names) is
-#: about the person, whose items are then read in time order
+#: verbs and nouns of keeping in touch: a question made of them, names and
+#: :data:`FILLER` is about the person, whose items are then read in time order
 CONTACT_WORDS = frozenset(
     """talk talked talking speak spoke spoken speaking chat chatted chatting message
     messaged messages messaging text texted texts texting email emailed emails emailing
     mail mailed mails write wrote written writing hear heard hearing contact contacted
     call called calls calling reply replied say said send sent exchange exchanged
-    conversation conversations communicate communicated touch get got got gotten back
-    see saw seen seeing meet met meeting hang hung visit visited
-    me us from with to anything something thing things""".split()
+    conversation conversations communicate communicated see saw seen seeing meet met
+    meeting hang hung visit visited""".split()
+)
+#: words around them that name no topic ("get in touch with", "hear back from")
+FILLER = frozenset(
+    "touch get got gotten back me us from with to anything something thing things".split()
 )
 #: verbs that carry no topic of their own: "When did I last *go* to the dentist?" is
 #: about the dentist ("Went to the dentist today")
@@ -96,7 +108,13 @@ ASKS_SOURCES: dict[str, str] = {
 
 
 #: the reason a hit found by date for a person carries, by order (see :func:`by_person`)
-BY_PERSON = {"newest": "the newest with", "oldest": "the oldest with"}
+BY_PERSON = {"newest": "the newest with", "oldest": "the oldest with", "upcoming": "next with"}
+#: the reason a found chunk put first in time order carries, by order
+IN_ORDER = {
+    "newest": "the newest first",
+    "oldest": "the oldest first",
+    "upcoming": "the next first",
+}
 _SENDS = (
     r"(?:last\s+|first\s+)?(?:say|said|says|write|wrote|writes|send|sent|sends"
     r"|e-?mail(?:ed|s)?|text(?:ed|s)?|message(?:d|s)?|call(?:ed|s)?|post(?:ed|s)?)"
@@ -120,15 +138,26 @@ def by_person(reasons: tuple[str, ...]) -> bool:
     return any(r.startswith(tuple(BY_PERSON.values())) for r in reasons)
 
 
+def time_ordered(reasons: tuple[str, ...]) -> str | None:
+    """The order a hit with these reasons was put in (``newest`` …), or ``None``."""
+    for order in BY_PERSON:
+        if any(r.startswith(BY_PERSON[order]) or r == IN_ORDER[order] for r in reasons):
+            return order
+    return None
+
+
 def asks_order(question: str) -> tuple[str | None, str]:
-    """(``"newest"``, ``"oldest"`` or ``None``, the question without the words that
-    asked for it)."""
+    """(``"newest"``, ``"oldest"``, ``"upcoming"`` or ``None``, the question without the
+    words that asked for it)."""
     patterns = _PATTERNS if question != question.lower() else _LOWER_PATTERNS
     for pattern, order in patterns:
         match = pattern.search(question)
         if match is None:
             continue
-        found = order or ("oldest" if "first" in match["w"].lower() else "newest")
+        word = match["w"].lower()
+        found = order or (
+            "oldest" if "first" in word else "upcoming" if "next" in word else "newest"
+        )
         start, end = match.span("w")
         return found, " ".join((question[:start] + " " + question[end:]).split())
     return None, question

@@ -37,6 +37,7 @@ from .query import Names, QueryPlan, analyse, store_names
 from .timeexpr import TimeSpan
 
 __all__ = [
+    "ORDER_DEPTH",
     "RetrievalMemory",
     "hits_from",
     "resolve_offsets",
@@ -227,6 +228,11 @@ def resolve_offsets(
     return replace(plan, text=text, time=replace(plan.time, spans=tuple(spans)))
 
 
+#: how many found chunks a question that asks for the last, first or next time orders
+#: by date (:mod:`lifelog.retrieval.ordered`)
+ORDER_DEPTH = 100
+
+
 def retrieve(
     memory: RetrievalMemory,
     question: str,
@@ -277,11 +283,13 @@ def retrieve_in(
         plan = resolve_offsets(
             corpus, plan, filters=filters, mode=mode, soft_match=soft, tuning=tuning, names=names
         )
+    # "when did I last …" looks for the newest among more of what matches
+    depth = max(limit * 2, ORDER_DEPTH) if plan.order else limit * 2
     ranked = hybrid_search(
         corpus,
         plan,
         filters=filters,
-        limit=limit * 2,
+        limit=depth,
         mode=mode,
         soft_match=soft,
         tuning=tuning,
