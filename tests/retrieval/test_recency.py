@@ -72,123 +72,65 @@ def test_what_they_sent_and_what_was_exchanged() -> None:
     assert not from_them("When did I last email Priya?", ("priya",))
 
 
-def _message(key: str, author: str | None, text: str, when: datetime, **extra: object) -> Item:
-    fields: dict[str, object] = {
-        "source": "whatsapp",
-        "key": key,
-        "kind": "message",
-        "author": author,
-        "thread": "chat-priya",
-        "participants": (ME, PRIYA),
-        "text": text,
-        "timestamp": when,
-    }
-    fields.update(extra)
-    return Item(**fields)  # type: ignore[arg-type]
+#: (source, key, kind, author, title, text, when, participants): a chat with Priya, her
+#: mail, a calendar, notes
+_ITEMS: list[tuple[str, str, str, str | None, str | None, str, datetime, tuple[str, ...]]] = [
+    # the export's notice: dated, in the chat, by no one
+    ("whatsapp", "0", "message", None, None, "Messages and calls are end-to-end encrypted.",
+     datetime(2019, 1, 6, tzinfo=UTC), (ME, PRIYA)),
+    ("whatsapp", "1", "message", PRIYA, None, "Can you send me the photos from Montreal?",
+     datetime(2019, 1, 12, tzinfo=UTC), (ME, PRIYA)),
+    ("whatsapp", "2", "message", ME, None, "Sure, tonight!",
+     datetime(2019, 1, 12, 11, tzinfo=UTC), (ME, PRIYA)),
+    # the words "last" and "talk" in an old message
+    ("whatsapp", "3", "message", PRIYA, None, "We should talk about the last episode of Andor",
+     datetime(2019, 3, 26, tzinfo=UTC), (ME, PRIYA)),
+    ("whatsapp", "4", "message", ME, None, "Happy birthday! 🎂",
+     datetime(2023, 11, 9, tzinfo=UTC), (ME, PRIYA)),
+    ("whatsapp", "5", "message", PRIYA, None, "Спасибо, до воскресенья!",
+     datetime(2024, 12, 24, 20, tzinfo=UTC), (ME, PRIYA)),
+    # a calendar entry with Priya next year: not the last time
+    ("ical", "e1", "event", None, "Dinner with Priya", "Dinner with Priya at Taberna",
+     datetime(2025, 2, 1, 19, tzinfo=UTC), (ME, PRIYA)),
+    # mail: Priya's own, and Sam's reply that quotes her (Priya among its people)
+    ("mbox", "m1", "email", PRIYA, "Quick question",
+     "Dear Joana,\n\nDo you still have the tent we borrowed?\n\nPriya",
+     datetime(2024, 8, 29, 15, tzinfo=UTC), (PRIYA, ME)),
+    ("mbox", "m2", "email", "Sam Rivera", "Re: Quick question",
+     "Hi both, I think the tent is in my garage.",
+     datetime(2024, 9, 2, 9, tzinfo=UTC), ("Sam Rivera", PRIYA, ME)),
+    # a firm whose name holds a place
+    ("mbox", "f1", "email", "Lisbon Self Storage", "Your invoice",
+     "Your invoice for November is attached.",
+     datetime(2024, 11, 1, tzinfo=UTC), ("Lisbon Self Storage", ME)),
+    ("notes", "l1", "note", ME, None, "Flew back to Lisbon after the conference.",
+     datetime(2023, 3, 2, tzinfo=UTC), ()),
+    # the dentist, three times, one of them still to come
+    ("mbox", "d1", "email", "Smile Clinic", "Your dentist appointment",
+     "Your dentist appointment is confirmed for 3 May 2021.",
+     datetime(2021, 4, 20, tzinfo=UTC), ()),
+    ("notes", "d2", "note", ME, None, "Went to the dentist today, one filling.",
+     datetime(2023, 6, 14, tzinfo=UTC), ()),
+    ("ical", "d3", "event", None, "Dentist", "Dentist check-up at Smile Clinic",
+     datetime(2025, 1, 15, 9, tzinfo=UTC), ()),
+]  # fmt: skip
 
 
 @pytest.fixture
 def memory(tmp_path: Path) -> Iterator[Memory]:
     items = [
-        # the export's notice: dated, in the chat, by no one
-        _message(
-            "0",
-            None,
-            "Messages and calls are end-to-end encrypted.",
-            datetime(2019, 1, 6, tzinfo=UTC),
-        ),
-        _message(
-            "1",
-            PRIYA,
-            "Can you send me the photos from Montreal?",
-            datetime(2019, 1, 12, tzinfo=UTC),
-        ),
-        _message("2", ME, "Sure, tonight!", datetime(2019, 1, 12, 11, tzinfo=UTC)),
-        # the words "last" and "talk" in an old message
-        _message(
-            "3",
-            PRIYA,
-            "We should talk about the last episode of Andor",
-            datetime(2019, 3, 26, tzinfo=UTC),
-        ),
-        _message("4", ME, "Happy birthday! 🎂", datetime(2023, 11, 9, tzinfo=UTC)),
-        _message("5", PRIYA, "Спасибо, до воскресенья!", datetime(2024, 12, 24, 20, tzinfo=UTC)),
-        # a calendar entry with Priya next year: not the last time
         Item(
-            source="ical",
-            key="e1",
-            kind="event",
-            title="Dinner with Priya",
-            text="Dinner with Priya at Taberna",
-            participants=(ME, PRIYA),
-            timestamp=datetime(2025, 2, 1, 19, tzinfo=UTC),
-        ),
-        # mail: Priya's own, and Sam's reply that quotes her (Priya among its people)
-        Item(
-            source="mbox",
-            key="m1",
-            kind="email",
-            author=PRIYA,
-            title="Quick question",
-            text="Dear Joana,\n\nDo you still have the tent we borrowed?\n\nPriya",
-            participants=(PRIYA, ME),
-            timestamp=datetime(2024, 8, 29, 15, tzinfo=UTC),
-        ),
-        Item(
-            source="mbox",
-            key="m2",
-            kind="email",
-            author="Sam Rivera",
-            title="Re: Quick question",
-            text="Hi both, I think the tent is in my garage.",
-            participants=("Sam Rivera", PRIYA, ME),
-            timestamp=datetime(2024, 9, 2, 9, tzinfo=UTC),
-        ),
-        # a firm whose name holds a place
-        Item(
-            source="mbox",
-            key="f1",
-            kind="email",
-            author="Lisbon Self Storage",
-            title="Your invoice",
-            text="Your invoice for November is attached.",
-            participants=("Lisbon Self Storage", ME),
-            timestamp=datetime(2024, 11, 1, tzinfo=UTC),
-        ),
-        Item(
-            source="notes",
-            key="l1",
-            kind="note",
-            author=ME,
-            text="Flew back to Lisbon after the conference.",
-            timestamp=datetime(2023, 3, 2, tzinfo=UTC),
-        ),
-        # the dentist, three times, one of them still to come
-        Item(
-            source="mbox",
-            key="d1",
-            kind="email",
-            author="Smile Clinic",
-            title="Your dentist appointment",
-            text="Your dentist appointment is confirmed for 3 May 2021.",
-            timestamp=datetime(2021, 4, 20, tzinfo=UTC),
-        ),
-        Item(
-            source="notes",
-            key="d2",
-            kind="note",
-            author=ME,
-            text="Went to the dentist today, one filling.",
-            timestamp=datetime(2023, 6, 14, tzinfo=UTC),
-        ),
-        Item(
-            source="ical",
-            key="d3",
-            kind="event",
-            title="Dentist",
-            text="Dentist check-up at Smile Clinic",
-            timestamp=datetime(2025, 1, 15, 9, tzinfo=UTC),
-        ),
+            source=source,
+            key=key,
+            kind=kind,
+            author=author,
+            title=title,
+            text=text,
+            timestamp=when,
+            participants=people,
+            thread="chat-priya" if source == "whatsapp" else None,
+        )
+        for source, key, kind, author, title, text, when, people in _ITEMS
     ]
     with Memory.init(tmp_path / "memory") as opened:
         opened.store.upsert(items, origin=None, run_id=None)
