@@ -1,5 +1,6 @@
-"""Questions that ask for the last or the first time, on a real encrypted store: the
-form read from the question, the items put in time order, the extractive answer."""
+"""Questions that ask for the last, the first or the next time, on a real encrypted
+store: the form read from the question, the items put in time order, the extractive
+answer, and what a model is shown (the model scripted: the only double here)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from pathlib import Path
 import pytest
 
 from lifelog import Item, Memory
+from lifelog.answer.generate import BY_DATE_NOTE, ask_events
+from lifelog.models.llm import Message
+from lifelog.models.testing import ScriptedLLM
+from lifelog.records import Answer
 from lifelog.retrieval.recency import asks_order, from_them
 
 NOW = datetime(2024, 12, 30, 12, tzinfo=UTC)
@@ -195,3 +200,43 @@ def test_a_place_in_a_firm_s_name_is_no_person_to_keep_in_touch_with(memory: Mem
     # "Lisbon" names the firm "Lisbon Self Storage", but the question asks of a place
     assert _keys(memory, "When did I last go to Lisbon?", limit=1) == ["l1"]
     assert _keys(memory, "When did I last hear from Lisbon Self Storage?", limit=1) == ["f1"]
+
+
+def _ask(memory: Memory, question: str, llm: ScriptedLLM) -> Answer:
+    events = list(ask_events(memory, question, llm=llm, now=NOW))
+    answer = events[-1].answer
+    assert isinstance(answer, Answer)
+    return answer
+
+
+def _prompt(messages: list[Message]) -> str:
+    return str(messages[-1].get("content") or "")
+
+
+def test_a_model_is_not_asked_the_day_of_the_last_time(memory: Memory) -> None:
+    # the 1.5B model answered "Sunday [1]" from "what about Sunday?"
+    llm = ScriptedLLM(["Sunday [1]"])
+    answer = _ask(memory, "When did I last talk to Priya?", llm)
+    assert answer.text.splitlines()[0] == "24 December 2024 [1]"
+    assert BY_DATE_NOTE in answer.notes
+    assert llm.calls == []
+
+
+def test_the_last_email_is_shown_alone_and_from_its_start(memory: Memory) -> None:
+    llm = ScriptedLLM(["Whether Joana still has the tent they borrowed [1]."])
+    answer = _ask(memory, "What was the last email from Priya about?", llm)
+    shown = _prompt(llm.calls[0])
+    assert "[1]" in shown and "[2]" not in shown
+    assert "Dear Joana" in shown and "Do you still have the tent" in shown
+    assert answer.citations[0].item.key == "m1"
+
+
+def test_the_model_is_told_which_sources_are_in_time_order(memory: Memory) -> None:
+    llm = ScriptedLLM(["On 14 June 2023 [1]."])
+    _ask(memory, "When did I last go to the dentist?", llm)
+    shown = _prompt(llm.calls[0])
+    assert "Sources [1]–[2] are in time order, the newest first." in shown
+    assert shown.index("Went to the dentist today") < shown.index("confirmed for 3 May 2021")
+    plain = ScriptedLLM(["On 14 June 2023 [1]."])
+    _ask(memory, "Did I go to the dentist?", plain)
+    assert "time order" not in _prompt(plain.calls[0])

@@ -20,6 +20,7 @@ from ..retrieval.dates import MONTHS, NUMBERS, WEEKDAYS
 from ..retrieval.timeexpr import parse_time
 
 __all__ = [
+    "asks_about",
     "asks_amount",
     "asks_when",
     "count_holders",
@@ -51,6 +52,16 @@ _WHEN_PERIOD = re.compile(
     r"|\b(?:day|week|weekend|month|year)s?\s+(?:ago|before|after|earlier|later)\b",
     re.IGNORECASE,
 )
+
+
+#: a question that asks what something was about ("What was the last email from Priya
+#: about?"): the questions an item asks are what it is about
+_ASKS_ABOUT = re.compile(r"(?i)^\s*what\b.*\babout\s*[?.!]*\s*$")
+
+
+def asks_about(question: str) -> bool:
+    """Whether ``question`` asks what something was about."""
+    return _ASKS_ABOUT.match(question) is not None
 
 
 def asks_when(question: str) -> bool:

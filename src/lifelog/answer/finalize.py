@@ -21,6 +21,7 @@ from ..errors import ModelError
 from ..index.text import content_terms, make_snippet, tokens
 from ..records import Answer, Citation, Hit, Item
 from .asked import (
+    asks_about,
     count_unsaid,
     runs_backwards,
     says_no_amount,
@@ -419,8 +420,12 @@ def _finalize(
         return _not_found(question, hits, (*notes, f"{WITHHELD}: {elsewhere}"), reasoning)
     # a list's part that its items only ask about goes ("… Oscar [5]" from "Can you show
     # me one of Oscar?"); a sentence that is no list goes with the whole answer
-    listed, asked_only, unasked = drop_only_asked(
-        check.text, question, {n: s.excerpt for n, s in sources.items()}
+    # what an email was about may be what it asks ("Do you still have the tent?")
+    topic = asks_about(question)
+    listed, asked_only, unasked = (
+        (check.text, [], None)
+        if topic
+        else drop_only_asked(check.text, question, {n: s.excerpt for n, s in sources.items()})
     )
     if unasked:
         return withheld(f"{WITHHELD}: {unasked}")
@@ -436,7 +441,7 @@ def _finalize(
     premise = (
         unfounded_premise(question, named, people)
         or off_topic(question, held, people, least=least_missing(question))
-        or only_asked(strip_citations(check.text), [s.excerpt for s in cited])
+        or (None if topic else only_asked(strip_citations(check.text), [s.excerpt for s in cited]))
         or only_addressed(strip_citations(check.text), question, said, people)
         or unsaid_polarity(strip_citations(check.text), [s.excerpt for s in cited])
     )
