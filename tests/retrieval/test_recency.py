@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lifelog import Item, Memory
-from lifelog.answer.generate import BY_DATE_NOTE, ask_events
+from lifelog.answer.generate import BY_DATE_NOTE, IN_ORDER_NOTE, ask_events
 from lifelog.models.llm import Message
 from lifelog.models.testing import ScriptedLLM
 from lifelog.records import Answer
@@ -240,3 +240,12 @@ def test_the_model_is_told_which_sources_are_in_time_order(memory: Memory) -> No
     plain = ScriptedLLM(["On 14 June 2023 [1]."])
     _ask(memory, "Did I go to the dentist?", plain)
     assert "time order" not in _prompt(plain.calls[0])
+
+
+def test_a_model_answer_not_kept_gives_way_to_the_person_s_item(memory: Memory) -> None:
+    # the 1.5B model answered Priya's question with a question; her message is the answer
+    llm = ScriptedLLM(["Спасибо, до воскресенья? [1]"])
+    answer = _ask(memory, "What did Priya say last?", llm)
+    assert answer.found
+    assert answer.text.splitlines()[0].startswith("“Спасибо, до воскресенья!”")
+    assert IN_ORDER_NOTE in answer.notes

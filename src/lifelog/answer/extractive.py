@@ -20,7 +20,7 @@ from .dates import day_name
 from .facts import asked_kind, short_fact
 from .injection import evidence_text
 
-__all__ = ["NOT_FOUND", "answers_by_date", "extractive_answer"]
+__all__ = ["NOT_FOUND", "answers_by_date", "extractive_answer", "person_in_order"]
 
 NOT_FOUND = "I don't find this in your memory."
 MIN_COVERAGE = 0.5
@@ -137,16 +137,16 @@ def _new_name(sentence: str, asked: set[str]) -> bool:
     )
 
 
+def person_in_order(question: str, hits: Sequence[Hit]) -> bool:
+    """Whether ``question`` asks of the last (first, next) time one kept in touch with a
+    person and retrieval found that person's items by date: the first one answers it."""
+    return bool(hits) and asks_order(question)[0] is not None and by_person(hits[0].why)
+
+
 def answers_by_date(question: str, hits: Sequence[Hit]) -> bool:
-    """Whether ``question`` asks when one last (first, next) exchanged with a person and
-    retrieval found that person's items by date: the first one's date is the answer,
-    which a model can only get wrong ("Sunday [1]" from "what about Sunday?")."""
-    return (
-        bool(hits)
-        and asked_kind(question) == "when"
-        and asks_order(question)[0] is not None
-        and by_person(hits[0].why)
-    )
+    """Whether ``question`` asks *when* (:func:`person_in_order`): the first item's date is
+    the answer, which a model can only get wrong ("Sunday [1]" from "what about Sunday?")."""
+    return asked_kind(question) == "when" and person_in_order(question, hits)
 
 
 #: the longest quote of an item that answers "the last time" for its date and author
@@ -168,7 +168,7 @@ def _in_time_order(question: str, hits: list[Hit]) -> Answer:
     lines: list[str] = []
     if asked_kind(question) == "when" and item.timestamp is not None:
         lines.append(f"{day_name(item.timestamp.date())} [1]")
-    elif item.title:
+    elif item.title and item.kind != "message":  # a chat message's title is the chat's
         lines.append(f"“{item.title}” [1]")
     quote = text[start:end].replace("\n", " ")
     lines.append(f"“{quote}” ({describe(hit)}) [1]")
@@ -194,9 +194,9 @@ def describe(hit: Hit) -> str:
 
 
 def extractive_answer(question: str, hits: list[Hit]) -> Answer:
-    order, unordered = asks_order(question)
-    if order is not None and hits and by_person(hits[0].why):
+    if person_in_order(question, hits):
         return _in_time_order(question, hits)
+    _order, unordered = asks_order(question)
     # "When did I last go to the dentist?": "last" is the question's form, not its topic
     evidence = best_evidence(unordered, hits)
     if not evidence or evidence[0].coverage < MIN_COVERAGE:

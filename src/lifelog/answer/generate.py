@@ -24,7 +24,7 @@ from ..index.text import content_terms
 from ..models.llm import LLM, Completion, ContextOverflowError, Delta, Message
 from ..records import Answer, Hit, mend_text
 from ..retrieval.filters import Filters
-from .extractive import answers_by_date, best_evidence
+from .extractive import answers_by_date, best_evidence, person_in_order
 from .finalize import (
     CLOSEST,
     REPLACED,
@@ -47,6 +47,8 @@ DEFAULT_MAX_TOKENS = 512
 RETRIEVE_LIMIT = 20
 #: the note on "When did I last talk to Priya?", answered by the date of her newest item
 BY_DATE_NOTE = "answered by the date of the person's item itself: a model adds nothing to it"
+#: the note on a question of the last time whose model answer was not kept
+IN_ORDER_NOTE = "lifelog quoted the person's item the question asks for, found by its date"
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +289,10 @@ def generate_answer(
                 )
             notes = (*notes, look)
             continue
+        if not answer.found and person_in_order(question, hits):
+            # "What did Priya say last?": her newest item is the answer, quoted
+            quoted = quoted_answer(question, hits, query)
+            answer = with_notes(quoted, *answer.notes, IN_ORDER_NOTE, mode="extractive-fallback")
         yield AskEvent("answer", answer=answer)
         return
     answer = quoted_answer(question, hits, query)
