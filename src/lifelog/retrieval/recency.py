@@ -108,7 +108,7 @@ ASKS_SOURCES: dict[str, str] = {
 
 
 #: the reason a hit found by date for a person carries, by order (see :func:`by_person`)
-BY_PERSON = {"newest": "the newest with", "oldest": "the oldest with", "upcoming": "next with"}
+BY_PERSON = {"newest": "the newest with", "oldest": "the oldest with", "upcoming": "the next with"}
 #: the reason a found chunk put first in time order carries, by order
 IN_ORDER = {
     "newest": "the newest first",
