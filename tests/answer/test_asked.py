@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from lifelog.answer.asked import asks_amount, runs_backwards, says_no_amount, says_no_time
+from lifelog.answer.asked import (
+    asks_about,
+    asks_amount,
+    runs_backwards,
+    says_no_amount,
+    says_no_time,
+)
 
 
 def test_an_answer_to_when_must_name_a_time() -> None:
@@ -97,3 +103,10 @@ def test_a_count_no_cited_item_says_is_one_the_model_made() -> None:
     assert count_holders("3 [7].", turtles) == [5]
     assert count_holders("Three [7].", turtles) == [5]
     assert count_holders("4 [7].", turtles) == []
+
+
+def test_what_something_was_about() -> None:
+    assert asks_about("What was the last email from Priya about?")
+    assert asks_about("what is the book about")
+    assert not asks_about("What did Priya say about the trip?")
+    assert not asks_about("How did you feel about it?")
