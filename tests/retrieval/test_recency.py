@@ -42,6 +42,8 @@ PRIYA = "Priya Shah"
         ("What did Priya say last?", "newest", "What did Priya say ?"),
         ("When did I first meet Tom?", "oldest", "When did I meet Tom?"),
         ("What was the first message Tom sent me?", "oldest", "What was the message Tom sent me?"),
+        ("What did Hannah send me last?", "newest", "What did Hannah send me ?"),
+        ("When was I last in touch with Dev?", "newest", "When was I in touch with Dev?"),
         ("When will I next see Priya?", "upcoming", "When will I see Priya?"),
         ("When is my next dentist appointment?", "upcoming", "When is my dentist appointment?"),
         ("What are my upcoming trips?", "upcoming", "What are my trips?"),
@@ -152,8 +154,9 @@ def test_the_last_time_with_a_person_is_their_newest_item_before_now(memory: Mem
     assert [h.item.key for h in hits] == ["5", "m2", "m1"]
     assert hits[0].why == ("the newest with Priya Shah",)
     assert [i.key for i in hits[0].context] == ["4"]
-    # typed in lower case, the same
+    # typed in lower case, the same; and in other words of keeping in touch
     assert _keys(memory, "when did i last talk to priya") == ["5", "m2", "m1"]
+    assert _keys(memory, "When was I last in touch with Priya?") == ["5", "m2", "m1"]
 
 
 def test_the_first_time_skips_the_notice_no_one_wrote(memory: Memory) -> None:

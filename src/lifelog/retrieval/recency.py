@@ -69,8 +69,14 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # "my next dentist appointment", "the next time I see Priya", "upcoming trips"
     (re.compile(rf"(?i)\b(?:the|my|our)\s+(?P<w>next(?:\s+time)?)\s+{_NOT_NEXT}(?=[a-z])"), ""),
     (re.compile(r"(?i)\b(?P<w>upcoming|coming\s+up)\b"), "upcoming"),
-    # "What did Priya say last?"
-    (re.compile(r"(?i)\b(?:say|said|write|wrote|send|sent|do|did)\s+(?P<w>last)\s*[?.!]?\s*$"), ""),
+    # "What did Priya say last?", "What did Hannah send me last?"
+    (
+        re.compile(
+            r"(?i)\b(?:say|said|write|wrote|send|sent|do|did)\s+(?:(?:me|us|you|him|her|them)\s+)?"
+            r"(?P<w>last)\s*[?.!]?\s*$"
+        ),
+        "",
+    ),
 )
 _LOWER_PATTERNS = (
     _PATTERNS[0],
@@ -85,12 +91,10 @@ CONTACT_WORDS = frozenset(
     mail mailed mails write wrote written writing hear heard hearing contact contacted
     call called calls calling reply replied say said send sent exchange exchanged
     conversation conversations communicate communicated see saw seen seeing meet met
-    meeting hang hung visit visited""".split()
+    meeting hang hung visit visited touch""".split()
 )
 #: words around them that name no topic ("get in touch with", "hear back from")
-FILLER = frozenset(
-    "touch get got gotten back me us from with to anything something thing things".split()
-)
+FILLER = frozenset("get got gotten back me us from with to anything something thing things".split())
 #: verbs that carry no topic of their own: "When did I last *go* to the dentist?" is
 #: about the dentist ("Went to the dentist today")
 LIGHT_WORDS = frozenset(
