@@ -163,7 +163,7 @@ def _in_time_order(question: str, hits: list[Hit]) -> Answer:
     spans = [(a, b) for a, b in split_sentences(text) if re.search(r"\w", text[a:b])]
     # a greeting ("Dear Sam,") opens a letter and says nothing of it
     said = [(a, b) for a, b in spans if len(tokens(text[a:b])) >= 3] or spans
-    start, end = said[0] if said else (0, min(len(text), _LONGEST_OPENING))
+    start, end = said[0] if said else (0, len(text))
     end = min(end, start + _LONGEST_OPENING)
     lines: list[str] = []
     if asked_kind(question) == "when" and item.timestamp is not None:

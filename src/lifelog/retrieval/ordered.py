@@ -133,8 +133,9 @@ def _among_holders(
     def outside(r: Ranked) -> bool:
         return _out_of_time(found.get(r.chunk_rowid), order, now)
 
-    dated = [r for r in ranked if r.chunk_rowid in found and found[r.chunk_rowid].ts]
-    dated = [r for r in dated if not outside(r)]
+    dated = [
+        r for r in ranked if r.chunk_rowid in found and found[r.chunk_rowid].ts and not outside(r)
+    ]
     wanted = {stem(t) for t in about}
     held = {
         r.chunk_rowid: len(wanted & {stem(w) for w in tokens(found[r.chunk_rowid].text)})

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 from ..index.text import STOPWORDS, content_terms, normalise
 from ..store import Store
-from .recency import ASKS_SOURCES, asks_order
+from .recency import MAIL_WORDS, asks_order
 from .timeexpr import TimeQuery, parse_time
 
 __all__ = [
@@ -257,6 +257,6 @@ def analyse(
         text = " ".join(text.split())
         if order and not sources:
             # "When did I last email Priya?": the kind of item is a source too
-            kinds = {ASKS_SOURCES[w] for w in content_terms(text) if w in ASKS_SOURCES}
-            sources = tuple(s for k in sorted(kinds) for s in SOURCE_WORDS[k] if s in available)
+            if MAIL_WORDS.intersection(content_terms(text)):
+                sources = tuple(s for s in SOURCE_WORDS["email"] if s in available)
     return QueryPlan(question, text or question, time, people, people_words, sources, order)

@@ -30,12 +30,12 @@ from __future__ import annotations
 import re
 
 __all__ = [
-    "ASKS_SOURCES",
     "BY_PERSON",
     "CONTACT_WORDS",
     "FILLER",
     "IN_ORDER",
     "LIGHT_WORDS",
+    "MAIL_WORDS",
     "asks_order",
     "by_person",
     "from_them",
@@ -93,22 +93,19 @@ CONTACT_WORDS = frozenset(
     conversation conversations communicate communicated see saw seen seeing meet met
     meeting hang hung visit visited touch""".split()
 )
-#: words around them that name no topic ("get in touch with", "hear back from")
-FILLER = frozenset("get got gotten back me us from with to anything something thing things".split())
+#: words around them that name no topic ("get in touch with", "hear back from"), besides
+#: the stop words, which are never search terms
+FILLER = frozenset("anything back gotten something thing things us".split())
 #: verbs that carry no topic of their own: "When did I last *go* to the dentist?" is
-#: about the dentist ("Went to the dentist today")
+#: about the dentist ("Went to the dentist today"); "go", "went", "do", "have" are
+#: stop words already
 LIGHT_WORDS = frozenset(
-    """go goes went gone going do does did done doing have has had having get gets got
-    gotten getting make makes made making take takes took taken taking time times""".split()
+    """goes going gone gets getting gotten make makes made making take takes took taken
+    taking time times""".split()
 )
-#: words of a question that name the kind of item exchanged: the sources it means
-ASKS_SOURCES: dict[str, str] = {
-    "email": "email",
-    "emailed": "email",
-    "emails": "email",
-    "mail": "email",
-    "mailed": "email",
-}
+#: words of a question that name mail as the kind of item exchanged ("When did I last
+#: email Priya?")
+MAIL_WORDS = frozenset("email emailed emails mail mailed mails".split())
 
 
 #: the reason a hit found by date for a person carries, by order (see :func:`by_person`)
